@@ -1,0 +1,63 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { schemaIssuesToErrors } from '../shared/path.js';
+import { fail, ok, type Result } from '../shared/result.js';
+
+/**
+ * Recipient endpoints (`config/endpoints.yaml`): where a transport delivers. No secrets:
+ * passwords, private keys and client certificates come from `PASSERELLE_SECRET_<ENDPOINT>_…`.
+ */
+export type Endpoint =
+  | {
+      readonly id: string;
+      readonly transport: 'sftp';
+      readonly host: string;
+      readonly port: number;
+      readonly username: string;
+      /** The server's public host key (`ssh-ed25519 AAAA…`), pinned: any other key is refused. */
+      readonly hostKey: string;
+      readonly remoteDir: string;
+    }
+  | {
+      readonly id: string;
+      readonly transport: 'https';
+      readonly url: string;
+      readonly timeoutMs: number;
+    };
+
+export type EndpointCatalogue = ReadonlyMap<string, Endpoint>;
+
+const endpointsSchema = z.strictObject({
+  endpoints: z.record(
+    z.string().regex(/^[a-z0-9-]+$/),
+    z.discriminatedUnion('transport', [
+      z.strictObject({
+        transport: z.literal('sftp'),
+        host: z.string().min(1),
+        port: z.int().min(1).max(65535).default(22),
+        username: z.string().min(1),
+        hostKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+/),
+        remoteDir: z.string().startsWith('/'),
+      }),
+      z.strictObject({
+        transport: z.literal('https'),
+        url: z.url({ protocol: /^https$/ }),
+        timeoutMs: z.int().min(100).max(600_000).default(30_000),
+      }),
+    ]),
+  ),
+});
+
+export function parseEndpoints(text: string): Result<EndpointCatalogue> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch {
+    return fail([{ code: 'ENDPOINTS_INVALID', path: '', rule: 'not valid YAML' }]);
+  }
+  const parsed = endpointsSchema.safeParse(raw);
+  if (!parsed.success) return fail(schemaIssuesToErrors(parsed.error.issues, 'ENDPOINTS_INVALID'));
+  return ok(
+    new Map(Object.entries(parsed.data.endpoints).map(([id, endpoint]) => [id, { id, ...endpoint }])),
+  );
+}

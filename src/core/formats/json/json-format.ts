@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { UNIT_KINDS } from '../../fields/field-readers.js';
+import { schemaIssuesToErrors } from '../../shared/path.js';
+import { fail, ok } from '../../shared/result.js';
+import { ANY_DISCLOSABLE_FIELD, type PayloadFormat } from '../payload-format.js';
+import { requiredFieldsOption } from '../required-option.js';
+import { stableStringify } from './stable-json.js';
+
+const optionsSchema = z.strictObject({
+  indent: z.union([z.literal(0), z.literal(2)]).default(2),
+  required: requiredFieldsOption,
+});
+export type JsonOptions = z.infer<typeof optionsSchema>;
+
+/**
+ * JSON (RFC 8259), UTF-8, keys in code-point order at every level. The document names the
+ * contract it was made under; values are keyed by field id, so the contract is the schema:
+ *
+ * `{ "contract": { "id", "version" }, "recipient": "…", "unit": { <unit fields> },
+ *    "participants": [ { <participant fields> } ], "rooms": [ … ] }`
+ */
+export const jsonFormat: PayloadFormat<JsonOptions> = {
+  type: 'json',
+  standard: 'RFC 8259 (JSON), keys sorted by code point',
+  units: UNIT_KINDS,
+  parseOptions(raw) {
+    const parsed = optionsSchema.safeParse(raw);
+    return parsed.success ? ok(parsed.data) : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
+  },
+  emits: () => ANY_DISCLOSABLE_FIELD,
+  requires: (options) => options.required,
+  serialize(unit, options) {
+    const document = {
+      contract: unit.contract,
+      recipient: unit.recipient.id,
+      unit: unit.values,
+      participants: unit.participants.map((participant) => participant.values),
+      ...(unit.rooms.length > 0
+        ? {
+            rooms: unit.rooms.map((room) => ({
+              ...room.values,
+              ...(room.occupants.length > 0 ? { occupants: room.occupants.map((index) => index + 1) } : {}),
+            })),
+          }
+        : {}),
+    };
+    const content = `${stableStringify(document, options.indent)}\n`;
+    return ok([{ suffix: 'json', mediaType: 'application/json; charset=utf-8', content }]);
+  },
+};

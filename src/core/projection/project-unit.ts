@@ -1,0 +1,293 @@
+import { FROM_UNIT, type Contract, type SpecialCategoryRule } from '../contracts/contract.js';
+import type { FieldCatalogue, FieldDefinition } from '../fields/field-catalogue.js';
+import type { UnitReadContext } from '../fields/field-readers.js';
+import type { FieldValue } from '../fields/field-value.js';
+import type { Booking, Participant } from '../model/booking.js';
+import type { Flight, IsoInstant, Room, Stay, Trip } from '../model/trip.js';
+import type {
+  DataQualityError,
+  MinimizedParticipant,
+  MinimizedRoom,
+  ProjectedUnit,
+  ResolvedRecipient,
+  UnitRef,
+  Withholding,
+  WithholdingReason,
+} from './minimized-unit.js';
+
+export interface ProjectionInput {
+  readonly trip: Trip;
+  /** The trip's bookings; those of other trips and cancelled ones are ignored. */
+  readonly bookings: readonly Booking[];
+  /** A contract that passed the linter. */
+  readonly contract: Contract;
+  readonly catalogue: FieldCatalogue;
+  /** The moment rendered for (`participant.currentStay`); the core has no clock. */
+  readonly now?: IsoInstant;
+  /** Fields every participant must have a value for (the format's `requires`). */
+  readonly requiredFields?: readonly string[];
+}
+
+interface Member {
+  readonly booking: Booking;
+  readonly participant: Participant;
+}
+
+/** The base unit before the insurer split: what the unit kind selects. */
+interface BaseUnit {
+  readonly kind: UnitRef['kind'];
+  readonly id: string;
+  readonly flight?: Flight;
+  readonly stay?: Stay;
+  readonly members: readonly Member[];
+}
+
+const byId = (a: Member, b: Member): number =>
+  a.participant.id < b.participant.id ? -1 : a.participant.id > b.participant.id ? 1 : 0;
+
+/** Every participant of the trip's confirmed bookings; cancelled bookings never reach a unit. */
+function confirmedMembers(trip: Trip, bookings: readonly Booking[]): Member[] {
+  return bookings
+    .filter((booking) => booking.tripId === trip.id && booking.status === 'confirmed')
+    .flatMap((booking) => booking.participants.map((participant) => ({ booking, participant })));
+}
+
+const takesFlight = (participant: Participant, flight: Flight): boolean =>
+  participant.flightIds === undefined || participant.flightIds.includes(flight.id);
+const takesStay = (participant: Participant, stay: Stay): boolean =>
+  participant.stayIds === undefined || participant.stayIds.includes(stay.id);
+
+function baseUnits(trip: Trip, members: readonly Member[], contract: Contract): BaseUnit[] {
+  if (trip.status === 'cancelled') return [];
+  const { roles, flightsTouching } = contract.scope;
+  const inRole = members.filter((member) => roles.includes(member.participant.role));
+  switch (contract.unit) {
+    case 'flight':
+      return trip.flights
+        .filter(
+          (flight) =>
+            flightsTouching === undefined ||
+            flightsTouching.includes(flight.departure.country) ||
+            flightsTouching.includes(flight.arrival.country),
+        )
+        .map((flight) => ({
+          kind: 'flight',
+          id: flight.id,
+          flight,
+          members: inRole.filter((member) => takesFlight(member.participant, flight)),
+        }));
+    case 'stay':
+      return trip.stays.map((stay) => ({
+        kind: 'stay',
+        id: stay.id,
+        stay,
+        members: inRole.filter((member) => takesStay(member.participant, stay)),
+      }));
+    case 'trip':
+      return [{ kind: 'trip', id: trip.id, members: inRole }];
+    case 'booking': {
+      const references = [...new Set(inRole.map((member) => member.booking.reference))];
+      return references.map((reference) => ({
+        kind: 'booking',
+        id: reference,
+        members: inRole.filter((member) => member.booking.reference === reference),
+      }));
+    }
+    case 'participant':
+      return inRole.map((member) => ({ kind: 'participant', id: member.participant.id, members: [member] }));
+  }
+}
+
+interface ScopedUnit extends BaseUnit {
+  readonly ref: UnitRef;
+}
+
+function unitKey(kind: string, id: string, insurerId?: string): string {
+  return insurerId === undefined ? `${kind}:${id}` : `${kind}:${id}:insurer:${insurerId}`;
+}
+
+/** Row scoping: the unit's participants, split per insurer when the recipient is the insurer. */
+function scopedUnits(trip: Trip, bookings: readonly Booking[], contract: Contract): ScopedUnit[] {
+  const units: ScopedUnit[] = [];
+  for (const base of baseUnits(trip, confirmedMembers(trip, bookings), contract)) {
+    if (contract.scope.insuredBy === 'recipient') {
+      const insurers = [
+        ...new Set(base.members.flatMap((m) => (m.participant.insurance === undefined ? [] : [m.participant.insurance.insurerId]))),
+      ].sort();
+      for (const insurerId of insurers) {
+        const members = base.members.filter((m) => m.participant.insurance?.insurerId === insurerId);
+        units.push({
+          ...base,
+          members: [...members].sort(byId),
+          ref: { kind: base.kind, id: base.id, insurerId, key: unitKey(base.kind, base.id, insurerId) },
+        });
+      }
+    } else if (base.members.length > 0) {
+      units.push({ ...base, members: [...base.members].sort(byId), ref: { kind: base.kind, id: base.id, key: unitKey(base.kind, base.id) } });
+    }
+  }
+  return units;
+}
+
+/** The units a contract has for a trip, in a stable order; units without participants are left out. */
+export function enumerateUnits(trip: Trip, bookings: readonly Booking[], contract: Contract): UnitRef[] {
+  return scopedUnits(trip, bookings, contract).map((unit) => unit.ref);
+}
+
+/** Projects every unit of the contract for the trip. */
+export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
+  return scopedUnits(input.trip, input.bookings, input.contract).map((unit) => projectScopedUnit(input, unit));
+}
+
+/**
+ * `(trip, bookings, contract, unit) → MinimizedUnit`: the unit's participants after row
+ * scoping, each with only the allowed fields; special-category values withheld without the
+ * consent the contract names, every withholding reported. Deterministic: no clock, no
+ * randomness, participants ordered by id. A unit that no longer exists projects empty.
+ */
+export function projectUnit(input: ProjectionInput, unit: UnitRef): ProjectedUnit {
+  const scoped = scopedUnits(input.trip, input.bookings, input.contract).find((u) => u.ref.key === unit.key);
+  const base = scoped ?? { kind: unit.kind, id: unit.id, members: [], ref: unit };
+  return projectScopedUnit(input, base);
+}
+
+function resolveRecipient(contract: Contract, unit: ScopedUnit): ResolvedRecipient {
+  const { recipient } = contract;
+  let id = recipient.id;
+  let name = recipient.name;
+  if (id === FROM_UNIT) {
+    if (unit.ref.insurerId !== undefined) id = unit.ref.insurerId;
+    else if (unit.flight !== undefined) id = unit.flight.carrier;
+    else if (unit.stay !== undefined) {
+      id = unit.stay.hotel.id;
+      name = unit.stay.hotel.name;
+    }
+  }
+  const country =
+    recipient.country !== FROM_UNIT ? recipient.country : unit.stay?.hotel.address.country;
+  return { id, name, category: recipient.category, ...(country === undefined ? {} : { country }) };
+}
+
+/** The Art. 9(2) rule covering a category, if any. */
+function ruleFor(contract: Contract, category: string): SpecialCategoryRule | undefined {
+  return contract.specialCategories.find(
+    (rule) => rule.categories === undefined || rule.categories.includes(category),
+  );
+}
+
+/** Why a special-category value may not leave for this participant, or undefined if it may. */
+function withholdingReason(contract: Contract, field: FieldDefinition, participant: Participant): WithholdingReason | undefined {
+  if (!field.special) return undefined;
+  const rule = ruleFor(contract, field.category);
+  // Fail closed: a contract without a condition for this category never releases it.
+  if (rule === undefined) return 'no-condition';
+  if (rule.condition !== 'explicit-consent') return undefined;
+  if (rule.consentFlag === undefined || !participant.consents[rule.consentFlag]) return 'no-consent';
+  return undefined;
+}
+
+function projectScopedUnit(input: ProjectionInput, unit: ScopedUnit): ProjectedUnit {
+  const { trip, contract, catalogue, now } = input;
+  const allowed = contract.fields
+    .map((id) => catalogue.fields.get(id))
+    .filter((field): field is FieldDefinition => field?.reader !== undefined);
+  const allowedIds = new Set(allowed.map((field) => field.id));
+  const required = new Set(input.requiredFields ?? []);
+  const members = unit.members;
+  const position = new Map(members.map((member, index) => [member.participant.id, index]));
+  const roomOf = (participant: Participant): Room | undefined =>
+    unit.stay?.rooms.find((room) => room.occupantIds.includes(participant.id));
+
+  const withheld: Withholding[] = [];
+  const errors: DataQualityError[] = [];
+  const participants: MinimizedParticipant[] = members.map(({ booking, participant }) => {
+    const values: Record<string, FieldValue> = {};
+    const room = roomOf(participant);
+    for (const field of allowed) {
+      const reader = field.reader;
+      let value: FieldValue | undefined;
+      if (reader?.level === 'participant') {
+        value = reader.read({
+          trip,
+          booking,
+          participant,
+          ...(unit.stay === undefined ? {} : { stay: unit.stay }),
+          ...(room === undefined ? {} : { room }),
+          ...(now === undefined ? {} : { now }),
+        });
+      } else if (reader?.level === 'room-occupants' && room !== undefined) {
+        const others = room.occupantIds
+          .filter((id) => id !== participant.id)
+          .flatMap((id) => {
+            const index = position.get(id);
+            return index === undefined ? [] : [String(index + 1)];
+          });
+        value = others.length > 0 ? others : undefined;
+      } else {
+        continue;
+      }
+      if (value === undefined) {
+        if (required.has(field.id)) errors.push({ subject: participant.id, field: field.id, rule: 'required' });
+        continue;
+      }
+      const reason = withholdingReason(contract, field, participant);
+      if (reason !== undefined) {
+        withheld.push({ subject: participant.id, field: field.id, reason });
+        continue;
+      }
+      values[field.id] = value;
+    }
+    return { values };
+  });
+
+  const unitContext: UnitReadContext = {
+    trip,
+    ...(unit.flight === undefined ? {} : { flight: unit.flight }),
+    ...(unit.stay === undefined ? {} : { stay: unit.stay }),
+    tripParticipants: confirmedMembers(trip, input.bookings).map((member) => member.participant),
+  };
+  const unitValues: Record<string, FieldValue> = {};
+  const otherSubjects: string[] = [];
+  for (const field of allowed) {
+    if (field.reader?.level !== 'unit') continue;
+    const value = field.reader.read(unitContext);
+    if (value === undefined) continue;
+    unitValues[field.id] = value;
+    otherSubjects.push(...(field.reader.subjects?.(unitContext) ?? []));
+  }
+
+  const rooms: MinimizedRoom[] = [];
+  if (unit.stay !== undefined && [...allowedIds].some((id) => id.startsWith('room.'))) {
+    for (const room of unit.stay.rooms) {
+      const occupants = room.occupantIds.flatMap((id) => {
+        const index = position.get(id);
+        return index === undefined ? [] : [index];
+      });
+      if (occupants.length === 0) continue;
+      const values: Record<string, FieldValue> = {};
+      if (allowedIds.has('room.id')) values['room.id'] = room.id;
+      if (allowedIds.has('room.type')) values['room.type'] = room.type;
+      rooms.push({ values, occupants: allowedIds.has('room.occupants') ? occupants : [] });
+    }
+  }
+
+  const participantIds = members.map((member) => member.participant.id);
+  const recipient = resolveRecipient(contract, unit);
+  return {
+    unit: unit.ref,
+    recipient,
+    payload: {
+      contract: { id: contract.id, version: contract.version },
+      unitKind: unit.ref.kind,
+      recipient: { id: recipient.id, name: recipient.name },
+      fields: allowed.map((field) => field.id),
+      values: unitValues,
+      participants,
+      rooms,
+    },
+    participantIds,
+    subjects: [...new Set([...participantIds, ...otherSubjects])],
+    withheld,
+    errors,
+  };
+}
