@@ -24,9 +24,14 @@ export interface ContractProblem extends CoreError {
   readonly file: string;
 }
 
+export interface LintedContract {
+  readonly contract: Contract;
+  readonly file: string;
+}
+
 export interface LintResult {
   /** The contracts that parsed and passed every rule, by id. */
-  readonly contracts: ReadonlyMap<string, Contract>;
+  readonly contracts: ReadonlyMap<string, LintedContract>;
   readonly problems: readonly ContractProblem[];
 }
 
@@ -35,7 +40,7 @@ export const formatProblem = (problem: ContractProblem): string =>
 
 /** Parses and lints every contract; a contract with any problem is left out of `contracts`. */
 export function lintContracts(sources: readonly ContractSource[], context: LintContext): LintResult {
-  const contracts = new Map<string, Contract>();
+  const contracts = new Map<string, LintedContract>();
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
   for (const source of sources) {
@@ -52,7 +57,7 @@ export function lintContracts(sources: readonly ContractSource[], context: LintC
     }
     seen.set(contract.id, source.file);
     if (errors.length > 0) problems.push(...errors.map((error) => ({ ...error, file: source.file })));
-    else contracts.set(contract.id, contract);
+    else contracts.set(contract.id, { contract, file: source.file });
   }
   return { contracts, problems };
 }

@@ -48,6 +48,8 @@ export const csvFormat: PayloadFormat<CsvOptions> = {
       delimiter: options.delimiter,
       record_delimiter: 'windows',
       escape_formulas: true,
+      // RFC 4180: a lone CR or LF inside a cell must be quoted too (csv-stringify quotes only the record delimiter).
+      quoted_match: /[\r\n]/,
       bom: options.bom,
     });
     return ok([{ suffix: 'csv', mediaType: 'text/csv; charset=utf-8', content }]);

@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import type { AppConfig } from '../config/app-config.js';
+import type { CliIo } from './cli-io.js';
+import { runContractsLint } from './contracts-lint.command.js';
+import { runPreview } from './preview.command.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/**
+ * The `passerelle` command line (interfaces.md). Each action stores its exit code in
+ * `exit.code`; nothing here calls `process.exit`, so the program runs inside tests too.
+ */
+export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number }): Command {
+  const program = new Command('passerelle')
+    .description('Passerelle — minimized, contract-driven disclosures of passenger data, with a register')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
+
+  program
+    .command('preview')
+    .description('render what each contract would send for a trip, without sending and without any service')
+    .requiredOption('--trip <file>', 'trip JSON')
+    .requiredOption('--bookings <file>', 'JSON array of the trip’s bookings')
+    .option('--contract <id>', 'only this contract (repeatable)', collect, [])
+    .option('--contracts <dir>', 'contracts folder', config.contractsDir)
+    .option('--config <dir>', 'configuration folder (fields.yaml, endpoints.yaml)', config.configDir)
+    .option('--out <dir>', 'where payload files are written', 'var/preview')
+    .option('--now <instant>', 'the instant rendered for (ISO 8601 with offset); default: now')
+    .addOption(new Option('--summary', 'print a table for people instead of JSON lines'))
+    .action(async (options: Parameters<typeof runPreview>[0]) => {
+      exit.code = await runPreview(options, io);
+    });
+
+  const contracts = program.command('contracts').description('contract catalogue');
+  contracts
+    .command('lint')
+    .description('validate every contract: one line per problem, `file: key: rule`')
+    .option('--contracts <dir>', 'contracts folder', config.contractsDir)
+    .option('--config <dir>', 'configuration folder', config.configDir)
+    .action(async (options: Parameters<typeof runContractsLint>[0]) => {
+      exit.code = await runContractsLint(options, io);
+    });
+
+  program
+    .command('serve')
+    .description('run the gateway (HTTP API; workers join in a later release) per PASSERELLE_ROLE')
+    .action(async () => {
+      // Loaded on demand: preview and lint run without NestJS.
+      const { serve } = await import('../main.js');
+      await serve(config);
+    });
+
+  return program;
+}
+
+/** Runs the program on `argv` (without the node and script entries); returns the exit code. */
+export async function runCli(argv: readonly string[], config: AppConfig, io: CliIo): Promise<number> {
+  const exit = { code: 0 };
+  try {
+    await buildProgram(config, io, exit).parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof Error && 'exitCode' in error && typeof error.exitCode === 'number') {
+      // commander's own exits: --help (0), unknown option or missing argument (1 → usage error 2)
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    throw error;
+  }
+  return exit.code;
+}

@@ -1,0 +1,304 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { readdirSync } from 'node:fs';
+import {
+  readRepoFile,
+  repoPath,
+  SHIPPED_CONTRACT_IDS,
+  shippedLintContext,
+} from '../../../test/support/shipped-catalog.js';
+import { shippedFormatRegistry, SHIPPED_FORMATS } from '../formats/format-registry.js';
+import { ANY_DISCLOSABLE_FIELD, createFormatRegistry, type PayloadFormat } from '../formats/payload-format.js';
+import { ok } from '../shared/result.js';
+import { formatProblem, lintContracts, type LintContext } from './lint-contracts.js';
+
+const context = shippedLintContext();
+
+/** A contract that passes every rule; each test breaks one thing. */
+const baseContract = (): Record<string, unknown> => ({
+  id: 'test-hotel-list',
+  version: 1,
+  recipient: { id: 'from-unit', name: 'Hotel of the stay', category: 'hotel', country: 'FRA' },
+  purpose: 'Accommodate the group in the rooms decided by operations.',
+  legalBasis: 'contract',
+  unit: 'stay',
+  scope: { roles: ['participant', 'leader'] },
+  fields: ['participant.surname', 'participant.givenNames', 'stay.checkIn'],
+  format: { type: 'csv' },
+  transport: { type: 'outbox' },
+  schedule: { send: [{ before: 'stay.checkIn', offset: 'P7D' }], resend: 'on-change' },
+  retention: 'P30D after stay.checkOut',
+});
+
+function lint(contract: Record<string, unknown>, lintContext: LintContext = context) {
+  return lintContracts([{ file: 'contracts/test.yaml', text: stringify(contract) }], lintContext);
+}
+
+function problemsOf(contract: Record<string, unknown>, lintContext?: LintContext): string[] {
+  return lint(contract, lintContext).problems.map(formatProblem);
+}
+
+describe('lintContracts', () => {
+  it('should pass every shipped contract', () => {
+    const files = readdirSync(repoPath('contracts')).filter((name) => name.endsWith('.yaml'));
+    const sources = files.map((name) => ({ file: `contracts/${name}`, text: readRepoFile(`contracts/${name}`) }));
+    const result = lintContracts(sources, context);
+    expect(result.problems.map(formatProblem)).toEqual([]);
+    for (const id of SHIPPED_CONTRACT_IDS) expect(result.contracts.has(id)).toBe(true);
+  });
+
+  it('should pass the base contract of these tests', () => {
+    expect(problemsOf(baseContract())).toEqual([]);
+  });
+
+  describe('rule 1: field ids exist in the catalogue', () => {
+    it('should reject an unknown field id, naming file, key and rule', () => {
+      const contract = { ...baseContract(), fields: ['participant.surname', 'participant.shoeSize'] };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: fields[1]: unknown field participant.shoeSize (not in config/fields.yaml)',
+      ]);
+    });
+
+    it('should reject a field listed twice', () => {
+      const contract = { ...baseContract(), fields: ['participant.surname', 'participant.surname'] };
+      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: fields[1]: participant.surname is listed twice']);
+    });
+  });
+
+  describe('rule 2: necessity, both ways', () => {
+    // A format added later declares a narrow list: the lint must use it.
+    const narrowFormat: PayloadFormat<Record<string, never>> = {
+      type: 'name-list',
+      standard: 'test',
+      units: ['stay', 'flight'],
+      parseOptions: () => ok({}),
+      emits: () => ['participant.surname', 'participant.givenNames', 'stay.checkIn'],
+      requires: () => ['participant.surname', 'stay.checkIn'],
+      serialize: () => ok([]),
+    };
+    const withNarrow: LintContext = {
+      ...context,
+      formats: createFormatRegistry([...SHIPPED_FORMATS, narrowFormat]),
+    };
+
+    it('should reject a field the format never emits as unnecessary', () => {
+      const contract = {
+        ...baseContract(),
+        format: { type: 'name-list' },
+        fields: ['participant.surname', 'participant.givenNames', 'stay.checkIn', 'participant.dateOfBirth'],
+      };
+      expect(problemsOf(contract, withNarrow)).toEqual([
+        'contracts/test.yaml: fields[3]: unnecessary field participant.dateOfBirth: the name-list format never emits it',
+      ]);
+    });
+
+    it('should reject a contract missing a field the format requires', () => {
+      const contract = { ...baseContract(), format: { type: 'name-list' }, fields: ['participant.surname'] };
+      expect(problemsOf(contract, withNarrow)).toEqual([
+        'contracts/test.yaml: fields: the name-list format requires stay.checkIn',
+      ]);
+    });
+
+    it('should reject a required value that the contract does not allow (csv option)', () => {
+      const contract = { ...baseContract(), format: { type: 'csv', options: { required: ['participant.dateOfBirth'] } } };
+      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: fields: the csv format requires participant.dateOfBirth']);
+    });
+
+    it('should reject a field that has no value in the unit', () => {
+      const contract = { ...baseContract(), fields: ['participant.surname', 'flight.pnr'] };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: fields[1]: unnecessary field flight.pnr: it has no value in a stay unit',
+      ]);
+    });
+
+    it('should reject a unit the format does not render', () => {
+      const contract = { ...baseContract(), unit: 'trip', format: { type: 'name-list' }, fields: ['participant.surname'], schedule: { send: [{ before: 'trip.start', offset: 'P7D' }], resend: 'never' } };
+      expect(problemsOf(contract, withNarrow)).toContain('contracts/test.yaml: unit: the name-list format renders stay or flight units');
+    });
+
+    it('should reject an unknown format and bad format options', () => {
+      expect(problemsOf({ ...baseContract(), format: { type: 'xlsx' } })).toEqual([
+        `contracts/test.yaml: format.type: unknown format (known: ${[...shippedFormatRegistry().keys()].join(', ')})`,
+      ]);
+      expect(problemsOf({ ...baseContract(), format: { type: 'csv', options: { delimiter: '|' } } })).toEqual([
+        'contracts/test.yaml: format.options.delimiter: must be one of ,, ;',
+      ]);
+    });
+
+    it('should accept any disclosable field for generic formats', () => {
+      expect(shippedFormatRegistry().get('csv')?.emits({})).toBe(ANY_DISCLOSABLE_FIELD);
+    });
+  });
+
+  describe('rule 3: special categories need an Art. 9(2) condition, and consent a flag', () => {
+    it('should reject a special-category field without specialCategories', () => {
+      const contract = { ...baseContract(), fields: ['participant.surname', 'participant.meal'] };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories: required: the contract lists special-category data (meal) and needs an Art. 9(2) condition',
+      ]);
+    });
+
+    it('should reject explicit consent without a consent flag', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal'],
+        specialCategories: { condition: 'explicit-consent' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories.consentFlag: required when the condition is explicit-consent',
+      ]);
+    });
+
+    it('should reject a consent flag that is not a recorded consent', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal'],
+        specialCategories: { condition: 'explicit-consent', consentFlag: 'likesFood' },
+      };
+      expect(problemsOf(contract)[0]).toMatch(/^contracts\/test\.yaml: specialCategories: /);
+    });
+
+    it('should reject a special category no condition covers', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal', 'participant.accessibleRoom'],
+        specialCategories: [{ condition: 'explicit-consent', categories: ['meal'], consentFlag: 'shareMealWithProviders' }],
+      };
+      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: specialCategories: no condition covers category assistance']);
+    });
+
+    it('should reject a condition covering a category the contract does not list', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal'],
+        specialCategories: [
+          { condition: 'explicit-consent', categories: ['meal'], consentFlag: 'shareMealWithProviders' },
+          { condition: 'explicit-consent', categories: ['health'], consentFlag: 'shareHealthWithInsurer' },
+        ],
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories[1].categories[0]: no listed field is in category health',
+      ]);
+    });
+
+    it('should reject a consent flag on a condition that is not consent', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal'],
+        specialCategories: { condition: 'legal-claims', consentFlag: 'shareMealWithProviders' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories.consentFlag: only meaningful with explicit-consent, not legal-claims',
+      ]);
+    });
+  });
+
+  describe('rule 4: fields that never leave', () => {
+    it.each(['participant.notes', 'participant.marketing', 'participant.consents', 'booking.notes', 'booking.payment', 'participant.image', 'participant.voice'])(
+      'should reject %s',
+      (field) => {
+        const contract = { ...baseContract(), fields: ['participant.surname', field] };
+        expect(problemsOf(contract)).toEqual([`contracts/test.yaml: fields[1]: ${field} never leaves Passerelle`]);
+      },
+    );
+  });
+
+  describe('rule 5: transfers outside the EEA need a safeguard', () => {
+    it('should reject a recipient outside the EEA without transfer.safeguard', () => {
+      const contract = { ...baseContract(), recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' } };
+      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: transfer.safeguard: required: USA is outside the EEA']);
+    });
+
+    it('should reject a from-unit country without transfer.safeguard', () => {
+      const contract = { ...baseContract(), recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' } };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: transfer.safeguard: required: the recipient country comes from the unit and may be outside the EEA',
+      ]);
+    });
+
+    it('should accept a recipient outside the EEA with a safeguard, and one inside without', () => {
+      const outside = { ...baseContract(), recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' }, transfer: { safeguard: 'art49-contract' } };
+      expect(problemsOf(outside)).toEqual([]);
+      const inside = { ...baseContract(), recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'NOR' } };
+      expect(problemsOf(inside)).toEqual([]);
+    });
+  });
+
+  describe('rule 6: vital interests only on demand', () => {
+    it('should reject legalBasis vital-interests on a scheduled send', () => {
+      const contract = { ...baseContract(), legalBasis: 'vital-interests' };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: legalBasis: vital-interests is allowed only for on-demand release (transport api-response)',
+      ]);
+    });
+
+    it('should reject an Art. 9(2)(c) condition on a scheduled send', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.health.allergies'],
+        specialCategories: { condition: 'vital-interests' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories[0].condition: vital-interests is allowed only for on-demand release (transport api-response)',
+      ]);
+    });
+
+    it('should accept vital interests released on demand', () => {
+      const contract = {
+        ...baseContract(),
+        legalBasis: 'vital-interests',
+        recipient: { id: 'from-unit', name: 'Insurer', category: 'insurer', country: 'from-unit' },
+        transfer: { safeguard: 'art49-vital-interests' },
+        unit: 'participant',
+        scope: { insuredBy: 'recipient' },
+        fields: ['participant.surname', 'participant.health.allergies'],
+        specialCategories: { condition: 'vital-interests' },
+        format: { type: 'json' },
+        transport: { type: 'api-response' },
+        schedule: { onDemand: { from: { before: 'trip.start', offset: 'P1D' }, until: { after: 'trip.end', offset: 'P1D' } } },
+      };
+      expect(problemsOf(contract)).toEqual([]);
+    });
+  });
+
+  describe('structure and consistency', () => {
+    it('should name the key of a structural problem and never accept unknown keys', () => {
+      expect(problemsOf({ ...baseContract(), version: 0, colour: 'blue' })).toEqual([
+        'contracts/test.yaml: version: must be at least 1',
+        'contracts/test.yaml: colour: unknown key',
+      ]);
+    });
+
+    it('should report a YAML syntax error with its line', () => {
+      const result = lintContracts([{ file: 'contracts/bad.yaml', text: 'id: [unclosed\n' }], context);
+      expect(result.problems.map(formatProblem)[0]).toMatch(/^contracts\/bad\.yaml: line \d+: not valid YAML/);
+    });
+
+    it('should reject two files with the same contract id', () => {
+      const text = stringify(baseContract());
+      const result = lintContracts([{ file: 'a.yaml', text }, { file: 'b.yaml', text }], context);
+      expect(result.problems.map(formatProblem)).toEqual(['b.yaml: id: duplicate contract id (also in a.yaml)']);
+    });
+
+    it('should reject an endpoint that is missing or of another transport', () => {
+      expect(problemsOf({ ...baseContract(), transport: { type: 'sftp', endpoint: 'nowhere' } })).toEqual([
+        'contracts/test.yaml: transport.endpoint: unknown endpoint (not in config/endpoints.yaml)',
+      ]);
+      expect(problemsOf({ ...baseContract(), transport: { type: 'sftp', endpoint: 'insurer-enrollment' } })).toEqual([
+        'contracts/test.yaml: transport.endpoint: endpoint is for https, not sftp',
+      ]);
+    });
+
+    it('should reject a schedule event the unit does not have', () => {
+      const contract = { ...baseContract(), schedule: { send: [{ before: 'flight.departure', offset: 'PT72H' }], resend: 'never' } };
+      expect(problemsOf(contract)).toContain('contracts/test.yaml: schedule.send[0]: a stay unit has no event flight.departure');
+    });
+
+    it('should reject an insurer recipient that is not scoped to its own insured', () => {
+      const contract = { ...baseContract(), unit: 'trip', recipient: { id: 'INS-1', name: 'Insurer', category: 'insurer', country: 'FRA' }, fields: ['participant.surname'], schedule: { send: [{ before: 'trip.start', offset: 'P1D' }], resend: 'never' } };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: scope.insuredBy: required for insurer recipients: an insurer gets only its own insured participants',
+      ]);
+    });
+  });
+});

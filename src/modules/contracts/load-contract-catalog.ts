@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Contract } from '../../core/contracts/contract.js';
+import { parseEndpoints, type EndpointCatalogue } from '../../core/contracts/endpoints.js';
+import { lintContracts, type ContractProblem } from '../../core/contracts/lint-contracts.js';
+import { parseFieldCatalogue, type FieldCatalogue } from '../../core/fields/field-catalogue.js';
+import { shippedFormatRegistry } from '../../core/formats/format-registry.js';
+import type { FormatRegistry } from '../../core/formats/payload-format.js';
+import type { Result } from '../../core/shared/result.js';
+
+export interface ContractCatalogDirs {
+  readonly contractsDir: string;
+  readonly configDir: string;
+}
+
+export interface LoadedContract {
+  readonly contract: Contract;
+  /** Where it was read from, as given in problems. */
+  readonly file: string;
+  /** sha256 of the file's bytes: recorded with every disclosure made under it. */
+  readonly sha256: string;
+}
+
+/** Everything the gateway needs to decide what may leave: contracts, fields, formats, endpoints. */
+export interface ContractCatalog {
+  readonly catalogue: FieldCatalogue;
+  readonly endpoints: EndpointCatalogue;
+  readonly formats: FormatRegistry;
+  /** By contract id, sorted by id. */
+  readonly contracts: ReadonlyMap<string, LoadedContract>;
+}
+
+export interface CatalogLoad {
+  readonly catalog?: ContractCatalog;
+  readonly problems: readonly ContractProblem[];
+}
+
+async function readConfig<T>(file: string, parse: (text: string) => Result<T>): Promise<Result<T, ContractProblem>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { ok: false, errors: [{ file, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' }] };
+  }
+  const parsed = parse(text);
+  return parsed.ok ? parsed : { ok: false, errors: parsed.errors.map((error) => ({ ...error, file })) };
+}
+
+/**
+ * Reads `config/fields.yaml`, `config/endpoints.yaml` and every `*.yaml` / `*.yml` in the
+ * contracts folder, and lints them. The catalog is returned only when there is no problem:
+ * the gateway refuses to start and `contracts lint` exits 1 otherwise.
+ */
+export async function loadContractCatalog(dirs: ContractCatalogDirs): Promise<CatalogLoad> {
+  const catalogue = await readConfig(join(dirs.configDir, 'fields.yaml'), (text) => parseFieldCatalogue(text));
+  const endpoints = await readConfig(join(dirs.configDir, 'endpoints.yaml'), parseEndpoints);
+  const configProblems = [...(catalogue.ok ? [] : catalogue.errors), ...(endpoints.ok ? [] : endpoints.errors)];
+  if (!catalogue.ok || !endpoints.ok) return { problems: configProblems };
+
+  let names: string[];
+  try {
+    names = (await readdir(dirs.contractsDir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  } catch {
+    return { problems: [{ file: dirs.contractsDir, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' }] };
+  }
+  if (names.length === 0) {
+    return { problems: [{ file: dirs.contractsDir, code: 'NO_CONTRACTS', path: '', rule: 'holds no contract (*.yaml)' }] };
+  }
+  const sources = await Promise.all(
+    names.map(async (name) => {
+      const file = join(dirs.contractsDir, name);
+      const bytes = await readFile(file);
+      return { file, text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') };
+    }),
+  );
+  const formats = shippedFormatRegistry();
+  const result = lintContracts(sources, { catalogue: catalogue.value, endpoints: endpoints.value, formats });
+  if (result.problems.length > 0) return { problems: result.problems };
+
+  const digests = new Map(sources.map((source) => [source.file, source.sha256]));
+  const contracts = new Map<string, LoadedContract>();
+  for (const id of [...result.contracts.keys()].sort()) {
+    const linted = result.contracts.get(id);
+    if (linted === undefined) continue;
+    contracts.set(id, { ...linted, sha256: digests.get(linted.file) ?? '' });
+  }
+  return { catalog: { catalogue: catalogue.value, endpoints: endpoints.value, formats, contracts }, problems: [] };
+}

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseEndpoints, type EndpointCatalogue } from '../../src/core/contracts/endpoints.js';
+import type { LintContext } from '../../src/core/contracts/lint-contracts.js';
+import { parseFieldCatalogue, type FieldCatalogue } from '../../src/core/fields/field-catalogue.js';
+import { shippedFormatRegistry } from '../../src/core/formats/format-registry.js';
+import type { Result } from '../../src/core/shared/result.js';
+
+export const repoPath = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+
+export const readRepoFile = (relative: string): string => readFileSync(repoPath(relative), 'utf8');
+
+export function unwrap<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`unexpected errors: ${JSON.stringify(result.errors)}`);
+  return result.value;
+}
+
+export const shippedCatalogue = (): FieldCatalogue => unwrap(parseFieldCatalogue(readRepoFile('config/fields.yaml')));
+export const shippedEndpoints = (): EndpointCatalogue => unwrap(parseEndpoints(readRepoFile('config/endpoints.yaml')));
+
+export const shippedLintContext = (): LintContext => ({
+  catalogue: shippedCatalogue(),
+  endpoints: shippedEndpoints(),
+  formats: shippedFormatRegistry(),
+});
+
+export const SHIPPED_CONTRACT_IDS = ['airline-group-list', 'insurer-emergency', 'insurer-enrollment'] as const;
