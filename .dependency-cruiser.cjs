@@ -9,10 +9,11 @@ module.exports = {
       name: 'core-is-pure',
       severity: 'error',
       comment: 'src/core imports no NestJS, validation DTOs, queue, database, SSH or I/O module.',
-      from: { path: '^src/core/' },
+      from: { path: '^src/core/', pathNot: '\\.spec\\.ts$' },
       to: {
         path: [
-          '^node_modules/(@nestjs/|class-validator|class-transformer|bullmq|ioredis|pg/|pg-|kysely|ssh2)',
+          // resolved (node_modules/…) or not (a bare name when the package is absent)
+          '(^|node_modules/)(@nestjs/|class-validator|class-transformer|bullmq|ioredis|pg$|pg/|kysely|ssh2)',
           '^(node:)?(fs|fs/promises|net|http|https|http2|tls|dgram|child_process)$',
         ],
       },
@@ -21,7 +22,7 @@ module.exports = {
       name: 'core-imports-only-core',
       severity: 'error',
       comment: 'src/core never imports adapters.',
-      from: { path: '^src/core/' },
+      from: { path: '^src/core/', pathNot: '\\.spec\\.ts$' },
       to: { path: '^src/', pathNot: '^src/core/' },
     },
     {
@@ -42,7 +43,10 @@ module.exports = {
     exclude: { path: '(^dist/|^var/)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
     builtInModules: { add: [] },
   },
 };

@@ -7,7 +7,10 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   test: {
     projects: [
-      { extends: true, test: { name: 'unit', include: ['src/**/*.spec.ts', 'bench/**/*.spec.ts'] } },
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.spec.ts', 'bench/**/*.spec.ts'] },
+      },
       { extends: true, test: { name: 'int', include: ['test/**/*.int-spec.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/**/*.e2e-spec.ts'] } },
     ],

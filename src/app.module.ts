@@ -7,6 +7,9 @@ import { HealthModule } from './modules/health/health.module.js';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: AppModule, imports: [ConfigModule.forRoot(config), ContractsModule, HealthModule] };
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), ContractsModule, HealthModule],
+    };
   }
 }

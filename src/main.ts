@@ -6,7 +6,10 @@ import type { AppConfig } from './config/app-config.js';
 
 /** Builds the gateway (not listening): contracts are loaded and linted here, or boot fails. */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
-  return NestFactory.create(AppModule.forRoot(config), { logger: ['error', 'warn', 'log'], abortOnError: false });
+  return NestFactory.create(AppModule.forRoot(config), {
+    logger: ['error', 'warn', 'log'],
+    abortOnError: false,
+  });
 }
 
 /** `passerelle serve`: the HTTP API on `PORT`. */

@@ -9,7 +9,10 @@ export interface ContractsLintOptions {
 
 /** `passerelle contracts lint`: one `file: key: rule` line per problem; exit 0 clean, 1 otherwise. */
 export async function runContractsLint(options: ContractsLintOptions, io: CliIo): Promise<number> {
-  const loaded = await loadContractCatalog({ contractsDir: options.contracts, configDir: options.config });
+  const loaded = await loadContractCatalog({
+    contractsDir: options.contracts,
+    configDir: options.config,
+  });
   if (loaded.catalog === undefined) {
     for (const problem of loaded.problems) io.stderr(formatProblem(problem));
     io.stderr(`${loaded.problems.length} problem(s)`);

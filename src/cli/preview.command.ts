@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { formatProblem } from '../core/contracts/lint-contracts.js';
 import type { UnitRef } from '../core/projection/minimized-unit.js';
 import { renderContractUnits, type RenderedUnit } from '../core/projection/render-unit.js';
-import { loadContractCatalog, type LoadedContract } from '../modules/contracts/load-contract-catalog.js';
+import {
+  loadContractCatalog,
+  type LoadedContract,
+} from '../modules/contracts/load-contract-catalog.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { readTripInput } from './read-trip-input.js';
 
@@ -56,7 +59,10 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
     io.stderr('--now: must be an ISO 8601 instant with an offset');
     return EXIT.invalidInput;
   }
-  const loaded = await loadContractCatalog({ contractsDir: options.contracts, configDir: options.config });
+  const loaded = await loadContractCatalog({
+    contractsDir: options.contracts,
+    configDir: options.config,
+  });
   if (loaded.catalog === undefined) {
     for (const problem of loaded.problems) io.stderr(formatProblem(problem));
     return EXIT.invalidInput;
@@ -71,7 +77,9 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
   for (const id of options.contract.length > 0 ? options.contract : [...catalog.contracts.keys()]) {
     const contract = catalog.contracts.get(id);
     if (contract === undefined) {
-      io.stderr(`--contract: unknown contract ${id} (known: ${[...catalog.contracts.keys()].join(', ')})`);
+      io.stderr(
+        `--contract: unknown contract ${id} (known: ${[...catalog.contracts.keys()].join(', ')})`,
+      );
       return EXIT.invalidInput;
     }
     selected.push(contract);
@@ -131,16 +139,24 @@ function printSummary(lines: readonly PreviewLine[], io: CliIo): void {
     String(line.subjects.length),
     String(line.fields.length),
     line.withheld.length === 0 ? '-' : summarizeWithheld(line.withheld),
-    line.errors.length > 0 ? `NOT RENDERED: ${line.errors.map((e) => `${e.subject} ${e.field} ${e.rule}`).join('; ')}` : line.files.join(' '),
+    line.errors.length > 0
+      ? `NOT RENDERED: ${line.errors.map((e) => `${e.subject} ${e.field} ${e.rule}`).join('; ')}`
+      : line.files.join(' '),
   ]);
   const header = ['CONTRACT', 'UNIT', 'RECIPIENT', 'SUBJECTS', 'FIELDS', 'WITHHELD', 'FILES'];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
   const format = (row: readonly string[]): string =>
-    row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+    row
+      .map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0)))
+      .join('  ');
   io.stdout(format(header));
   for (const row of rows) io.stdout(format(row));
   const withheld = lines.reduce((sum, line) => sum + line.withheld.length, 0);
-  io.stdout(`\n${lines.length} unit(s), ${withheld} value(s) withheld for want of consent; payloads under the paths shown.`);
+  io.stdout(
+    `\n${lines.length} unit(s), ${withheld} value(s) withheld for want of consent; payloads under the paths shown.`,
+  );
 }
 
 function summarizeWithheld(withheld: PreviewLine['withheld']): string {

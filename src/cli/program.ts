@@ -12,18 +12,33 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
  */
 export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number }): Command {
   const program = new Command('passerelle')
-    .description('Passerelle — minimized, contract-driven disclosures of passenger data, with a register')
+    .description(
+      'Passerelle — minimized, contract-driven disclosures of passenger data, with a register',
+    )
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s.trimEnd()), writeErr: (s) => io.stderr(s.trimEnd()) });
+    .configureOutput({
+      writeOut: (text) => {
+        io.stdout(text.trimEnd());
+      },
+      writeErr: (text) => {
+        io.stderr(text.trimEnd());
+      },
+    });
 
   program
     .command('preview')
-    .description('render what each contract would send for a trip, without sending and without any service')
+    .description(
+      'render what each contract would send for a trip, without sending and without any service',
+    )
     .requiredOption('--trip <file>', 'trip JSON')
     .requiredOption('--bookings <file>', 'JSON array of the trip’s bookings')
     .option('--contract <id>', 'only this contract (repeatable)', collect, [])
     .option('--contracts <dir>', 'contracts folder', config.contractsDir)
-    .option('--config <dir>', 'configuration folder (fields.yaml, endpoints.yaml)', config.configDir)
+    .option(
+      '--config <dir>',
+      'configuration folder (fields.yaml, endpoints.yaml)',
+      config.configDir,
+    )
     .option('--out <dir>', 'where payload files are written', 'var/preview')
     .option('--now <instant>', 'the instant rendered for (ISO 8601 with offset); default: now')
     .addOption(new Option('--summary', 'print a table for people instead of JSON lines'))
@@ -54,7 +69,11 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
 }
 
 /** Runs the program on `argv` (without the node and script entries); returns the exit code. */
-export async function runCli(argv: readonly string[], config: AppConfig, io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  config: AppConfig,
+  io: CliIo,
+): Promise<number> {
   const exit = { code: 0 };
   try {
     await buildProgram(config, io, exit).parseAsync([...argv], { from: 'user' });

@@ -12,7 +12,10 @@ export type TripInput =
   | { readonly ok: true; readonly trip: Trip; readonly bookings: readonly Booking[] }
   | { readonly ok: false; readonly errors: readonly InputError[] };
 
-async function readJson(file: string, label: string): Promise<{ value?: unknown; error?: InputError }> {
+async function readJson(
+  file: string,
+  label: string,
+): Promise<{ value?: unknown; error?: InputError }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -27,19 +30,28 @@ async function readJson(file: string, label: string): Promise<{ value?: unknown;
 }
 
 const prefixed = (prefix: string, errors: readonly InputError[]): InputError[] =>
-  errors.map((error) => ({ ...error, path: error.path === '' ? prefix : `${prefix}.${error.path}` }));
+  errors.map((error) => ({
+    ...error,
+    path: error.path === '' ? prefix : `${prefix}.${error.path}`,
+  }));
 
 /**
  * Reads a trip file and a bookings file (a JSON array), validates both with the input
  * model and checks them against each other. Errors are prefixed `trip.` and `bookings[i].`
  * and never carry a value.
  */
-export async function readTripInput(tripFile: string, bookingsFile: string, today: string): Promise<TripInput> {
+export async function readTripInput(
+  tripFile: string,
+  bookingsFile: string,
+  today: string,
+): Promise<TripInput> {
   const [tripJson, bookingsJson] = await Promise.all([
     readJson(tripFile, 'trip'),
     readJson(bookingsFile, 'bookings'),
   ]);
-  const readErrors = [tripJson.error, bookingsJson.error].filter((e): e is InputError => e !== undefined);
+  const readErrors = [tripJson.error, bookingsJson.error].filter(
+    (e): e is InputError => e !== undefined,
+  );
   if (readErrors.length > 0) return { ok: false, errors: readErrors };
 
   const trip = validateTrip(tripJson.value);

@@ -19,12 +19,22 @@ export interface AppConfig {
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
-export const SENSITIVE_VARIABLES: readonly string[] = ['PASSERELLE_DATA_KEY', 'DATABASE_URL', 'REDIS_URL'];
+export const SENSITIVE_VARIABLES: readonly string[] = [
+  'PASSERELLE_DATA_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+];
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).default('postgres://postgres@127.0.0.1:5432/passerelle'),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//)
+    .default('postgres://postgres@127.0.0.1:5432/passerelle'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//)
+    .default('redis://127.0.0.1:6379'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PASSERELLE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   PASSERELLE_CONTRACTS_DIR: z.string().min(1).default('contracts'),
@@ -41,10 +51,17 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadAppConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+export function loadAppConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): AppConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : 'invalid value'}`));
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) =>
+          `${issue.path.join('.')}: ${issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : 'invalid value'}`,
+      ),
+    );
   }
   const e = parsed.data;
   return {
@@ -57,6 +74,8 @@ export function loadAppConfig(env: Readonly<Record<string, string | undefined>> 
     configDir: e.PASSERELLE_CONFIG_DIR,
     clientsFile: e.PASSERELLE_CLIENTS_FILE,
     outboxDir: e.PASSERELLE_OUTBOX_DIR,
-    ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined ? {} : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),
+    ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
+      ? {}
+      : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),
   };
 }

@@ -2,7 +2,9 @@ import type { Booking, Participant } from '../../src/core/model/booking.js';
 import type { Flight, Stay, Trip } from '../../src/core/model/trip.js';
 
 /** Small, readable core-typed fixtures; override what a test is about. */
-export function aParticipant(overrides: Partial<Participant> & Pick<Participant, 'id'>): Participant {
+export function aParticipant(
+  overrides: Partial<Participant> & Pick<Participant, 'id'>,
+): Participant {
   return {
     role: 'participant',
     givenNames: `Given${overrides.id}`,
@@ -12,10 +14,24 @@ export function aParticipant(overrides: Partial<Participant> & Pick<Participant,
     nationality: 'FRA',
     countryOfResidence: 'FRA',
     documents: [
-      { type: 'passport', number: `PP${overrides.id.replace(/[^A-Z0-9]/gi, '').toUpperCase()}00`, issuingCountry: 'FRA', expiryDate: '2031-03-03' },
+      {
+        type: 'passport',
+        number: `PP${overrides.id.replace(/[^A-Z0-9]/gi, '').toUpperCase()}00`,
+        issuingCountry: 'FRA',
+        expiryDate: '2031-03-03',
+      },
     ],
-    legalRepresentatives: [{ givenNames: 'Rep', surname: `Parent${overrides.id}`, relationship: 'mother', phone: '+33 6 00 00 00 01' }],
-    emergencyContacts: [{ name: `Contact ${overrides.id}`, relationship: 'father', phone: '+33 6 00 00 00 02' }],
+    legalRepresentatives: [
+      {
+        givenNames: 'Rep',
+        surname: `Parent${overrides.id}`,
+        relationship: 'mother',
+        phone: '+33 6 00 00 00 01',
+      },
+    ],
+    emergencyContacts: [
+      { name: `Contact ${overrides.id}`, relationship: 'father', phone: '+33 6 00 00 00 02' },
+    ],
     assistance: [],
     consents: {
       shareMealWithProviders: true,
@@ -50,7 +66,12 @@ export function aBooking(
   };
 }
 
-export function aFlight(id: string, from: string, to: string, overrides: Partial<Flight> = {}): Flight {
+export function aFlight(
+  id: string,
+  from: string,
+  to: string,
+  overrides: Partial<Flight> = {},
+): Flight {
   return {
     id,
     carrier: 'AF',

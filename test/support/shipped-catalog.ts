@@ -6,7 +6,8 @@ import { parseFieldCatalogue, type FieldCatalogue } from '../../src/core/fields/
 import { shippedFormatRegistry } from '../../src/core/formats/format-registry.js';
 import type { Result } from '../../src/core/shared/result.js';
 
-export const repoPath = (relative: string): string => fileURLToPath(new URL(`../../${relative}`, import.meta.url));
+export const repoPath = (relative: string): string =>
+  fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 
 export const readRepoFile = (relative: string): string => readFileSync(repoPath(relative), 'utf8');
 
@@ -15,8 +16,10 @@ export function unwrap<T>(result: Result<T>): T {
   return result.value;
 }
 
-export const shippedCatalogue = (): FieldCatalogue => unwrap(parseFieldCatalogue(readRepoFile('config/fields.yaml')));
-export const shippedEndpoints = (): EndpointCatalogue => unwrap(parseEndpoints(readRepoFile('config/endpoints.yaml')));
+export const shippedCatalogue = (): FieldCatalogue =>
+  unwrap(parseFieldCatalogue(readRepoFile('config/fields.yaml')));
+export const shippedEndpoints = (): EndpointCatalogue =>
+  unwrap(parseEndpoints(readRepoFile('config/endpoints.yaml')));
 
 export const shippedLintContext = (): LintContext => ({
   catalogue: shippedCatalogue(),
@@ -24,4 +27,8 @@ export const shippedLintContext = (): LintContext => ({
   formats: shippedFormatRegistry(),
 });
 
-export const SHIPPED_CONTRACT_IDS = ['airline-group-list', 'insurer-emergency', 'insurer-enrollment'] as const;
+export const SHIPPED_CONTRACT_IDS = [
+  'airline-group-list',
+  'insurer-emergency',
+  'insurer-enrollment',
+] as const;

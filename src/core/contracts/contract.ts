@@ -162,7 +162,12 @@ export type Schedule =
     };
 
 export type TransportType = 'outbox' | 'sftp' | 'https' | 'api-response';
-export const TRANSPORT_TYPES: readonly TransportType[] = ['outbox', 'sftp', 'https', 'api-response'];
+export const TRANSPORT_TYPES: readonly TransportType[] = [
+  'outbox',
+  'sftp',
+  'https',
+  'api-response',
+];
 
 export interface Contract {
   readonly id: string;

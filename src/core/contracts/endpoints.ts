@@ -58,6 +58,8 @@ export function parseEndpoints(text: string): Result<EndpointCatalogue> {
   const parsed = endpointsSchema.safeParse(raw);
   if (!parsed.success) return fail(schemaIssuesToErrors(parsed.error.issues, 'ENDPOINTS_INVALID'));
   return ok(
-    new Map(Object.entries(parsed.data.endpoints).map(([id, endpoint]) => [id, { id, ...endpoint }])),
+    new Map(
+      Object.entries(parsed.data.endpoints).map(([id, endpoint]) => [id, { id, ...endpoint }]),
+    ),
   );
 }

@@ -8,7 +8,11 @@ import {
   shippedLintContext,
 } from '../../../test/support/shipped-catalog.js';
 import { shippedFormatRegistry, SHIPPED_FORMATS } from '../formats/format-registry.js';
-import { ANY_DISCLOSABLE_FIELD, createFormatRegistry, type PayloadFormat } from '../formats/payload-format.js';
+import {
+  ANY_DISCLOSABLE_FIELD,
+  createFormatRegistry,
+  type PayloadFormat,
+} from '../formats/payload-format.js';
 import { ok } from '../shared/result.js';
 import { formatProblem, lintContracts, type LintContext } from './lint-contracts.js';
 
@@ -41,7 +45,10 @@ function problemsOf(contract: Record<string, unknown>, lintContext?: LintContext
 describe('lintContracts', () => {
   it('should pass every shipped contract', () => {
     const files = readdirSync(repoPath('contracts')).filter((name) => name.endsWith('.yaml'));
-    const sources = files.map((name) => ({ file: `contracts/${name}`, text: readRepoFile(`contracts/${name}`) }));
+    const sources = files.map((name) => ({
+      file: `contracts/${name}`,
+      text: readRepoFile(`contracts/${name}`),
+    }));
     const result = lintContracts(sources, context);
     expect(result.problems.map(formatProblem)).toEqual([]);
     for (const id of SHIPPED_CONTRACT_IDS) expect(result.contracts.has(id)).toBe(true);
@@ -53,15 +60,23 @@ describe('lintContracts', () => {
 
   describe('rule 1: field ids exist in the catalogue', () => {
     it('should reject an unknown field id, naming file, key and rule', () => {
-      const contract = { ...baseContract(), fields: ['participant.surname', 'participant.shoeSize'] };
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.shoeSize'],
+      };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: fields[1]: unknown field participant.shoeSize (not in config/fields.yaml)',
       ]);
     });
 
     it('should reject a field listed twice', () => {
-      const contract = { ...baseContract(), fields: ['participant.surname', 'participant.surname'] };
-      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: fields[1]: participant.surname is listed twice']);
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.surname'],
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: fields[1]: participant.surname is listed twice',
+      ]);
     });
   });
 
@@ -85,7 +100,12 @@ describe('lintContracts', () => {
       const contract = {
         ...baseContract(),
         format: { type: 'name-list' },
-        fields: ['participant.surname', 'participant.givenNames', 'stay.checkIn', 'participant.dateOfBirth'],
+        fields: [
+          'participant.surname',
+          'participant.givenNames',
+          'stay.checkIn',
+          'participant.dateOfBirth',
+        ],
       };
       expect(problemsOf(contract, withNarrow)).toEqual([
         'contracts/test.yaml: fields[3]: unnecessary field participant.dateOfBirth: the name-list format never emits it',
@@ -93,15 +113,24 @@ describe('lintContracts', () => {
     });
 
     it('should reject a contract missing a field the format requires', () => {
-      const contract = { ...baseContract(), format: { type: 'name-list' }, fields: ['participant.surname'] };
+      const contract = {
+        ...baseContract(),
+        format: { type: 'name-list' },
+        fields: ['participant.surname'],
+      };
       expect(problemsOf(contract, withNarrow)).toEqual([
         'contracts/test.yaml: fields: the name-list format requires stay.checkIn',
       ]);
     });
 
     it('should reject a required value that the contract does not allow (csv option)', () => {
-      const contract = { ...baseContract(), format: { type: 'csv', options: { required: ['participant.dateOfBirth'] } } };
-      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: fields: the csv format requires participant.dateOfBirth']);
+      const contract = {
+        ...baseContract(),
+        format: { type: 'csv', options: { required: ['participant.dateOfBirth'] } },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: fields: the csv format requires participant.dateOfBirth',
+      ]);
     });
 
     it('should reject a field that has no value in the unit', () => {
@@ -112,17 +141,25 @@ describe('lintContracts', () => {
     });
 
     it('should reject a unit the format does not render', () => {
-      const contract = { ...baseContract(), unit: 'trip', format: { type: 'name-list' }, fields: ['participant.surname'], schedule: { send: [{ before: 'trip.start', offset: 'P7D' }], resend: 'never' } };
-      expect(problemsOf(contract, withNarrow)).toContain('contracts/test.yaml: unit: the name-list format renders stay or flight units');
+      const contract = {
+        ...baseContract(),
+        unit: 'trip',
+        format: { type: 'name-list' },
+        fields: ['participant.surname'],
+        schedule: { send: [{ before: 'trip.start', offset: 'P7D' }], resend: 'never' },
+      };
+      expect(problemsOf(contract, withNarrow)).toContain(
+        'contracts/test.yaml: unit: the name-list format renders stay or flight units',
+      );
     });
 
     it('should reject an unknown format and bad format options', () => {
       expect(problemsOf({ ...baseContract(), format: { type: 'xlsx' } })).toEqual([
         `contracts/test.yaml: format.type: unknown format (known: ${[...shippedFormatRegistry().keys()].join(', ')})`,
       ]);
-      expect(problemsOf({ ...baseContract(), format: { type: 'csv', options: { delimiter: '|' } } })).toEqual([
-        'contracts/test.yaml: format.options.delimiter: must be one of ,, ;',
-      ]);
+      expect(
+        problemsOf({ ...baseContract(), format: { type: 'csv', options: { delimiter: '|' } } }),
+      ).toEqual(['contracts/test.yaml: format.options.delimiter: must be one of ,, ;']);
     });
 
     it('should accept any disclosable field for generic formats', () => {
@@ -162,9 +199,17 @@ describe('lintContracts', () => {
       const contract = {
         ...baseContract(),
         fields: ['participant.surname', 'participant.meal', 'participant.accessibleRoom'],
-        specialCategories: [{ condition: 'explicit-consent', categories: ['meal'], consentFlag: 'shareMealWithProviders' }],
+        specialCategories: [
+          {
+            condition: 'explicit-consent',
+            categories: ['meal'],
+            consentFlag: 'shareMealWithProviders',
+          },
+        ],
       };
-      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: specialCategories: no condition covers category assistance']);
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories: no condition covers category assistance',
+      ]);
     });
 
     it('should reject a condition covering a category the contract does not list', () => {
@@ -172,8 +217,16 @@ describe('lintContracts', () => {
         ...baseContract(),
         fields: ['participant.surname', 'participant.meal'],
         specialCategories: [
-          { condition: 'explicit-consent', categories: ['meal'], consentFlag: 'shareMealWithProviders' },
-          { condition: 'explicit-consent', categories: ['health'], consentFlag: 'shareHealthWithInsurer' },
+          {
+            condition: 'explicit-consent',
+            categories: ['meal'],
+            consentFlag: 'shareMealWithProviders',
+          },
+          {
+            condition: 'explicit-consent',
+            categories: ['health'],
+            consentFlag: 'shareHealthWithInsurer',
+          },
         ],
       };
       expect(problemsOf(contract)).toEqual([
@@ -194,32 +247,54 @@ describe('lintContracts', () => {
   });
 
   describe('rule 4: fields that never leave', () => {
-    it.each(['participant.notes', 'participant.marketing', 'participant.consents', 'booking.notes', 'booking.payment', 'participant.image', 'participant.voice'])(
-      'should reject %s',
-      (field) => {
-        const contract = { ...baseContract(), fields: ['participant.surname', field] };
-        expect(problemsOf(contract)).toEqual([`contracts/test.yaml: fields[1]: ${field} never leaves Passerelle`]);
-      },
-    );
+    it.each([
+      'participant.notes',
+      'participant.marketing',
+      'participant.consents',
+      'booking.notes',
+      'booking.payment',
+      'participant.image',
+      'participant.voice',
+    ])('should reject %s', (field) => {
+      const contract = { ...baseContract(), fields: ['participant.surname', field] };
+      expect(problemsOf(contract)).toEqual([
+        `contracts/test.yaml: fields[1]: ${field} never leaves Passerelle`,
+      ]);
+    });
   });
 
   describe('rule 5: transfers outside the EEA need a safeguard', () => {
     it('should reject a recipient outside the EEA without transfer.safeguard', () => {
-      const contract = { ...baseContract(), recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' } };
-      expect(problemsOf(contract)).toEqual(['contracts/test.yaml: transfer.safeguard: required: USA is outside the EEA']);
+      const contract = {
+        ...baseContract(),
+        recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: transfer.safeguard: required: USA is outside the EEA',
+      ]);
     });
 
     it('should reject a from-unit country without transfer.safeguard', () => {
-      const contract = { ...baseContract(), recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' } };
+      const contract = {
+        ...baseContract(),
+        recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' },
+      };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: transfer.safeguard: required: the recipient country comes from the unit and may be outside the EEA',
       ]);
     });
 
     it('should accept a recipient outside the EEA with a safeguard, and one inside without', () => {
-      const outside = { ...baseContract(), recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' }, transfer: { safeguard: 'art49-contract' } };
+      const outside = {
+        ...baseContract(),
+        recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' },
+        transfer: { safeguard: 'art49-contract' },
+      };
       expect(problemsOf(outside)).toEqual([]);
-      const inside = { ...baseContract(), recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'NOR' } };
+      const inside = {
+        ...baseContract(),
+        recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'NOR' },
+      };
       expect(problemsOf(inside)).toEqual([]);
     });
   });
@@ -255,7 +330,12 @@ describe('lintContracts', () => {
         specialCategories: { condition: 'vital-interests' },
         format: { type: 'json' },
         transport: { type: 'api-response' },
-        schedule: { onDemand: { from: { before: 'trip.start', offset: 'P1D' }, until: { after: 'trip.end', offset: 'P1D' } } },
+        schedule: {
+          onDemand: {
+            from: { before: 'trip.start', offset: 'P1D' },
+            until: { after: 'trip.end', offset: 'P1D' },
+          },
+        },
       };
       expect(problemsOf(contract)).toEqual([]);
     });
@@ -270,32 +350,61 @@ describe('lintContracts', () => {
     });
 
     it('should report a YAML syntax error with its line', () => {
-      const result = lintContracts([{ file: 'contracts/bad.yaml', text: 'id: [unclosed\n' }], context);
-      expect(result.problems.map(formatProblem)[0]).toMatch(/^contracts\/bad\.yaml: line \d+: not valid YAML/);
+      const result = lintContracts(
+        [{ file: 'contracts/bad.yaml', text: 'id: [unclosed\n' }],
+        context,
+      );
+      expect(result.problems.map(formatProblem)[0]).toMatch(
+        /^contracts\/bad\.yaml: line \d+: not valid YAML/,
+      );
     });
 
     it('should reject two files with the same contract id', () => {
       const text = stringify(baseContract());
-      const result = lintContracts([{ file: 'a.yaml', text }, { file: 'b.yaml', text }], context);
-      expect(result.problems.map(formatProblem)).toEqual(['b.yaml: id: duplicate contract id (also in a.yaml)']);
+      const result = lintContracts(
+        [
+          { file: 'a.yaml', text },
+          { file: 'b.yaml', text },
+        ],
+        context,
+      );
+      expect(result.problems.map(formatProblem)).toEqual([
+        'b.yaml: id: duplicate contract id (also in a.yaml)',
+      ]);
     });
 
     it('should reject an endpoint that is missing or of another transport', () => {
-      expect(problemsOf({ ...baseContract(), transport: { type: 'sftp', endpoint: 'nowhere' } })).toEqual([
+      expect(
+        problemsOf({ ...baseContract(), transport: { type: 'sftp', endpoint: 'nowhere' } }),
+      ).toEqual([
         'contracts/test.yaml: transport.endpoint: unknown endpoint (not in config/endpoints.yaml)',
       ]);
-      expect(problemsOf({ ...baseContract(), transport: { type: 'sftp', endpoint: 'insurer-enrollment' } })).toEqual([
-        'contracts/test.yaml: transport.endpoint: endpoint is for https, not sftp',
-      ]);
+      expect(
+        problemsOf({
+          ...baseContract(),
+          transport: { type: 'sftp', endpoint: 'insurer-enrollment' },
+        }),
+      ).toEqual(['contracts/test.yaml: transport.endpoint: endpoint is for https, not sftp']);
     });
 
     it('should reject a schedule event the unit does not have', () => {
-      const contract = { ...baseContract(), schedule: { send: [{ before: 'flight.departure', offset: 'PT72H' }], resend: 'never' } };
-      expect(problemsOf(contract)).toContain('contracts/test.yaml: schedule.send[0]: a stay unit has no event flight.departure');
+      const contract = {
+        ...baseContract(),
+        schedule: { send: [{ before: 'flight.departure', offset: 'PT72H' }], resend: 'never' },
+      };
+      expect(problemsOf(contract)).toContain(
+        'contracts/test.yaml: schedule.send[0]: a stay unit has no event flight.departure',
+      );
     });
 
     it('should reject an insurer recipient that is not scoped to its own insured', () => {
-      const contract = { ...baseContract(), unit: 'trip', recipient: { id: 'INS-1', name: 'Insurer', category: 'insurer', country: 'FRA' }, fields: ['participant.surname'], schedule: { send: [{ before: 'trip.start', offset: 'P1D' }], resend: 'never' } };
+      const contract = {
+        ...baseContract(),
+        unit: 'trip',
+        recipient: { id: 'INS-1', name: 'Insurer', category: 'insurer', country: 'FRA' },
+        fields: ['participant.surname'],
+        schedule: { send: [{ before: 'trip.start', offset: 'P1D' }], resend: 'never' },
+      };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: scope.insuredBy: required for insurer recipients: an insurer gets only its own insured participants',
       ]);

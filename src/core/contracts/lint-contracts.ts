@@ -39,7 +39,10 @@ export const formatProblem = (problem: ContractProblem): string =>
   `${problem.file}: ${problem.path === '' ? '(file)' : problem.path}: ${problem.rule}`;
 
 /** Parses and lints every contract; a contract with any problem is left out of `contracts`. */
-export function lintContracts(sources: readonly ContractSource[], context: LintContext): LintResult {
+export function lintContracts(
+  sources: readonly ContractSource[],
+  context: LintContext,
+): LintResult {
   const contracts = new Map<string, LintedContract>();
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
@@ -53,10 +56,13 @@ export function lintContracts(sources: readonly ContractSource[], context: LintC
     const errors = [...lintContract(contract, context)];
     const earlier = seen.get(contract.id);
     if (earlier !== undefined) {
-      errors.push(problem('DUPLICATE_CONTRACT', 'id', `duplicate contract id (also in ${earlier})`));
+      errors.push(
+        problem('DUPLICATE_CONTRACT', 'id', `duplicate contract id (also in ${earlier})`),
+      );
     }
     seen.set(contract.id, source.file);
-    if (errors.length > 0) problems.push(...errors.map((error) => ({ ...error, file: source.file })));
+    if (errors.length > 0)
+      problems.push(...errors.map((error) => ({ ...error, file: source.file })));
     else contracts.set(contract.id, { contract, file: source.file });
   }
   return { contracts, problems };
@@ -84,9 +90,16 @@ function checkFieldsExist(contract: Contract, { catalogue }: LintContext): CoreE
   const seen = new Set<string>();
   contract.fields.forEach((id, index) => {
     if (!catalogue.fields.has(id)) {
-      errors.push(problem('UNKNOWN_FIELD', `fields[${index}]`, `unknown field ${id} (not in config/fields.yaml)`));
+      errors.push(
+        problem(
+          'UNKNOWN_FIELD',
+          `fields[${index}]`,
+          `unknown field ${id} (not in config/fields.yaml)`,
+        ),
+      );
     }
-    if (seen.has(id)) errors.push(problem('DUPLICATE_FIELD', `fields[${index}]`, `${id} is listed twice`));
+    if (seen.has(id))
+      errors.push(problem('DUPLICATE_FIELD', `fields[${index}]`, `${id} is listed twice`));
     seen.add(id);
   });
   return errors;
@@ -95,32 +108,62 @@ function checkFieldsExist(contract: Contract, { catalogue }: LintContext): CoreE
 function checkNecessity(contract: Contract, { catalogue, formats }: LintContext): CoreError[] {
   const format = formats.get(contract.format.type);
   if (format === undefined) {
-    return [problem('UNKNOWN_FORMAT', 'format.type', `unknown format (known: ${[...formats.keys()].join(', ')})`)];
+    return [
+      problem(
+        'UNKNOWN_FORMAT',
+        'format.type',
+        `unknown format (known: ${[...formats.keys()].join(', ')})`,
+      ),
+    ];
   }
   const options = format.parseOptions(contract.format.options);
   if (!options.ok) {
     return options.errors.map((error) =>
-      problem('FORMAT_OPTIONS_INVALID', `format.options${error.path === '' ? '' : `.${error.path}`}`, error.rule),
+      problem(
+        'FORMAT_OPTIONS_INVALID',
+        `format.options${error.path === '' ? '' : `.${error.path}`}`,
+        error.rule,
+      ),
     );
   }
   const errors: CoreError[] = [];
   if (!format.units.includes(contract.unit)) {
-    errors.push(problem('UNIT_NOT_SUPPORTED', 'unit', `the ${format.type} format renders ${format.units.join(' or ')} units`));
+    errors.push(
+      problem(
+        'UNIT_NOT_SUPPORTED',
+        'unit',
+        `the ${format.type} format renders ${format.units.join(' or ')} units`,
+      ),
+    );
   }
   const emits = format.emits(options.value);
   contract.fields.forEach((id, index) => {
     const field = catalogue.fields.get(id);
-    if (field === undefined || !field.disclosable) return; // rules 1 and 4
+    if (!field?.disclosable) return; // rules 1 and 4
     if (emits !== ANY_DISCLOSABLE_FIELD && !emits.includes(id)) {
-      errors.push(problem('UNNECESSARY_FIELD', `fields[${index}]`, `unnecessary field ${id}: the ${format.type} format never emits it`));
+      errors.push(
+        problem(
+          'UNNECESSARY_FIELD',
+          `fields[${index}]`,
+          `unnecessary field ${id}: the ${format.type} format never emits it`,
+        ),
+      );
     }
     if (!unitsOfField(id).includes(contract.unit)) {
-      errors.push(problem('UNNECESSARY_FIELD', `fields[${index}]`, `unnecessary field ${id}: it has no value in a ${contract.unit} unit`));
+      errors.push(
+        problem(
+          'UNNECESSARY_FIELD',
+          `fields[${index}]`,
+          `unnecessary field ${id}: it has no value in a ${contract.unit} unit`,
+        ),
+      );
     }
   });
   for (const id of format.requires(options.value)) {
     if (!contract.fields.includes(id)) {
-      errors.push(problem('REQUIRED_FIELD_MISSING', 'fields', `the ${format.type} format requires ${id}`));
+      errors.push(
+        problem('REQUIRED_FIELD_MISSING', 'fields', `the ${format.type} format requires ${id}`),
+      );
     }
   }
   return errors;
@@ -131,7 +174,7 @@ function checkSpecialCategories(contract: Contract, { catalogue }: LintContext):
   const specialCategories = new Set<string>();
   for (const id of contract.fields) {
     const field = catalogue.fields.get(id);
-    if (field?.special === true && field.disclosable) specialCategories.add(field.category);
+    if (field?.special && field.disclosable) specialCategories.add(field.category);
   }
   const rules = contract.specialCategories;
   if (specialCategories.size > 0 && rules.length === 0) {
@@ -145,33 +188,70 @@ function checkSpecialCategories(contract: Contract, { catalogue }: LintContext):
   }
   const covered = new Map<string, number>();
   rules.forEach((rule, index) => {
-    const path = rules.length === 1 && rule.categories === undefined ? 'specialCategories' : `specialCategories[${index}]`;
+    const path =
+      rules.length === 1 && rule.categories === undefined
+        ? 'specialCategories'
+        : `specialCategories[${index}]`;
     if (rule.condition === 'explicit-consent' && rule.consentFlag === undefined) {
-      errors.push(problem('CONSENT_FLAG_MISSING', `${path}.consentFlag`, 'required when the condition is explicit-consent'));
+      errors.push(
+        problem(
+          'CONSENT_FLAG_MISSING',
+          `${path}.consentFlag`,
+          'required when the condition is explicit-consent',
+        ),
+      );
     }
     if (rule.condition !== 'explicit-consent' && rule.consentFlag !== undefined) {
-      errors.push(problem('CONSENT_FLAG_UNUSED', `${path}.consentFlag`, `only meaningful with explicit-consent, not ${rule.condition}`));
+      errors.push(
+        problem(
+          'CONSENT_FLAG_UNUSED',
+          `${path}.consentFlag`,
+          `only meaningful with explicit-consent, not ${rule.condition}`,
+        ),
+      );
     }
     const categories = rule.categories ?? [...specialCategories];
     if (categories.length === 0) {
-      errors.push(problem('UNNECESSARY_CONDITION', path, 'the contract lists no special-category field'));
+      errors.push(
+        problem('UNNECESSARY_CONDITION', path, 'the contract lists no special-category field'),
+      );
     }
     categories.forEach((category, categoryIndex) => {
       const known = catalogue.categories.get(category);
       const categoryPath = `${path}.categories[${categoryIndex}]`;
-      if (known === undefined || !known.special) {
-        errors.push(problem('NOT_SPECIAL_CATEGORY', categoryPath, `${category} is not a special category`));
+      if (!known?.special) {
+        errors.push(
+          problem('NOT_SPECIAL_CATEGORY', categoryPath, `${category} is not a special category`),
+        );
       } else if (!specialCategories.has(category)) {
-        errors.push(problem('UNNECESSARY_CONDITION', categoryPath, `no listed field is in category ${category}`));
+        errors.push(
+          problem(
+            'UNNECESSARY_CONDITION',
+            categoryPath,
+            `no listed field is in category ${category}`,
+          ),
+        );
       } else if (covered.has(category)) {
-        errors.push(problem('DUPLICATE_CONDITION', categoryPath, `${category} is already covered by specialCategories[${covered.get(category) ?? 0}]`));
+        errors.push(
+          problem(
+            'DUPLICATE_CONDITION',
+            categoryPath,
+            `${category} is already covered by specialCategories[${covered.get(category) ?? 0}]`,
+          ),
+        );
       }
       covered.set(category, index);
     });
   });
   for (const category of specialCategories) {
     if (rules.length > 0 && !covered.has(category)) {
-      errors.push(problem('SPECIAL_CATEGORY_WITHOUT_CONDITION', 'specialCategories', `no condition covers category ${category}`));
+      errors.push(
+        problem(
+          'SPECIAL_CATEGORY_WITHOUT_CONDITION',
+          'specialCategories',
+          `no condition covers category ${category}`,
+        ),
+      );
     }
   }
   return errors;
@@ -189,7 +269,10 @@ function checkTransfer(contract: Contract): CoreError[] {
   const country = contract.recipient.country;
   const mayLeaveEea = country === FROM_UNIT || !isInEea(country);
   if (mayLeaveEea && contract.transfer === undefined) {
-    const why = country === FROM_UNIT ? 'the recipient country comes from the unit and may be outside the EEA' : `${country} is outside the EEA`;
+    const why =
+      country === FROM_UNIT
+        ? 'the recipient country comes from the unit and may be outside the EEA'
+        : `${country} is outside the EEA`;
     return [problem('TRANSFER_WITHOUT_SAFEGUARD', 'transfer.safeguard', `required: ${why}`)];
   }
   return [];
@@ -199,15 +282,33 @@ function checkVitalInterests(contract: Contract): CoreError[] {
   if (contract.transport.type === 'api-response') return [];
   const errors: CoreError[] = [];
   if (contract.legalBasis === 'vital-interests') {
-    errors.push(problem('VITAL_INTERESTS_SCHEDULED', 'legalBasis', 'vital-interests is allowed only for on-demand release (transport api-response)'));
+    errors.push(
+      problem(
+        'VITAL_INTERESTS_SCHEDULED',
+        'legalBasis',
+        'vital-interests is allowed only for on-demand release (transport api-response)',
+      ),
+    );
   }
   contract.specialCategories.forEach((rule, index) => {
     if (rule.condition === 'vital-interests') {
-      errors.push(problem('VITAL_INTERESTS_SCHEDULED', `specialCategories[${index}].condition`, 'vital-interests is allowed only for on-demand release (transport api-response)'));
+      errors.push(
+        problem(
+          'VITAL_INTERESTS_SCHEDULED',
+          `specialCategories[${index}].condition`,
+          'vital-interests is allowed only for on-demand release (transport api-response)',
+        ),
+      );
     }
   });
   if (contract.transfer?.safeguard === 'art49-vital-interests') {
-    errors.push(problem('VITAL_INTERESTS_SCHEDULED', 'transfer.safeguard', 'art49-vital-interests is allowed only for on-demand release (transport api-response)'));
+    errors.push(
+      problem(
+        'VITAL_INTERESTS_SCHEDULED',
+        'transfer.safeguard',
+        'art49-vital-interests is allowed only for on-demand release (transport api-response)',
+      ),
+    );
   }
   return errors;
 }
@@ -222,12 +323,27 @@ function checkRecipientAndScope(contract: Contract): CoreError[] {
     errors.push(problem('SCOPE_INVALID', 'scope.insuredBy', 'only for insurer recipients'));
   }
   if (recipient.category === 'insurer' && scope.insuredBy === undefined) {
-    errors.push(problem('SCOPE_INVALID', 'scope.insuredBy', 'required for insurer recipients: an insurer gets only its own insured participants'));
+    errors.push(
+      problem(
+        'SCOPE_INVALID',
+        'scope.insuredBy',
+        'required for insurer recipients: an insurer gets only its own insured participants',
+      ),
+    );
   }
   if (recipient.id === FROM_UNIT) {
-    const fromUnit = scope.insuredBy !== undefined || (unit === 'flight' && recipient.category === 'airline') || (unit === 'stay' && recipient.category === 'hotel');
+    const fromUnit =
+      scope.insuredBy !== undefined ||
+      (unit === 'flight' && recipient.category === 'airline') ||
+      (unit === 'stay' && recipient.category === 'hotel');
     if (!fromUnit) {
-      errors.push(problem('RECIPIENT_INVALID', 'recipient.id', 'from-unit means the carrier of a flight unit (airline), the hotel of a stay unit (hotel) or the insurer (scope.insuredBy)'));
+      errors.push(
+        problem(
+          'RECIPIENT_INVALID',
+          'recipient.id',
+          'from-unit means the carrier of a flight unit (airline), the hotel of a stay unit (hotel) or the insurer (scope.insuredBy)',
+        ),
+      );
     }
   }
   return errors;
@@ -236,13 +352,29 @@ function checkRecipientAndScope(contract: Contract): CoreError[] {
 function checkTransport(contract: Contract, { endpoints }: LintContext): CoreError[] {
   const { type, endpoint } = contract.transport;
   if (type === 'outbox' || type === 'api-response') {
-    return endpoint === undefined ? [] : [problem('TRANSPORT_INVALID', 'transport.endpoint', `a ${type} transport has no endpoint`)];
+    return endpoint === undefined
+      ? []
+      : [problem('TRANSPORT_INVALID', 'transport.endpoint', `a ${type} transport has no endpoint`)];
   }
-  if (endpoint === undefined) return [problem('TRANSPORT_INVALID', 'transport.endpoint', `required for ${type}`)];
+  if (endpoint === undefined)
+    return [problem('TRANSPORT_INVALID', 'transport.endpoint', `required for ${type}`)];
   const known = endpoints.get(endpoint);
-  if (known === undefined) return [problem('TRANSPORT_INVALID', 'transport.endpoint', 'unknown endpoint (not in config/endpoints.yaml)')];
+  if (known === undefined)
+    return [
+      problem(
+        'TRANSPORT_INVALID',
+        'transport.endpoint',
+        'unknown endpoint (not in config/endpoints.yaml)',
+      ),
+    ];
   if (known.transport !== type) {
-    return [problem('TRANSPORT_INVALID', 'transport.endpoint', `endpoint is for ${known.transport}, not ${type}`)];
+    return [
+      problem(
+        'TRANSPORT_INVALID',
+        'transport.endpoint',
+        `endpoint is for ${known.transport}, not ${type}`,
+      ),
+    ];
   }
   return [];
 }
@@ -266,15 +398,29 @@ function checkSchedule(contract: Contract): CoreError[] {
   };
   if (schedule.kind === 'on-demand') {
     if (transport.type !== 'api-response') {
-      errors.push(problem('SCHEDULE_INVALID', 'schedule.onDemand', 'on-demand release needs transport api-response'));
+      errors.push(
+        problem(
+          'SCHEDULE_INVALID',
+          'schedule.onDemand',
+          'on-demand release needs transport api-response',
+        ),
+      );
     }
     checkMoment(schedule.from, 'schedule.onDemand.from');
     checkMoment(schedule.until, 'schedule.onDemand.until');
   } else {
     if (transport.type === 'api-response') {
-      errors.push(problem('SCHEDULE_INVALID', 'schedule', 'an api-response contract is released on demand (schedule.onDemand)'));
+      errors.push(
+        problem(
+          'SCHEDULE_INVALID',
+          'schedule',
+          'an api-response contract is released on demand (schedule.onDemand)',
+        ),
+      );
     }
-    schedule.send.forEach((moment, index) => checkMoment(moment, `schedule.send[${index}]`));
+    schedule.send.forEach((moment, index) => {
+      checkMoment(moment, `schedule.send[${index}]`);
+    });
     checkMoment(schedule.until, 'schedule.until');
   }
   return errors;

@@ -20,7 +20,8 @@ import {
 /** ISO 8601 durations in days, weeks, hours, minutes and seconds — exact lengths only. */
 export const EXACT_DURATION = /^P(?=\d|T\d)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/;
 /** Retention as shown to recipients and in the Art. 30 export, e.g. `P30D after stay.checkOut`. */
-const RETENTION = /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)? after [a-z]+\.[A-Za-z]+$/;
+const RETENTION =
+  /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)? after [a-z]+\.[A-Za-z]+$/;
 
 const alpha3 = z.string().regex(/^[A-Z]{3}$/);
 const durationSchema = z.string().regex(EXACT_DURATION);
@@ -79,7 +80,10 @@ const contractSchema = z.strictObject({
   }),
   transport: z.strictObject({
     type: z.enum(TRANSPORT_TYPES),
-    endpoint: z.string().regex(/^[a-z0-9-]+$/).optional(),
+    endpoint: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .optional(),
   }),
   schedule: z.union([
     z.strictObject({
@@ -111,13 +115,11 @@ export function parseContract(text: string): Result<Contract> {
   const document = parseDocument(text, { uniqueKeys: true });
   if (document.errors.length > 0) {
     return fail(
-      document.errors.map(
-        (error): CoreError => ({
-          code: 'CONTRACT_INVALID',
-          path: `line ${error.linePos?.[0].line ?? 0}`,
-          rule: `not valid YAML (${error.code})`,
-        }),
-      ),
+      document.errors.map((error): CoreError => ({
+        code: 'CONTRACT_INVALID',
+        path: `line ${error.linePos?.[0].line ?? 0}`,
+        rule: `not valid YAML (${error.code})`,
+      })),
     );
   }
   const parsed = contractSchema.safeParse(document.toJS());
@@ -135,7 +137,9 @@ export function parseContract(text: string): Result<Contract> {
     unit: raw.unit,
     scope: {
       roles: raw.scope?.roles ?? ['participant', 'leader', 'staff'],
-      ...(raw.scope?.flightsTouching === undefined ? {} : { flightsTouching: raw.scope.flightsTouching }),
+      ...(raw.scope?.flightsTouching === undefined
+        ? {}
+        : { flightsTouching: raw.scope.flightsTouching }),
       ...(raw.scope?.insuredBy === undefined ? {} : { insuredBy: raw.scope.insuredBy }),
     },
     fields: raw.fields,
@@ -148,14 +152,21 @@ export function parseContract(text: string): Result<Contract> {
 
 function toSchedule(raw: z.infer<typeof contractSchema>['schedule']): Schedule {
   if ('onDemand' in raw) {
-    return { kind: 'on-demand', from: toMoment(raw.onDemand.from), until: toMoment(raw.onDemand.until) };
+    return {
+      kind: 'on-demand',
+      from: toMoment(raw.onDemand.from),
+      until: toMoment(raw.onDemand.until),
+    };
   }
   const send = raw.send.map(toMoment);
-  const first = send[0] as ScheduleMoment;
+  const [first] = send as [ScheduleMoment, ...ScheduleMoment[]];
   return {
     kind: 'planned',
     send,
     resend: raw.resend,
-    until: raw.until === undefined ? { event: first.event, direction: 'at', offset: 'PT0S' } : toMoment(raw.until),
+    until:
+      raw.until === undefined
+        ? { event: first.event, direction: 'at', offset: 'PT0S' }
+        : toMoment(raw.until),
   };
 }

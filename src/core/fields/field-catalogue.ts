@@ -76,10 +76,18 @@ export function parseFieldCatalogue(
     const special = field.special ?? false;
     const disclosable = field.disclosable ?? true;
     if (fields.has(field.id)) {
-      errors.push({ code: 'CATALOGUE_INVALID', path: `${path}.id`, rule: `duplicate field id ${field.id}` });
+      errors.push({
+        code: 'CATALOGUE_INVALID',
+        path: `${path}.id`,
+        rule: `duplicate field id ${field.id}`,
+      });
     }
     if (category === undefined) {
-      errors.push({ code: 'CATALOGUE_INVALID', path: `${path}.category`, rule: 'unknown category' });
+      errors.push({
+        code: 'CATALOGUE_INVALID',
+        path: `${path}.category`,
+        rule: 'unknown category',
+      });
     } else if (category.special !== special) {
       errors.push({
         code: 'CATALOGUE_INVALID',
@@ -89,7 +97,11 @@ export function parseFieldCatalogue(
     }
     const reader = readers[field.id];
     if (disclosable && reader === undefined) {
-      errors.push({ code: 'CATALOGUE_INVALID', path: `${path}.id`, rule: `no reader for ${field.id}` });
+      errors.push({
+        code: 'CATALOGUE_INVALID',
+        path: `${path}.id`,
+        rule: `no reader for ${field.id}`,
+      });
     }
     if (!disclosable && reader !== undefined) {
       errors.push({
@@ -109,7 +121,11 @@ export function parseFieldCatalogue(
   });
   for (const id of Object.keys(readers)) {
     if (!fields.has(id)) {
-      errors.push({ code: 'CATALOGUE_INVALID', path: 'fields', rule: `readable field ${id} is not catalogued` });
+      errors.push({
+        code: 'CATALOGUE_INVALID',
+        path: 'fields',
+        rule: `readable field ${id} is not catalogued`,
+      });
     }
   }
   return errors.length > 0 ? fail(errors) : ok({ categories, fields });

@@ -117,7 +117,11 @@ const takesStay = (participant: Participant, stay: Stay): boolean =>
  * On a changeover day two stays contain it; the later check-in wins — by evening the group
  * is at the new hotel, and the insurer is told where they are heading.
  */
-export function currentStayOf(trip: Trip, participant: Participant, now: IsoInstant): Stay | undefined {
+export function currentStayOf(
+  trip: Trip,
+  participant: Participant,
+  now: IsoInstant,
+): Stay | undefined {
   const today = now.slice(0, 10);
   let current: Stay | undefined;
   for (const stay of trip.stays) {
@@ -139,8 +143,9 @@ export function firstStayIn(trip: Trip, country: string): Stay | undefined {
 
 /** Countries of stays and flight arrivals, except the one the trip starts from; sorted. */
 export function destinationCountriesOf(trip: Trip): string[] {
-  const origin = [...trip.flights].sort((a, b) => compareInstants(a.departure.scheduledAt, b.departure.scheduledAt))[0]
-    ?.departure.country;
+  const origin = [...trip.flights].sort((a, b) =>
+    compareInstants(a.departure.scheduledAt, b.departure.scheduledAt),
+  )[0]?.departure.country;
   const countries = new Set<string>();
   for (const stay of trip.stays) countries.add(stay.hotel.address.country);
   for (const flight of trip.flights) countries.add(flight.arrival.country);
@@ -170,7 +175,9 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
   'participant.givenNames': participantField(({ participant }) => participant.givenNames),
   'participant.gender': participantField(({ participant }) => participant.gender),
   'participant.dateOfBirth': participantField(({ participant }) => participant.dateOfBirth),
-  'participant.isMinor': participantField(({ participant, trip }) => isMinorOnTrip(participant, trip)),
+  'participant.isMinor': participantField(({ participant, trip }) =>
+    isMinorOnTrip(participant, trip),
+  ),
   'participant.nationality': participantField(({ participant }) => participant.nationality),
   'participant.countryOfResidence': participantField(
     ({ participant }) => participant.countryOfResidence,
@@ -235,7 +242,9 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
   'participant.health.medications': participantField(({ participant }) =>
     nonEmpty(participant.health?.medications ?? []),
   ),
-  'participant.health.bloodType': participantField(({ participant }) => participant.health?.bloodType),
+  'participant.health.bloodType': participantField(
+    ({ participant }) => participant.health?.bloodType,
+  ),
   'participant.health.notes': participantField(({ participant }) => participant.health?.notes),
   'participant.meal': participantField(({ participant }) => participant.meal),
   'participant.assistance': participantField(({ participant }) => nonEmpty(participant.assistance)),
@@ -252,14 +261,20 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
     const stay = now === undefined ? undefined : currentStayOf(trip, participant, now);
     return stay === undefined
       ? undefined
-      : { hotel: stay.hotel.name, address: addressValue(stay.hotel.address), checkOut: stay.checkOut };
+      : {
+          hotel: stay.hotel.name,
+          address: addressValue(stay.hotel.address),
+          checkOut: stay.checkOut,
+        };
   }),
   'booking.reference': participantField(({ booking }) => booking.reference),
   'booking.customer.givenNames': participantField(({ booking }) => booking.customer.givenNames),
   'booking.customer.surname': participantField(({ booking }) => booking.customer.surname),
   'booking.customer.email': participantField(({ booking }) => booking.customer.email),
   'booking.customer.phone': participantField(({ booking }) => booking.customer.phone),
-  'booking.customer.address': participantField(({ booking }) => addressValue(booking.customer.address)),
+  'booking.customer.address': participantField(({ booking }) =>
+    addressValue(booking.customer.address),
+  ),
   'room.id': participantField(({ room }) => room?.id),
   'room.type': participantField(({ room }) => room?.type),
   'room.occupants': { level: 'room-occupants' },
@@ -268,10 +283,13 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
   'flight.departure': unitField(({ flight }) =>
     flight === undefined ? undefined : { ...flight.departure },
   ),
-  'flight.arrival': unitField(({ flight }) => (flight === undefined ? undefined : { ...flight.arrival })),
+  'flight.arrival': unitField(({ flight }) =>
+    flight === undefined ? undefined : { ...flight.arrival },
+  ),
   'flight.pnr': unitField(({ flight }) => flight?.pnr),
   'flight.destinationAddress': unitField(({ trip, flight }) => {
-    if (flight === undefined || flight.arrival.country === flight.departure.country) return undefined;
+    if (flight === undefined || flight.arrival.country === flight.departure.country)
+      return undefined;
     const stay = firstStayIn(trip, flight.arrival.country);
     return stay === undefined ? undefined : hotelValue(stay);
   }),

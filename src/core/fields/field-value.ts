@@ -3,10 +3,7 @@
  * Every leaf is a string or a boolean, so a serializer can render any field without knowing it.
  */
 export type FieldValue =
-  | string
-  | boolean
-  | readonly FieldValue[]
-  | { readonly [key: string]: FieldValue };
+  string | boolean | readonly FieldValue[] | { readonly [key: string]: FieldValue };
 
 /** Every text leaf of a value, in order: what a payload may contain of it. */
 export function textLeaves(value: FieldValue): string[] {

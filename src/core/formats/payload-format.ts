@@ -46,9 +46,12 @@ export interface PayloadFormat<Options> {
   emits(options: Options): typeof ANY_DISCLOSABLE_FIELD | readonly string[];
   /** The fields the contract must allow, and every participant must have a value for. */
   requires(options: Options): readonly string[];
-  serialize(unit: MinimizedUnit, options: Options, context: RenderContext): Result<RenderedFile[], FormatError>;
+  serialize(
+    unit: MinimizedUnit,
+    options: Options,
+    context: RenderContext,
+  ): Result<RenderedFile[], FormatError>;
 }
-
 
 export type FormatRegistry = ReadonlyMap<string, PayloadFormat<unknown>>;
 

@@ -5,4 +5,6 @@ import { z } from 'zod';
  * refuses a row without them): the linter checks they are allowed, the projection reports a
  * participant without one as a data-quality error, and the unit is not sent.
  */
-export const requiredFieldsOption = z.array(z.string().regex(/^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)+$/)).default([]);
+export const requiredFieldsOption = z
+  .array(z.string().regex(/^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)+$/))
+  .default([]);

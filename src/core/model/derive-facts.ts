@@ -13,7 +13,10 @@ export function ageOn(dateOfBirth: IsoDate, on: IsoDate): number {
  * A participant is a minor when under 18 on the trip's start date (input-model.md). Someone
  * born on 29 February comes of age on 1 March in non-leap years, as under French law.
  */
-export function isMinorOnTrip(participant: Pick<Participant, 'dateOfBirth'>, trip: Pick<Trip, 'startDate'>): boolean {
+export function isMinorOnTrip(
+  participant: Pick<Participant, 'dateOfBirth'>,
+  trip: Pick<Trip, 'startDate'>,
+): boolean {
   return ageOn(participant.dateOfBirth, trip.startDate) < 18;
 }
 

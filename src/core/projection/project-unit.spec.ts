@@ -32,8 +32,11 @@ function aContract(overrides: Partial<Contract> = {}): Contract {
   };
 }
 
-const project = (contract: Contract, trip = aTrip(), bookings = [aBooking('B1', [aParticipant({ id: 'P1' })])]) =>
-  projectAllUnits({ trip, bookings, contract, catalogue, now: '2027-07-03T12:00:00+02:00' });
+const project = (
+  contract: Contract,
+  trip = aTrip(),
+  bookings = [aBooking('B1', [aParticipant({ id: 'P1' })])],
+) => projectAllUnits({ trip, bookings, contract, catalogue, now: '2027-07-03T12:00:00+02:00' });
 
 describe('projectAllUnits: row scoping', () => {
   it('should leave cancelled bookings out of every unit', () => {
@@ -47,13 +50,18 @@ describe('projectAllUnits: row scoping', () => {
   });
 
   it('should leave out bookings of another trip', () => {
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P1' })]), aBooking('B9', [aParticipant({ id: 'P9' })], { tripId: 'T-OTHER' })];
+    const bookings = [
+      aBooking('B1', [aParticipant({ id: 'P1' })]),
+      aBooking('B9', [aParticipant({ id: 'P9' })], { tripId: 'T-OTHER' }),
+    ];
     expect(project(aContract(), aTrip(), bookings)[0]?.participantIds).toEqual(['P1']);
   });
 
   it('should give a flight only the participants who take it', () => {
     const trip = aTrip({ flights: [aFlight('F1', 'FRA', 'USA'), aFlight('F2', 'USA', 'FRA')] });
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'P2', flightIds: ['F2'] })])];
+    const bookings = [
+      aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'P2', flightIds: ['F2'] })]),
+    ];
     const units = project(aContract(), trip, bookings);
     expect(units.map((u) => [u.unit.key, u.participantIds])).toEqual([
       ['flight:F1', ['P1']],
@@ -62,28 +70,46 @@ describe('projectAllUnits: row scoping', () => {
   });
 
   it('should keep only flights touching the scoped countries', () => {
-    const trip = aTrip({ flights: [aFlight('F1', 'FRA', 'USA'), aFlight('F2', 'FRA', 'DEU'), aFlight('F3', 'USA', 'FRA')] });
+    const trip = aTrip({
+      flights: [
+        aFlight('F1', 'FRA', 'USA'),
+        aFlight('F2', 'FRA', 'DEU'),
+        aFlight('F3', 'USA', 'FRA'),
+      ],
+    });
     const contract = aContract({ scope: { roles: ['participant'], flightsTouching: ['USA'] } });
-    expect(enumerateUnits(trip, [aBooking('B1', [aParticipant({ id: 'P1' })])], contract).map((u) => u.key)).toEqual([
-      'flight:F1',
-      'flight:F3',
-    ]);
+    expect(
+      enumerateUnits(trip, [aBooking('B1', [aParticipant({ id: 'P1' })])], contract).map(
+        (u) => u.key,
+      ),
+    ).toEqual(['flight:F1', 'flight:F3']);
   });
 
   it('should give a stay only its guests', () => {
     const trip = aTrip({ stays: [aStay('S1', 'USA'), aStay('S2', 'CAN')] });
-    const contract = aContract({ unit: 'stay', recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' } });
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P1', stayIds: ['S2'] }), aParticipant({ id: 'P2' })])];
+    const contract = aContract({
+      unit: 'stay',
+      recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' },
+    });
+    const bookings = [
+      aBooking('B1', [aParticipant({ id: 'P1', stayIds: ['S2'] }), aParticipant({ id: 'P2' })]),
+    ];
     const units = project(contract, trip, bookings);
-    expect(units.map((u) => [u.unit.key, u.recipient.id, u.recipient.country, u.participantIds])).toEqual([
+    expect(
+      units.map((u) => [u.unit.key, u.recipient.id, u.recipient.country, u.participantIds]),
+    ).toEqual([
       ['stay:S1', 'HTL-S1', 'USA', ['P2']],
       ['stay:S2', 'HTL-S2', 'CAN', ['P1', 'P2']],
     ]);
   });
 
   it('should keep only the roles in scope', () => {
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'L1', role: 'leader' })])];
-    expect(project(aContract({ scope: { roles: ['leader'] } }), aTrip(), bookings)[0]?.participantIds).toEqual(['L1']);
+    const bookings = [
+      aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'L1', role: 'leader' })]),
+    ];
+    expect(
+      project(aContract({ scope: { roles: ['leader'] } }), aTrip(), bookings)[0]?.participantIds,
+    ).toEqual(['L1']);
   });
 
   it('should give each insurer only its own insured, in a unit of its own', () => {
@@ -129,27 +155,48 @@ describe('projectAllUnits: minimization', () => {
   it('should hold only the allowed fields, in contract order', () => {
     const [unit] = project(aContract({ fields: ['participant.givenNames', 'flight.pnr'] }));
     expect(unit?.payload.fields).toEqual(['participant.givenNames', 'flight.pnr']);
-    expect(unit?.payload.participants).toEqual([{ values: { 'participant.givenNames': 'GivenP1' } }]);
+    expect(unit?.payload.participants).toEqual([
+      { values: { 'participant.givenNames': 'GivenP1' } },
+    ]);
     expect(unit?.payload.values).toEqual({ 'flight.pnr': 'K7Q2ZX' });
   });
 
   it('should withhold a special-category value without the consent the contract names, and report it', () => {
     const contract = aContract({
       fields: ['participant.surname', 'participant.meal'],
-      specialCategories: [{ condition: 'explicit-consent', categories: ['meal'], consentFlag: 'shareMealWithProviders' }],
+      specialCategories: [
+        {
+          condition: 'explicit-consent',
+          categories: ['meal'],
+          consentFlag: 'shareMealWithProviders',
+        },
+      ],
     });
     const consenting = aParticipant({ id: 'P1', meal: 'KSML' });
-    const refusing = aParticipant({ id: 'P2', meal: 'MOML', consents: { ...consenting.consents, shareMealWithProviders: false } });
+    const refusing = aParticipant({
+      id: 'P2',
+      meal: 'MOML',
+      consents: { ...consenting.consents, shareMealWithProviders: false },
+    });
     const [unit] = project(contract, aTrip(), [aBooking('B1', [consenting, refusing])]);
-    expect(unit?.payload.participants.map((p) => p.values['participant.meal'])).toEqual(['KSML', undefined]);
-    expect(unit?.withheld).toEqual([{ subject: 'P2', field: 'participant.meal', reason: 'no-consent' }]);
+    expect(unit?.payload.participants.map((p) => p.values['participant.meal'])).toEqual([
+      'KSML',
+      undefined,
+    ]);
+    expect(unit?.withheld).toEqual([
+      { subject: 'P2', field: 'participant.meal', reason: 'no-consent' },
+    ]);
     expect(JSON.stringify(unit?.payload)).not.toContain('MOML');
   });
 
   it('should withhold a special-category value no condition covers (fail closed)', () => {
     const contract = aContract({ fields: ['participant.surname', 'participant.assistance'] });
-    const [unit] = project(contract, aTrip(), [aBooking('B1', [aParticipant({ id: 'P1', assistance: ['WCHR'] })])]);
-    expect(unit?.withheld).toEqual([{ subject: 'P1', field: 'participant.assistance', reason: 'no-condition' }]);
+    const [unit] = project(contract, aTrip(), [
+      aBooking('B1', [aParticipant({ id: 'P1', assistance: ['WCHR'] })]),
+    ]);
+    expect(unit?.withheld).toEqual([
+      { subject: 'P1', field: 'participant.assistance', reason: 'no-condition' },
+    ]);
     expect(JSON.stringify(unit?.payload)).not.toContain('WCHR');
   });
 
@@ -159,22 +206,37 @@ describe('projectAllUnits: minimization', () => {
       fields: ['participant.surname', 'participant.health.allergies'],
       specialCategories: [{ condition: 'vital-interests' }],
     });
-    const participant = aParticipant({ id: 'P1', health: { allergies: ['peanuts'], conditions: [], medications: [] } });
-    const noConsent = { ...participant, consents: { ...participant.consents, shareHealthWithInsurer: false } };
+    const participant = aParticipant({
+      id: 'P1',
+      health: { allergies: ['peanuts'], conditions: [], medications: [] },
+    });
+    const noConsent = {
+      ...participant,
+      consents: { ...participant.consents, shareHealthWithInsurer: false },
+    };
     const [unit] = project(contract, aTrip(), [aBooking('B1', [noConsent])]);
-    expect(unit?.payload.participants[0]?.values['participant.health.allergies']).toEqual(['peanuts']);
+    expect(unit?.payload.participants[0]?.values['participant.health.allergies']).toEqual([
+      'peanuts',
+    ]);
     expect(unit?.withheld).toEqual([]);
   });
 
   it('should report a participant without a required value as a data-quality error', () => {
     const units = projectAllUnits({
       trip: aTrip(),
-      bookings: [aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'P2', redressNumber: '1234567' })])],
+      bookings: [
+        aBooking('B1', [
+          aParticipant({ id: 'P1' }),
+          aParticipant({ id: 'P2', redressNumber: '1234567' }),
+        ]),
+      ],
       contract: aContract({ fields: ['participant.surname', 'participant.redressNumber'] }),
       catalogue,
       requiredFields: ['participant.redressNumber'],
     });
-    expect(units[0]?.errors).toEqual([{ subject: 'P1', field: 'participant.redressNumber', rule: 'required' }]);
+    expect(units[0]?.errors).toEqual([
+      { subject: 'P1', field: 'participant.redressNumber', rule: 'required' },
+    ]);
   });
 
   it('should derive the minor flag from the trip start date', () => {
@@ -187,13 +249,35 @@ describe('projectAllUnits: minimization', () => {
       ]),
     ];
     const [unit] = project(contract, trip, bookings);
-    expect(unit?.payload.participants.map((p) => p.values['participant.isMinor'])).toEqual([true, false]);
+    expect(unit?.payload.participants.map((p) => p.values['participant.isMinor'])).toEqual([
+      true,
+      false,
+    ]);
   });
 
   it('should refer to roommates by their position in the list, never by id', () => {
-    const trip = aTrip({ stays: [aStay('S1', 'USA', { rooms: [{ id: 'R1', type: 'TWN', occupantIds: ['P2', 'P1'] }, { id: 'R2', type: 'SGL', occupantIds: ['P3'] }] })] });
-    const contract = aContract({ unit: 'stay', recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' }, fields: ['participant.surname', 'room.type', 'room.occupants'] });
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'P2' }), aParticipant({ id: 'P3' })])];
+    const trip = aTrip({
+      stays: [
+        aStay('S1', 'USA', {
+          rooms: [
+            { id: 'R1', type: 'TWN', occupantIds: ['P2', 'P1'] },
+            { id: 'R2', type: 'SGL', occupantIds: ['P3'] },
+          ],
+        }),
+      ],
+    });
+    const contract = aContract({
+      unit: 'stay',
+      recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' },
+      fields: ['participant.surname', 'room.type', 'room.occupants'],
+    });
+    const bookings = [
+      aBooking('B1', [
+        aParticipant({ id: 'P1' }),
+        aParticipant({ id: 'P2' }),
+        aParticipant({ id: 'P3' }),
+      ]),
+    ];
     const [unit] = project(contract, trip, bookings);
     expect(unit?.payload.participants.map((p) => p.values)).toEqual([
       { 'participant.surname': 'SurnameP1', 'room.type': 'TWN', 'room.occupants': ['2'] },
@@ -207,27 +291,51 @@ describe('projectAllUnits: minimization', () => {
   });
 
   it('should find the current stay from the instant rendered for', () => {
-    const trip = aTrip({ stays: [aStay('S1', 'USA', { checkIn: '2027-07-01', checkOut: '2027-07-05' }), aStay('S2', 'USA', { checkIn: '2027-07-05', checkOut: '2027-07-11' })] });
+    const trip = aTrip({
+      stays: [
+        aStay('S1', 'USA', { checkIn: '2027-07-01', checkOut: '2027-07-05' }),
+        aStay('S2', 'USA', { checkIn: '2027-07-05', checkOut: '2027-07-11' }),
+      ],
+    });
     const contract = aContract({ unit: 'participant', fields: ['participant.currentStay'] });
     const at = (now: string) =>
-      projectAllUnits({ trip, bookings: [aBooking('B1', [aParticipant({ id: 'P1' })])], contract, catalogue, now })[0]?.payload.participants[0]?.values['participant.currentStay'];
+      projectAllUnits({
+        trip,
+        bookings: [aBooking('B1', [aParticipant({ id: 'P1' })])],
+        contract,
+        catalogue,
+        now,
+      })[0]?.payload.participants[0]?.values['participant.currentStay'];
     expect(at('2027-07-03T12:00:00-04:00')).toMatchObject({ hotel: 'Hotel S1' });
     expect(at('2027-07-05T09:00:00-04:00')).toMatchObject({ hotel: 'Hotel S2' });
     expect(at('2027-07-20T09:00:00-04:00')).toBeUndefined();
   });
 
   it('should list the leaders whose phone it discloses among the subjects', () => {
-    const contract = aContract({ unit: 'participant', fields: ['participant.surname', 'trip.leaders.phone'] });
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P1' })]), aBooking('B2', [aParticipant({ id: 'L1', role: 'leader', phone: '+33 6 99' })])];
+    const contract = aContract({
+      unit: 'participant',
+      fields: ['participant.surname', 'trip.leaders.phone'],
+    });
+    const bookings = [
+      aBooking('B1', [aParticipant({ id: 'P1' })]),
+      aBooking('B2', [aParticipant({ id: 'L1', role: 'leader', phone: '+33 6 99' })]),
+    ];
     const units = project(contract, aTrip(), bookings);
     expect(units.find((u) => u.unit.key === 'participant:P1')?.subjects).toEqual(['P1', 'L1']);
-    expect(units.find((u) => u.unit.key === 'participant:P1')?.payload.values).toEqual({ 'trip.leaders.phone': ['+33 6 99'] });
+    expect(units.find((u) => u.unit.key === 'participant:P1')?.payload.values).toEqual({
+      'trip.leaders.phone': ['+33 6 99'],
+    });
   });
 
   it('should give the same projection whatever the order bookings arrive in', () => {
-    const bookings = [aBooking('B1', [aParticipant({ id: 'P2' }), aParticipant({ id: 'P1' })]), aBooking('B2', [aParticipant({ id: 'P0' })])];
+    const bookings = [
+      aBooking('B1', [aParticipant({ id: 'P2' }), aParticipant({ id: 'P1' })]),
+      aBooking('B2', [aParticipant({ id: 'P0' })]),
+    ];
     const contract = aContract({ fields: ['participant.surname', 'participant.gender'] });
-    expect(project(contract, aTrip(), [...bookings].reverse())).toEqual(project(contract, aTrip(), bookings));
+    expect(project(contract, aTrip(), [...bookings].reverse())).toEqual(
+      project(contract, aTrip(), bookings),
+    );
     expect(project(contract, aTrip(), bookings)[0]?.participantIds).toEqual(['P0', 'P1', 'P2']);
   });
 });

@@ -86,7 +86,7 @@ function baseUnits(trip: Trip, members: readonly Member[], contract: Contract): 
     case 'trip':
       return [{ kind: 'trip', id: trip.id, members: inRole }];
     case 'booking': {
-      const references = [...new Set(inRole.map((member) => member.booking.reference))];
+      const references = [...new Set(inRole.map((member) => member.booking.reference))].sort();
       return references.map((reference) => ({
         kind: 'booking',
         id: reference,
@@ -94,7 +94,9 @@ function baseUnits(trip: Trip, members: readonly Member[], contract: Contract): 
       }));
     }
     case 'participant':
-      return inRole.map((member) => ({ kind: 'participant', id: member.participant.id, members: [member] }));
+      return [...inRole]
+        .sort(byId)
+        .map((member) => ({ kind: 'participant', id: member.participant.id, members: [member] }));
   }
 }
 
@@ -112,31 +114,52 @@ function scopedUnits(trip: Trip, bookings: readonly Booking[], contract: Contrac
   for (const base of baseUnits(trip, confirmedMembers(trip, bookings), contract)) {
     if (contract.scope.insuredBy === 'recipient') {
       const insurers = [
-        ...new Set(base.members.flatMap((m) => (m.participant.insurance === undefined ? [] : [m.participant.insurance.insurerId]))),
+        ...new Set(
+          base.members.flatMap((m) =>
+            m.participant.insurance === undefined ? [] : [m.participant.insurance.insurerId],
+          ),
+        ),
       ].sort();
       for (const insurerId of insurers) {
-        const members = base.members.filter((m) => m.participant.insurance?.insurerId === insurerId);
+        const members = base.members.filter(
+          (m) => m.participant.insurance?.insurerId === insurerId,
+        );
         units.push({
           ...base,
           members: [...members].sort(byId),
-          ref: { kind: base.kind, id: base.id, insurerId, key: unitKey(base.kind, base.id, insurerId) },
+          ref: {
+            kind: base.kind,
+            id: base.id,
+            insurerId,
+            key: unitKey(base.kind, base.id, insurerId),
+          },
         });
       }
     } else if (base.members.length > 0) {
-      units.push({ ...base, members: [...base.members].sort(byId), ref: { kind: base.kind, id: base.id, key: unitKey(base.kind, base.id) } });
+      units.push({
+        ...base,
+        members: [...base.members].sort(byId),
+        ref: { kind: base.kind, id: base.id, key: unitKey(base.kind, base.id) },
+      });
     }
   }
   return units;
 }
 
 /** The units a contract has for a trip, in a stable order; units without participants are left out. */
-export function enumerateUnits(trip: Trip, bookings: readonly Booking[], contract: Contract): UnitRef[] {
+export function enumerateUnits(
+  trip: Trip,
+  bookings: readonly Booking[],
+  contract: Contract,
+): UnitRef[] {
   return scopedUnits(trip, bookings, contract).map((unit) => unit.ref);
 }
 
 /** Projects every unit of the contract for the trip. */
 export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
-  return scopedUnits(input.trip, input.bookings, input.contract).map((unit) => projectScopedUnit(input, unit));
+  return scopedUnits(input.trip, input.bookings, input.contract).map((unit) =>
+    projectScopedUnit(input, unit),
+  );
 }
 
 /**
@@ -146,7 +169,9 @@ export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
  * randomness, participants ordered by id. A unit that no longer exists projects empty.
  */
 export function projectUnit(input: ProjectionInput, unit: UnitRef): ProjectedUnit {
-  const scoped = scopedUnits(input.trip, input.bookings, input.contract).find((u) => u.ref.key === unit.key);
+  const scoped = scopedUnits(input.trip, input.bookings, input.contract).find(
+    (u) => u.ref.key === unit.key,
+  );
   const base = scoped ?? { kind: unit.kind, id: unit.id, members: [], ref: unit };
   return projectScopedUnit(input, base);
 }
@@ -176,13 +201,18 @@ function ruleFor(contract: Contract, category: string): SpecialCategoryRule | un
 }
 
 /** Why a special-category value may not leave for this participant, or undefined if it may. */
-function withholdingReason(contract: Contract, field: FieldDefinition, participant: Participant): WithholdingReason | undefined {
+function withholdingReason(
+  contract: Contract,
+  field: FieldDefinition,
+  participant: Participant,
+): WithholdingReason | undefined {
   if (!field.special) return undefined;
   const rule = ruleFor(contract, field.category);
   // Fail closed: a contract without a condition for this category never releases it.
   if (rule === undefined) return 'no-condition';
   if (rule.condition !== 'explicit-consent') return undefined;
-  if (rule.consentFlag === undefined || !participant.consents[rule.consentFlag]) return 'no-consent';
+  if (rule.consentFlag === undefined || !participant.consents[rule.consentFlag])
+    return 'no-consent';
   return undefined;
 }
 
@@ -227,7 +257,8 @@ function projectScopedUnit(input: ProjectionInput, unit: ScopedUnit): ProjectedU
         continue;
       }
       if (value === undefined) {
-        if (required.has(field.id)) errors.push({ subject: participant.id, field: field.id, rule: 'required' });
+        if (required.has(field.id))
+          errors.push({ subject: participant.id, field: field.id, rule: 'required' });
         continue;
       }
       const reason = withholdingReason(contract, field, participant);

@@ -28,9 +28,11 @@ export interface RenderInput {
  */
 export function renderContractUnits(input: RenderInput): RenderedUnit[] {
   const format = input.formats.get(input.contract.format.type);
-  if (format === undefined) throw new Error(`format ${input.contract.format.type} is not registered`);
+  if (format === undefined)
+    throw new Error(`format ${input.contract.format.type} is not registered`);
   const options = format.parseOptions(input.contract.format.options);
-  if (!options.ok) throw new Error(`options of format ${format.type} do not parse; lint the contract first`);
+  if (!options.ok)
+    throw new Error(`options of format ${format.type} do not parse; lint the contract first`);
   const projected = projectAllUnits({
     trip: input.trip,
     bookings: input.bookings,
@@ -43,13 +45,14 @@ export function renderContractUnits(input: RenderInput): RenderedUnit[] {
     if (unit.errors.length > 0) return { ...unit, files: [] };
     const rendered = format.serialize(unit.payload, options.value, input.contextFor(unit));
     if (rendered.ok) return { ...unit, files: rendered.value };
-    const errors = rendered.errors.map(
-      (error): DataQualityError => ({
-        subject: error.participant === undefined ? unit.unit.key : (unit.participantIds[error.participant] ?? unit.unit.key),
-        field: error.field ?? error.path,
-        rule: error.rule,
-      }),
-    );
+    const errors = rendered.errors.map((error): DataQualityError => ({
+      subject:
+        error.participant === undefined
+          ? unit.unit.key
+          : (unit.participantIds[error.participant] ?? unit.unit.key),
+      field: error.field ?? error.path,
+      rule: error.rule,
+    }));
     return { ...unit, errors, files: [] };
   });
 }

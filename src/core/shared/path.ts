@@ -37,7 +37,9 @@ export function schemaIssuesToErrors(
 function ruleOf(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.message.endsWith('received undefined') ? 'required' : `must be ${issue.expected}`;
+      return issue.message.endsWith('received undefined')
+        ? 'required'
+        : `must be ${issue.expected}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'invalid_format':

@@ -3,8 +3,7 @@
  * either a value or every problem found, each naming where it is — never the value itself.
  */
 export type Result<T, E = CoreError> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly errors: readonly E[] };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly E[] };
 
 export interface CoreError {
   /** A stable machine code, e.g. `CONTRACT_INVALID`, `UNNECESSARY_FIELD`. */

@@ -17,12 +17,18 @@ export const CONTRACT_CATALOG = Symbol('CONTRACT_CATALOG');
       provide: CONTRACT_CATALOG,
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig): Promise<ContractCatalog> => {
-        const loaded = await loadContractCatalog({ contractsDir: config.contractsDir, configDir: config.configDir });
+        const loaded = await loadContractCatalog({
+          contractsDir: config.contractsDir,
+          configDir: config.configDir,
+        });
         if (loaded.catalog === undefined) {
           throw new PasserelleError(
             'CONTRACTS_INVALID',
             `contracts invalid: ${loaded.problems.map(formatProblem).join('; ')}`,
-            loaded.problems.map((problem) => ({ path: `${problem.file}: ${problem.path}`, rule: problem.rule })),
+            loaded.problems.map((problem) => ({
+              path: `${problem.file}: ${problem.path}`,
+              rule: problem.rule,
+            })),
           );
         }
         return loaded.catalog;

@@ -36,15 +36,23 @@ export interface CatalogLoad {
   readonly problems: readonly ContractProblem[];
 }
 
-async function readConfig<T>(file: string, parse: (text: string) => Result<T>): Promise<Result<T, ContractProblem>> {
+async function readConfig<T>(
+  file: string,
+  parse: (text: string) => Result<T>,
+): Promise<Result<T, ContractProblem>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    return { ok: false, errors: [{ file, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' }] };
+    return {
+      ok: false,
+      errors: [{ file, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' }],
+    };
   }
   const parsed = parse(text);
-  return parsed.ok ? parsed : { ok: false, errors: parsed.errors.map((error) => ({ ...error, file })) };
+  return parsed.ok
+    ? parsed
+    : { ok: false, errors: parsed.errors.map((error) => ({ ...error, file })) };
 }
 
 /**
@@ -53,29 +61,55 @@ async function readConfig<T>(file: string, parse: (text: string) => Result<T>): 
  * the gateway refuses to start and `contracts lint` exits 1 otherwise.
  */
 export async function loadContractCatalog(dirs: ContractCatalogDirs): Promise<CatalogLoad> {
-  const catalogue = await readConfig(join(dirs.configDir, 'fields.yaml'), (text) => parseFieldCatalogue(text));
+  const catalogue = await readConfig(join(dirs.configDir, 'fields.yaml'), (text) =>
+    parseFieldCatalogue(text),
+  );
   const endpoints = await readConfig(join(dirs.configDir, 'endpoints.yaml'), parseEndpoints);
-  const configProblems = [...(catalogue.ok ? [] : catalogue.errors), ...(endpoints.ok ? [] : endpoints.errors)];
+  const configProblems = [
+    ...(catalogue.ok ? [] : catalogue.errors),
+    ...(endpoints.ok ? [] : endpoints.errors),
+  ];
   if (!catalogue.ok || !endpoints.ok) return { problems: configProblems };
 
   let names: string[];
   try {
     names = (await readdir(dirs.contractsDir)).filter((name) => /\.ya?ml$/.test(name)).sort();
   } catch {
-    return { problems: [{ file: dirs.contractsDir, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' }] };
+    return {
+      problems: [
+        { file: dirs.contractsDir, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' },
+      ],
+    };
   }
   if (names.length === 0) {
-    return { problems: [{ file: dirs.contractsDir, code: 'NO_CONTRACTS', path: '', rule: 'holds no contract (*.yaml)' }] };
+    return {
+      problems: [
+        {
+          file: dirs.contractsDir,
+          code: 'NO_CONTRACTS',
+          path: '',
+          rule: 'holds no contract (*.yaml)',
+        },
+      ],
+    };
   }
   const sources = await Promise.all(
     names.map(async (name) => {
       const file = join(dirs.contractsDir, name);
       const bytes = await readFile(file);
-      return { file, text: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        file,
+        text: bytes.toString('utf8'),
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
     }),
   );
   const formats = shippedFormatRegistry();
-  const result = lintContracts(sources, { catalogue: catalogue.value, endpoints: endpoints.value, formats });
+  const result = lintContracts(sources, {
+    catalogue: catalogue.value,
+    endpoints: endpoints.value,
+    formats,
+  });
   if (result.problems.length > 0) return { problems: result.problems };
 
   const digests = new Map(sources.map((source) => [source.file, source.sha256]));
@@ -85,5 +119,8 @@ export async function loadContractCatalog(dirs: ContractCatalogDirs): Promise<Ca
     if (linted === undefined) continue;
     contracts.set(id, { ...linted, sha256: digests.get(linted.file) ?? '' });
   }
-  return { catalog: { catalogue: catalogue.value, endpoints: endpoints.value, formats, contracts }, problems: [] };
+  return {
+    catalog: { catalogue: catalogue.value, endpoints: endpoints.value, formats, contracts },
+    problems: [],
+  };
 }

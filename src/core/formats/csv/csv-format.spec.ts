@@ -1,17 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { MinimizedUnit } from '../../projection/minimized-unit.js';
-import { csvFormat, type CsvOptions } from './csv-format.js';
+import { csvFormat } from './csv-format.js';
 
 const context = { reference: 'REF-1', preparedAt: '2027-06-01T00:00:00Z' };
 
-function unitOf(participants: Record<string, unknown>[], fields: string[], values: Record<string, unknown> = {}): MinimizedUnit {
+function unitOf(
+  participants: Record<string, unknown>[],
+  fields: string[],
+  values: Record<string, unknown> = {},
+): MinimizedUnit {
   return {
     contract: { id: 'test', version: 1 },
     unitKind: 'flight',
     recipient: { id: 'AF', name: 'Airline' },
     fields,
     values: values as MinimizedUnit['values'],
-    participants: participants.map((p) => ({ values: p as MinimizedUnit['participants'][number]['values'] })),
+    participants: participants.map((p) => ({
+      values: p as MinimizedUnit['participants'][number]['values'],
+    })),
     rooms: [],
   };
 }
@@ -19,14 +25,19 @@ function unitOf(participants: Record<string, unknown>[], fields: string[], value
 function render(unit: MinimizedUnit, raw: Record<string, unknown> = {}): string {
   const options = csvFormat.parseOptions(raw);
   if (!options.ok) throw new Error('bad options');
-  const result = csvFormat.serialize(unit, options.value as CsvOptions, context);
+  const result = csvFormat.serialize(unit, options.value, context);
   if (!result.ok) throw new Error('serialize failed');
   return result.value.map((file) => file.content).join('');
 }
 
 describe('csvFormat', () => {
   it('should write a header and one CRLF-terminated row per participant (RFC 4180)', () => {
-    const csv = render(unitOf([{ 'participant.surname': 'Durand' }, { 'participant.surname': 'Lefèvre' }], ['participant.surname']));
+    const csv = render(
+      unitOf(
+        [{ 'participant.surname': 'Durand' }, { 'participant.surname': 'Lefèvre' }],
+        ['participant.surname'],
+      ),
+    );
     expect(csv).toBe('participant.surname\r\nDurand\r\nLefèvre\r\n');
   });
 
@@ -45,15 +56,26 @@ describe('csvFormat', () => {
   );
 
   it('should keep UTF-8 names as they are', () => {
-    expect(render(unitOf([{ a: 'Müller-Durand Siobhán' }], ['a']))).toContain('Müller-Durand Siobhán');
+    expect(render(unitOf([{ a: 'Müller-Durand Siobhán' }], ['a']))).toContain(
+      'Müller-Durand Siobhán',
+    );
   });
 
   it('should repeat unit-level values on every row and render lists, records and flags', () => {
     const csv = render(
       unitOf(
-        [{ 'participant.assistance': ['WCHR', 'BLND'], 'participant.isMinor': true }, { 'participant.isMinor': false }],
+        [
+          { 'participant.assistance': ['WCHR', 'BLND'], 'participant.isMinor': true },
+          { 'participant.isMinor': false },
+        ],
         ['flight.departure', 'participant.assistance', 'participant.isMinor'],
-        { 'flight.departure': { airport: 'CDG', country: 'FRA', scheduledAt: '2027-07-01T10:30:00+02:00' } },
+        {
+          'flight.departure': {
+            airport: 'CDG',
+            country: 'FRA',
+            scheduledAt: '2027-07-01T10:30:00+02:00',
+          },
+        },
       ),
     );
     expect(csv).toBe(

@@ -30,7 +30,9 @@ export const csvFormat: PayloadFormat<CsvOptions> = {
   units: UNIT_KINDS,
   parseOptions(raw) {
     const parsed = optionsSchema.safeParse(raw);
-    return parsed.success ? ok(parsed.data) : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
+    return parsed.success
+      ? ok(parsed.data)
+      : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
   },
   emits: () => ANY_DISCLOSABLE_FIELD,
   requires: (options) => options.required,

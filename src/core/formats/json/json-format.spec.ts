@@ -11,7 +11,9 @@ const unit: MinimizedUnit = {
   recipient: { id: 'INS-A', name: 'Insurer' },
   fields: ['participant.surname', 'trip.leaders.phone'],
   values: { 'trip.leaders.phone': ['+33 6 01'] },
-  participants: [{ values: { 'participant.surname': 'O’Neill', 'participant.givenNames': 'Claire' } }],
+  participants: [
+    { values: { 'participant.surname': 'O’Neill', 'participant.givenNames': 'Claire' } },
+  ],
   rooms: [],
 };
 
@@ -32,7 +34,9 @@ describe('jsonFormat', () => {
   });
 
   it('should give the same bytes whatever the key insertion order', () => {
-    expect(stableStringify({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 2 } })).toBe(stableStringify({ a: { c: 2, d: [{ y: 2, z: 1 }] }, b: 1 }));
+    expect(stableStringify({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 2 } })).toBe(
+      stableStringify({ a: { c: 2, d: [{ y: 2, z: 1 }] }, b: 1 }),
+    );
     expect(stableStringify({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 });

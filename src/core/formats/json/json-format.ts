@@ -25,7 +25,9 @@ export const jsonFormat: PayloadFormat<JsonOptions> = {
   units: UNIT_KINDS,
   parseOptions(raw) {
     const parsed = optionsSchema.safeParse(raw);
-    return parsed.success ? ok(parsed.data) : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
+    return parsed.success
+      ? ok(parsed.data)
+      : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
   },
   emits: () => ANY_DISCLOSABLE_FIELD,
   requires: (options) => options.required,
@@ -39,7 +41,9 @@ export const jsonFormat: PayloadFormat<JsonOptions> = {
         ? {
             rooms: unit.rooms.map((room) => ({
               ...room.values,
-              ...(room.occupants.length > 0 ? { occupants: room.occupants.map((index) => index + 1) } : {}),
+              ...(room.occupants.length > 0
+                ? { occupants: room.occupants.map((index) => index + 1) }
+                : {}),
             })),
           }
         : {}),
