@@ -158,11 +158,19 @@ export function compareInstants(a: IsoInstant, b: IsoInstant): number {
   return Date.parse(a) - Date.parse(b);
 }
 
-const leadersOf = (context: UnitReadContext): readonly Participant[] =>
-  context.tripParticipants
-    .filter((participant) => participant.role === 'leader')
-    .slice()
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+const leadersCache = new WeakMap<readonly Participant[], readonly Participant[]>();
+
+/** The trip's leaders by id; cached per participant list (a projection reads it once per unit). */
+function leadersOf(context: UnitReadContext): readonly Participant[] {
+  let leaders = leadersCache.get(context.tripParticipants);
+  if (leaders === undefined) {
+    leaders = context.tripParticipants
+      .filter((participant) => participant.role === 'leader')
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    leadersCache.set(context.tripParticipants, leaders);
+  }
+  return leaders;
+}
 
 /**
  * How each field id is read. This table and `config/fields.yaml` must name the same

@@ -21,6 +21,5 @@ export function isMinorOnTrip(
 }
 
 function splitDate(date: IsoDate): [number, number, number] {
-  const [y = NaN, m = NaN, d = NaN] = date.split('-').map(Number);
-  return [y, m, d];
+  return [Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))];
 }

@@ -233,12 +233,10 @@ describe('the allow-list invariant (property-based)', () => {
       fc.property(contractsAndWorlds, fc.integer(), ([contract, world], seed) => {
         const shuffled: TripWorld = {
           trip: world.trip,
-          bookings: [...world.bookings]
-            .reverse()
-            .map((b) => ({
-              ...b,
-              participants: seed % 2 === 0 ? [...b.participants].reverse() : b.participants,
-            })),
+          bookings: [...world.bookings].reverse().map((b) => ({
+            ...b,
+            participants: seed % 2 === 0 ? [...b.participants].reverse() : b.participants,
+          })),
         };
         expect(bytesOf(render(world, contract))).toEqual(bytesOf(render(world, contract)));
         expect(bytesOf(render(shuffled, contract))).toEqual(bytesOf(render(world, contract)));

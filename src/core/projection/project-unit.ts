@@ -1,6 +1,6 @@
 import { FROM_UNIT, type Contract, type SpecialCategoryRule } from '../contracts/contract.js';
 import type { FieldCatalogue, FieldDefinition } from '../fields/field-catalogue.js';
-import type { UnitReadContext } from '../fields/field-readers.js';
+import type { ParticipantReadContext, UnitReadContext } from '../fields/field-readers.js';
 import type { FieldValue } from '../fields/field-value.js';
 import type { Booking, Participant } from '../model/booking.js';
 import type { Flight, IsoInstant, Room, Stay, Trip } from '../model/trip.js';
@@ -155,10 +155,72 @@ export function enumerateUnits(
   return scopedUnits(trip, bookings, contract).map((unit) => unit.ref);
 }
 
+/** What every unit of one projection shares: computed once, not once per unit. */
+interface Prepared {
+  readonly allowed: readonly FieldDefinition[];
+  readonly allowedIds: ReadonlySet<string>;
+  readonly required: ReadonlySet<string>;
+  readonly tripParticipants: readonly Participant[];
+  /** Unit-level values by flight and stay id (see `unitLevelValues`). */
+  readonly unitValues: Map<
+    string,
+    { readonly values: Readonly<Record<string, FieldValue>>; readonly subjects: readonly string[] }
+  >;
+}
+
+/**
+ * The unit-level values (`flight.*`, `stay.*`, `trip.*`) and whose data they are. They
+ * depend only on the unit's flight and stay, so units sharing both (every participant unit
+ * of a trip) share one computation.
+ */
+function unitLevelValues(
+  prepared: Prepared,
+  trip: Trip,
+  unit: ScopedUnit,
+): { readonly values: Readonly<Record<string, FieldValue>>; readonly subjects: readonly string[] } {
+  const key = `${unit.flight?.id ?? ''}\u0000${unit.stay?.id ?? ''}`;
+  const cached = prepared.unitValues.get(key);
+  if (cached !== undefined) return cached;
+  const context: UnitReadContext = {
+    trip,
+    ...(unit.flight === undefined ? {} : { flight: unit.flight }),
+    ...(unit.stay === undefined ? {} : { stay: unit.stay }),
+    tripParticipants: prepared.tripParticipants,
+  };
+  const values: Record<string, FieldValue> = {};
+  const subjects: string[] = [];
+  for (const field of prepared.allowed) {
+    if (field.reader?.level !== 'unit') continue;
+    const value = field.reader.read(context);
+    if (value === undefined) continue;
+    values[field.id] = value;
+    subjects.push(...(field.reader.subjects?.(context) ?? []));
+  }
+  const computed = { values, subjects };
+  prepared.unitValues.set(key, computed);
+  return computed;
+}
+
+function prepare(input: ProjectionInput): Prepared {
+  const allowed = input.contract.fields
+    .map((id) => input.catalogue.fields.get(id))
+    .filter((field): field is FieldDefinition => field?.reader !== undefined);
+  return {
+    allowed,
+    allowedIds: new Set(allowed.map((field) => field.id)),
+    required: new Set(input.requiredFields ?? []),
+    tripParticipants: confirmedMembers(input.trip, input.bookings).map(
+      (member) => member.participant,
+    ),
+    unitValues: new Map(),
+  };
+}
+
 /** Projects every unit of the contract for the trip. */
 export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
+  const prepared = prepare(input);
   return scopedUnits(input.trip, input.bookings, input.contract).map((unit) =>
-    projectScopedUnit(input, unit),
+    projectScopedUnit(input, prepared, unit),
   );
 }
 
@@ -173,7 +235,7 @@ export function projectUnit(input: ProjectionInput, unit: UnitRef): ProjectedUni
     (u) => u.ref.key === unit.key,
   );
   const base = scoped ?? { kind: unit.kind, id: unit.id, members: [], ref: unit };
-  return projectScopedUnit(input, base);
+  return projectScopedUnit(input, prepare(input), base);
 }
 
 function resolveRecipient(contract: Contract, unit: ScopedUnit): ResolvedRecipient {
@@ -216,13 +278,13 @@ function withholdingReason(
   return undefined;
 }
 
-function projectScopedUnit(input: ProjectionInput, unit: ScopedUnit): ProjectedUnit {
-  const { trip, contract, catalogue, now } = input;
-  const allowed = contract.fields
-    .map((id) => catalogue.fields.get(id))
-    .filter((field): field is FieldDefinition => field?.reader !== undefined);
-  const allowedIds = new Set(allowed.map((field) => field.id));
-  const required = new Set(input.requiredFields ?? []);
+function projectScopedUnit(
+  input: ProjectionInput,
+  prepared: Prepared,
+  unit: ScopedUnit,
+): ProjectedUnit {
+  const { trip, contract, now } = input;
+  const { allowed, allowedIds, required } = prepared;
   const members = unit.members;
   const position = new Map(members.map((member, index) => [member.participant.id, index]));
   const roomOf = (participant: Participant): Room | undefined =>
@@ -233,18 +295,19 @@ function projectScopedUnit(input: ProjectionInput, unit: ScopedUnit): ProjectedU
   const participants: MinimizedParticipant[] = members.map(({ booking, participant }) => {
     const values: Record<string, FieldValue> = {};
     const room = roomOf(participant);
+    const context: ParticipantReadContext = {
+      trip,
+      booking,
+      participant,
+      ...(unit.stay === undefined ? {} : { stay: unit.stay }),
+      ...(room === undefined ? {} : { room }),
+      ...(now === undefined ? {} : { now }),
+    };
     for (const field of allowed) {
       const reader = field.reader;
       let value: FieldValue | undefined;
       if (reader?.level === 'participant') {
-        value = reader.read({
-          trip,
-          booking,
-          participant,
-          ...(unit.stay === undefined ? {} : { stay: unit.stay }),
-          ...(room === undefined ? {} : { room }),
-          ...(now === undefined ? {} : { now }),
-        });
+        value = reader.read(context);
       } else if (reader?.level === 'room-occupants' && room !== undefined) {
         const others = room.occupantIds
           .filter((id) => id !== participant.id)
@@ -271,21 +334,7 @@ function projectScopedUnit(input: ProjectionInput, unit: ScopedUnit): ProjectedU
     return { values };
   });
 
-  const unitContext: UnitReadContext = {
-    trip,
-    ...(unit.flight === undefined ? {} : { flight: unit.flight }),
-    ...(unit.stay === undefined ? {} : { stay: unit.stay }),
-    tripParticipants: confirmedMembers(trip, input.bookings).map((member) => member.participant),
-  };
-  const unitValues: Record<string, FieldValue> = {};
-  const otherSubjects: string[] = [];
-  for (const field of allowed) {
-    if (field.reader?.level !== 'unit') continue;
-    const value = field.reader.read(unitContext);
-    if (value === undefined) continue;
-    unitValues[field.id] = value;
-    otherSubjects.push(...(field.reader.subjects?.(unitContext) ?? []));
-  }
+  const { values: unitValues, subjects: otherSubjects } = unitLevelValues(prepared, trip, unit);
 
   const rooms: MinimizedRoom[] = [];
   if (unit.stay !== undefined && [...allowedIds].some((id) => id.startsWith('room.'))) {

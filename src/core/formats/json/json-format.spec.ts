@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MinimizedUnit } from '../../projection/minimized-unit.js';
 import { jsonFormat } from './json-format.js';
-import { stableStringify } from './stable-json.js';
 
 const context = { reference: 'REF-1', preparedAt: '2027-06-01T00:00:00Z' };
 
@@ -9,7 +8,7 @@ const unit: MinimizedUnit = {
   contract: { id: 'insurer-emergency', version: 3 },
   unitKind: 'participant',
   recipient: { id: 'INS-A', name: 'Insurer' },
-  fields: ['participant.surname', 'trip.leaders.phone'],
+  fields: ['participant.surname', 'participant.givenNames', 'trip.leaders.phone'],
   values: { 'trip.leaders.phone': ['+33 6 01'] },
   participants: [
     { values: { 'participant.surname': 'O’Neill', 'participant.givenNames': 'Claire' } },
@@ -17,26 +16,35 @@ const unit: MinimizedUnit = {
   rooms: [],
 };
 
+function render(raw: Record<string, unknown>, data: MinimizedUnit = unit): string {
+  const options = jsonFormat.parseOptions(raw);
+  if (!options.ok) throw new Error('options');
+  const result = jsonFormat.serialize(data, options.value, context);
+  if (!result.ok) throw new Error('serialize');
+  return result.value.map((file) => file.content).join('');
+}
+
 describe('jsonFormat', () => {
-  it('should write the contract, recipient, unit values and participants with sorted keys', () => {
-    const options = jsonFormat.parseOptions({ indent: 0 });
-    if (!options.ok) throw new Error('options');
-    const result = jsonFormat.serialize(unit, options.value, context);
-    if (!result.ok) throw new Error('serialize');
-    expect(result.value).toEqual([
-      {
-        suffix: 'json',
-        mediaType: 'application/json; charset=utf-8',
-        content:
-          '{"contract":{"id":"insurer-emergency","version":3},"participants":[{"participant.givenNames":"Claire","participant.surname":"O’Neill"}],"recipient":"INS-A","unit":{"trip.leaders.phone":["+33 6 01"]}}\n',
-      },
-    ]);
+  it('should write the contract, recipient, unit values and participants in a fixed order', () => {
+    expect(render({ indent: 0 })).toBe(
+      '{"contract":{"id":"insurer-emergency","version":3},"recipient":"INS-A","unit":{"trip.leaders.phone":["+33 6 01"]},' +
+        '"participants":[{"participant.surname":"O’Neill","participant.givenNames":"Claire"}]}\n',
+    );
   });
 
-  it('should give the same bytes whatever the key insertion order', () => {
-    expect(stableStringify({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 2 } })).toBe(
-      stableStringify({ a: { c: 2, d: [{ y: 2, z: 1 }] }, b: 1 }),
+  it('should give the same bytes for the same data, and indent on request', () => {
+    const copy = structuredClone(unit);
+    expect(render({}, copy)).toBe(render({}));
+    expect(render({ indent: 2 })).toContain('\n  "recipient": "INS-A"');
+  });
+
+  it('should number room occupants from 1 when rooms are allowed', () => {
+    const withRooms: MinimizedUnit = {
+      ...unit,
+      rooms: [{ values: { 'room.type': 'TWN' }, occupants: [0] }],
+    };
+    expect(render({ indent: 0 }, withRooms)).toContain(
+      '"rooms":[{"room.type":"TWN","occupants":[1]}]',
     );
-    expect(stableStringify({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
   });
 });

@@ -4,16 +4,17 @@ import { schemaIssuesToErrors } from '../../shared/path.js';
 import { fail, ok } from '../../shared/result.js';
 import { ANY_DISCLOSABLE_FIELD, type PayloadFormat } from '../payload-format.js';
 import { requiredFieldsOption } from '../required-option.js';
-import { stableStringify } from './stable-json.js';
 
 const optionsSchema = z.strictObject({
-  indent: z.union([z.literal(0), z.literal(2)]).default(2),
+  indent: z.union([z.literal(0), z.literal(2)]).default(0),
   required: requiredFieldsOption,
 });
 export type JsonOptions = z.infer<typeof optionsSchema>;
 
 /**
- * JSON (RFC 8259), UTF-8, keys in code-point order at every level. The document names the
+ * JSON (RFC 8259), UTF-8, with a stable key order: the document's own keys as below, values
+ * in the contract's field order, records (addresses, flight points) in the order their
+ * reader builds them — so the same data always gives the same bytes. The document names the
  * contract it was made under; values are keyed by field id, so the contract is the schema:
  *
  * `{ "contract": { "id", "version" }, "recipient": "…", "unit": { <unit fields> },
@@ -48,7 +49,7 @@ export const jsonFormat: PayloadFormat<JsonOptions> = {
           }
         : {}),
     };
-    const content = `${stableStringify(document, options.indent)}\n`;
+    const content = `${JSON.stringify(document, null, options.indent)}\n`;
     return ok([{ suffix: 'json', mediaType: 'application/json; charset=utf-8', content }]);
   },
 };

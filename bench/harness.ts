@@ -1,0 +1,69 @@
+/**
+ * The benchmark harness: each benchmark measures its subject and a baseline in the same
+ * run, on the same data, and reports the figure beside the baseline, as a line for people
+ * and a JSON line for machines. Targets live here, never in timed tests.
+ */
+export interface BenchResult {
+  readonly bench: string;
+  /** What one operation processes, e.g. `participants`. */
+  readonly unit: string;
+  readonly value: number;
+  readonly baseline: { readonly name: string; readonly value: number };
+  /** How many times costlier than the baseline (time per item ÷ baseline time per item). */
+  readonly ratio: number;
+  /** The highest acceptable ratio. */
+  readonly target: number;
+  readonly pass: boolean;
+  readonly extra?: Readonly<Record<string, number | string>>;
+}
+
+export interface Timing {
+  /** Median seconds per call. */
+  readonly secondsPerCall: number;
+  readonly samples: number;
+}
+
+/** Runs `fn` repeatedly for about `budgetMs`, after a warm-up, and returns the median time per call. */
+export function time(fn: () => unknown, budgetMs = 1500): Timing {
+  const warmUntil = performance.now() + budgetMs / 4;
+  while (performance.now() < warmUntil) fn();
+  const samples: number[] = [];
+  const end = performance.now() + budgetMs;
+  while (performance.now() < end || samples.length < 5) {
+    const start = performance.now();
+    fn();
+    samples.push((performance.now() - start) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  return { secondsPerCall: samples[Math.floor(samples.length / 2)] ?? 0, samples: samples.length };
+}
+
+/** Alternates subject and baseline measurements and keeps the median of each, so drift hits both. */
+export function compare(
+  subject: () => unknown,
+  baseline: () => unknown,
+  rounds = 3,
+  budgetMs = 600,
+): { subject: number; baseline: number } {
+  const s: number[] = [];
+  const b: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    s.push(time(subject, budgetMs).secondsPerCall);
+    b.push(time(baseline, budgetMs).secondsPerCall);
+  }
+  const median = (values: number[]) =>
+    [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
+  return { subject: median(s), baseline: median(b) };
+}
+
+const fmt = (n: number): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : 0 });
+
+export function report(result: BenchResult): void {
+  console.log(
+    `${result.pass ? 'PASS' : 'FAIL'}  ${result.bench}: ${fmt(result.value)} ${result.unit}/s` +
+      `  | baseline ${result.baseline.name}: ${fmt(result.baseline.value)} ${result.unit}/s` +
+      `  | ratio ${result.ratio.toFixed(2)}× (target ≤ ${result.target}×)`,
+  );
+  console.log(JSON.stringify(result));
+}
