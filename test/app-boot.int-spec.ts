@@ -1,0 +1,69 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { INestApplication } from '@nestjs/common';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadAppConfig } from '../src/config/app-config.js';
+import { createApp } from '../src/main.js';
+import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
+import { readRepoFile, repoPath } from './support/shipped-catalog.js';
+
+const apps: INestApplication[] = [];
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.close()));
+});
+
+const configWith = (contractsDir: string) =>
+  loadAppConfig({
+    NODE_ENV: 'test',
+    PASSERELLE_CONTRACTS_DIR: contractsDir,
+    PASSERELLE_CONFIG_DIR: repoPath('config'),
+  });
+
+describe('the gateway boot', () => {
+  it('should start with the shipped contracts and answer its health checks', async () => {
+    const app = await createApp(configWith(repoPath('contracts')), false);
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    const live = await fetch(`${url}/health/live`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${url}/health/ready`);
+    expect(await ready.json()).toEqual({ status: 'ok', contracts: 3 });
+  });
+
+  it('should refuse to start when a contract breaks a lint rule, with the same message as the linter', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'passerelle-boot-'));
+    try {
+      await cp(repoPath('contracts'), dir, { recursive: true });
+      await writeFile(
+        join(dir, 'airline-group-list.yaml'),
+        readRepoFile('contracts/airline-group-list.yaml').replace(
+          '  - participant.isMinor\n',
+          '  - participant.isMinor\n  - participant.marketing\n',
+        ),
+      );
+      const failure = await createApp(configWith(dir), false).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(PasserelleError);
+      expect((failure as PasserelleError).code).toBe('CONTRACTS_INVALID');
+      expect((failure as PasserelleError).message).toContain(
+        `${join(dir, 'airline-group-list.yaml')}: fields[8]: participant.marketing never leaves Passerelle`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('should refuse an invalid environment, naming the variable but not its value', () => {
+    expect(() => loadAppConfig({ PASSERELLE_ROLE: 'boss', PORT: 'eighty' })).toThrow(
+      /PORT: invalid value; PASSERELLE_ROLE: must be one of api, worker, all|PASSERELLE_ROLE/,
+    );
+    expect(() => loadAppConfig({ DATABASE_URL: 'mysql://secret-password@db' })).toThrow(
+      /^(?!.*secret-password).*DATABASE_URL/,
+    );
+  });
+});
