@@ -43,7 +43,7 @@ export function edit<T extends Json>(doc: T, path: string, value: Json | typeof 
   const target = parent as Record<string | number, unknown>;
   if (value === REMOVE) {
     if (Array.isArray(target) && typeof last === 'number') target.splice(last, 1);
-    else delete target[last];
+    else Reflect.deleteProperty(target, last);
   } else {
     target[last] = value;
   }
@@ -51,8 +51,10 @@ export function edit<T extends Json>(doc: T, path: string, value: Json | typeof 
 }
 
 /** Applies several edits in order. */
-export const edits = <T extends Json>(doc: T, changes: readonly [string, Json | typeof REMOVE][]): T =>
-  changes.reduce((current, [path, value]) => edit(current, path, value), doc);
+export const edits = <T extends Json>(
+  doc: T,
+  changes: readonly [string, Json | typeof REMOVE][],
+): T => changes.reduce((current, [path, value]) => edit(current, path, value), doc);
 
 /** The value at `path`, for assertions. */
 export function at(doc: Json, path: string): Json | undefined {
