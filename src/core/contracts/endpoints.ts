@@ -1,7 +1,6 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { schemaIssuesToErrors } from '../shared/path.js';
-import { fail, ok, type Result } from '../shared/result.js';
+import { parseYamlWithSchema } from '../shared/parse-with-schema.js';
+import { ok, type Result } from '../shared/result.js';
 
 /**
  * Recipient endpoints (`config/endpoints.yaml`): where a transport delivers. No secrets:
@@ -49,17 +48,11 @@ const endpointsSchema = z.strictObject({
 });
 
 export function parseEndpoints(text: string): Result<EndpointCatalogue> {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch {
-    return fail([{ code: 'ENDPOINTS_INVALID', path: '', rule: 'not valid YAML' }]);
-  }
-  const parsed = endpointsSchema.safeParse(raw);
-  if (!parsed.success) return fail(schemaIssuesToErrors(parsed.error.issues, 'ENDPOINTS_INVALID'));
+  const parsed = parseYamlWithSchema(endpointsSchema, text, 'ENDPOINTS_INVALID');
+  if (!parsed.ok) return parsed;
   return ok(
     new Map(
-      Object.entries(parsed.data.endpoints).map(([id, endpoint]) => [id, { id, ...endpoint }]),
+      Object.entries(parsed.value.endpoints).map(([id, endpoint]) => [id, { id, ...endpoint }]),
     ),
   );
 }

@@ -1,6 +1,5 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { schemaIssuesToErrors } from '../shared/path.js';
+import { parseYamlWithSchema } from '../shared/parse-with-schema.js';
 import { fail, ok, type CoreError, type Result } from '../shared/result.js';
 import { FIELD_READERS, type FieldReader } from './field-readers.js';
 
@@ -55,22 +54,16 @@ export function parseFieldCatalogue(
   text: string,
   readers: Readonly<Record<string, FieldReader>> = FIELD_READERS,
 ): Result<FieldCatalogue> {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch {
-    return fail([{ code: 'CATALOGUE_INVALID', path: '', rule: 'not valid YAML' }]);
-  }
-  const parsed = catalogueSchema.safeParse(raw);
-  if (!parsed.success) return fail(schemaIssuesToErrors(parsed.error.issues, 'CATALOGUE_INVALID'));
+  const parsed = parseYamlWithSchema(catalogueSchema, text, 'CATALOGUE_INVALID');
+  if (!parsed.ok) return parsed;
 
   const errors: CoreError[] = [];
   const categories = new Map<string, DataCategory>();
-  for (const [id, category] of Object.entries(parsed.data.categories)) {
+  for (const [id, category] of Object.entries(parsed.value.categories)) {
     categories.set(id, { id, label: category.label, special: category.special ?? false });
   }
   const fields = new Map<string, FieldDefinition>();
-  parsed.data.fields.forEach((field, index) => {
+  parsed.value.fields.forEach((field, index) => {
     const path = `fields[${index}]`;
     const category = categories.get(field.category);
     const special = field.special ?? false;

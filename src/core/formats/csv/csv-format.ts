@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { UNIT_KINDS } from '../../fields/field-readers.js';
-import { schemaIssuesToErrors } from '../../shared/path.js';
-import { fail, ok } from '../../shared/result.js';
+import { parseWithSchema } from '../../shared/parse-with-schema.js';
+import { ok } from '../../shared/result.js';
 import { ANY_DISCLOSABLE_FIELD, type PayloadFormat } from '../payload-format.js';
 import { renderText } from '../render-text.js';
 import { requiredFieldsOption } from '../required-option.js';
@@ -28,12 +28,7 @@ export const csvFormat: PayloadFormat<CsvOptions> = {
   type: 'csv',
   standard: 'RFC 4180 (Common Format and MIME Type for CSV Files); OWASP CSV injection guidance',
   units: UNIT_KINDS,
-  parseOptions(raw) {
-    const parsed = optionsSchema.safeParse(raw);
-    return parsed.success
-      ? ok(parsed.data)
-      : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
-  },
+  parseOptions: (raw) => parseWithSchema(optionsSchema, raw, 'FORMAT_OPTIONS_INVALID'),
   emits: () => ANY_DISCLOSABLE_FIELD,
   requires: (options) => options.required,
   serialize(unit, options) {

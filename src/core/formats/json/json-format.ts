@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UNIT_KINDS } from '../../fields/field-readers.js';
-import { schemaIssuesToErrors } from '../../shared/path.js';
-import { fail, ok } from '../../shared/result.js';
+import { parseWithSchema } from '../../shared/parse-with-schema.js';
+import { ok } from '../../shared/result.js';
 import { ANY_DISCLOSABLE_FIELD, type PayloadFormat } from '../payload-format.js';
 import { requiredFieldsOption } from '../required-option.js';
 
@@ -24,12 +24,7 @@ export const jsonFormat: PayloadFormat<JsonOptions> = {
   type: 'json',
   standard: 'RFC 8259 (JSON), keys sorted by code point',
   units: UNIT_KINDS,
-  parseOptions(raw) {
-    const parsed = optionsSchema.safeParse(raw);
-    return parsed.success
-      ? ok(parsed.data)
-      : fail(schemaIssuesToErrors(parsed.error.issues, 'FORMAT_OPTIONS_INVALID'));
-  },
+  parseOptions: (raw) => parseWithSchema(optionsSchema, raw, 'FORMAT_OPTIONS_INVALID'),
   emits: () => ANY_DISCLOSABLE_FIELD,
   requires: (options) => options.required,
   serialize(unit, options) {
