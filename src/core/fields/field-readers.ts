@@ -109,6 +109,9 @@ const ACCESSIBLE_ROOM_CODES: ReadonlySet<string> = new Set([
   'DEAF',
 ]);
 
+/** Boards with lunch or dinner, where a meal requirement matters to a hotel. */
+const MEAL_BOARDS: ReadonlySet<Stay['board']> = new Set(['half-board', 'full-board']);
+
 const takesStay = (participant: Participant, stay: Stay): boolean =>
   participant.stayIds === undefined || participant.stayIds.includes(stay.id);
 
@@ -254,7 +257,10 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
     ({ participant }) => participant.health?.bloodType,
   ),
   'participant.health.notes': participantField(({ participant }) => participant.health?.notes),
-  'participant.meal': participantField(({ participant }) => participant.meal),
+  // Read only where meals are served: a hotel serving no lunch or dinner has no use for it.
+  'participant.meal': participantField(({ participant, stay }) =>
+    stay !== undefined && !MEAL_BOARDS.has(stay.board) ? undefined : participant.meal,
+  ),
   'participant.assistance': participantField(({ participant }) => nonEmpty(participant.assistance)),
   'participant.accessibleRoom': participantField(({ participant }) =>
     participant.assistance.some((code) => ACCESSIBLE_ROOM_CODES.has(code)) ? true : undefined,

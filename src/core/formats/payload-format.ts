@@ -1,4 +1,5 @@
 import type { UnitKind } from '../fields/field-readers.js';
+import type { DataQualityRule } from '../projection/data-quality.js';
 import type { MinimizedUnit } from '../projection/minimized-unit.js';
 import type { IsoInstant } from '../model/trip.js';
 import type { Result } from '../shared/result.js';
@@ -46,6 +47,8 @@ export interface PayloadFormat<Options> {
   emits(options: Options): typeof ANY_DISCLOSABLE_FIELD | readonly string[];
   /** The fields the contract must allow, and every participant must have a value for. */
   requires(options: Options): readonly string[];
+  /** Checks on the full data that must pass before a unit is rendered (never emitted). */
+  qualityRules?(options: Options): readonly DataQualityRule[];
   serialize(
     unit: MinimizedUnit,
     options: Options,

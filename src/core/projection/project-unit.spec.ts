@@ -347,3 +347,35 @@ describe('derived facts', () => {
     expect(isMinorOnTrip({ dateOfBirth: '2010-01-01' }, { startDate: '2027-12-31' })).toBe(true);
   });
 });
+
+describe('projectAllUnits: meal requirements in stays', () => {
+  it('should give a hotel the meal code only when the board includes lunch or dinner', () => {
+    const contract = aContract({
+      unit: 'stay',
+      recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'from-unit' },
+      fields: ['participant.surname', 'participant.meal'],
+      specialCategories: [
+        {
+          condition: 'explicit-consent',
+          categories: ['meal'],
+          consentFlag: 'shareMealWithProviders',
+        },
+      ],
+    });
+    const trip = aTrip({
+      stays: (['room-only', 'breakfast', 'half-board', 'full-board'] as const).map((board, i) =>
+        aStay(`S${i}`, 'USA', { board }),
+      ),
+    });
+    const units = project(contract, trip, [
+      aBooking('B1', [aParticipant({ id: 'P1', meal: 'KSML' })]),
+    ]);
+    expect(units.map((u) => u.payload.participants[0]?.values['participant.meal'])).toEqual([
+      undefined,
+      undefined,
+      'KSML',
+      'KSML',
+    ]);
+    expect(units.flatMap((u) => u.withheld)).toEqual([]);
+  });
+});

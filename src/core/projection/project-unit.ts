@@ -4,6 +4,7 @@ import type { ParticipantReadContext, UnitReadContext } from '../fields/field-re
 import type { FieldValue } from '../fields/field-value.js';
 import type { Booking, Participant } from '../model/booking.js';
 import type { Flight, IsoInstant, Room, Stay, Trip } from '../model/trip.js';
+import { checkDataQuality, type DataQualityRule } from './data-quality.js';
 import type {
   DataQualityError,
   MinimizedParticipant,
@@ -26,6 +27,8 @@ export interface ProjectionInput {
   readonly now?: IsoInstant;
   /** Fields every participant must have a value for (the format's `requires`). */
   readonly requiredFields?: readonly string[];
+  /** Checks on the full data the format asks for (see `checkDataQuality`). */
+  readonly qualityRules?: readonly DataQualityRule[];
 }
 
 interface Member {
@@ -331,6 +334,13 @@ function projectScopedUnit(
       }
       values[field.id] = value;
     }
+    errors.push(
+      ...checkDataQuality(input.qualityRules ?? [], {
+        trip,
+        participant,
+        ...(unit.flight === undefined ? {} : { flight: unit.flight }),
+      }),
+    );
     return { values };
   });
 

@@ -39,6 +39,7 @@ export function renderContractUnits(input: RenderInput): RenderedUnit[] {
     contract: input.contract,
     catalogue: input.catalogue,
     requiredFields: format.requires(options.value),
+    qualityRules: format.qualityRules?.(options.value) ?? [],
     ...(input.now === undefined ? {} : { now: input.now }),
   });
   return projected.map((unit): RenderedUnit => {

@@ -1,0 +1,48 @@
+import type { Participant } from '../model/booking.js';
+import type { Flight, Trip } from '../model/trip.js';
+import type { DataQualityError } from './minimized-unit.js';
+
+/**
+ * Checks a format asks for on the full data before a unit is rendered. They only produce
+ * errors (subject, field, rule — never a value); nothing they read reaches a payload, so the
+ * serializers still see only the minimized unit.
+ */
+export type DataQualityRule =
+  /** A passport, valid on the day of the unit's flight (border authorities, APIS). */
+  | 'passport-valid-for-flight'
+  /** The passport does not expire before the trip's last day (the return). */
+  | 'passport-valid-until-return';
+
+export interface DataQualityContext {
+  readonly trip: Trip;
+  readonly participant: Participant;
+  readonly flight?: Flight;
+}
+
+const PASSPORT_NUMBER = 'participant.documents.passport.number';
+const PASSPORT_EXPIRY = 'participant.documents.passport.expiryDate';
+
+export function checkDataQuality(
+  rules: readonly DataQualityRule[],
+  { trip, participant, flight }: DataQualityContext,
+): DataQualityError[] {
+  if (rules.length === 0) return [];
+  const subject = participant.id;
+  const passport = participant.documents.find((document) => document.type === 'passport');
+  if (passport === undefined) {
+    return [{ subject, field: PASSPORT_NUMBER, rule: 'a passport is required' }];
+  }
+  const errors: DataQualityError[] = [];
+  // The flight's own local date, as written in its offset.
+  const flightDate = flight?.departure.scheduledAt.slice(0, 10);
+  if (
+    rules.includes('passport-valid-for-flight') &&
+    flightDate !== undefined &&
+    passport.expiryDate < flightDate
+  ) {
+    errors.push({ subject, field: PASSPORT_EXPIRY, rule: 'expired on the day of the flight' });
+  } else if (rules.includes('passport-valid-until-return') && passport.expiryDate < trip.endDate) {
+    errors.push({ subject, field: PASSPORT_EXPIRY, rule: 'expires before the return' });
+  }
+  return errors;
+}
