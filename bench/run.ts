@@ -1,14 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import { benchCoreProjection } from './core-projection.bench.js';
 import { report, type BenchResult } from './harness.js';
+import { benchOtaRoomList } from './ota-room-list.bench.js';
+import { benchPaxlst } from './paxlst.bench.js';
 
 /** `npm run bench`: every benchmark, each beside its same-run baseline; exit 1 if a target is missed. */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const benches: readonly (() => BenchResult)[] = [() => benchCoreProjection(root)];
+const benches: readonly (() => BenchResult | BenchResult[])[] = [
+  () => benchCoreProjection(root),
+  benchPaxlst,
+  benchOtaRoomList,
+];
 let failed = 0;
 for (const bench of benches) {
-  const result = bench();
-  report(result);
-  if (!result.pass) failed += 1;
+  for (const result of [bench()].flat()) {
+    report(result);
+    if (!result.pass) failed += 1;
+  }
 }
 process.exitCode = failed > 0 ? 1 : 0;

@@ -66,6 +66,7 @@ describe('passerelle preview on the bundled samples', () => {
     expect(lines.map((line) => `${line.contract} ${line.unit} ${line.recipient}`)).toEqual([
       'airline-group-list flight:F1 AF',
       'airline-group-list flight:F2 AF',
+      'hotel-rooming-list stay:S1 HTL-NYC-RIVER',
       'insurer-emergency participant:B-1001-1:insurer:INS-MUTUELLE-VOYAGE INS-MUTUELLE-VOYAGE',
       'insurer-emergency participant:B-1001-2:insurer:INS-MUTUELLE-VOYAGE INS-MUTUELLE-VOYAGE',
       'insurer-emergency participant:B-1002-1:insurer:INS-MUTUELLE-VOYAGE INS-MUTUELLE-VOYAGE',
@@ -73,6 +74,10 @@ describe('passerelle preview on the bundled samples', () => {
       'insurer-emergency participant:B-STAFF-07-1:insurer:INS-MUTUELLE-VOYAGE INS-MUTUELLE-VOYAGE',
       'insurer-enrollment trip:T-2027-NYC-01:insurer:INS-ASSUR-JEUNES INS-ASSUR-JEUNES',
       'insurer-enrollment trip:T-2027-NYC-01:insurer:INS-MUTUELLE-VOYAGE INS-MUTUELLE-VOYAGE',
+      'secure-flight flight:F1 AF',
+      'secure-flight flight:F2 AF',
+      'us-apis flight:F1 AF',
+      'us-apis flight:F2 AF',
     ]);
     for (const line of lines) expect(line.contractVersion).toBe(1);
   });
@@ -100,7 +105,7 @@ describe('passerelle preview on the bundled samples', () => {
       expect(line.bytes).toBe(contents.reduce((sum, c) => sum + c.length, 0));
     }
     expect(lines[0]?.files).toEqual([join(out, 'airline-group-list/T-2027-NYC-01/flight-F1.csv')]);
-    expect(lines[7]?.files).toEqual([
+    expect(lines[8]?.files).toEqual([
       join(out, 'insurer-enrollment/T-2027-NYC-01/trip-T-2027-NYC-01.insurer-INS-ASSUR-JEUNES.csv'),
     ]);
   });
@@ -383,7 +388,7 @@ describe('passerelle contracts lint', () => {
     const run = await runBuiltCli(['contracts', 'lint']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
-      '3 contract(s) clean: airline-group-list, insurer-emergency, insurer-enrollment',
+      '7 contract(s) clean: airline-group-list, caricom-apis, hotel-rooming-list, insurer-emergency, insurer-enrollment, secure-flight, us-apis',
     );
   });
 

@@ -41,6 +41,16 @@ export interface PreviewLine {
 
 const INSTANT_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** A stable 12-character reference per contract and unit, so that previews are reproducible. */
+export function previewReference(contractId: string, unitKey: string): string {
+  const digest = createHash('sha256').update(`${contractId}\u0000${unitKey}`).digest();
+  return BigInt(`0x${digest.subarray(0, 8).toString('hex')}`)
+    .toString(36)
+    .toUpperCase()
+    .padStart(12, '0')
+    .slice(-12);
+}
+
 /** `flight:F1` → `flight-F1`; `trip:T-1:insurer:INS-A` → `trip-T-1.insurer-INS-A`. */
 export function unitFileStem(unit: UnitRef): string {
   const base = `${unit.kind}-${unit.id}`;
@@ -94,7 +104,10 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
       catalogue: catalog.catalogue,
       formats: catalog.formats,
       now,
-      contextFor: (unit) => ({ reference: `PREVIEW-${unit.unit.key}`, preparedAt: now }),
+      contextFor: (unit) => ({
+        reference: previewReference(contract.id, unit.unit.key),
+        preparedAt: now,
+      }),
     });
     const dir = join(options.out, contract.id, input.trip.id);
     await rm(dir, { recursive: true, force: true });

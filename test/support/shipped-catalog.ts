@@ -29,6 +29,10 @@ export const shippedLintContext = (): LintContext => ({
 
 export const SHIPPED_CONTRACT_IDS = [
   'airline-group-list',
+  'caricom-apis',
+  'hotel-rooming-list',
   'insurer-emergency',
   'insurer-enrollment',
+  'secure-flight',
+  'us-apis',
 ] as const;

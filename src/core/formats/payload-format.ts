@@ -14,7 +14,10 @@ export interface RenderedFile {
 
 /** What a serializer may need beyond the data; supplied by the caller (no clock in the core). */
 export interface RenderContext {
-  /** A stable reference for this transmission (control references are derived from it). */
+  /**
+   * A stable reference for this transmission: 1 to 12 upper-case letters or digits, so that
+   * formats can derive control references from it (EDIFACT's are at most 14 characters).
+   */
   readonly reference: string;
   /** When the payload is prepared. */
   readonly preparedAt: IsoInstant;

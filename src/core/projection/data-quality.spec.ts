@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { aFlight, aParticipant, aTrip } from '../../../test/support/builders.js';
+import { checkDataQuality } from './data-quality.js';
+
+const trip = aTrip({ endDate: '2027-07-12' });
+const flight = aFlight('F1', 'FRA', 'USA', {
+  departure: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-07-01T10:30:00+02:00' },
+});
+const withPassport = (expiryDate: string) =>
+  aParticipant({
+    id: 'P1',
+    documents: [{ type: 'passport', number: 'AB123456', issuingCountry: 'FRA', expiryDate }],
+  });
+
+describe('checkDataQuality', () => {
+  const both = ['passport-valid-for-flight', 'passport-valid-until-return'] as const;
+
+  it('should require a passport, naming the participant and field, never a value', () => {
+    const participant = aParticipant({
+      id: 'P1',
+      documents: [
+        {
+          type: 'identity-card',
+          number: 'ID1234567',
+          issuingCountry: 'FRA',
+          expiryDate: '2030-01-01',
+        },
+      ],
+    });
+    expect(checkDataQuality(both, { trip, participant, flight })).toEqual([
+      {
+        subject: 'P1',
+        field: 'participant.documents.passport.number',
+        rule: 'a passport is required',
+      },
+    ]);
+  });
+
+  it('should refuse a passport expired on the day of the flight', () => {
+    expect(
+      checkDataQuality(both, { trip, participant: withPassport('2027-06-30'), flight }),
+    ).toEqual([
+      {
+        subject: 'P1',
+        field: 'participant.documents.passport.expiryDate',
+        rule: 'expired on the day of the flight',
+      },
+    ]);
+  });
+
+  it('should refuse a passport that expires before the return', () => {
+    expect(
+      checkDataQuality(both, { trip, participant: withPassport('2027-07-11'), flight }),
+    ).toEqual([
+      {
+        subject: 'P1',
+        field: 'participant.documents.passport.expiryDate',
+        rule: 'expires before the return',
+      },
+    ]);
+    expect(
+      checkDataQuality(both, { trip, participant: withPassport('2027-07-12'), flight }),
+    ).toEqual([]);
+  });
+
+  it('should check nothing when the format asks for nothing', () => {
+    expect(
+      checkDataQuality([], {
+        trip,
+        participant: aParticipant({ id: 'P1', documents: [] }),
+        flight,
+      }),
+    ).toEqual([]);
+  });
+});
