@@ -2,8 +2,10 @@ import { cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEdifact } from './support/parse-edifact.js';
 import { runBuiltCli } from './support/run-cli.js';
 import { repoPath } from './support/shipped-catalog.js';
+import { validateOtaDocuments } from './support/validate-ota.js';
 
 /**
  * One golden file per contract for the bundled samples: what `passerelle preview` writes,
@@ -79,5 +81,27 @@ describe('golden payloads for the bundled samples', () => {
         await readFile(join(GOLDEN, file), 'utf8'),
       );
     }
+  });
+
+  it('should write PAXLST that an independent EDIFACT parser reads, with a right UNT in each part', async () => {
+    const edi = (await filesUnder(GOLDEN)).filter((file) => file.endsWith('.edi'));
+    expect(edi.length).toBeGreaterThanOrEqual(4);
+    for (const file of edi) {
+      const segments = parseEdifact(await readFile(join(out, file), 'utf8'));
+      const names = segments.map((segment) => segment.name);
+      const unt = segments.find((segment) => segment.name === 'UNT');
+      expect(unt?.elements[0]?.[0], file).toBe(
+        String(names.indexOf('UNT') - names.indexOf('UNH') + 1),
+      );
+    }
+  });
+
+  it('should write rooming lists that validate against the OpenTravel 2017B schema', async () => {
+    const xml = (await filesUnder(GOLDEN)).filter((file) => file.endsWith('.xml'));
+    expect(xml.length).toBeGreaterThanOrEqual(2);
+    const results = await validateOtaDocuments(
+      await Promise.all(xml.map((file) => readFile(join(out, file), 'utf8'))),
+    );
+    expect(results.map((result) => result.errors)).toEqual(xml.map(() => []));
   });
 });

@@ -383,6 +383,75 @@ describe('passerelle preview on bad input', () => {
   });
 });
 
+describe('passerelle preview with data-quality problems for border authorities', () => {
+  it('should exit 3 and name each participant and field that stops an APIS or Secure Flight unit, never the value', async () => {
+    const bookings = JSON.parse(readRepoFile('samples/bookings-nyc.json')) as {
+      participants: Record<string, unknown>[];
+    }[];
+    const tom = bookings[0]?.participants[1];
+    const helene = bookings[1]?.participants[0];
+    const youssef = bookings[2]?.participants[0];
+    if (tom === undefined || helene === undefined || youssef === undefined)
+      throw new Error('sample changed');
+    tom.documents = [
+      { type: 'passport', number: '20CD67890', issuingCountry: 'FRA', expiryDate: '2027-07-05' },
+    ];
+    helene.documents = [
+      {
+        type: 'identity-card',
+        number: 'IDX123456',
+        issuingCountry: 'DEU',
+        expiryDate: '2030-01-01',
+      },
+    ];
+    youssef.surname = 'Μπενάλι';
+    const file = join(work, 'quality-bookings.json');
+    await writeFile(file, JSON.stringify(bookings));
+    const run = await runBuiltCli([
+      'preview',
+      '--trip',
+      'samples/trip-nyc.json',
+      '--bookings',
+      file,
+      '--now',
+      NOW,
+      '--out',
+      join(work, 'quality'),
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(3);
+    const lines = linesOf(run.stdout);
+    const apis = lines.find((line) => line.contract === 'us-apis' && line.unit === 'flight:F1');
+    expect(apis?.files).toEqual([]);
+    expect(apis?.errors).toEqual(
+      expect.arrayContaining([
+        {
+          subject: 'B-1001-2',
+          field: 'participant.documents.passport.expiryDate',
+          rule: 'expires before the return',
+        },
+        {
+          subject: 'B-1002-1',
+          field: 'participant.documents.passport.number',
+          rule: 'a passport is required',
+        },
+        expect.objectContaining({ subject: 'B-1003-1', field: 'participant.surname' }),
+      ]),
+    );
+    const secureFlight = lines.find(
+      (line) => line.contract === 'secure-flight' && line.unit === 'flight:F1',
+    );
+    expect(secureFlight?.errors).toEqual([
+      expect.objectContaining({ subject: 'B-1003-1', field: 'participant.surname' }),
+    ]);
+    expect(run.stdout).not.toContain('Μπενάλι');
+    expect(run.stdout).not.toContain('2027-07-05');
+    // The hotel and the insurers take Unicode names and no passport: still rendered.
+    for (const line of lines.filter((l) => !['us-apis', 'secure-flight'].includes(l.contract)))
+      expect(line.errors).toEqual([]);
+  });
+});
+
 describe('passerelle contracts lint', () => {
   it('should exit 0 on the shipped contracts', async () => {
     const run = await runBuiltCli(['contracts', 'lint']);

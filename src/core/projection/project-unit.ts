@@ -334,13 +334,28 @@ function projectScopedUnit(
       }
       values[field.id] = value;
     }
-    errors.push(
-      ...checkDataQuality(input.qualityRules ?? [], {
-        trip,
-        participant,
-        ...(unit.flight === undefined ? {} : { flight: unit.flight }),
-      }),
-    );
+    const quality = checkDataQuality(input.qualityRules ?? [], {
+      trip,
+      participant,
+      ...(unit.flight === undefined ? {} : { flight: unit.flight }),
+    });
+    if (quality.length > 0) {
+      // "a passport is required" says it all: not also each of its fields.
+      const covered = new Set(
+        quality.map((error) => error.field.slice(0, error.field.lastIndexOf('.'))),
+      );
+      for (let i = errors.length - 1; i >= 0; i -= 1) {
+        const error = errors[i];
+        if (
+          error?.subject === participant.id &&
+          error.rule === 'required' &&
+          covered.has(error.field.slice(0, error.field.lastIndexOf('.')))
+        ) {
+          errors.splice(i, 1);
+        }
+      }
+      errors.push(...quality);
+    }
     return { values };
   });
 

@@ -43,17 +43,23 @@ export function renderContractUnits(input: RenderInput): RenderedUnit[] {
     ...(input.now === undefined ? {} : { now: input.now }),
   });
   return projected.map((unit): RenderedUnit => {
-    if (unit.errors.length > 0) return { ...unit, files: [] };
     const rendered = format.serialize(unit.payload, options.value, input.contextFor(unit));
-    if (rendered.ok) return { ...unit, files: rendered.value };
-    const errors = rendered.errors.map((error): DataQualityError => ({
-      subject:
-        error.participant === undefined
-          ? unit.unit.key
-          : (unit.participantIds[error.participant] ?? unit.unit.key),
-      field: error.field ?? error.path,
-      rule: error.rule,
-    }));
-    return { ...unit, errors, files: [] };
+    if (rendered.ok && unit.errors.length === 0) return { ...unit, files: rendered.value };
+    // Every problem at once: the projection's, then the serializer's for the participants
+    // the projection found nothing wrong with (its own complaints about them repeat it).
+    const flagged = new Set(unit.errors.map((error) => error.subject));
+    const formatErrors = rendered.ok
+      ? []
+      : rendered.errors
+          .map((error): DataQualityError => ({
+            subject:
+              error.participant === undefined
+                ? unit.unit.key
+                : (unit.participantIds[error.participant] ?? unit.unit.key),
+            field: error.field ?? error.path,
+            rule: error.rule,
+          }))
+          .filter((error) => !flagged.has(error.subject));
+    return { ...unit, errors: [...unit.errors, ...formatErrors], files: [] };
   });
 }
