@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { Contract, SpecialCategoryRule } from '../../src/core/contracts/contract.js';
 import type { FieldCatalogue } from '../../src/core/fields/field-catalogue.js';
+import { shippedFormatRegistry } from '../../src/core/formats/format-registry.js';
 import { unitsOfField, type UnitKind } from '../../src/core/fields/field-readers.js';
 import type {
   Booking,
@@ -8,7 +9,13 @@ import type {
   Participant,
   TravelDocument,
 } from '../../src/core/model/booking.js';
-import type { Address, Flight, Stay, Trip } from '../../src/core/model/trip.js';
+import {
+  BOARDS,
+  type Address,
+  type Flight,
+  type Stay,
+  type Trip,
+} from '../../src/core/model/trip.js';
 
 /**
  * Text that exercises the serializers: letters with accents, apostrophes, quotes, CSV and
@@ -25,6 +32,26 @@ export const arbText = (): fc.Arbitrary<string> =>
       { minLength: 4, maxLength: 16 },
     )
     .map((chars) => `${chars.join('').trim()}Zq`);
+
+/** A person name as the input model accepts it: letters (accents too), `'`, `’`, `-`, spaces. */
+export const arbName = (): fc.Arbitrary<string> =>
+  fc
+    .array(
+      fc.constantFrom(
+        ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZéèüöÅßçñØœ’'- ".split(''),
+      ),
+      {
+        minLength: 2,
+        maxLength: 14,
+      },
+    )
+    .map(
+      (chars) =>
+        `${chars
+          .join('')
+          .replace(/[ '’-]+$/, '')
+          .replace(/^[ '’-]+/, '')}Zq`,
+    );
 
 const arbDate = (from: number, to: number): fc.Arbitrary<string> =>
   fc
@@ -74,6 +101,7 @@ export const arbTripWorld = (): fc.Arbitrary<TripWorld> =>
       tripName: arbText(),
       countries: fc.array(arbCountry(), { minLength: 6, maxLength: 6 }),
       pnr: fc.stringMatching(/^[A-Z0-9]{6}$/),
+      boards: fc.array(fc.constantFrom(...BOARDS), { minLength: 2, maxLength: 2 }),
       hotels: fc.array(fc.record({ name: arbText(), address: arbAddress() }), {
         minLength: 2,
         maxLength: 2,
@@ -120,7 +148,7 @@ export const arbTripWorld = (): fc.Arbitrary<TripWorld> =>
         },
         checkIn: `2027-07-0${2 * i + 1}`,
         checkOut: `2027-07-0${2 * i + 3}`,
-        board: 'half-board',
+        board: raw.boards[i] ?? 'half-board',
         rooms: [],
       }));
       let n = 0;
@@ -187,8 +215,8 @@ function arbParticipantData(): fc.Arbitrary<ParticipantData> {
     takesAllFlights: fc.boolean(),
     takesAllStays: fc.boolean(),
     role: fc.constantFrom('participant', 'participant', 'leader', 'staff'),
-    givenNames: arbText(),
-    surname: arbText(),
+    givenNames: arbName(),
+    surname: arbName(),
     gender: fc.constantFrom('F', 'M', 'X', 'U'),
     dateOfBirth: arbDate(1960, 2016),
     nationality: arbCountry(),
@@ -197,7 +225,21 @@ function arbParticipantData(): fc.Arbitrary<ParticipantData> {
     email: arbText(),
     phone: arbText(),
     address: arbAddress(),
-    documents: fc.array(arbDocument(), { minLength: 1, maxLength: 3 }),
+    // Nearly everyone travels with a passport first (APIS needs one); some without.
+    documents: fc
+      .tuple(
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(arbDocument(), { minLength: 1, maxLength: 3 }),
+      )
+      .map(([a, b, c, documents]) =>
+        a || b || c
+          ? documents.map((document, i) =>
+              i === 0 ? { ...document, type: 'passport' as const } : document,
+            )
+          : documents,
+      ),
     redressNumber: fc.stringMatching(/^[0-9]{7,10}$/),
     knownTravelerNumber: fc.stringMatching(/^TT[0-9]{7}$/),
     legalRepresentatives: fc.array(
@@ -239,6 +281,28 @@ function arbParticipantData(): fc.Arbitrary<ParticipantData> {
   });
 }
 
+const registry = shippedFormatRegistry();
+
+/** The message formats, with options like the shipped contracts'. */
+const STRICT_FORMATS: Readonly<
+  Record<string, { readonly unit: UnitKind; readonly options: Readonly<Record<string, unknown>> }>
+> = {
+  paxlst: {
+    unit: 'flight',
+    options: {
+      directory: '05B',
+      sender: { id: 'ASSOVOYAGES', qualifier: 'ZZ' },
+      recipient: { id: 'USCSAPIS', qualifier: 'ZZ' },
+      genders: ['M', 'F', 'U', 'X'],
+      reportingParty: { name: 'ASSO OPS' },
+      destinationAddressCountries: ['USA', 'JAM', 'BRB'],
+      clearanceCountries: ['USA'],
+    },
+  },
+  'sfpd-ssr': { unit: 'flight', options: { genders: ['M', 'F', 'U', 'X'] } },
+  'ota-room-list': { unit: 'stay', options: {} },
+};
+
 const CONSENT_OF_CATEGORY: Readonly<Record<string, ConsentFlag>> = {
   meal: 'shareMealWithProviders',
   assistance: 'shareAssistanceWithProviders',
@@ -257,7 +321,7 @@ export const arbContract = (catalogue: FieldCatalogue): fc.Arbitrary<Contract> =
       unit: fc.constantFrom<UnitKind>('flight', 'stay', 'trip', 'booking', 'participant'),
       insurer: fc.boolean(),
       onDemand: fc.boolean(),
-      format: fc.constantFrom('csv', 'json'),
+      format: fc.constantFrom('csv', 'json', 'csv', 'json', 'paxlst', 'sfpd-ssr', 'ota-room-list'),
       roles: fc.subarray(['participant', 'leader', 'staff'] as const, { minLength: 1 }),
       touching: fc.option(fc.subarray(COUNTRIES, { minLength: 1 }), { nil: undefined }),
       picks: fc.array(fc.boolean(), {
@@ -265,61 +329,84 @@ export const arbContract = (catalogue: FieldCatalogue): fc.Arbitrary<Contract> =
         maxLength: disclosable.length,
       }),
     })
-    .map(({ unit, insurer, onDemand, format, roles, touching, picks }) => {
-      const available = disclosable.filter((field) => unitsOfField(field.id).includes(unit));
-      let fields = available.filter((_, i) => picks[i] === true).map((field) => field.id);
-      if (fields.length === 0) fields = ['participant.surname'];
-      const specialCategories = [
-        ...new Set(
-          fields
-            .map((id) => catalogue.fields.get(id))
-            .filter((f) => f?.special === true)
-            .map((f) => f?.category ?? ''),
-        ),
-      ].sort();
-      const rules: SpecialCategoryRule[] = onDemand
-        ? specialCategories.length > 0
-          ? [{ condition: 'vital-interests' }]
-          : []
-        : specialCategories.map((category) => ({
-            condition: 'explicit-consent',
-            categories: [category],
-            consentFlag: CONSENT_OF_CATEGORY[category] ?? 'shareHealthWithInsurer',
-          }));
-      const contract: Contract = {
-        id: 'generated',
-        version: 1,
-        recipient: insurer
-          ? { id: 'from-unit', name: 'Insurer', category: 'insurer', country: 'FRA' }
-          : { id: 'RCPT', name: 'Recipient', category: 'transport', country: 'FRA' },
-        purpose: 'Generated for a property test.',
-        legalBasis: onDemand ? 'vital-interests' : 'contract',
-        specialCategories: rules,
-        unit,
-        scope: {
-          roles,
-          ...(insurer ? { insuredBy: 'recipient' as const } : {}),
-          ...(unit === 'flight' && touching !== undefined ? { flightsTouching: touching } : {}),
-        },
-        fields,
-        format: { type: format, options: {} },
-        transport: onDemand ? { type: 'api-response' } : { type: 'outbox' },
-        schedule: onDemand
-          ? {
-              kind: 'on-demand',
-              from: { event: 'trip.start', direction: 'before', offset: 'P1D' },
-              until: { event: 'trip.end', direction: 'after', offset: 'P1D' },
-            }
-          : {
-              kind: 'planned',
-              send: [{ event: 'trip.start', direction: 'before', offset: 'P7D' }],
-              resend: 'on-change',
-              until: { event: 'trip.start', direction: 'at', offset: 'PT0S' },
-            },
-        retention: 'P30D after trip.end',
-      };
-      return contract;
-    });
+    .map(
+      ({
+        unit: pickedUnit,
+        insurer: pickedInsurer,
+        onDemand: pickedOnDemand,
+        format,
+        roles,
+        touching,
+        picks,
+      }) => {
+        // The message formats render one kind of unit, emit a fixed list and need options.
+        const strict = STRICT_FORMATS[format];
+        const unit = strict?.unit ?? pickedUnit;
+        const insurer = strict === undefined && pickedInsurer;
+        const onDemand = strict === undefined && pickedOnDemand;
+        const available = disclosable.filter((field) => unitsOfField(field.id).includes(unit));
+        let fields = available.filter((_, i) => picks[i] === true).map((field) => field.id);
+        if (strict !== undefined) {
+          const definition = registry.get(format);
+          const options = definition?.parseOptions(strict.options);
+          const emits = options?.ok ? definition?.emits(options.value) : [];
+          const requires = options?.ok ? (definition?.requires(options.value) ?? []) : [];
+          const emitted = Array.isArray(emits) ? emits : [];
+          fields = [...new Set([...requires, ...fields.filter((id) => emitted.includes(id))])];
+        }
+        if (fields.length === 0) fields = ['participant.surname'];
+        const specialCategories = [
+          ...new Set(
+            fields
+              .map((id) => catalogue.fields.get(id))
+              .filter((f) => f?.special === true)
+              .map((f) => f?.category ?? ''),
+          ),
+        ].sort();
+        const rules: SpecialCategoryRule[] = onDemand
+          ? specialCategories.length > 0
+            ? [{ condition: 'vital-interests' }]
+            : []
+          : specialCategories.map((category) => ({
+              condition: 'explicit-consent',
+              categories: [category],
+              consentFlag: CONSENT_OF_CATEGORY[category] ?? 'shareHealthWithInsurer',
+            }));
+        const contract: Contract = {
+          id: 'generated',
+          version: 1,
+          recipient: insurer
+            ? { id: 'from-unit', name: 'Insurer', category: 'insurer', country: 'FRA' }
+            : { id: 'RCPT', name: 'Recipient', category: 'transport', country: 'FRA' },
+          purpose: 'Generated for a property test.',
+          legalBasis: onDemand ? 'vital-interests' : 'contract',
+          specialCategories: rules,
+          unit,
+          scope: {
+            roles,
+            ...(insurer ? { insuredBy: 'recipient' as const } : {}),
+            ...(unit === 'flight' && touching !== undefined ? { flightsTouching: touching } : {}),
+          },
+          fields,
+          format: { type: format, options: strict?.options ?? {} },
+          transport: onDemand ? { type: 'api-response' } : { type: 'outbox' },
+          schedule: onDemand
+            ? {
+                kind: 'on-demand',
+                from: { event: 'trip.start', direction: 'before', offset: 'P1D' },
+                until: { event: 'trip.end', direction: 'after', offset: 'P1D' },
+              }
+            : {
+                kind: 'planned',
+                send: [{ event: 'trip.start', direction: 'before', offset: 'P7D' }],
+                resend: 'on-change',
+                until: { event: 'trip.start', direction: 'at', offset: 'PT0S' },
+              },
+          retention: 'P30D after trip.end',
+        };
+        return contract;
+      },
+    );
 };
 
 /** Every text leaf of a JSON-like value. */

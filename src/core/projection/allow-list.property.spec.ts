@@ -14,6 +14,8 @@ import { textLeaves } from '../fields/field-value.js';
 import { shippedFormatRegistry } from '../formats/format-registry.js';
 import type { Participant } from '../model/booking.js';
 import { renderContractUnits, type RenderedUnit } from './render-unit.js';
+import { transliterateToIcao } from '../names/icao-transliteration.js';
+import { toUnoaText } from '../formats/paxlst/paxlst-text.js';
 
 const catalogue = shippedCatalogue();
 const formats = shippedFormatRegistry();
@@ -23,23 +25,48 @@ const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', '
 
 /** A date as formats may write it: ISO, YYMMDD (EDIFACT), DDMMMYY (SSR), YYYYMMDD. */
 function renderings(leaf: string): string[] {
+  const instant = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})/.exec(leaf);
+  if (instant !== null) {
+    const [, date = '', hours = '', minutes = ''] = instant;
+    const [yymmdd = ''] = renderings(date).slice(1, 2);
+    return [leaf, ...renderings(date), `${yymmdd}${hours}${minutes}`, `${hours}${minutes}`];
+  }
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(leaf);
   if (match === null) return [leaf];
   const [, y = '', m = '', d = ''] = match;
-  return [
-    leaf,
-    `${y.slice(2)}${m}${d}`,
-    `${d}${MONTHS[Number(m) - 1] ?? ''}${y.slice(2)}`,
-    `${y}${m}${d}`,
-  ];
+  return [leaf, `${y.slice(2)}${m}${d}`, `${d}${MONTHS[Number(m) - 1] ?? ''}${y.slice(2)}`, `${y}${m}${d}`];
 }
 
-/** How a value may appear in a payload: as is, JSON-escaped, or CSV-escaped. */
-const escapes = (value: string): string[] => [
-  value,
-  JSON.stringify(value).slice(1, -1),
-  value.replace(/"/g, '""'),
-];
+/**
+ * How a value may appear in a payload: as is, JSON-, CSV- or XML-escaped; and for generated
+ * text (marked `Zq`, so that a format's own words cannot match) in the document spelling
+ * (ICAO 9303) and in EDIFACT level A with the release character.
+ */
+function escapes(value: string): string[] {
+  const forms = [
+    value,
+    JSON.stringify(value).slice(1, -1),
+    value.replace(/"/g, '""'),
+    value
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;'),
+  ];
+  if (value.includes('Zq')) forms.push(...spellings(value));
+  return forms;
+}
+
+/** The upper-case spellings the message formats write text in. */
+function spellings(value: string): string[] {
+  const forms: string[] = [];
+  const icao = transliterateToIcao(value);
+  if (icao.ok) forms.push(icao.value);
+  const unoa = toUnoaText(value);
+  if (unoa.ok) forms.push(unoa.value, unoa.value.replace(/[?'+:]/g, '?$&'));
+  return forms;
+}
 
 const render = (world: TripWorld, contract: Contract): RenderedUnit[] =>
   renderContractUnits({
@@ -93,7 +120,12 @@ function allowedCorpus(world: TripWorld, contract: Contract, unit: RenderedUnit)
         ...(stay ? { stay } : {}),
         tripParticipants: confirmed,
       });
-      if (value !== undefined) parts.push(...textLeaves(value), JSON.stringify(value));
+      if (value !== undefined)
+        parts.push(
+          ...textLeaves(value).flatMap(renderings),
+          ...textLeaves(value).flatMap(spellings),
+          JSON.stringify(value),
+        );
     }
   }
   for (const subject of unit.participantIds) {
@@ -113,7 +145,11 @@ function allowedCorpus(world: TripWorld, contract: Contract, unit: RenderedUnit)
         now: NOW,
       });
       if (value !== undefined)
-        parts.push(...textLeaves(value).flatMap(renderings), JSON.stringify(value));
+        parts.push(
+          ...textLeaves(value).flatMap(renderings),
+          ...textLeaves(value).flatMap(spellings),
+          JSON.stringify(value),
+        );
     }
   }
   return parts.join('\u0000');
@@ -210,10 +246,14 @@ describe('the allow-list invariant (property-based)', () => {
                 !mustWithhold(contract, field, member.participant)
               )
                 return [];
+              const stay = world.trip.stays.find(
+                (s) => unit.unit.kind === 'stay' && s.id === unit.unit.id,
+              );
               const value = reader.read({
                 trip: world.trip,
                 booking: member.booking,
                 participant: member.participant,
+                ...(stay === undefined ? {} : { stay }),
                 now: NOW,
               });
               return value === undefined ? [] : [`${subject} ${field}`];
