@@ -34,7 +34,12 @@ function renderings(leaf: string): string[] {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(leaf);
   if (match === null) return [leaf];
   const [, y = '', m = '', d = ''] = match;
-  return [leaf, `${y.slice(2)}${m}${d}`, `${d}${MONTHS[Number(m) - 1] ?? ''}${y.slice(2)}`, `${y}${m}${d}`];
+  return [
+    leaf,
+    `${y.slice(2)}${m}${d}`,
+    `${d}${MONTHS[Number(m) - 1] ?? ''}${y.slice(2)}`,
+    `${y}${m}${d}`,
+  ];
 }
 
 /**
