@@ -288,6 +288,41 @@ interface FlightSegments {
   /** RFF+AVF when the PNR is allowed, written. */
   readonly reference: string;
   readonly referenceCount: number;
+  /** The fixed start of each passenger segment, written once for the unit's separators. */
+  readonly written: PassengerSegmentStarts;
+}
+
+interface PassengerSegmentStarts {
+  readonly component: string;
+  /** Segment terminator and line break. */
+  readonly end: string;
+  readonly nad: string;
+  readonly att: string;
+  readonly dateOfBirth: string;
+  readonly residence: string;
+  readonly nationality: string;
+  readonly document: string;
+  readonly expiry: string;
+  readonly issuer: string;
+}
+
+function passengerSegmentStarts(
+  options: PaxlstOptions,
+  sc: ServiceCharacters,
+): PassengerSegmentStarts {
+  const { element: e, component: c } = sc;
+  return {
+    component: c,
+    end: sc.segment + (options.lineBreaks ? '\n' : ''),
+    nad: `NAD${e}FL${e}${e}${e}`,
+    att: `ATT${e}2${e}${e}`,
+    dateOfBirth: `DTM${e}329${c}`,
+    residence: `LOC${e}174${e}`,
+    nationality: `NAT${e}2${e}`,
+    document: `DOC${e}${options.documentCodeList ? `P${c}110${c}111` : 'P'}${e}`,
+    expiry: `DTM${e}36${c}`,
+    issuer: `LOC${e}91${e}`,
+  };
 }
 
 function flightSegments(
@@ -323,6 +358,7 @@ function flightSegments(
     placeCount: places.length,
     reference: reference.map((segment) => segment + end).join(''),
     referenceCount: reference.length,
+    written: passengerSegmentStarts(options, sc),
   });
 }
 
@@ -393,21 +429,16 @@ function passengerBlock(
   }
   if (errors.errors.length > 0) return fail(errors.errors);
 
-  const { element: e, component: c } = sc;
-  const end = sc.segment + (options.lineBreaks ? '\n' : '');
   const { surname, first, rest } = name.value;
-  let out = `NAD${e}FL${e}${e}${e}${surname}${c}${first}${rest === '' ? '' : c + rest}${flight.address}${end}`;
-  out += `ATT${e}2${e}${e}${gender}${end}`;
-  out += `DTM${e}329${c}${yymmdd(dateOfBirth)}${end}`;
-  out += flight.places;
-  if (residence !== undefined) out += `LOC${e}174${e}${residence}${end}`;
-  out += `NAT${e}2${e}${nationality}${end}`;
-  out += flight.reference;
-  out += `DOC${e}${options.documentCodeList ? `P${c}110${c}111` : 'P'}${e}${documentNumber}${end}`;
-  out += `DTM${e}36${c}${yymmdd(expiry)}${end}`;
-  out += `LOC${e}91${e}${issuer}${end}`;
+  const w = flight.written;
+  const written =
+    `${w.nad}${surname}${w.component}${first}${rest === '' ? '' : w.component + rest}${flight.address}${w.end}` +
+    `${w.att}${gender}${w.end}${w.dateOfBirth}${yymmdd(dateOfBirth)}${w.end}${flight.places}` +
+    (residence === undefined ? '' : `${w.residence}${residence}${w.end}`) +
+    `${w.nationality}${nationality}${w.end}${flight.reference}${w.document}${documentNumber}${w.end}` +
+    `${w.expiry}${yymmdd(expiry)}${w.end}${w.issuer}${issuer}${w.end}`;
   return ok({
-    text: out,
+    text: written,
     segmentCount: 7 + flight.placeCount + (residence === undefined ? 0 : 1) + flight.referenceCount,
   });
 }
