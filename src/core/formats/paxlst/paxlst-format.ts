@@ -379,7 +379,6 @@ function passengerBlock(
   index: number,
   flight: FlightSegments,
   options: PaxlstOptions,
-  sc: ServiceCharacters,
 ): Result<PassengerBlock, FormatError> {
   const errors = new PassengerErrors(index);
   // Each value is read once: lookups by field id are most of this function's cost.
@@ -615,7 +614,7 @@ export const paxlstFormat: PayloadFormat<PaxlstOptions> = {
     const blocks: PassengerBlock[] = [];
     const errors: FormatError[] = [];
     unit.participants.forEach((participant, index) => {
-      const block = passengerBlock(participant.values, index, flight.value, options, sc);
+      const block = passengerBlock(participant.values, index, flight.value, options);
       if (block.ok) blocks.push(block.value);
       else errors.push(...block.errors);
     });
