@@ -381,6 +381,22 @@ describe('paxlstFormat', () => {
     }
   });
 
+  it('should refuse a name component longer than 35 characters rather than shorten it', () => {
+    const long = 'Wolfeschlegelsteinhausenbergerdorff Senior';
+    const result = paxlstFormat.serialize(
+      flightUnit([passenger(0), passenger(1, { surname: long })]),
+      options(),
+      context,
+    );
+    expect(result.ok ? [] : result.errors).toEqual([
+      expect.objectContaining({
+        participant: 1,
+        field: 'participant.surname',
+        rule: 'must be at most 35 characters',
+      }),
+    ]);
+  });
+
   it('should refuse a missing required value and a bad interchange reference', () => {
     const incomplete = passenger(0);
     delete incomplete.values['participant.documents.passport.number'];
@@ -419,7 +435,9 @@ describe('paxlstFormat round trip (property-based, independent parser)', () => {
       nameWord,
       fc.array(fc.tuple(fc.constantFrom("'", '’', '-', ' '), nameWord), { maxLength: 3 }),
     )
-    .map(([first, rest]) => first + rest.map(([sep, word]) => sep + word).join(''));
+    .map(([first, rest]) => first + rest.map(([sep, word]) => sep + word).join(''))
+    // Longer names are refused, not shortened (a test of its own below).
+    .filter((name) => mrz(name).length <= 35);
   const freeText = fc
     .array(fc.constantFrom(..."ABCDEFGHIJ0123456789 ?+:'.,-()/".split('')), {
       minLength: 1,
@@ -467,10 +485,10 @@ describe('paxlstFormat round trip (property-based, independent parser)', () => {
             const person = people[i];
             const name = nad.elements[3] ?? [];
             // The MRZ form: upper case, apostrophes gone, hyphens and spaces as spaces.
-            expect(name[0]).toBe(fitWords(mrz(person?.surname ?? '')));
+            expect(name[0]).toBe(mrz(person?.surname ?? ''));
             const [first = '', ...others] = mrz(person?.givenNames ?? '').split(' ');
-            expect(name[1]).toBe(fitWords(first));
-            expect(name[2] ?? '').toBe(others.length === 0 ? '' : fitWords(others.join(' ')));
+            expect(name[1]).toBe(first);
+            expect(name[2] ?? '').toBe(others.join(' '));
             expect(nad.elements[4]).toEqual([street.slice(0, 35).trim()]);
           });
           for (const segments of parsed)
@@ -483,17 +501,6 @@ describe('paxlstFormat round trip (property-based, independent parser)', () => {
     );
   });
 });
-
-/** Whole words up to 35 characters; a first word longer than that is cut. */
-function fitWords(text: string): string {
-  let fitted = '';
-  for (const word of text.split(' ')) {
-    const next = fitted === '' ? word : `${fitted} ${word}`;
-    if (next.length > 35) break;
-    fitted = next;
-  }
-  return fitted === '' ? text.slice(0, 35) : fitted;
-}
 
 /** The test's own ICAO folding for the letters it generates. */
 function mrz(name: string): string {

@@ -258,8 +258,12 @@ function addressElements(
     errors.add(field, 'the street does not fit four components of 35 characters');
     return [];
   }
-  if (city.value.length > LIMITS.city || postcode.value.length > LIMITS.postcode) {
-    errors.add(field, 'the city (35) or postal code (17) is too long');
+  if (
+    city.value.length > LIMITS.city ||
+    postcode.value.length > LIMITS.postcode ||
+    region.value.length > LIMITS.regionName
+  ) {
+    errors.add(field, 'the city (35), region (70) or postal code (17) is too long');
     return [];
   }
   // C819: a short region is a code (3229), a longer one a name (3228).
@@ -268,7 +272,7 @@ function addressElements(
       ? ''
       : region.value.length <= LIMITS.region && /^[A-Z0-9]+$/.test(region.value)
         ? region.value
-        : ['', '', '', region.value.slice(0, 70)];
+        : ['', '', '', region.value];
   return [streetComponents, city.value, regionElement, postcode.value, country];
 }
 

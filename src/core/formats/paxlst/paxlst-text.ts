@@ -81,8 +81,9 @@ function slowDocumentName(values: Readonly<Record<string, FieldValue>>): Result<
 /**
  * The passenger's name for NAD+FL (surname : first given name : other given names), in the
  * document's spelling: the stored MRZ name when the contract allows it and it exists, the
- * ICAO 9303 transliteration otherwise. Each component fits `limit` (an..35) by keeping the
- * whole words that fit, as the MRZ itself shortens long names.
+ * ICAO 9303 transliteration otherwise. A component longer than `limit` (an..35) is refused,
+ * never shortened: the recipient gets the name as on the document or a data-quality error
+ * for operations to act on (store the MRZ spelling, which is at most 39 characters).
  */
 export function passengerName(
   values: Readonly<Record<string, FieldValue>>,
@@ -105,7 +106,7 @@ export function passengerName(
   const fit = (part: string, field: string): Result<string> =>
     part.length <= limit
       ? ok(part)
-      : fitNameToLength(part, { maxLength: limit, overflow: 'truncate-at-word' }, field);
+      : fitNameToLength(part, { maxLength: limit, overflow: 'refuse' }, field);
   const fittedSurname = fit(surname, NAME_FIELDS.surname);
   const first = fit(given.first, NAME_FIELDS.givenNames);
   const rest = given.rest === undefined ? ok('') : fit(given.rest, NAME_FIELDS.givenNames);
