@@ -114,6 +114,7 @@ const LIMITS = {
   street: 35,
   city: 35,
   region: 9,
+  regionName: 70,
   postcode: 17,
 } as const;
 
