@@ -1,0 +1,64 @@
+import { canonicalForm, chainHash, GENESIS_HASH, type RegisterEntry } from './register-entry.js';
+
+/** Where the chain under check starts: the genesis, or where retention cut it. */
+export interface ChainStart {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+export interface ChainProblem {
+  /** The first entry that does not verify, by id. */
+  readonly id: string;
+  readonly seq: number;
+  readonly problem: 'hash' | 'prev-hash' | 'sequence';
+}
+
+/**
+ * Verifies the chain entry by entry, in sequence order, in batches (a register of millions
+ * of rows is never held in memory): each entry must follow the previous one's sequence
+ * number, name its hash as `prevHash`, and hash to its own `hash` from its canonical form.
+ */
+export class ChainVerifier {
+  private expectedSeq: number;
+  private prevHash: string;
+  private count = 0;
+  private firstBad: ChainProblem | undefined;
+
+  constructor(start: ChainStart = { seq: 0, hash: GENESIS_HASH }) {
+    this.expectedSeq = start.seq + 1;
+    this.prevHash = start.hash;
+  }
+
+  /** Feeds the next entries (ascending `seq`); returns false once a problem is found. */
+  feed(entries: readonly RegisterEntry[]): boolean {
+    for (const entry of entries) {
+      if (this.firstBad !== undefined) return false;
+      this.count += 1;
+      const { prevHash, hash, ...rest } = entry;
+      if (entry.seq !== this.expectedSeq) {
+        this.firstBad = { id: entry.id, seq: entry.seq, problem: 'sequence' };
+      } else if (prevHash !== this.prevHash) {
+        this.firstBad = { id: entry.id, seq: entry.seq, problem: 'prev-hash' };
+      } else if (chainHash(prevHash, canonicalForm(rest)) !== hash) {
+        this.firstBad = { id: entry.id, seq: entry.seq, problem: 'hash' };
+      }
+      this.expectedSeq = entry.seq + 1;
+      this.prevHash = hash;
+    }
+    return this.firstBad === undefined;
+  }
+
+  result(): {
+    readonly count: number;
+    readonly lastSeq: number;
+    readonly headHash: string;
+    readonly firstBad?: ChainProblem;
+  } {
+    return {
+      count: this.count,
+      lastSeq: this.expectedSeq - 1,
+      headHash: this.prevHash,
+      ...(this.firstBad === undefined ? {} : { firstBad: this.firstBad }),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import { Kysely, Migrator, PostgresDialect, type Migration } from 'kysely';
+import pg from 'pg';
+import { registerMigration } from './migrations/0001-register.js';
+import type { Database } from './schema.js';
+
+// bigint columns (seq, count) come back as strings: exact, and the chain never needs
+// arithmetic beyond JavaScript's safe integers anyway.
+
+/** Every migration, in order; they run at start. */
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-register': registerMigration,
+};
+
+export type Db = Kysely<Database>;
+
+export function createDatabase(url: string, poolSize = 10): Db {
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: poolSize }) }),
+  });
+}
+
+/**
+ * Creates the database named in `url` if it does not exist (connecting to the server's
+ * `postgres` database to do so), so a fresh machine needs no manual step.
+ */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+    throw new Error('DATABASE_URL: the database name must be 1-63 letters, digits, _ or -');
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await client.query(`CREATE DATABASE "${name}"`);
+      } catch (error) {
+        // Another process created it first.
+        if (!(error instanceof Error && 'code' in error && error.code === '42P04')) throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Brings the schema to the latest migration; several processes may start at once. */
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed`, { cause: error });
+  }
+}
+
+/** Creates the database if needed, connects, migrates. */
+export async function openDatabase(url: string, poolSize?: number): Promise<Db> {
+  await ensureDatabaseExists(url);
+  const db = createDatabase(url, poolSize);
+  await migrateToLatest(db);
+  return db;
+}

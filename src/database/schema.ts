@@ -1,0 +1,68 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them. `register_entries` is partitioned by month of
+ * `occurred_at` (a segment each), append-only (a trigger refuses UPDATE, DELETE and
+ * TRUNCATE for every role), and holds no personal value: subject ids, field ids, digests.
+ */
+export interface RegisterEntriesTable {
+  seq: ColumnType<string, string, never>;
+  id: string;
+  event: string;
+  occurred_at: ColumnType<Date, Date, never>;
+  transmission_id: string | null;
+  contract_id: string | null;
+  contract_version: number | null;
+  contract_sha256: string | null;
+  recipient_id: string | null;
+  recipient_name: string | null;
+  recipient_category: string | null;
+  purpose: string | null;
+  legal_basis: string | null;
+  special_condition: string | null;
+  transfer_country: string | null;
+  transfer_safeguard: string | null;
+  trip_id: string | null;
+  unit: string | null;
+  subjects: string[];
+  fields: string[];
+  categories: string[];
+  withheld: ColumnType<unknown, string, never>;
+  payload_sha256: string | null;
+  payload_bytes: number | null;
+  format: string | null;
+  transport: string | null;
+  endpoint_id: string | null;
+  actor_kind: string;
+  actor_id: string;
+  reason: string | null;
+  outcome: string;
+  detail: ColumnType<unknown, string, never>;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The chain's head, one row: written with every batch, compared by `verify`. */
+export interface RegisterHeadTable {
+  id: ColumnType<number, never, never>;
+  seq: ColumnType<string, string, string>;
+  hash: string;
+  occurred_at: ColumnType<Date, Date, Date>;
+  count: ColumnType<string, string, string>;
+}
+
+/** Published points of the chain: daily anchors, and where retention cut it. */
+export interface RegisterAnchorsTable {
+  id: Generated<string>;
+  kind: string;
+  anchored_at: ColumnType<Date, Date, never>;
+  seq: ColumnType<string, string, never>;
+  hash: string;
+  count: ColumnType<string, string, never>;
+}
+
+export interface Database {
+  register_entries: RegisterEntriesTable;
+  register_head: RegisterHeadTable;
+  register_anchors: RegisterAnchorsTable;
+}

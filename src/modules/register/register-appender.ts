@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import {
+  sealEntries,
+  type RegisterEntry,
+  type RegisterEntryInput,
+} from '../../core/register/register-entry.js';
+import type { RegisterRepository } from './register.repository.js';
+
+interface Pending {
+  readonly inputs: readonly RegisterEntryInput[];
+  readonly resolve: (entries: RegisterEntry[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface AppenderOptions {
+  /** Most entries sealed in one transaction. */
+  readonly maxBatch?: number;
+  readonly now?: () => Date;
+  readonly newId?: () => string;
+  /** Called after each committed batch (metrics). */
+  readonly onCommitted?: (entries: number, seconds: number) => void;
+}
+
+/**
+ * Appends to the register with group commit: callers wait for their own entries, while
+ * everything asked for during one transaction goes into the next — one lock on the head,
+ * one multi-row INSERT, one commit for many appenders, so the chain is not a lock per row.
+ * Several processes serialize on the head row (`SELECT … FOR UPDATE`), so there is one
+ * chain whatever the number of API and worker processes.
+ *
+ * An append resolves only once its entries are committed: callers that must fail closed
+ * (nothing is sent, nothing released, if the register cannot be written) await it.
+ */
+export class RegisterAppender {
+  private readonly queue: Pending[] = [];
+  private flushing = false;
+  private readonly maxBatch: number;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+
+  constructor(
+    private readonly repository: RegisterRepository,
+    private readonly options: AppenderOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 500;
+    this.now = options.now ?? (() => new Date());
+    this.newId = options.newId ?? randomUUID;
+  }
+
+  async append(input: RegisterEntryInput): Promise<RegisterEntry> {
+    const [entry] = await this.appendAll([input]);
+    if (entry === undefined) throw new Error('the register returned no entry');
+    return entry;
+  }
+
+  /** Appends several entries, consecutive in the chain. */
+  appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
+    if (inputs.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ inputs, resolve, reject });
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Pending[] = [];
+        let size = 0;
+        while (
+          this.queue.length > 0 &&
+          (batch.length === 0 || size + (this.queue[0]?.inputs.length ?? 0) <= this.maxBatch)
+        ) {
+          const next = this.queue.shift();
+          if (next === undefined) break;
+          batch.push(next);
+          size += next.inputs.length;
+        }
+        try {
+          const started = performance.now();
+          const entries = await this.write(batch.flatMap((pending) => pending.inputs));
+          this.options.onCommitted?.(entries.length, (performance.now() - started) / 1000);
+          let offset = 0;
+          for (const pending of batch) {
+            pending.resolve(entries.slice(offset, offset + pending.inputs.length));
+            offset += pending.inputs.length;
+          }
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async write(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
+    const now = this.now();
+    await this.repository.ensurePartition(now);
+    return this.repository.db.transaction().execute(async (trx) => {
+      const head = await this.repository.lockHead(trx);
+      // Time never goes backwards along the chain (clocks of several hosts differ by a
+      // little): retention then cuts the chain at a single point.
+      const at = now.getTime() > head.occurredAt.getTime() ? now : head.occurredAt;
+      if (at !== now) await this.repository.ensurePartition(at);
+      const entries = sealEntries(
+        inputs,
+        head,
+        at.toISOString(),
+        inputs.map(() => this.newId()),
+      );
+      await this.repository.insertSealed(trx, entries, head);
+      return entries;
+    });
+  }
+}

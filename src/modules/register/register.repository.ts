@@ -1,0 +1,417 @@
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { Withholding } from '../../core/projection/minimized-unit.js';
+import type {
+  ActorKind,
+  RegisterEntry,
+  RegisterEvent,
+} from '../../core/register/register-entry.js';
+import type { Db } from '../../database/database.js';
+import type { Database, RegisterEntriesTable } from '../../database/schema.js';
+
+type EntryRow = Selectable<RegisterEntriesTable>;
+
+/** A month partition's name: `register_entries_p202707`. */
+const partitionName = (year: number, month: number): string =>
+  `register_entries_p${year}${String(month).padStart(2, '0')}`;
+const PARTITION_NAME = /^register_entries_p(\d{4})(\d{2})$/;
+
+/** The stored row as a core entry (absent values are left out, as they were appended). */
+export function rowToEntry(row: EntryRow): RegisterEntry {
+  const detail = (row.detail ?? {}) as Record<string, string | number | boolean | null>;
+  return {
+    id: row.id,
+    seq: Number(row.seq),
+    event: row.event as RegisterEvent,
+    occurredAt: row.occurred_at.toISOString(),
+    ...(row.transmission_id === null ? {} : { transmissionId: row.transmission_id }),
+    ...(row.contract_id === null
+      ? {}
+      : {
+          contract: {
+            id: row.contract_id,
+            version: row.contract_version ?? 0,
+            sha256: row.contract_sha256 ?? '',
+          },
+        }),
+    ...(row.recipient_id === null
+      ? {}
+      : {
+          recipient: {
+            id: row.recipient_id,
+            name: row.recipient_name ?? '',
+            category: row.recipient_category ?? '',
+          },
+        }),
+    ...(row.purpose === null ? {} : { purpose: row.purpose }),
+    ...(row.legal_basis === null ? {} : { legalBasis: row.legal_basis }),
+    ...(row.special_condition === null ? {} : { specialCondition: row.special_condition }),
+    ...(row.transfer_country === null
+      ? {}
+      : { transfer: { country: row.transfer_country, safeguard: row.transfer_safeguard ?? '' } }),
+    ...(row.trip_id === null ? {} : { tripId: row.trip_id }),
+    ...(row.unit === null ? {} : { unit: row.unit }),
+    subjects: row.subjects,
+    fields: row.fields,
+    categories: row.categories,
+    withheld: row.withheld as Withholding[],
+    ...(row.payload_sha256 === null
+      ? {}
+      : {
+          payload: {
+            sha256: row.payload_sha256,
+            bytes: row.payload_bytes ?? 0,
+            format: row.format ?? '',
+          },
+        }),
+    ...(row.transport === null
+      ? {}
+      : {
+          transport: {
+            type: row.transport,
+            ...(row.endpoint_id === null ? {} : { endpointId: row.endpoint_id }),
+          },
+        }),
+    actor: { kind: row.actor_kind as ActorKind, id: row.actor_id },
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    outcome: row.outcome,
+    ...(Object.keys(detail).length === 0 ? {} : { detail }),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function entryToRow(entry: RegisterEntry) {
+  return {
+    seq: String(entry.seq),
+    id: entry.id,
+    event: entry.event,
+    occurred_at: new Date(entry.occurredAt),
+    transmission_id: entry.transmissionId ?? null,
+    contract_id: entry.contract?.id ?? null,
+    contract_version: entry.contract?.version ?? null,
+    contract_sha256: entry.contract?.sha256 ?? null,
+    recipient_id: entry.recipient?.id ?? null,
+    recipient_name: entry.recipient?.name ?? null,
+    recipient_category: entry.recipient?.category ?? null,
+    purpose: entry.purpose ?? null,
+    legal_basis: entry.legalBasis ?? null,
+    special_condition: entry.specialCondition ?? null,
+    transfer_country: entry.transfer?.country ?? null,
+    transfer_safeguard: entry.transfer?.safeguard ?? null,
+    trip_id: entry.tripId ?? null,
+    unit: entry.unit ?? null,
+    subjects: [...entry.subjects],
+    fields: [...entry.fields],
+    categories: [...entry.categories],
+    withheld: JSON.stringify(entry.withheld),
+    payload_sha256: entry.payload?.sha256 ?? null,
+    payload_bytes: entry.payload?.bytes ?? null,
+    format: entry.payload?.format ?? null,
+    transport: entry.transport?.type ?? null,
+    endpoint_id: entry.transport?.endpointId ?? null,
+    actor_kind: entry.actor.kind,
+    actor_id: entry.actor.id,
+    reason: entry.reason ?? null,
+    outcome: entry.outcome,
+    detail: JSON.stringify(entry.detail ?? {}),
+    prev_hash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+export interface RegisterHead {
+  readonly seq: number;
+  readonly hash: string;
+  readonly occurredAt: Date;
+  readonly count: number;
+}
+
+export interface RegisterAnchor {
+  readonly kind: 'daily' | 'retention';
+  readonly anchoredAt: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly count: number;
+}
+
+export interface EntryFilters {
+  readonly subjectId?: string;
+  readonly recipientId?: string;
+  readonly contractId?: string;
+  readonly tripId?: string;
+  readonly transmissionId?: string;
+  readonly outcome?: string;
+  readonly event?: RegisterEvent;
+  /** Inclusive lower bound. */
+  readonly from?: Date;
+  /** Exclusive upper bound. */
+  readonly to?: Date;
+}
+
+/** The register's SQL: rows in and out, the head, anchors and segments. */
+export class RegisterRepository {
+  private readonly partitions = new Set<string>();
+
+  constructor(readonly db: Db) {}
+
+  /** Locks and reads the head: appends from every process serialize on this row. */
+  async lockHead(trx: Transaction<Database>): Promise<RegisterHead> {
+    const row = await trx
+      .selectFrom('register_head')
+      .selectAll()
+      .where('id', '=', 1)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    return {
+      seq: Number(row.seq),
+      hash: row.hash,
+      occurredAt: row.occurred_at,
+      count: Number(row.count),
+    };
+  }
+
+  async readHead(): Promise<RegisterHead> {
+    const row = await this.db
+      .selectFrom('register_head')
+      .selectAll()
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return {
+      seq: Number(row.seq),
+      hash: row.hash,
+      occurredAt: row.occurred_at,
+      count: Number(row.count),
+    };
+  }
+
+  async insertSealed(
+    trx: Transaction<Database>,
+    entries: readonly RegisterEntry[],
+    head: RegisterHead,
+  ): Promise<void> {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return;
+    await trx.insertInto('register_entries').values(entries.map(entryToRow)).execute();
+    await trx
+      .updateTable('register_head')
+      .set({
+        seq: String(last.seq),
+        hash: last.hash,
+        occurred_at: new Date(last.occurredAt),
+        count: String(head.count + entries.length),
+      })
+      .where('id', '=', 1)
+      .execute();
+  }
+
+  /**
+   * Makes sure the month partition holding `at` exists (created once per process; a
+   * concurrent creator elsewhere is fine). Each partition refuses TRUNCATE on its own too.
+   */
+  async ensurePartition(at: Date): Promise<void> {
+    const year = at.getUTCFullYear();
+    const month = at.getUTCMonth() + 1;
+    const name = partitionName(year, month);
+    if (this.partitions.has(name)) return;
+    const from = new Date(Date.UTC(year, month - 1, 1)).toISOString();
+    const to = new Date(Date.UTC(year, month, 1)).toISOString();
+    try {
+      await sql`CREATE TABLE IF NOT EXISTS ${sql.id(name)} PARTITION OF register_entries FOR VALUES FROM (${sql.lit(from)}) TO (${sql.lit(to)})`.execute(
+        this.db,
+      );
+      await sql`
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = ${sql.lit(`${name}_no_truncate`)}) THEN
+            EXECUTE ${sql.lit(`CREATE TRIGGER ${name}_no_truncate BEFORE TRUNCATE ON ${name} FOR EACH STATEMENT EXECUTE FUNCTION register_refuse_change()`)};
+          END IF;
+        END $$`.execute(this.db);
+    } catch (error) {
+      // 42P07: created by another process between our check and our statement.
+      if (!(
+        error instanceof Error &&
+        'code' in error &&
+        (error.code === '42P07' || error.code === '23505')
+      ))
+        throw error;
+    }
+    this.partitions.add(name);
+  }
+
+  /** Entries matching the filters, newest first, strictly below the cursor's sequence number. */
+  async list(
+    filters: EntryFilters,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<RegisterEntry[]> {
+    let query = this.db.selectFrom('register_entries').selectAll();
+    if (filters.subjectId !== undefined)
+      query = query.where('subjects', '@>', sql<string[]>`ARRAY[${filters.subjectId}]::text[]`);
+    if (filters.recipientId !== undefined)
+      query = query.where('recipient_id', '=', filters.recipientId);
+    if (filters.contractId !== undefined)
+      query = query.where('contract_id', '=', filters.contractId);
+    if (filters.tripId !== undefined) query = query.where('trip_id', '=', filters.tripId);
+    if (filters.transmissionId !== undefined)
+      query = query.where('transmission_id', '=', filters.transmissionId);
+    if (filters.outcome !== undefined) query = query.where('outcome', '=', filters.outcome);
+    if (filters.event !== undefined) query = query.where('event', '=', filters.event);
+    if (filters.from !== undefined) query = query.where('occurred_at', '>=', filters.from);
+    if (filters.to !== undefined) query = query.where('occurred_at', '<', filters.to);
+    if (beforeSeq !== undefined) query = query.where('seq', '<', String(beforeSeq));
+    const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(rowToEntry);
+  }
+
+  async byId(id: string): Promise<RegisterEntry | undefined> {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id))
+      return undefined;
+    const row = await this.db
+      .selectFrom('register_entries')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : rowToEntry(row);
+  }
+
+  /** The chain in sequence order after `afterSeq`, a batch at a time (for verification). */
+  async chainAfter(afterSeq: number, limit: number): Promise<RegisterEntry[]> {
+    const rows = await this.db
+      .selectFrom('register_entries')
+      .selectAll()
+      .where('seq', '>', String(afterSeq))
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(rowToEntry);
+  }
+
+  async anchors(): Promise<RegisterAnchor[]> {
+    const rows = await this.db
+      .selectFrom('register_anchors')
+      .selectAll()
+      .orderBy('seq', 'asc')
+      .execute();
+    return rows.map((row) => ({
+      kind: row.kind as RegisterAnchor['kind'],
+      anchoredAt: row.anchored_at.toISOString(),
+      seq: Number(row.seq),
+      hash: row.hash,
+      count: Number(row.count),
+    }));
+  }
+
+  async insertAnchor(anchor: RegisterAnchor, trx?: Transaction<Database>): Promise<void> {
+    await (trx ?? this.db)
+      .insertInto('register_anchors')
+      .values({
+        kind: anchor.kind,
+        anchored_at: new Date(anchor.anchoredAt),
+        seq: String(anchor.seq),
+        hash: anchor.hash,
+        count: String(anchor.count),
+      })
+      .execute();
+  }
+
+  /** The month partitions, oldest first, with the start of the month after each. */
+  async segments(): Promise<{ readonly name: string; readonly end: Date }[]> {
+    const rows = await sql<{ name: string }>`
+      SELECT c.relname AS name FROM pg_inherits i
+      JOIN pg_class c ON c.oid = i.inhrelid
+      JOIN pg_class p ON p.oid = i.inhparent
+      WHERE p.relname = 'register_entries'`.execute(this.db);
+    return rows.rows
+      .flatMap((row) => {
+        const match = PARTITION_NAME.exec(row.name);
+        return match === null
+          ? []
+          : [{ name: row.name, end: new Date(Date.UTC(Number(match[1]), Number(match[2]), 1)) }];
+      })
+      .sort((a, b) => a.end.getTime() - b.end.getTime());
+  }
+
+  /**
+   * Drops whole segments (DDL: the row triggers do not apply, and only the table owner may),
+   * after recording, in the same transaction, the last entry dropped: the chain of what
+   * remains starts from it.
+   */
+  async dropSegments(names: readonly string[], cut: RegisterAnchor | undefined): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      if (cut !== undefined) await this.insertAnchor(cut, trx);
+      for (const name of names) {
+        await sql`DROP TABLE ${sql.id(name)}`.execute(trx);
+        this.partitions.delete(name);
+      }
+    });
+  }
+
+  /** The last entry before a moment (by sequence), for a retention cut. */
+  async lastBefore(
+    end: Date,
+  ): Promise<{ readonly seq: number; readonly hash: string } | undefined> {
+    const row = await this.db
+      .selectFrom('register_entries')
+      .select(['seq', 'hash'])
+      .where('occurred_at', '<', end)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
+  }
+
+  async countEntries(): Promise<number> {
+    const row = await this.db
+      .selectFrom('register_entries')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  /** Per contract, for the Art. 30 export: deliveries and releases, subjects, last date, failures. */
+  async contractStatistics(
+    from: Date | undefined,
+    to: Date | undefined,
+  ): Promise<ContractStatistics[]> {
+    const rows = await sql<{
+      contract_id: string;
+      disclosures: string;
+      subjects: string;
+      last_at: Date | null;
+      failures: string;
+      withheld: string;
+    }>`
+      SELECT contract_id,
+        count(*) FILTER (WHERE event IN ('disclosure-delivered', 'emergency-released')) AS disclosures,
+        (SELECT count(DISTINCT s) FROM register_entries r2, unnest(r2.subjects) s
+          WHERE r2.contract_id = r.contract_id AND r2.event IN ('disclosure-delivered', 'emergency-released')
+          AND (${from ?? null}::timestamptz IS NULL OR r2.occurred_at >= ${from ?? null}::timestamptz)
+          AND (${to ?? null}::timestamptz IS NULL OR r2.occurred_at < ${to ?? null}::timestamptz)) AS subjects,
+        max(occurred_at) FILTER (WHERE event IN ('disclosure-delivered', 'emergency-released')) AS last_at,
+        count(*) FILTER (WHERE event = 'disclosure-failed') AS failures,
+        count(*) FILTER (WHERE event = 'disclosure-withheld') AS withheld
+      FROM register_entries r
+      WHERE contract_id IS NOT NULL
+        AND (${from ?? null}::timestamptz IS NULL OR occurred_at >= ${from ?? null}::timestamptz)
+        AND (${to ?? null}::timestamptz IS NULL OR occurred_at < ${to ?? null}::timestamptz)
+      GROUP BY contract_id`.execute(this.db);
+    return rows.rows.map((row) => ({
+      contractId: row.contract_id,
+      disclosures: Number(row.disclosures),
+      subjects: Number(row.subjects),
+      lastDisclosedAt: row.last_at === null ? null : row.last_at.toISOString(),
+      failures: Number(row.failures),
+      withheld: Number(row.withheld),
+    }));
+  }
+}
+
+export interface ContractStatistics {
+  readonly contractId: string;
+  readonly disclosures: number;
+  readonly subjects: number;
+  readonly lastDisclosedAt: string | null;
+  readonly failures: number;
+  readonly withheld: number;
+}
+
+export type { RegisterEvent };

@@ -1,0 +1,209 @@
+import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
+import { ChainVerifier, type ChainStart } from '../../core/register/verify-chain.js';
+import type { RegisterAppender } from './register-appender.js';
+import type { EntryFilters, RegisterAnchor, RegisterRepository } from './register.repository.js';
+
+export interface VerifyResult {
+  readonly intact: boolean;
+  /** Entries verified (after any retention cut). */
+  readonly count: number;
+  /** The published head: what the chain must end at. */
+  readonly headHash: string;
+  readonly headSeq: number;
+  /** The first entry that does not verify, or null. */
+  readonly firstBad: string | null;
+  /** In words, each problem found (a broken entry, missing newest entries, an anchor not matched). */
+  readonly problems: readonly string[];
+  /** Where verification started: 0, or the last entry retention dropped. */
+  readonly startSeq: number;
+  readonly anchorsChecked: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+const BATCH = 5000;
+
+/** Cursors are opaque to clients: the sequence number below which the next page starts. */
+export const encodeCursor = (seq: number): string => Buffer.from(`s:${seq}`).toString('base64url');
+export function decodeCursor(cursor: string): number | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^s:(\d{1,15})$/.exec(text);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/**
+ * The register's use cases: append (through the group-committing appender), read with
+ * filters and stable cursors, verify the chain against its head and anchors, publish
+ * anchors, and drop whole expired segments.
+ */
+export class RegisterService {
+  constructor(
+    readonly repository: RegisterRepository,
+    readonly appender: RegisterAppender,
+  ) {}
+
+  append(input: RegisterEntryInput): Promise<RegisterEntry> {
+    return this.appender.append(input);
+  }
+
+  appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
+    return this.appender.appendAll(inputs);
+  }
+
+  /**
+   * A page of entries, newest first. The cursor is a sequence number, so following it never
+   * repeats or skips an entry, even while new ones are appended (they come after the first page).
+   */
+  async list(
+    filters: EntryFilters,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<Page<RegisterEntry>> {
+    const before = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && before === undefined) throw new RangeError('cursor');
+    const rows = await this.repository.list(filters, before, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  byId(id: string): Promise<RegisterEntry | undefined> {
+    return this.repository.byId(id);
+  }
+
+  /** Every entry naming the subject, oldest first. */
+  async aboutSubject(subjectId: string): Promise<RegisterEntry[]> {
+    const entries: RegisterEntry[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const rows = await this.repository.list({ subjectId }, before, BATCH);
+      entries.push(...rows);
+      const last = rows[rows.length - 1];
+      if (rows.length < BATCH || last === undefined) break;
+      before = last.seq;
+    }
+    return entries.reverse();
+  }
+
+  /**
+   * Recomputes the chain from its start (the genesis, or the last retention cut) in
+   * batches; checks that it ends at the head and passes through every anchor.
+   */
+  async verify(): Promise<VerifyResult> {
+    const anchors = await this.repository.anchors();
+    const cuts = anchors.filter((anchor) => anchor.kind === 'retention');
+    const cut = cuts[cuts.length - 1];
+    const start: ChainStart | undefined =
+      cut === undefined ? undefined : { seq: cut.seq, hash: cut.hash };
+    const verifier = new ChainVerifier(start);
+    const seen = new Map<number, string>();
+    const wanted = new Set(
+      anchors
+        .filter((anchor) => anchor.kind === 'daily' && anchor.seq > (cut?.seq ?? 0))
+        .map((anchor) => anchor.seq),
+    );
+    let after = cut?.seq ?? 0;
+    for (;;) {
+      const batch = await this.repository.chainAfter(after, BATCH);
+      const last = batch[batch.length - 1];
+      if (last === undefined) break;
+      for (const entry of batch) if (wanted.has(entry.seq)) seen.set(entry.seq, entry.hash);
+      if (!verifier.feed(batch)) break;
+      after = last.seq;
+    }
+    const result = verifier.result();
+    const head = await this.repository.readHead();
+    const problems: string[] = [];
+    if (result.firstBad !== undefined) {
+      problems.push(
+        `entry ${result.firstBad.id} (seq ${result.firstBad.seq}) does not verify: ${result.firstBad.problem}`,
+      );
+    } else if (result.lastSeq !== head.seq || result.headHash !== head.hash) {
+      problems.push(
+        `the chain ends at seq ${result.lastSeq} but the head says seq ${head.seq}: entries are missing or were altered`,
+      );
+    }
+    let anchorsChecked = 0;
+    for (const anchor of anchors) {
+      if (anchor.kind !== 'daily' || anchor.seq <= (cut?.seq ?? 0)) continue;
+      anchorsChecked += 1;
+      if (anchor.seq > head.seq)
+        problems.push(
+          `the anchor of ${anchor.anchoredAt} names seq ${anchor.seq}, beyond the head`,
+        );
+      else if (result.firstBad === undefined && seen.get(anchor.seq) !== anchor.hash) {
+        problems.push(`the anchor of ${anchor.anchoredAt} does not match entry seq ${anchor.seq}`);
+      }
+    }
+    return {
+      intact: problems.length === 0,
+      count: result.count,
+      headHash: head.hash,
+      headSeq: head.seq,
+      firstBad: result.firstBad?.id ?? null,
+      problems,
+      startSeq: cut?.seq ?? 0,
+      anchorsChecked,
+    };
+  }
+
+  /** Publishes the head as a daily anchor (skipped when the head has not moved since the last). */
+  async anchor(now: Date): Promise<RegisterAnchor | undefined> {
+    const head = await this.repository.readHead();
+    const anchors = await this.repository.anchors();
+    const last = anchors.filter((anchor) => anchor.kind === 'daily').pop();
+    if (head.seq === 0 || last?.seq === head.seq) return undefined;
+    const anchor: RegisterAnchor = {
+      kind: 'daily',
+      anchoredAt: now.toISOString(),
+      seq: head.seq,
+      hash: head.hash,
+      count: head.count,
+    };
+    await this.repository.insertAnchor(anchor);
+    return anchor;
+  }
+
+  /**
+   * Drops every month segment that ended before `now − keep`, recording the last entry
+   * dropped as a retention anchor from which the rest of the chain verifies.
+   */
+  async applyRetention(
+    now: Date,
+    keep: { readonly years: number; readonly months?: number; readonly days?: number },
+  ): Promise<{ readonly dropped: readonly string[] }> {
+    const cutoff = new Date(now);
+    cutoff.setUTCFullYear(cutoff.getUTCFullYear() - keep.years);
+    cutoff.setUTCMonth(cutoff.getUTCMonth() - (keep.months ?? 0));
+    cutoff.setUTCDate(cutoff.getUTCDate() - (keep.days ?? 0));
+    const expired = (await this.repository.segments()).filter(
+      (segment) => segment.end.getTime() <= cutoff.getTime(),
+    );
+    const lastExpired = expired[expired.length - 1];
+    if (lastExpired === undefined) return { dropped: [] };
+    const lastEntry = await this.repository.lastBefore(lastExpired.end);
+    const head = await this.repository.readHead();
+    // Empty segments hold no entry: the last cut, if any, still says where the chain starts.
+    const cut: RegisterAnchor | undefined =
+      lastEntry === undefined
+        ? undefined
+        : {
+            kind: 'retention',
+            anchoredAt: now.toISOString(),
+            seq: lastEntry.seq,
+            hash: lastEntry.hash,
+            count: head.count,
+          };
+    await this.repository.dropSegments(
+      expired.map((segment) => segment.name),
+      cut,
+    );
+    return { dropped: expired.map((segment) => segment.name) };
+  }
+}

@@ -1,0 +1,299 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../src/database/database.js';
+import { RegisterAppender } from '../src/modules/register/register-appender.js';
+import { RegisterRepository } from '../src/modules/register/register.repository.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { aDisclosure } from './support/register-entries.js';
+import { repoPath } from './support/shipped-catalog.js';
+
+const run = promisify(execFile);
+
+let test: TestDatabase;
+let service: RegisterService;
+
+function serviceFor(database: TestDatabase, now?: () => Date): RegisterService {
+  const repository = new RegisterRepository(database.db);
+  return new RegisterService(
+    repository,
+    new RegisterAppender(repository, now === undefined ? {} : { now }),
+  );
+}
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  service = serviceFor(test);
+});
+afterAll(async () => {
+  await test.drop();
+});
+
+describe('the register in PostgreSQL', () => {
+  it('should append entries in one chain that verifies, with no payload and no personal value', async () => {
+    const entries = await service.appendAll([aDisclosure(), aDisclosure({ subjects: ['P3'] })]);
+    expect(entries.map((entry) => entry.seq)).toEqual([1, 2]);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    const stored = await service.byId(entries[0]?.id ?? '');
+    expect(stored).toEqual(entries[0]);
+    const verify = await service.verify();
+    expect(verify).toMatchObject({
+      intact: true,
+      count: 2,
+      headSeq: 2,
+      headHash: entries[1]?.hash,
+      firstBad: null,
+      problems: [],
+    });
+  });
+
+  it('should refuse UPDATE, DELETE and TRUNCATE for every role, the table owner and superuser included', async () => {
+    await service.append(aDisclosure());
+    await expect(test.admin("UPDATE register_entries SET recipient_id = 'XX'")).rejects.toThrow(
+      /append-only: UPDATE refused/,
+    );
+    await expect(test.admin('DELETE FROM register_entries')).rejects.toThrow(
+      /append-only: DELETE refused/,
+    );
+    await expect(test.admin('TRUNCATE register_entries')).rejects.toThrow(
+      /append-only: TRUNCATE refused/,
+    );
+    const partition = (
+      await test.admin(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'register_entries' LIMIT 1",
+      )
+    ).rows[0] as { relname: string };
+    await expect(test.admin(`TRUNCATE ${partition.relname}`)).rejects.toThrow(
+      /append-only: TRUNCATE refused/,
+    );
+    await expect(test.admin(`DELETE FROM ${partition.relname}`)).rejects.toThrow(
+      /append-only: DELETE refused/,
+    );
+    await expect(test.admin('DELETE FROM register_anchors')).resolves.toBeDefined(); // no rows: no row trigger fires
+    await service.anchor(new Date());
+    await expect(test.admin('UPDATE register_anchors SET hash = hash')).rejects.toThrow(
+      /append-only/,
+    );
+    expect((await service.verify()).intact).toBe(true);
+  });
+
+  it('should keep one valid chain under concurrent appends from several connections and processes', async () => {
+    const appenders = [serviceFor(test), serviceFor(test), serviceFor(test)];
+    const before = (await service.verify()).headSeq;
+    const script = repoPath('test/fixtures/append-entries.mjs');
+    const processes = [1, 2].map((n) =>
+      run(process.execPath, [script, test.url, String(n), '60'], { cwd: repoPath('.') }),
+    );
+    await Promise.all([
+      ...appenders.flatMap((s, n) =>
+        Array.from({ length: 40 }, (_, i) =>
+          s.append(aDisclosure({ transmissionId: `conn-${n}-${i}` })),
+        ),
+      ),
+      ...processes,
+    ]);
+    const verify = await service.verify();
+    expect(verify.intact).toBe(true);
+    expect(verify.headSeq).toBe(before + 3 * 40 + 2 * 60);
+    const fromProcesses = await service.list({ transmissionId: 'process-1-0' }, undefined, 10);
+    expect(fromProcesses.items).toHaveLength(1);
+  }, 60_000);
+
+  it('should name the first bad entry when a row is edited behind the trigger’s back', async () => {
+    const other = await createTestDatabase();
+    try {
+      const s = serviceFor(other);
+      const entries = await s.appendAll([
+        aDisclosure(),
+        aDisclosure(),
+        aDisclosure(),
+        aDisclosure(),
+      ]);
+      const victim = entries[1];
+      await other.admin('SET session_replication_role = replica');
+      await other.admin(
+        "UPDATE register_entries SET recipient_name = 'Somebody else' WHERE id = $1",
+        [victim?.id],
+      );
+      await other.admin('SET session_replication_role = DEFAULT');
+      const verify = await s.verify();
+      expect(verify.intact).toBe(false);
+      expect(verify.firstBad).toBe(victim?.id);
+      expect(verify.problems[0]).toMatch(/does not verify: hash/);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('should catch the newest rows deleted behind the trigger’s back, by the head and the anchors', async () => {
+    const other = await createTestDatabase();
+    try {
+      const s = serviceFor(other);
+      await s.appendAll(Array.from({ length: 5 }, () => aDisclosure()));
+      const anchor = await s.anchor(new Date());
+      expect(anchor?.seq).toBe(5);
+      await s.appendAll(Array.from({ length: 3 }, () => aDisclosure()));
+      await other.admin('SET session_replication_role = replica');
+      await other.admin('DELETE FROM register_entries WHERE seq > 4');
+      await other.admin('SET session_replication_role = DEFAULT');
+      const verify = await s.verify();
+      expect(verify.intact).toBe(false);
+      expect(verify.firstBad).toBeNull();
+      expect(verify.problems).toEqual([
+        'the chain ends at seq 4 but the head says seq 8: entries are missing or were altered',
+        `the anchor of ${anchor?.anchoredAt ?? ''} does not match entry seq 5`,
+      ]);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  it('should drop whole expired month segments and still verify what remains', async () => {
+    const other = await createTestDatabase();
+    try {
+      let clock = new Date('2020-01-15T10:00:00Z');
+      const s = serviceFor(other, () => clock);
+      await s.appendAll([aDisclosure(), aDisclosure()]);
+      clock = new Date('2020-02-10T10:00:00Z');
+      const lastOld = await s.append(aDisclosure());
+      clock = new Date('2026-10-01T10:00:00Z');
+      await s.appendAll([aDisclosure(), aDisclosure()]);
+      const { dropped } = await s.applyRetention(new Date('2026-11-26T00:00:00Z'), { years: 5 });
+      expect(dropped).toEqual(['register_entries_p202001', 'register_entries_p202002']);
+      const verify = await s.verify();
+      expect(verify).toMatchObject({ intact: true, count: 2, startSeq: lastOld.seq, headSeq: 5 });
+      expect(
+        (await s.applyRetention(new Date('2026-11-26T00:00:00Z'), { years: 5 })).dropped,
+      ).toEqual([]);
+    } finally {
+      await other.drop();
+    }
+  });
+});
+
+describe('reading the register', () => {
+  let reader: RegisterService;
+  let other: TestDatabase;
+  beforeAll(async () => {
+    other = await createTestDatabase();
+    reader = serviceFor(other);
+    const inputs = [
+      aDisclosure({
+        subjects: ['A1'],
+        recipient: { id: 'AF', name: 'Airline', category: 'airline' },
+        contract: { id: 'us-apis', version: 1, sha256: 'c'.repeat(64) },
+        tripId: 'T-1',
+      }),
+      aDisclosure({
+        subjects: ['A1', 'B1'],
+        recipient: { id: 'HTL', name: 'Hotel', category: 'hotel' },
+        contract: { id: 'hotel-rooming-list', version: 2, sha256: 'd'.repeat(64) },
+        tripId: 'T-1',
+      }),
+      aDisclosure({
+        event: 'disclosure-failed',
+        subjects: ['B1'],
+        recipient: { id: 'AF', name: 'Airline', category: 'airline' },
+        tripId: 'T-2',
+      }),
+      aDisclosure({
+        subjects: ['C1'],
+        recipient: { id: 'INS', name: 'Insurer', category: 'insurer' },
+        contract: { id: 'insurer-enrollment', version: 1, sha256: 'e'.repeat(64) },
+        tripId: 'T-2',
+      }),
+    ];
+    for (let i = 0; i < 30; i += 1) await reader.appendAll(inputs);
+  });
+  afterAll(async () => {
+    await other.drop();
+  });
+
+  it.each([
+    [{ subjectId: 'A1' }, 60],
+    [{ subjectId: 'B1' }, 60],
+    [{ recipientId: 'AF' }, 60],
+    [{ contractId: 'hotel-rooming-list' }, 30],
+    [{ tripId: 'T-2' }, 60],
+    [{ outcome: 'failed' }, 30],
+    [{ subjectId: 'B1', outcome: 'delivered' }, 30],
+    [{ recipientId: 'AF', tripId: 'T-1' }, 30],
+  ])('should return exactly the rows matching %j', async (filters, expected) => {
+    const all = [];
+    let cursor: string | undefined;
+    do {
+      const page = await reader.list(filters, cursor, 7);
+      all.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(all).toHaveLength(expected);
+    expect(new Set(all.map((e) => e.id)).size).toBe(expected);
+    const f = filters as Record<string, string>;
+    for (const entry of all) {
+      if (f.subjectId !== undefined) expect(entry.subjects).toContain(f.subjectId);
+      if (f.recipientId !== undefined) expect(entry.recipient?.id).toBe(f.recipientId);
+      if (f.contractId !== undefined) expect(entry.contract?.id).toBe(f.contractId);
+      if (f.tripId !== undefined) expect(entry.tripId).toBe(f.tripId);
+      if (f.outcome !== undefined) expect(entry.outcome).toBe(f.outcome);
+    }
+  });
+
+  it('should filter by period', async () => {
+    const first = (await reader.list({}, undefined, 200)).items.at(-1);
+    const page = await reader.list(
+      { from: new Date(first?.occurredAt ?? 0), to: new Date(Date.now() + 60_000) },
+      undefined,
+      200,
+    );
+    expect(page.items.length).toBe(120);
+    expect(
+      (await reader.list({ to: new Date(first?.occurredAt ?? 0) }, undefined, 200)).items,
+    ).toEqual([]);
+  });
+
+  it('should neither repeat nor skip entries while new ones arrive between pages', async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await reader.list({ subjectId: 'C1' }, cursor, 4);
+      seen.push(...page.items.map((e) => e.id));
+      cursor = page.nextCursor ?? undefined;
+      pages += 1;
+      // Concurrent appends, about the same subject.
+      await reader.appendAll([aDisclosure({ subjects: ['C1'] })]);
+    } while (cursor !== undefined);
+    expect(pages).toBeGreaterThan(5);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toHaveLength(30);
+  });
+
+  it('should list every entry about a subject and nothing about anyone else', async () => {
+    const entries = await reader.aboutSubject('A1');
+    expect(entries).toHaveLength(60);
+    expect(entries.every((entry) => entry.subjects.includes('A1'))).toBe(true);
+    expect(entries.map((e) => e.seq)).toEqual([...entries.map((e) => e.seq)].sort((a, b) => a - b));
+  });
+
+  it('should refuse a cursor it did not issue', async () => {
+    await expect(reader.list({}, 'not-a-cursor', 5)).rejects.toThrow(RangeError);
+  });
+});
+
+describe('the database layer', () => {
+  it('should create a missing database and migrate it, twice without harm', async () => {
+    const other = await createTestDatabase('passerelle_create');
+    try {
+      const again = createDatabase(other.url);
+      const { migrateToLatest } = await import('../src/database/database.js');
+      await migrateToLatest(again);
+      await again.destroy();
+      expect(
+        (await other.admin('SELECT count(*)::int AS n FROM kysely_migration')).rows[0],
+      ).toEqual({ n: 1 });
+    } finally {
+      await other.drop();
+    }
+  });
+});
