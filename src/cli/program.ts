@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type { CliIo } from './cli-io.js';
 import { runContractsLint } from './contracts-lint.command.js';
 import { runPreview } from './preview.command.js';
+import { runRegisterAnchor, runRegisterRopa, runRegisterVerify } from './register.command.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -54,6 +55,34 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
     .option('--config <dir>', 'configuration folder', config.configDir)
     .action(async (options: Parameters<typeof runContractsLint>[0]) => {
       exit.code = await runContractsLint(options, io);
+    });
+
+  const register = program.command('register').description('the disclosure register');
+  register
+    .command('verify')
+    .description('recompute the hash chain: exit 0 intact, 1 broken')
+    .action(async () => {
+      exit.code = await runRegisterVerify(config, io);
+    });
+  register
+    .command('ropa')
+    .description('the Art. 30 record of processing, from the contracts and the register')
+    .addOption(
+      new Option('--format <format>', 'json, csv or html')
+        .choices(['json', 'csv', 'html'])
+        .default('json'),
+    )
+    .option('--from <date>', 'period start (YYYY-MM-DD)')
+    .option('--to <date>', 'period end, exclusive (YYYY-MM-DD)')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (options: Parameters<typeof runRegisterRopa>[0]) => {
+      exit.code = await runRegisterRopa(options, config, io);
+    });
+  register
+    .command('anchor')
+    .description('publish the register head as a daily anchor')
+    .action(async () => {
+      exit.code = await runRegisterAnchor(config, io);
     });
 
   program

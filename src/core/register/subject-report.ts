@@ -70,7 +70,12 @@ export function buildSubjectReport(
     const recipient = entry.recipient ?? { id: 'unknown', name: 'unknown', category: 'unknown' };
     if (entry.event === 'disclosure-failed') failedAttempts += 1;
     for (const w of entry.withheld) {
-      if (w.subject !== subjectId || entry.event === 'disclosure-attempted') continue;
+      // What was actually held back from a recipient: not repeated for attempts and failures.
+      if (
+        w.subject !== subjectId ||
+        !(DISCLOSED.has(entry.event) || entry.event === 'disclosure-withheld')
+      )
+        continue;
       const field = catalogue.fields.get(w.field);
       withheld.push({
         entryId: entry.id,

@@ -1,0 +1,105 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { aDisclosure } from '../../../test/support/register-entries.js';
+import { canonicalForm, chainHash, GENESIS_HASH, sealEntries } from './register-entry.js';
+import { ChainVerifier } from './verify-chain.js';
+
+const NOW = '2027-07-01T10:00:00.000Z';
+const ids = (n: number) =>
+  Array.from({ length: n }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+
+describe('the hash chain', () => {
+  it('should seal each entry over its canonical form and its predecessor', () => {
+    const entries = sealEntries(
+      [aDisclosure(), aDisclosure()],
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(2),
+    );
+    expect(entries.map((e) => e.seq)).toEqual([1, 2]);
+    expect(entries[0]?.prevHash).toBe(GENESIS_HASH);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    const { prevHash, hash, ...rest } = entries[1]!;
+    expect(chainHash(prevHash, canonicalForm(rest))).toBe(hash);
+    expect(entries[0]?.outcome).toBe('delivered');
+  });
+
+  it('should give the same canonical form whatever the key order of the detail and absent values', () => {
+    const [a] = sealEntries(
+      [aDisclosure({ detail: { b: 1, a: 'x' } })],
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(1),
+    );
+    const [b] = sealEntries(
+      [aDisclosure({ detail: { a: 'x', b: 1 } })],
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(1),
+    );
+    expect(a?.hash).toBe(b?.hash);
+  });
+
+  it('should detect any change to any entry, and name the first one changed', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 20 }),
+        fc.nat(),
+        fc.constantFrom('recipient', 'subjects', 'payload', 'withheld', 'occurredAt', 'hash'),
+        (count, which, what) => {
+          const entries = sealEntries(
+            Array.from({ length: count }, () => aDisclosure()),
+            { seq: 0, hash: GENESIS_HASH },
+            NOW,
+            ids(count),
+          );
+          const index = which % count;
+          const original = entries[index]!;
+          const changed = {
+            ...original,
+            ...(what === 'recipient'
+              ? { recipient: { id: 'ZZ', name: 'other', category: 'airline' } }
+              : {}),
+            ...(what === 'subjects' ? { subjects: [...original.subjects, 'P9'] } : {}),
+            ...(what === 'payload'
+              ? { payload: { sha256: 'f'.repeat(64), bytes: 1, format: 'csv' } }
+              : {}),
+            ...(what === 'withheld' ? { withheld: [] } : {}),
+            ...(what === 'occurredAt' ? { occurredAt: '2027-07-01T10:00:00.001Z' } : {}),
+            ...(what === 'hash' ? { hash: '0'.repeat(64) } : {}),
+          };
+          const verifier = new ChainVerifier();
+          expect(
+            verifier.feed([...entries.slice(0, index), changed, ...entries.slice(index + 1)]),
+          ).toBe(false);
+          expect(verifier.result().firstBad?.id).toBe(original.id);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('should detect a missing entry by its sequence number', () => {
+    const entries = sealEntries(
+      Array.from({ length: 4 }, () => aDisclosure()),
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(4),
+    );
+    const verifier = new ChainVerifier();
+    expect(verifier.feed([entries[0]!, entries[2]!, entries[3]!])).toBe(false);
+    expect(verifier.result().firstBad).toEqual({ id: entries[2]!.id, seq: 3, problem: 'sequence' });
+  });
+
+  it('should verify from a retention cut', () => {
+    const entries = sealEntries(
+      Array.from({ length: 5 }, () => aDisclosure()),
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(5),
+    );
+    const verifier = new ChainVerifier({ seq: 2, hash: entries[1]!.hash });
+    expect(verifier.feed(entries.slice(2))).toBe(true);
+    expect(verifier.result()).toEqual({ count: 3, lastSeq: 5, headHash: entries[4]!.hash });
+  });
+});

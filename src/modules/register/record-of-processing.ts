@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  buildRecordOfProcessing,
+  type ActivityStatistics,
+  type RecordOfProcessing,
+} from '../../core/register/build-ropa.js';
+import {
+  parseControllerConfig,
+  type ControllerConfig,
+} from '../../core/register/controller-config.js';
+import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import type { RegisterRepository } from './register.repository.js';
+
+/** Reads `config/controller.yaml`; a problem stops the caller with its path and rule. */
+export async function loadControllerConfig(configDir: string): Promise<ControllerConfig> {
+  const file = join(configDir, 'controller.yaml');
+  const parsed = parseControllerConfig(await readFile(file, 'utf8'));
+  if (!parsed.ok) {
+    throw new Error(
+      `${file}: ${parsed.errors.map((error) => `${error.path}: ${error.rule}`).join('; ')}`,
+    );
+  }
+  return parsed.value;
+}
+
+export interface Period {
+  readonly from?: Date;
+  readonly to?: Date;
+}
+
+/**
+ * The Art. 30 record: the contracts in force and the controller's configuration, with what
+ * the register shows was disclosed under each contract in the period. Never typed by hand.
+ */
+export async function recordOfProcessing(
+  catalog: ContractCatalog,
+  controller: ControllerConfig,
+  repository: RegisterRepository,
+  period: Period,
+  now: Date,
+): Promise<RecordOfProcessing> {
+  const statistics = await repository.contractStatistics(period.from, period.to);
+  return buildRecordOfProcessing({
+    contracts: [...catalog.contracts.values()].map((loaded) => ({
+      contract: loaded.contract,
+      sha256: loaded.sha256,
+    })),
+    catalogue: catalog.catalogue,
+    controller,
+    statistics: new Map<string, ActivityStatistics>(statistics.map((s) => [s.contractId, s])),
+    period: { from: period.from?.toISOString() ?? null, to: period.to?.toISOString() ?? null },
+    generatedAt: now.toISOString(),
+  });
+}
