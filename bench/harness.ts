@@ -11,8 +11,13 @@ export interface BenchResult {
   readonly baseline: { readonly name: string; readonly value: number };
   /** How many times costlier than the baseline (time per item ÷ baseline time per item). */
   readonly ratio: number;
-  /** The highest acceptable ratio. */
+  /**
+   * The target: by default the highest acceptable ratio; `at-least` the lowest acceptable
+   * ratio (throughput against a baseline); `value-at-most` a ceiling on the value itself
+   * (a latency), the baseline then only for context.
+   */
   readonly target: number;
+  readonly targetOn?: 'ratio-at-most' | 'at-least' | 'value-at-most';
   readonly pass: boolean;
   readonly extra?: Readonly<Record<string, number | string>>;
 }
@@ -60,10 +65,19 @@ const fmt = (n: number): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: n < 10 ? 2 : 0 });
 
 export function report(result: BenchResult): void {
-  console.log(
-    `${result.pass ? 'PASS' : 'FAIL'}  ${result.bench}: ${fmt(result.value)} ${result.unit}/s` +
-      `  | baseline ${result.baseline.name}: ${fmt(result.baseline.value)} ${result.unit}/s` +
-      `  | ratio ${result.ratio.toFixed(2)}× (target ≤ ${result.target}×)`,
-  );
+  const verdict = result.pass ? 'PASS' : 'FAIL';
+  if (result.targetOn === 'value-at-most') {
+    console.log(
+      `${verdict}  ${result.bench}: ${fmt(result.value)} ${result.unit} (target ≤ ${result.target})` +
+        `  | baseline ${result.baseline.name}: ${fmt(result.baseline.value)} ${result.unit}`,
+    );
+  } else {
+    const target = result.targetOn === 'at-least' ? `≥ ${result.target}×` : `≤ ${result.target}×`;
+    console.log(
+      `${verdict}  ${result.bench}: ${fmt(result.value)} ${result.unit}/s` +
+        `  | baseline ${result.baseline.name}: ${fmt(result.baseline.value)} ${result.unit}/s` +
+        `  | ratio ${result.ratio.toFixed(2)}× (target ${target})`,
+    );
+  }
   console.log(JSON.stringify(result));
 }

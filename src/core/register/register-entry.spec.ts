@@ -103,3 +103,80 @@ describe('the hash chain', () => {
     expect(verifier.result()).toEqual({ count: 3, lastSeq: 5, headHash: entries[4]!.hash });
   });
 });
+
+describe('the canonical form', () => {
+  it('should write every field with its length, so that content cannot pass for structure', () => {
+    const [entry] = sealEntries(
+      [aDisclosure({ subjects: ['P1'], withheld: [], detail: { b: 'x', a: 2, c: null, d: true } })],
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(1),
+    );
+    expect(canonicalForm(entry!)).toBe(
+      'v1|1;36:00000000-0000-4000-8000-00000000000020:disclosure-delivered24:2027-07-01T10:00:00.000Z4:tx-1' +
+        '18:airline-group-list1;64:' +
+        'a'.repeat(64) +
+        '2:AF30:Operating airline (group desk)7:airline' +
+        '50:Hold the group’s seats with the operating airline.8:contract16:explicit-consent3:FRA14:art49-contract3:T-19:flight:F1' +
+        '1[2:P1]3[19:participant.surname22:participant.givenNames16:participant.meal]2[13:identity.name4:meal]0[]' +
+        '64:' +
+        'b'.repeat(64) +
+        '421;3:csv4:sftp18:airline-group-desk6:system6:worker-9:delivered4{1:an2;1:bs1:x1:cZ1:dT}',
+    );
+  });
+
+  it('should give different forms to entries that differ in any field, however their text is made', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 8 });
+    const parts = fc.record({
+      subjects: fc.array(text, { maxLength: 3 }),
+      fields: fc.array(text, { maxLength: 2 }),
+      purpose: fc.option(text, { nil: undefined }),
+      reason: fc.option(text, { nil: undefined }),
+      name: text,
+      detail: fc.dictionary(text, fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null)), {
+        maxKeys: 3,
+      }),
+    });
+    const form = (p: typeof parts extends fc.Arbitrary<infer T> ? T : never) => {
+      const [entry] = sealEntries(
+        [
+          aDisclosure({
+            subjects: p.subjects,
+            fields: p.fields,
+            ...(p.purpose === undefined ? {} : { purpose: p.purpose }),
+            ...(p.reason === undefined ? {} : { reason: p.reason }),
+            recipient: { id: 'AF', name: p.name, category: 'airline' },
+            detail: p.detail,
+          }),
+        ],
+        { seq: 0, hash: GENESIS_HASH },
+        NOW,
+        ids(1),
+      );
+      return canonicalForm(entry!);
+    };
+    fc.assert(
+      fc.property(parts, parts, (a, b) => {
+        const same =
+          JSON.stringify([
+            a.subjects,
+            a.fields,
+            a.purpose ?? null,
+            a.reason ?? null,
+            a.name,
+            Object.entries(a.detail).sort(),
+          ]) ===
+          JSON.stringify([
+            b.subjects,
+            b.fields,
+            b.purpose ?? null,
+            b.reason ?? null,
+            b.name,
+            Object.entries(b.detail).sort(),
+          ]);
+        expect(form(a) === form(b)).toBe(same);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -85,54 +85,57 @@ export const GENESIS_HASH = '0'.repeat(64);
 const CANONICAL_FORM_VERSION = 1;
 
 /**
- * The entry's canonical form: a JSON array in a fixed order, with absent values as null,
- * lists in their order, withholdings as triples and the detail's keys sorted — the same
- * bytes whether the entry is being appended or read back from the database.
+ * The entry's canonical form: every field in a fixed order, each written with its length
+ * (`5:hello`; `-` when absent; numbers as `12;`; lists as `2[…]`; the detail's keys sorted,
+ * values tagged by type), so that no content can be mistaken for structure and the same
+ * entry gives the same bytes whether it is being appended or read back from the database.
+ * Lengths count UTF-16 code units. Cheaper than JSON (no escaping pass): it runs once per
+ * entry appended or verified.
  */
-export function canonicalForm(entry: Omit<RegisterEntry, 'prevHash' | 'hash'>): string {
+export function canonicalForm(
+  entry: Omit<RegisterEntry, 'prevHash' | 'hash'> & {
+    readonly prevHash?: string;
+    readonly hash?: string;
+  },
+): string {
+  let withheld = `${entry.withheld.length}[`;
+  for (const w of entry.withheld) withheld += `${str(w.subject)}${str(w.field)}${str(w.reason)}`;
   const detail = entry.detail ?? {};
-  return JSON.stringify([
-    CANONICAL_FORM_VERSION,
-    entry.seq,
-    entry.id,
-    entry.event,
-    entry.occurredAt,
-    entry.transmissionId ?? null,
-    entry.contract?.id ?? null,
-    entry.contract?.version ?? null,
-    entry.contract?.sha256 ?? null,
-    entry.recipient?.id ?? null,
-    entry.recipient?.name ?? null,
-    entry.recipient?.category ?? null,
-    entry.purpose ?? null,
-    entry.legalBasis ?? null,
-    entry.specialCondition ?? null,
-    entry.transfer?.country ?? null,
-    entry.transfer?.safeguard ?? null,
-    entry.tripId ?? null,
-    entry.unit ?? null,
-    entry.subjects,
-    entry.fields,
-    entry.categories,
-    entry.withheld.map((w) => [w.subject, w.field, w.reason]),
-    entry.payload?.sha256 ?? null,
-    entry.payload?.bytes ?? null,
-    entry.payload?.format ?? null,
-    entry.transport?.type ?? null,
-    entry.transport?.endpointId ?? null,
-    entry.actor.kind,
-    entry.actor.id,
-    entry.reason ?? null,
-    entry.outcome,
-    Object.keys(detail)
-      .sort()
-      .map((key) => [key, detail[key] ?? null]),
-  ]);
+  const keys = Object.keys(detail);
+  if (keys.length > 1) keys.sort();
+  let pairs = `${keys.length}{`;
+  for (const key of keys) pairs += `${str(key)}${tagged(detail[key] ?? null)}`;
+  return (
+    `v${CANONICAL_FORM_VERSION}|${entry.seq};${str(entry.id)}${str(entry.event)}${str(entry.occurredAt)}${opt(entry.transmissionId)}` +
+    `${opt(entry.contract?.id)}${num(entry.contract?.version)}${opt(entry.contract?.sha256)}` +
+    `${opt(entry.recipient?.id)}${opt(entry.recipient?.name)}${opt(entry.recipient?.category)}` +
+    `${opt(entry.purpose)}${opt(entry.legalBasis)}${opt(entry.specialCondition)}` +
+    `${opt(entry.transfer?.country)}${opt(entry.transfer?.safeguard)}${opt(entry.tripId)}${opt(entry.unit)}` +
+    `${list(entry.subjects)}${list(entry.fields)}${list(entry.categories)}${withheld}]` +
+    `${opt(entry.payload?.sha256)}${num(entry.payload?.bytes)}${opt(entry.payload?.format)}` +
+    `${opt(entry.transport?.type)}${opt(entry.transport?.endpointId)}${str(entry.actor.kind)}${str(entry.actor.id)}` +
+    `${opt(entry.reason)}${str(entry.outcome)}${pairs}}`
+  );
+}
+
+const str = (text: string): string => `${text.length}:${text}`;
+const opt = (text: string | undefined): string => (text === undefined ? '-' : str(text));
+const num = (value: number | undefined): string => (value === undefined ? '-' : `${value};`);
+function list(items: readonly string[]): string {
+  let out = `${items.length}[`;
+  for (const item of items) out += str(item);
+  return `${out}]`;
+}
+function tagged(value: string | number | boolean | null): string {
+  if (typeof value === 'string') return `s${str(value)}`;
+  if (typeof value === 'number') return `n${value};`;
+  if (typeof value === 'boolean') return value ? 'T' : 'F';
+  return 'Z';
 }
 
 /** sha256 over the previous hash and the canonical form: each entry seals the one before. */
 export function chainHash(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
+  return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
 }
 
 /**

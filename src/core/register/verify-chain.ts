@@ -34,12 +34,12 @@ export class ChainVerifier {
     for (const entry of entries) {
       if (this.firstBad !== undefined) return false;
       this.count += 1;
-      const { prevHash, hash, ...rest } = entry;
+      const { prevHash, hash } = entry;
       if (entry.seq !== this.expectedSeq) {
         this.firstBad = { id: entry.id, seq: entry.seq, problem: 'sequence' };
       } else if (prevHash !== this.prevHash) {
         this.firstBad = { id: entry.id, seq: entry.seq, problem: 'prev-hash' };
-      } else if (chainHash(prevHash, canonicalForm(rest)) !== hash) {
+      } else if (chainHash(prevHash, canonicalForm(entry)) !== hash) {
         this.firstBad = { id: entry.id, seq: entry.seq, problem: 'hash' };
       }
       this.expectedSeq = entry.seq + 1;
