@@ -1,15 +1,58 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type {
+  DynamicModule,
+  INestApplication,
+  LoggerService,
+  LogLevel,
+  Type,
+} from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { configureHttpPlatform } from './modules/http/configure-http.js';
+import { JsonLogger } from './modules/logging/json-logger.js';
 
-/** Builds the gateway (not listening): contracts are loaded and linted here, or boot fails. */
+/**
+ * How the app logs: `false` not at all (tests), levels for JSON lines on standard output,
+ * or a logger of its own (tests that read the lines).
+ */
+export type AppLogging = false | LogLevel[] | LoggerService;
+
+/**
+ * Builds the gateway (not listening): contracts are loaded and linted here, and the
+ * clients file validated, or boot fails.
+ */
 export async function createApp(
   config: AppConfig,
-  logger: false | LogLevel[] = ['error', 'warn', 'log'],
+  logger: AppLogging = ['error', 'warn', 'log'],
 ): Promise<INestApplication> {
-  return NestFactory.create(AppModule.forRoot(config), { logger, abortOnError: false });
+  return createAppFromModule(AppModule.forRoot(config), logger);
+}
+
+/**
+ * `createApp` for any root module that imports `AppModule.forRoot(config)` — tests add
+ * controllers of their own this way and get exactly the same HTTP platform.
+ */
+export async function createAppFromModule(
+  rootModule: DynamicModule | Type,
+  logger: AppLogging,
+): Promise<NestExpressApplication> {
+  const appLogger =
+    logger === false
+      ? undefined
+      : Array.isArray(logger)
+        ? new JsonLogger({ levels: logger })
+        : logger;
+  const app = await NestFactory.create<NestExpressApplication>(rootModule, {
+    logger: appLogger ?? false,
+    abortOnError: false,
+    // The JSON parser is mounted by configureHttpPlatform, with the 1 MiB limit.
+    bodyParser: false,
+  });
+  if (appLogger !== undefined) app.useLogger(appLogger);
+  configureHttpPlatform(app, appLogger);
+  return app;
 }
 
 /** `passerelle serve`: the HTTP API on `PORT`. */

@@ -7,18 +7,30 @@ import { loadAppConfig } from '../src/config/app-config.js';
 import { createApp } from '../src/main.js';
 import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
 import { readRepoFile, repoPath } from './support/shipped-catalog.js';
+import { clientsYaml, TEST_CLIENTS, writeClientsFile } from './support/test-clients.js';
 
 const apps: INestApplication[] = [];
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.close()));
 });
 
-const configWith = (contractsDir: string) =>
+const configWith = (contractsDir: string, env: Record<string, string> = {}) =>
   loadAppConfig({
     NODE_ENV: 'test',
     PASSERELLE_CONTRACTS_DIR: contractsDir,
     PASSERELLE_CONFIG_DIR: repoPath('config'),
+    PASSERELLE_CLIENTS_FILE: repoPath('config/clients.dev.yaml'),
+    ...env,
   });
+
+const bootFailure = (config: ReturnType<typeof configWith>): Promise<unknown> =>
+  createApp(config, false).then(
+    async (app) => {
+      await app.close();
+      return undefined;
+    },
+    (error: unknown) => error,
+  );
 
 describe('the gateway boot', () => {
   it('should start with the shipped contracts and answer its health checks', async () => {
@@ -64,6 +76,34 @@ describe('the gateway boot', () => {
     );
     expect(() => loadAppConfig({ DATABASE_URL: 'mysql://secret-password@db' })).toThrow(
       /^(?!.*secret-password).*DATABASE_URL/,
+    );
+  });
+
+  it('should refuse to start on an invalid clients file, naming the file, the entry and the rule', async () => {
+    const clients = await writeClientsFile(
+      clientsYaml(TEST_CLIENTS).replace(/ {4}insurerId: INS-ASSUR-JEUNES\n/, ''),
+    );
+    try {
+      const failure = await bootFailure(
+        configWith(repoPath('contracts'), { PASSERELLE_CLIENTS_FILE: clients.file }),
+      );
+      expect(failure).toBeInstanceOf(PasserelleError);
+      expect((failure as PasserelleError).code).toBe('CONFIG_INVALID');
+      expect((failure as PasserelleError).message).toBe(
+        `clients file ${clients.file} is invalid: clients[4].insurerId: required for role insurer`,
+      );
+    } finally {
+      await clients.remove();
+    }
+  });
+
+  it('should refuse the development clients file in production', async () => {
+    const failure = await bootFailure(
+      configWith(repoPath('contracts'), { NODE_ENV: 'production' }),
+    );
+    expect((failure as PasserelleError).code).toBe('CONFIG_INVALID');
+    expect((failure as PasserelleError).message).toContain(
+      'the development clients file is refused in production',
     );
   });
 });

@@ -1,0 +1,27 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+export const DOCS_PATH = 'docs';
+export const DOCS_JSON_PATH = 'docs/json';
+
+/**
+ * The OpenAPI description at `/docs/json` and Swagger UI at `/docs`, both public. Routes
+ * with `@Roles` declare the bearer scheme (see `Roles`). Built on the first request.
+ */
+export function setupOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Passerelle')
+    .setDescription(
+      'Minimized, contract-driven disclosures of passenger data, with a tamper-evident register. ' +
+        'Authenticate with `Authorization: Bearer <api key>`; errors answer ' +
+        '`{ "error": { "code", "message", "details": [{ "path", "rule" }] } }`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the API key of a client' })
+    .build();
+  SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, config), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'Passerelle API',
+  });
+}
