@@ -6,6 +6,7 @@ import { ContractsModule } from './modules/contracts/contracts.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { HttpPlatformModule } from './modules/http/http-platform.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { RegisterModule } from './modules/register/register.module.js';
 
 @Module({})
 export class AppModule {
@@ -19,6 +20,7 @@ export class AppModule {
         MetricsModule,
         ContractsModule,
         HealthModule,
+        RegisterModule,
       ],
     };
   }

@@ -10,7 +10,10 @@ import type {
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { loadClientsFile } from './modules/auth/clients-file.js';
+import { loadCatalogOrThrow } from './modules/contracts/contracts.module.js';
 import { configureHttpPlatform } from './modules/http/configure-http.js';
+import { loadControllerConfig } from './modules/register/record-of-processing.js';
 import { JsonLogger } from './modules/logging/json-logger.js';
 
 /**
@@ -27,7 +30,19 @@ export async function createApp(
   config: AppConfig,
   logger: AppLogging = ['error', 'warn', 'log'],
 ): Promise<INestApplication> {
+  await preflight(config);
   return createAppFromModule(AppModule.forRoot(config), logger);
+}
+
+/**
+ * Configuration is checked before anything connects: invalid contracts, clients or
+ * controller files stop the start with their own message, and no database or queue
+ * connection is left open behind a failed boot.
+ */
+async function preflight(config: AppConfig): Promise<void> {
+  await loadCatalogOrThrow(config);
+  await loadClientsFile({ file: config.clientsFile, nodeEnv: config.nodeEnv });
+  await loadControllerConfig(config.configDir);
 }
 
 /**

@@ -2,21 +2,28 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAppConfig } from '../src/config/app-config.js';
 import { createApp } from '../src/main.js';
 import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { readRepoFile, repoPath } from './support/shipped-catalog.js';
 import { clientsYaml, TEST_CLIENTS, writeClientsFile } from './support/test-clients.js';
 
 const apps: INestApplication[] = [];
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.close()));
+  await database.drop();
 });
 
 const configWith = (contractsDir: string, env: Record<string, string> = {}) =>
   loadAppConfig({
     NODE_ENV: 'test',
+    DATABASE_URL: database.url,
     PASSERELLE_CONTRACTS_DIR: contractsDir,
     PASSERELLE_CONFIG_DIR: repoPath('config'),
     PASSERELLE_CLIENTS_FILE: repoPath('config/clients.dev.yaml'),
@@ -42,7 +49,7 @@ describe('the gateway boot', () => {
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${url}/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'ok', contracts: 7 });
+    expect(await ready.json()).toEqual({ status: 'ok', contracts: 7, database: 'ok' });
   });
 
   it('should refuse to start when a contract breaks a lint rule, with the same message as the linter', async () => {

@@ -8,6 +8,7 @@ import {
   samplePath,
   type DeclaredRoute,
 } from './support/route-catalog.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { repoPath } from './support/shipped-catalog.js';
 import { TEST_CLIENTS, writeClientsFile } from './support/test-clients.js';
 
@@ -21,12 +22,14 @@ import { TEST_CLIENTS, writeClientsFile } from './support/test-clients.js';
 let app: INestApplication;
 let url: string;
 let removeClients: () => Promise<void>;
+let database: TestDatabase;
 
 beforeAll(async () => {
+  database = await createTestDatabase();
   const clients = await writeClientsFile();
   removeClients = clients.remove;
   const services = Object.fromEntries(
-    (['DATABASE_URL', 'REDIS_URL'] as const).flatMap((name) =>
+    (['REDIS_URL'] as const).flatMap((name) =>
       process.env[name] === undefined ? [] : [[name, process.env[name]]],
     ),
   );
@@ -34,6 +37,7 @@ beforeAll(async () => {
     loadAppConfig({
       ...services,
       NODE_ENV: 'test',
+      DATABASE_URL: database.url,
       PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
       PASSERELLE_CONFIG_DIR: repoPath('config'),
       PASSERELLE_CLIENTS_FILE: clients.file,
@@ -47,6 +51,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await removeClients();
+  await database.drop();
 });
 
 const DOCS_ROUTE = /^GET \/docs(\/|$)/;

@@ -10,6 +10,7 @@ import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { CurrentClient } from '../src/modules/auth/current-client.decorator.js';
 import { JsonLogger } from '../src/modules/logging/json-logger.js';
 import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { repoPath } from './support/shipped-catalog.js';
 import { clientOfRole, writeClientsFile } from './support/test-clients.js';
 
@@ -75,12 +76,15 @@ const accessLines = () => logged().filter((entry) => entry.msg === 'request');
 let app: INestApplication;
 let url: string;
 let removeClients: () => Promise<void>;
+let database: TestDatabase;
 
 beforeAll(async () => {
+  database = await createTestDatabase();
   const clients = await writeClientsFile();
   removeClients = clients.remove;
   const config = loadAppConfig({
     NODE_ENV: 'test',
+    DATABASE_URL: database.url,
     PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
     PASSERELLE_CONFIG_DIR: repoPath('config'),
     PASSERELLE_CLIENTS_FILE: clients.file,
@@ -99,6 +103,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
   await removeClients();
+  await database.drop();
 });
 
 const bearer = (role: Parameters<typeof clientOfRole>[0]) => ({

@@ -16,6 +16,12 @@ export interface AppConfig {
   readonly clientsFile: string;
   readonly outboxDir: string;
   readonly transportOverride?: 'outbox';
+  /** How long the register keeps its entries: whole months older than this are dropped. */
+  readonly registerRetention: {
+    readonly years: number;
+    readonly months: number;
+    readonly days: number;
+  };
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
@@ -42,7 +48,17 @@ const envSchema = z.object({
   PASSERELLE_CLIENTS_FILE: z.string().min(1).default('config/clients.dev.yaml'),
   PASSERELLE_OUTBOX_DIR: z.string().min(1).default('var/outbox'),
   PASSERELLE_TRANSPORT_OVERRIDE: z.enum(['outbox']).optional(),
+  /** ISO 8601 duration in years, months and days; default: five years. */
+  PASSERELLE_REGISTER_RETENTION: z
+    .string()
+    .regex(/^P(?=\d)(\d+Y)?(\d+M)?(\d+D)?$/)
+    .default('P5Y'),
 });
+
+function parseRetention(text: string): AppConfig['registerRetention'] {
+  const part = (unit: string) => Number(new RegExp(`(\\d+)${unit}`).exec(text)?.[1] ?? 0);
+  return { years: part('Y'), months: part('M'), days: part('D') };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -74,6 +90,7 @@ export function loadAppConfig(
     configDir: e.PASSERELLE_CONFIG_DIR,
     clientsFile: e.PASSERELLE_CLIENTS_FILE,
     outboxDir: e.PASSERELLE_OUTBOX_DIR,
+    registerRetention: parseRetention(e.PASSERELLE_REGISTER_RETENTION),
     ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
       ? {}
       : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),

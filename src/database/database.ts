@@ -14,9 +14,11 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
 export type Db = Kysely<Database>;
 
 export function createDatabase(url: string, poolSize = 10): Db {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: poolSize }) }),
-  });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection dropped by the server (a restart, a failover) is replaced on the
+  // next query; without a listener its error would stop the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /**

@@ -7,6 +7,25 @@ import { loadContractCatalog, type ContractCatalog } from './load-contract-catal
 
 export const CONTRACT_CATALOG = Symbol('CONTRACT_CATALOG');
 
+/** The catalogue, or a `CONTRACTS_INVALID` error naming every problem (`file: key: rule`). */
+export async function loadCatalogOrThrow(config: AppConfig): Promise<ContractCatalog> {
+  const loaded = await loadContractCatalog({
+    contractsDir: config.contractsDir,
+    configDir: config.configDir,
+  });
+  if (loaded.catalog === undefined) {
+    throw new PasserelleError(
+      'CONTRACTS_INVALID',
+      `contracts invalid: ${loaded.problems.map(formatProblem).join('; ')}`,
+      loaded.problems.map((problem) => ({
+        path: `${problem.file}: ${problem.path}`,
+        rule: problem.rule,
+      })),
+    );
+  }
+  return loaded.catalog;
+}
+
 /**
  * Loads and lints the contract catalogue at boot, with the same code as
  * `passerelle contracts lint`: the gateway refuses to start on any problem.
@@ -16,23 +35,7 @@ export const CONTRACT_CATALOG = Symbol('CONTRACT_CATALOG');
     {
       provide: CONTRACT_CATALOG,
       inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig): Promise<ContractCatalog> => {
-        const loaded = await loadContractCatalog({
-          contractsDir: config.contractsDir,
-          configDir: config.configDir,
-        });
-        if (loaded.catalog === undefined) {
-          throw new PasserelleError(
-            'CONTRACTS_INVALID',
-            `contracts invalid: ${loaded.problems.map(formatProblem).join('; ')}`,
-            loaded.problems.map((problem) => ({
-              path: `${problem.file}: ${problem.path}`,
-              rule: problem.rule,
-            })),
-          );
-        }
-        return loaded.catalog;
-      },
+      useFactory: (config: AppConfig): Promise<ContractCatalog> => loadCatalogOrThrow(config),
     },
   ],
   exports: [CONTRACT_CATALOG],

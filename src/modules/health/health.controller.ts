@@ -1,4 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { sql } from 'kysely';
+import type { Db } from '../../database/database.js';
+import { DATABASE } from '../../database/database.module.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
 import { Public } from '../auth/access.decorators.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
@@ -7,7 +11,10 @@ import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 @Public()
 @Controller('health')
 export class HealthController {
-  constructor(@Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog) {}
+  constructor(
+    @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
+    @Inject(DATABASE) private readonly db: Db,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get('live')
@@ -15,9 +22,14 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: for now, the contract catalogue is loaded (PostgreSQL and Redis join later). */
+  /** Readiness: the contract catalogue is loaded and PostgreSQL answers (Redis joins with the queue). */
   @Get('ready')
-  ready(): { status: 'ok'; contracts: number } {
-    return { status: 'ok', contracts: this.catalog.contracts.size };
+  async ready(): Promise<{ status: 'ok'; contracts: number; database: 'ok' }> {
+    try {
+      await sql`SELECT 1`.execute(this.db);
+    } catch {
+      throw new PasserelleError('SERVICE_UNAVAILABLE', 'PostgreSQL does not answer');
+    }
+    return { status: 'ok', contracts: this.catalog.contracts.size, database: 'ok' };
   }
 }

@@ -1,0 +1,31 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { OUTCOME_OF_EVENT } from '../../../core/register/register-entry.js';
+
+const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** `GET /v1/disclosures` filters (interfaces.md); every one optional. */
+export class ListDisclosuresQuery {
+  @IsOptional() @Matches(ID) subjectId?: string;
+  @IsOptional() @Matches(ID) recipientId?: string;
+  @IsOptional() @Matches(/^[a-z0-9-]{1,64}$/) contractId?: string;
+  @IsOptional() @Matches(ID) tripId?: string;
+  @IsOptional() @Matches(ID) transmissionId?: string;
+  @IsOptional() @IsIn(Object.values(OUTCOME_OF_EVENT)) outcome?: string;
+  /** Inclusive: a date (`2027-07-01`) or an instant with an offset. */
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  /** Exclusive. */
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @MaxLength(64) cursor?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+export class ReportFormatQuery {
+  @IsOptional() @IsIn(['json', 'html']) format?: 'json' | 'html';
+}
+
+export class RopaQuery {
+  @IsOptional() @IsIn(['json', 'csv', 'html']) format?: 'json' | 'csv' | 'html';
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+}

@@ -1,0 +1,215 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { renderRecordCsv, renderRecordHtml } from '../../core/register/build-ropa.js';
+import type { ControllerConfig } from '../../core/register/controller-config.js';
+import type { RegisterEntry } from '../../core/register/register-entry.js';
+import { buildSubjectReport, renderSubjectReportHtml } from '../../core/register/subject-report.js';
+import { Roles } from '../auth/access.decorators.js';
+import type { ApiClient } from '../auth/api-client.js';
+import { CurrentClient } from '../auth/current-client.decorator.js';
+import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
+import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
+import {
+  ListDisclosuresQuery,
+  ReportFormatQuery,
+  RopaQuery,
+} from './dto/list-disclosures.query.js';
+import { recordOfProcessing } from './record-of-processing.js';
+import { CONTROLLER_CONFIG } from './register.tokens.js';
+import { RegisterService, type Page, type VerifyResult } from './register.service.js';
+
+/** A register entry as the API shows it (interfaces.md): flat, ids and digests only. */
+export function entryView(entry: RegisterEntry): Record<string, unknown> {
+  return {
+    id: entry.id,
+    seq: entry.seq,
+    event: entry.event,
+    occurredAt: entry.occurredAt,
+    transmissionId: entry.transmissionId ?? null,
+    contractId: entry.contract?.id ?? null,
+    contractVersion: entry.contract?.version ?? null,
+    contractSha256: entry.contract?.sha256 ?? null,
+    recipientId: entry.recipient?.id ?? null,
+    recipientName: entry.recipient?.name ?? null,
+    recipientCategory: entry.recipient?.category ?? null,
+    purpose: entry.purpose ?? null,
+    legalBasis: entry.legalBasis ?? null,
+    specialCondition: entry.specialCondition ?? null,
+    transferCountry: entry.transfer?.country ?? null,
+    transferSafeguard: entry.transfer?.safeguard ?? null,
+    tripId: entry.tripId ?? null,
+    unit: entry.unit ?? null,
+    subjects: entry.subjects,
+    fields: entry.fields,
+    categories: entry.categories,
+    withheld: entry.withheld,
+    payloadSha256: entry.payload?.sha256 ?? null,
+    payloadBytes: entry.payload?.bytes ?? null,
+    format: entry.payload?.format ?? null,
+    transport: entry.transport?.type ?? null,
+    endpointId: entry.transport?.endpointId ?? null,
+    actor: entry.actor,
+    reason: entry.reason ?? null,
+    outcome: entry.outcome,
+    detail: entry.detail ?? {},
+    prevHash: entry.prevHash,
+    hash: entry.hash,
+  };
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const toDate = (value: string | undefined): Date | undefined =>
+  value === undefined ? undefined : new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+
+/**
+ * The register as operations and the DPO use it. Every read appends an `ops-action` entry
+ * naming the reader and the subjects asked for or shown — before the answer leaves: if the
+ * read cannot be recorded, nothing is shown (503).
+ */
+@ApiTags('register')
+@Roles('ops', 'auditor')
+@Controller()
+export class RegisterController {
+  constructor(
+    private readonly register: RegisterService,
+    @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
+    @Inject(CONTROLLER_CONFIG) private readonly controller: ControllerConfig,
+  ) {}
+
+  @Get('v1/disclosures')
+  async list(
+    @Query() query: ListDisclosuresQuery,
+    @CurrentClient() client: ApiClient,
+  ): Promise<{ items: unknown[]; nextCursor: string | null }> {
+    let page: Page<RegisterEntry>;
+    try {
+      page = await this.register.list(
+        {
+          ...(query.subjectId === undefined ? {} : { subjectId: query.subjectId }),
+          ...(query.recipientId === undefined ? {} : { recipientId: query.recipientId }),
+          ...(query.contractId === undefined ? {} : { contractId: query.contractId }),
+          ...(query.tripId === undefined ? {} : { tripId: query.tripId }),
+          ...(query.transmissionId === undefined ? {} : { transmissionId: query.transmissionId }),
+          ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+          ...(query.from === undefined ? {} : { from: toDate(query.from) }),
+          ...(query.to === undefined ? {} : { to: toDate(query.to) }),
+        },
+        query.cursor,
+        query.limit ?? 50,
+      );
+    } catch (error) {
+      if (error instanceof RangeError)
+        throw new PasserelleError('BAD_REQUEST', 'invalid query', [
+          { path: 'cursor', rule: 'not a cursor this API issued' },
+        ]);
+      throw error;
+    }
+    const shown = new Set(page.items.flatMap((entry) => entry.subjects));
+    if (query.subjectId !== undefined) shown.add(query.subjectId);
+    await this.recordRead(client, 'GET /v1/disclosures', [...shown], { count: page.items.length });
+    return { items: page.items.map(entryView), nextCursor: page.nextCursor };
+  }
+
+  @Get('v1/disclosures/:id')
+  async one(
+    @Param('id') id: string,
+    @CurrentClient() client: ApiClient,
+  ): Promise<Record<string, unknown>> {
+    const entry = await this.register.byId(id);
+    if (entry === undefined)
+      throw new PasserelleError('NOT_FOUND', 'no register entry with this id');
+    await this.recordRead(client, 'GET /v1/disclosures/{id}', entry.subjects, { entry: entry.id });
+    return entryView(entry);
+  }
+
+  @Get('v1/subjects/:participantId/disclosures')
+  async subject(
+    @Param('participantId') participantId: string,
+    @Query() query: ReportFormatQuery,
+    @CurrentClient() client: ApiClient,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(participantId)) {
+      throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
+        { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
+      ]);
+    }
+    const entries = await this.register.aboutSubject(participantId);
+    const report = buildSubjectReport(
+      participantId,
+      entries,
+      this.catalog.catalogue,
+      this.controller,
+      new Date().toISOString(),
+    );
+    await this.recordRead(client, 'GET /v1/subjects/{participantId}/disclosures', [participantId], {
+      entries: entries.length,
+      format: query.format ?? 'json',
+    });
+    if (query.format === 'html') {
+      response.type('html');
+      return renderSubjectReportHtml(report);
+    }
+    return { ...report, entries: entries.map(entryView) };
+  }
+
+  @Get('v1/register/ropa')
+  async ropa(
+    @Query() query: RopaQuery,
+    @CurrentClient() client: ApiClient,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    const from = toDate(query.from);
+    const to = toDate(query.to);
+    const record = await recordOfProcessing(
+      this.catalog,
+      this.controller,
+      this.register.repository,
+      { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) },
+      new Date(),
+    );
+    await this.recordRead(client, 'GET /v1/register/ropa', [], { format: query.format ?? 'json' });
+    if (query.format === 'csv') {
+      response.type('text/csv; charset=utf-8');
+      return renderRecordCsv(record);
+    }
+    if (query.format === 'html') {
+      response.type('html');
+      return renderRecordHtml(record);
+    }
+    return record;
+  }
+
+  @Get('v1/register/verify')
+  verify(): Promise<VerifyResult> {
+    return this.register.verify();
+  }
+
+  /** Fail closed: a read that cannot be recorded is not answered. */
+  private async recordRead(
+    client: ApiClient,
+    what: string,
+    subjects: readonly string[],
+    detail: Readonly<Record<string, string | number>>,
+  ): Promise<void> {
+    try {
+      await this.register.append({
+        event: 'ops-action',
+        subjects,
+        fields: [],
+        categories: [],
+        withheld: [],
+        actor: { kind: 'client', id: client.id },
+        reason: `register read: ${what}`,
+        detail: { ...detail, role: client.role },
+      });
+    } catch {
+      throw new PasserelleError(
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this read; nothing is shown',
+      );
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { ControllerConfig } from '../../core/register/controller-config.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { Db } from '../../database/database.js';
+import { DATABASE, DatabaseModule } from '../../database/database.module.js';
+import { ContractsModule } from '../contracts/contracts.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { loadControllerConfig } from './record-of-processing.js';
+import { RegisterAppender } from './register-appender.js';
+import { RegisterController } from './register.controller.js';
+import { RegisterRepository } from './register.repository.js';
+import { RegisterService } from './register.service.js';
+import { CONTROLLER_CONFIG } from './register.tokens.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Daily: publish the head as an anchor, and drop the month segments past retention. Run by
+ * worker processes (role `worker` or `all`); several doing it at once is harmless.
+ */
+@Injectable()
+class RegisterMaintenance implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Register');
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly register: RegisterService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.role === 'api') return;
+    this.timer = setInterval(() => void this.run(), DAY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+
+  async run(now = new Date()): Promise<void> {
+    try {
+      await this.register.anchor(now);
+      const { dropped } = await this.register.applyRetention(now, this.config.registerRetention);
+      if (dropped.length > 0)
+        this.logger.log(`retention dropped ${dropped.length} register segment(s)`);
+    } catch (error) {
+      this.logger.error(
+        `register maintenance failed: ${error instanceof Error ? error.name : 'error'}`,
+      );
+    }
+  }
+}
+
+/** The disclosure register: append (for the transmissions and the emergency release), read, verify, export. */
+@Module({
+  imports: [DatabaseModule, ContractsModule, MetricsModule],
+  controllers: [RegisterController],
+  providers: [
+    {
+      provide: RegisterRepository,
+      inject: [DATABASE],
+      useFactory: (db: Db) => new RegisterRepository(db),
+    },
+    {
+      provide: RegisterAppender,
+      inject: [RegisterRepository, MetricsService],
+      useFactory: (repository: RegisterRepository, metrics: MetricsService) => {
+        const appends = metrics.counter({
+          name: 'passerelle_register_appends_total',
+          help: 'Register entries appended',
+        });
+        const batches = metrics.histogram({
+          name: 'passerelle_register_batch_seconds',
+          help: 'Time to seal and commit one batch of register entries',
+          buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+        });
+        return new RegisterAppender(repository, {
+          onCommitted: (entries, seconds) => {
+            appends.inc(entries);
+            batches.observe(seconds);
+          },
+        });
+      },
+    },
+    {
+      provide: RegisterService,
+      inject: [RegisterRepository, RegisterAppender],
+      useFactory: (repository: RegisterRepository, appender: RegisterAppender) =>
+        new RegisterService(repository, appender),
+    },
+    {
+      provide: CONTROLLER_CONFIG,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): Promise<ControllerConfig> =>
+        loadControllerConfig(config.configDir),
+    },
+    RegisterMaintenance,
+  ],
+  exports: [RegisterService],
+})
+export class RegisterModule {}

@@ -1,0 +1,243 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RegisterEntry } from '../src/core/register/register-entry.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { aDisclosure } from './support/register-entries.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+let t: TestApp;
+let register: RegisterService;
+let seeded: RegisterEntry[];
+
+beforeAll(async () => {
+  t = await startTestApp();
+  register = t.app.get(RegisterService);
+  const batch = [
+    aDisclosure({
+      subjects: ['P1'],
+      recipient: { id: 'AF', name: 'Air France', category: 'airline' },
+      contract: { id: 'us-apis', version: 1, sha256: 'c'.repeat(64) },
+      tripId: 'T-1',
+    }),
+    aDisclosure({
+      subjects: ['P1', 'P2'],
+      recipient: { id: 'HTL', name: 'Hotel <Riverside>', category: 'hotel' },
+      contract: { id: 'hotel-rooming-list', version: 1, sha256: 'd'.repeat(64) },
+      tripId: 'T-1',
+      transfer: { country: 'USA', safeguard: 'art49-contract' },
+    }),
+    aDisclosure({
+      event: 'disclosure-failed',
+      subjects: ['P2'],
+      contract: { id: 'us-apis', version: 1, sha256: 'c'.repeat(64) },
+    }),
+    aDisclosure({
+      subjects: ['P3'],
+      recipient: { id: 'INS', name: 'Insurer', category: 'insurer' },
+      contract: { id: 'insurer-enrollment', version: 1, sha256: 'e'.repeat(64) },
+      tripId: 'T-2',
+    }),
+  ];
+  seeded = [];
+  for (let i = 0; i < 5; i += 1) seeded.push(...(await register.appendAll(batch)));
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+});
+
+const json = async (response: Response) => (await response.json()) as Record<string, unknown>;
+const readsBy = async (clientId: string) =>
+  (await register.list({ event: 'ops-action' }, undefined, 200)).items.filter(
+    (entry) => entry.actor.id === clientId,
+  );
+
+describe('GET /v1/disclosures', () => {
+  it('should page through exactly the filtered entries, newest first, and record who read whose data', async () => {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await t.call(
+        'GET',
+        `/v1/disclosures?subjectId=P1&limit=3${cursor === null ? '' : `&cursor=${cursor}`}`,
+        { role: 'auditor' },
+      );
+      expect(response.status).toBe(200);
+      const page = await json(response);
+      const items = page.items as { id: string; subjects: string[]; seq: number }[];
+      for (const item of items) expect(item.subjects).toContain('P1');
+      ids.push(...items.map((item) => item.id));
+      cursor = page.nextCursor as string | null;
+    } while (cursor !== null);
+    expect(ids).toEqual(
+      seeded
+        .filter((e) => e.subjects.includes('P1'))
+        .map((e) => e.id)
+        .reverse(),
+    );
+    const reads = await readsBy('test-auditor');
+    expect(reads.length).toBe(4);
+    expect(
+      reads.every(
+        (read) =>
+          read.subjects.includes('P1') && read.reason === 'register read: GET /v1/disclosures',
+      ),
+    ).toBe(true);
+  });
+
+  it('should answer the documented entry shape with every filter', async () => {
+    const response = await t.call(
+      'GET',
+      '/v1/disclosures?recipientId=HTL&contractId=hotel-rooming-list&tripId=T-1&outcome=delivered&from=2020-01-01&to=2100-01-01&limit=200',
+      { role: 'ops' },
+    );
+    const page = await json(response);
+    const items = page.items as Record<string, unknown>[];
+    expect(items).toHaveLength(5);
+    expect(Object.keys(items[0] ?? {})).toEqual(
+      expect.arrayContaining([
+        'id',
+        'seq',
+        'event',
+        'occurredAt',
+        'transmissionId',
+        'contractId',
+        'contractVersion',
+        'recipientId',
+        'tripId',
+        'unit',
+        'subjects',
+        'fields',
+        'outcome',
+        'actor',
+        'reason',
+        'payloadSha256',
+        'prevHash',
+        'hash',
+      ]),
+    );
+    expect(page.nextCursor).toBeNull();
+  });
+
+  it.each([
+    ['limit=500', 'limit'],
+    ['outcome=lost', 'outcome'],
+    ['from=yesterday', 'from'],
+    ['cursor=garbage', 'cursor'],
+    ['colour=blue', 'colour'],
+  ])('should refuse %s with 400 naming the parameter', async (query, path) => {
+    const response = await t.call('GET', `/v1/disclosures?${query}`, { role: 'ops' });
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(JSON.stringify(body)).toContain(`"path":"${path}"`);
+  });
+});
+
+describe('GET /v1/disclosures/{id}', () => {
+  it('should answer one entry, and 404 for an unknown one', async () => {
+    const target = seeded[1]!;
+    const response = await t.call('GET', `/v1/disclosures/${target.id}`, { role: 'ops' });
+    expect(response.status).toBe(200);
+    expect((await json(response)).hash).toBe(target.hash);
+    expect(
+      (await t.call('GET', '/v1/disclosures/00000000-0000-4000-8000-000000000000', { role: 'ops' }))
+        .status,
+    ).toBe(404);
+    expect((await t.call('GET', '/v1/disclosures/not-an-id', { role: 'ops' })).status).toBe(404);
+  });
+});
+
+describe('GET /v1/subjects/{participantId}/disclosures', () => {
+  it('should list every disclosure about the subject and nothing about anyone else', async () => {
+    const response = await t.call('GET', '/v1/subjects/P2/disclosures', { role: 'auditor' });
+    expect(response.status).toBe(200);
+    const report = await json(response);
+    const disclosures = report.disclosures as { recipient: { id: string } }[];
+    expect(disclosures.map((d) => d.recipient.id)).toEqual(Array.from({ length: 5 }, () => 'HTL'));
+    expect(report.failedAttempts).toBe(5);
+    const entries = report.entries as { subjects: string[] }[];
+    expect(entries.every((entry) => entry.subjects.includes('P2'))).toBe(true);
+    expect(JSON.stringify(report)).not.toContain('"INS"');
+  });
+
+  it('should print an HTML report for a parent, escaped', async () => {
+    const response = await t.call('GET', '/v1/subjects/P1/disclosures?format=html', {
+      role: 'ops',
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).toContain('Hotel &lt;Riverside&gt;');
+    expect(html).toContain('outside the European Economic Area');
+  });
+});
+
+describe('GET /v1/register/ropa', () => {
+  it('should list one activity per shipped contract with the counts in the register', async () => {
+    const response = await t.call('GET', '/v1/register/ropa', { role: 'auditor' });
+    const record = await json(response);
+    const activities = record.activities as {
+      contractId: string;
+      disclosed: { disclosures: number; subjects: number; failures: number };
+    }[];
+    expect(activities.map((a) => a.contractId)).toEqual([
+      'airline-group-list',
+      'caricom-apis',
+      'hotel-rooming-list',
+      'insurer-emergency',
+      'insurer-enrollment',
+      'secure-flight',
+      'us-apis',
+    ]);
+    expect(activities.find((a) => a.contractId === 'us-apis')?.disclosed).toMatchObject({
+      disclosures: 5,
+      subjects: 1,
+      failures: 5,
+    });
+    expect(activities.find((a) => a.contractId === 'hotel-rooming-list')?.disclosed).toMatchObject({
+      disclosures: 5,
+      subjects: 2,
+      failures: 0,
+    });
+    expect((record.controller as { name: string }).name).toBe('Association MIJE');
+  });
+
+  it('should export as CSV and HTML, and restrict to a period', async () => {
+    const csv = await t.call('GET', '/v1/register/ropa?format=csv', { role: 'ops' });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await csv.text()).split('\r\n').filter((row) => row !== '')).toHaveLength(8);
+    const html = await t.call('GET', '/v1/register/ropa?format=html', { role: 'ops' });
+    expect(await html.text()).toContain('Record of processing activities');
+    const past = await json(
+      await t.call('GET', '/v1/register/ropa?from=2000-01-01&to=2001-01-01', { role: 'ops' }),
+    );
+    expect(
+      (past.activities as { disclosed: { disclosures: number } }[]).every(
+        (a) => a.disclosed.disclosures === 0,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('GET /v1/register/verify', () => {
+  it('should recompute the chain and publish its head', async () => {
+    const response = await t.call('GET', '/v1/register/verify', { role: 'auditor' });
+    const result = await json(response);
+    expect(result).toMatchObject({ intact: true, firstBad: null });
+    expect(result.count).toBeGreaterThanOrEqual(20);
+    expect(result.headHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('fail closed', () => {
+  it('should show nothing when the read cannot be recorded (503)', async () => {
+    await t.database.admin('ALTER TABLE register_head RENAME TO register_head_away');
+    try {
+      const response = await t.call('GET', '/v1/subjects/P1/disclosures', { role: 'ops' });
+      expect(response.status).toBe(503);
+      const body = await json(response);
+      expect((body.error as { code: string }).code).toBe('REGISTER_UNAVAILABLE');
+      expect(JSON.stringify(body)).not.toContain('HTL');
+    } finally {
+      await t.database.admin('ALTER TABLE register_head_away RENAME TO register_head');
+    }
+  });
+});

@@ -1,0 +1,61 @@
+import type { INestApplication } from '@nestjs/common';
+import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+import { createApp } from '../../src/main.js';
+import type { Role } from '../../src/modules/auth/api-client.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { repoPath } from './shipped-catalog.js';
+import { clientOfRole, writeClientsFile } from './test-clients.js';
+
+export interface TestApp {
+  readonly app: INestApplication;
+  readonly url: string;
+  readonly config: AppConfig;
+  readonly database: TestDatabase;
+  /** Calls the API as a client of `role` (or without a key). */
+  readonly call: (
+    method: string,
+    path: string,
+    options?: { role?: Role; body?: unknown },
+  ) => Promise<Response>;
+  readonly close: () => Promise<void>;
+}
+
+/** The gateway on a free loopback port, with a database of its own and one client per role. */
+export async function startTestApp(env: Readonly<Record<string, string>> = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const clients = await writeClientsFile();
+  const config = loadAppConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+    PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
+    PASSERELLE_CONFIG_DIR: repoPath('config'),
+    PASSERELLE_CLIENTS_FILE: clients.file,
+    ...env,
+  });
+  const app = await createApp(config, false);
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+  return {
+    app,
+    url,
+    config,
+    database,
+    call: (method, path, options = {}) =>
+      fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(options.role === undefined
+            ? {}
+            : { authorization: `Bearer ${clientOfRole(options.role).key}` }),
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      }),
+    close: async () => {
+      await app.close();
+      await clients.remove();
+      await database.drop();
+    },
+  };
+}
