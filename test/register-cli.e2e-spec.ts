@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegisterAppender } from '../src/modules/register/register-appender.js';
+import { RegisterRepository } from '../src/modules/register/register.repository.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { aDisclosure } from './support/register-entries.js';
+import { runBuiltCli } from './support/run-cli.js';
+
+let database: TestDatabase;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  env = { DATABASE_URL: database.url };
+  const repository = new RegisterRepository(database.db);
+  await new RegisterService(repository, new RegisterAppender(repository)).appendAll([
+    aDisclosure({ contract: { id: 'us-apis', version: 1, sha256: 'c'.repeat(64) } }),
+    aDisclosure({
+      contract: { id: 'us-apis', version: 1, sha256: 'c'.repeat(64) },
+      subjects: ['P9'],
+    }),
+  ]);
+});
+afterAll(async () => {
+  await database.drop();
+});
+
+describe('passerelle register', () => {
+  it('should verify an intact register (exit 0) and publish its head', async () => {
+    const run = await runBuiltCli(['register', 'verify'], env);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ intact: true, count: 2, firstBad: null });
+  });
+
+  it('should export the Art. 30 record as CSV with the register’s counts', async () => {
+    const run = await runBuiltCli(['register', 'ropa', '--format', 'csv'], env);
+    expect(run.code).toBe(0);
+    const rows = run.stdout.split('\r\n');
+    expect(rows).toHaveLength(8);
+    expect(rows.find((row) => row.startsWith('us-apis,'))).toMatch(/,2,3,/);
+  });
+
+  it('should refuse a period that is not a date', async () => {
+    const run = await runBuiltCli(['register', 'ropa', '--from', 'last-year'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--from: must be a date YYYY-MM-DD');
+  });
+
+  it('should name the first bad entry and exit 1 when a row was changed behind the trigger’s back', async () => {
+    const first = (await database.admin('SELECT id FROM register_entries WHERE seq = 1'))
+      .rows[0] as { id: string };
+    await database.admin('SET session_replication_role = replica');
+    await database.admin("UPDATE register_entries SET subjects = ARRAY['P404'] WHERE seq = 1");
+    await database.admin('SET session_replication_role = DEFAULT');
+    const run = await runBuiltCli(['register', 'verify'], env);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({ intact: false, firstBad: first.id });
+    expect(run.stderr).toContain(`entry ${first.id} (seq 1) does not verify: hash`);
+  });
+});
