@@ -106,11 +106,31 @@ describe('the gateway boot', () => {
 
   it('should refuse the development clients file in production', async () => {
     const failure = await bootFailure(
-      configWith(repoPath('contracts'), { NODE_ENV: 'production' }),
+      configWith(repoPath('contracts'), {
+        NODE_ENV: 'production',
+        PASSERELLE_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+      }),
     );
     expect((failure as PasserelleError).code).toBe('CONFIG_INVALID');
     expect((failure as PasserelleError).message).toContain(
       'the development clients file is refused in production',
     );
+  });
+});
+
+describe('the environment in production', () => {
+  it('should require a data key, and accept only 32 bytes of base64', () => {
+    expect(() => loadAppConfig({ NODE_ENV: 'production' })).toThrow(
+      'PASSERELLE_DATA_KEY: required in production',
+    );
+    expect(() => loadAppConfig({ PASSERELLE_DATA_KEY: 'c2hvcnQ=' })).toThrow(/PASSERELLE_DATA_KEY/);
+    expect(
+      loadAppConfig({
+        PASSERELLE_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
+        PASSERELLE_SECRET_HOTEL_ROOMING_PASSWORD: 'x',
+      }).secrets,
+    ).toEqual({
+      PASSERELLE_SECRET_HOTEL_ROOMING_PASSWORD: 'x',
+    });
   });
 });

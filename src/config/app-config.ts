@@ -22,6 +22,16 @@ export interface AppConfig {
     readonly months: number;
     readonly days: number;
   };
+  /** Base64 of the 32-byte key wrapping each booking's data key; required in production. */
+  readonly dataKey?: string;
+  /** How long after its trip ends a booking is erased (days). */
+  readonly bookingRetentionDays: number;
+  /** Transport secrets by variable name (`PASSERELLE_SECRET_<ENDPOINT>_<WHAT>`); never logged. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** How often the dispatcher moves transmissions that fall due into the queue (ms). */
+  readonly dispatchIntervalMs: number;
+  /** The prefix of every Redis key Passerelle writes (a `{hash tag}` for Redis Cluster). */
+  readonly queuePrefix: string;
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
@@ -29,6 +39,7 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'PASSERELLE_DATA_KEY',
   'DATABASE_URL',
   'REDIS_URL',
+  'PASSERELLE_SECRET_*',
 ];
 
 const envSchema = z.object({
@@ -53,6 +64,22 @@ const envSchema = z.object({
     .string()
     .regex(/^P(?=\d)(\d+Y)?(\d+M)?(\d+D)?$/)
     .default('P5Y'),
+  PASSERELLE_DATA_KEY: z
+    .string()
+    .refine(
+      (text) => /^[A-Za-z0-9+/]{43}=$/.test(text) && Buffer.from(text, 'base64').length === 32,
+      {
+        error: 'must be the base64 of 32 bytes',
+      },
+    )
+    .optional(),
+  /** Days after the trip's end when a booking is erased; default 30. */
+  PASSERELLE_BOOKING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  PASSERELLE_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5000),
+  PASSERELLE_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9{}:._-]{1,64}$/)
+    .default('passerelle'),
 });
 
 function parseRetention(text: string): AppConfig['registerRetention'] {
@@ -80,6 +107,15 @@ export function loadAppConfig(
     );
   }
   const e = parsed.data;
+  if (e.NODE_ENV === 'production' && e.PASSERELLE_DATA_KEY === undefined) {
+    throw new ConfigError(['PASSERELLE_DATA_KEY: required in production']);
+  }
+  const secrets = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] =>
+        entry[0].startsWith('PASSERELLE_SECRET_') && entry[1] !== undefined,
+    ),
+  );
   return {
     nodeEnv: e.NODE_ENV,
     databaseUrl: e.DATABASE_URL,
@@ -91,6 +127,11 @@ export function loadAppConfig(
     clientsFile: e.PASSERELLE_CLIENTS_FILE,
     outboxDir: e.PASSERELLE_OUTBOX_DIR,
     registerRetention: parseRetention(e.PASSERELLE_REGISTER_RETENTION),
+    ...(e.PASSERELLE_DATA_KEY === undefined ? {} : { dataKey: e.PASSERELLE_DATA_KEY }),
+    bookingRetentionDays: e.PASSERELLE_BOOKING_RETENTION_DAYS,
+    secrets,
+    dispatchIntervalMs: e.PASSERELLE_DISPATCH_INTERVAL_MS,
+    queuePrefix: e.PASSERELLE_QUEUE_PREFIX,
     ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
       ? {}
       : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),

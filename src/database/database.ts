@@ -1,6 +1,8 @@
 import { Kysely, Migrator, PostgresDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import { registerMigration } from './migrations/0001-register.js';
+import { bookingsMigration } from './migrations/0002-bookings.js';
+import { transmissionsMigration } from './migrations/0003-transmissions.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -9,6 +11,8 @@ import type { Database } from './schema.js';
 /** Every migration, in order; they run at start. */
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-register': registerMigration,
+  '0002-bookings': bookingsMigration,
+  '0003-transmissions': transmissionsMigration,
 };
 
 export type Db = Kysely<Database>;
