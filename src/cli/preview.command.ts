@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatProblem } from '../core/contracts/lint-contracts.js';
-import type { UnitRef } from '../core/projection/minimized-unit.js';
-import { renderContractUnits, type RenderedUnit } from '../core/projection/render-unit.js';
+import {
+  renderContractUnits,
+  unitFileStem,
+  type RenderedUnit,
+} from '../core/projection/render-unit.js';
 import {
   loadContractCatalog,
   type LoadedContract,
@@ -49,12 +52,6 @@ export function previewReference(contractId: string, unitKey: string): string {
     .toUpperCase()
     .padStart(12, '0')
     .slice(-12);
-}
-
-/** `flight:F1` → `flight-F1`; `trip:T-1:insurer:INS-A` → `trip-T-1.insurer-INS-A`. */
-export function unitFileStem(unit: UnitRef): string {
-  const base = `${unit.kind}-${unit.id}`;
-  return unit.insurerId === undefined ? base : `${base}.insurer-${unit.insurerId}`;
 }
 
 /**

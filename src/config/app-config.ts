@@ -32,6 +32,12 @@ export interface AppConfig {
   readonly dispatchIntervalMs: number;
   /** The prefix of every Redis key Passerelle writes (a `{hash tag}` for Redis Cluster). */
   readonly queuePrefix: string;
+  /** The first retry's delay; each next one doubles it (ms). */
+  readonly retryBaseMs: number;
+  /** How many transmissions one worker process sends at once. */
+  readonly workerConcurrency: number;
+  /** How long a sender owns a transmission before another may take it over (ms). */
+  readonly sendLeaseMs: number;
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
@@ -76,6 +82,9 @@ const envSchema = z.object({
   /** Days after the trip's end when a booking is erased; default 30. */
   PASSERELLE_BOOKING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   PASSERELLE_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5000),
+  PASSERELLE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(30_000),
+  PASSERELLE_SEND_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(120_000),
+  PASSERELLE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   PASSERELLE_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}:._-]{1,64}$/)
@@ -132,6 +141,9 @@ export function loadAppConfig(
     secrets,
     dispatchIntervalMs: e.PASSERELLE_DISPATCH_INTERVAL_MS,
     queuePrefix: e.PASSERELLE_QUEUE_PREFIX,
+    retryBaseMs: e.PASSERELLE_RETRY_BASE_MS,
+    workerConcurrency: e.PASSERELLE_WORKER_CONCURRENCY,
+    sendLeaseMs: e.PASSERELLE_SEND_LEASE_MS,
     ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
       ? {}
       : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),

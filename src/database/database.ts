@@ -15,6 +15,9 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-transmissions': transmissionsMigration,
 };
 
+/** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
+
 export type Db = Kysely<Database>;
 
 export function createDatabase(url: string, poolSize = 10): Db {

@@ -61,8 +61,70 @@ export interface RegisterAnchorsTable {
   count: ColumnType<string, string, never>;
 }
 
+export interface TransmissionsTable {
+  id: string;
+  contract_id: string;
+  contract_version: number;
+  trip_id: string;
+  unit_key: string;
+  recipient_id: string;
+  kind: string;
+  moment: number;
+  due_at: Date;
+  deadline: Date;
+  status: string;
+  digest: string;
+  delivered_digest: string | null;
+  delivered_at: Date | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  generation: ColumnType<number, number | undefined, number>;
+  lease_until: Date | null;
+  last_error: string | null;
+  problems: ColumnType<unknown, string | undefined, string>;
+  reason: string | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+}
+
+/** A trip as last put: the validated document (no personal data) and when it ends. */
+export interface TripsTable {
+  id: string;
+  revision: number;
+  document: ColumnType<unknown, string, string>;
+  /** The end of the trip: the day after `endDate` (UTC) or the last arrival, if later. */
+  ends_at: ColumnType<Date, Date, Date>;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: ColumnType<Date, Date, Date>;
+}
+
+/**
+ * A booking: ids in clear, the document encrypted (AES-256-GCM) under a data key of its own,
+ * wrapped by the master key. Erased: every encrypted part NULL, `erased_at` set.
+ */
+export interface BookingsTable {
+  reference: string;
+  trip_id: string;
+  revision: number;
+  status: string;
+  participant_ids: string[];
+  ciphertext: Buffer | null;
+  iv: Buffer | null;
+  auth_tag: Buffer | null;
+  wrapped_key: Buffer | null;
+  wrap_iv: Buffer | null;
+  wrap_tag: Buffer | null;
+  /** Which master key wrapped the data key (a fingerprint), for rotation. */
+  key_id: string | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: ColumnType<Date, Date, Date>;
+  erased_at: Date | null;
+}
+
 export interface Database {
   register_entries: RegisterEntriesTable;
   register_head: RegisterHeadTable;
   register_anchors: RegisterAnchorsTable;
+  trips: TripsTable;
+  bookings: BookingsTable;
+  transmissions: TransmissionsTable;
 }

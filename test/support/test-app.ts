@@ -3,6 +3,7 @@ import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createApp } from '../../src/main.js';
 import type { Role } from '../../src/modules/auth/api-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { dropKeysUnder } from './redis.js';
 import { repoPath } from './shipped-catalog.js';
 import { clientOfRole, writeClientsFile } from './test-clients.js';
 
@@ -31,6 +32,8 @@ export async function startTestApp(env: Readonly<Record<string, string>> = {}): 
     PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
     PASSERELLE_CONFIG_DIR: repoPath('config'),
     PASSERELLE_CLIENTS_FILE: clients.file,
+    // Each app its own queue keyspace (named after its database), removed at close.
+    PASSERELLE_QUEUE_PREFIX: `pq_${database.name}`,
     ...env,
   });
   const app = await createApp(config, false);
@@ -54,6 +57,7 @@ export async function startTestApp(env: Readonly<Record<string, string>> = {}): 
       }),
     close: async () => {
       await app.close();
+      await dropKeysUnder(config.queuePrefix);
       await clients.remove();
       await database.drop();
     },

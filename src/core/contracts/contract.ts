@@ -182,7 +182,12 @@ export interface Contract {
   /** The allow-list, in the order the contract gives it. */
   readonly fields: readonly string[];
   readonly format: { readonly type: string; readonly options: Readonly<Record<string, unknown>> };
-  readonly transport: { readonly type: TransportType; readonly endpoint?: string };
+  readonly transport: {
+    readonly type: TransportType;
+    readonly endpoint?: string;
+    /** Attempts before a final failure (exponential backoff between them); default 5. */
+    readonly maxAttempts?: number;
+  };
   readonly schedule: Schedule;
   /** What the recipient is asked to keep, e.g. `P30D after stay.checkOut`. */
   readonly retention: string;

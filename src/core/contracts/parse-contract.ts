@@ -80,6 +80,7 @@ const contractSchema = z.strictObject({
   }),
   transport: z.strictObject({
     type: z.enum(TRANSPORT_TYPES),
+    maxAttempts: z.int().min(1).max(20).optional(),
     endpoint: z
       .string()
       .regex(/^[a-z0-9-]+$/)

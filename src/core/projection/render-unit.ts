@@ -1,10 +1,15 @@
 import type { Contract } from '../contracts/contract.js';
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
-import type { FormatRegistry, RenderContext, RenderedFile } from '../formats/payload-format.js';
+import type {
+  FormatRegistry,
+  PayloadFormat,
+  RenderContext,
+  RenderedFile,
+} from '../formats/payload-format.js';
 import type { Booking } from '../model/booking.js';
 import type { IsoInstant, Trip } from '../model/trip.js';
-import type { DataQualityError, ProjectedUnit } from './minimized-unit.js';
-import { projectAllUnits } from './project-unit.js';
+import type { DataQualityError, ProjectedUnit, UnitRef } from './minimized-unit.js';
+import { projectAllUnits, projectUnit, type ProjectionInput } from './project-unit.js';
 
 export interface RenderedUnit extends ProjectedUnit {
   /** Empty when `errors` is not: a unit with data-quality errors is not rendered. */
@@ -22,44 +27,93 @@ export interface RenderInput {
   readonly contextFor: (unit: ProjectedUnit) => RenderContext;
 }
 
-/**
- * Projects and serializes every unit of a contract: the whole path from bookings to bytes,
- * pure. The contract must have passed the linter (its format exists, its options parse).
- */
-export function renderContractUnits(input: RenderInput): RenderedUnit[] {
+interface Prepared {
+  readonly format: PayloadFormat<unknown>;
+  readonly options: unknown;
+  readonly projection: ProjectionInput;
+}
+
+/** The contract's format and options, and the projection input they call for. */
+function prepare(input: RenderInput): Prepared {
   const format = input.formats.get(input.contract.format.type);
   if (format === undefined)
     throw new Error(`format ${input.contract.format.type} is not registered`);
   const options = format.parseOptions(input.contract.format.options);
   if (!options.ok)
     throw new Error(`options of format ${format.type} do not parse; lint the contract first`);
-  const projected = projectAllUnits({
-    trip: input.trip,
-    bookings: input.bookings,
-    contract: input.contract,
-    catalogue: input.catalogue,
-    requiredFields: format.requires(options.value),
-    qualityRules: format.qualityRules?.(options.value) ?? [],
-    ...(input.now === undefined ? {} : { now: input.now }),
-  });
-  return projected.map((unit): RenderedUnit => {
-    const rendered = format.serialize(unit.payload, options.value, input.contextFor(unit));
-    if (rendered.ok && unit.errors.length === 0) return { ...unit, files: rendered.value };
-    // Every problem at once: the projection's, then the serializer's for the participants
-    // the projection found nothing wrong with (its own complaints about them repeat it).
-    const flagged = new Set(unit.errors.map((error) => error.subject));
-    const formatErrors = rendered.ok
-      ? []
-      : rendered.errors
-          .map((error): DataQualityError => ({
-            subject:
-              error.participant === undefined
-                ? unit.unit.key
-                : (unit.participantIds[error.participant] ?? unit.unit.key),
-            field: error.field ?? error.path,
-            rule: error.rule,
-          }))
-          .filter((error) => !flagged.has(error.subject));
-    return { ...unit, errors: [...unit.errors, ...formatErrors], files: [] };
-  });
+  return {
+    format,
+    options: options.value,
+    projection: {
+      trip: input.trip,
+      bookings: input.bookings,
+      contract: input.contract,
+      catalogue: input.catalogue,
+      requiredFields: format.requires(options.value),
+      qualityRules: format.qualityRules?.(options.value) ?? [],
+      ...(input.now === undefined ? {} : { now: input.now }),
+    },
+  };
+}
+
+function render(prepared: Prepared, unit: ProjectedUnit, context: RenderContext): RenderedUnit {
+  const rendered = prepared.format.serialize(unit.payload, prepared.options, context);
+  if (rendered.ok && unit.errors.length === 0) return { ...unit, files: rendered.value };
+  // Every problem at once: the projection's, then the serializer's for the participants
+  // the projection found nothing wrong with (its own complaints about them repeat it).
+  const flagged = new Set(unit.errors.map((error) => error.subject));
+  const formatErrors = rendered.ok
+    ? []
+    : rendered.errors
+        .map((error): DataQualityError => ({
+          subject:
+            error.participant === undefined
+              ? unit.unit.key
+              : (unit.participantIds[error.participant] ?? unit.unit.key),
+          field: error.field ?? error.path,
+          rule: error.rule,
+        }))
+        .filter((error) => !flagged.has(error.subject));
+  return { ...unit, errors: [...unit.errors, ...formatErrors], files: [] };
+}
+
+/**
+ * Projects and serializes every unit of a contract: the whole path from bookings to bytes,
+ * pure. The contract must have passed the linter (its format exists, its options parse).
+ */
+export function renderContractUnits(input: RenderInput): RenderedUnit[] {
+  const prepared = prepare(input);
+  return projectAllUnits(prepared.projection).map((unit) =>
+    render(prepared, unit, input.contextFor(unit)),
+  );
+}
+
+/** The same for one unit (a transmission, a preview); an empty unit when it no longer exists. */
+export function renderOneUnit(input: RenderInput, unit: UnitRef): RenderedUnit {
+  const prepared = prepare(input);
+  const projected = projectUnit(prepared.projection, unit);
+  return render(prepared, projected, input.contextFor(projected));
+}
+
+/** `flight:F1` → the unit; undefined for a key this version does not write. */
+export function parseUnitKey(key: string): UnitRef | undefined {
+  const match =
+    /^(flight|stay|trip|booking|participant):([A-Za-z0-9._-]+)(?::insurer:([A-Za-z0-9._-]+))?$/.exec(
+      key,
+    );
+  if (match === null) return undefined;
+  const [, kind, id, insurerId] = match;
+  if (kind === undefined || id === undefined) return undefined;
+  return {
+    kind: kind as UnitRef['kind'],
+    id,
+    key,
+    ...(insurerId === undefined ? {} : { insurerId }),
+  };
+}
+
+/** `flight:F1` → `flight-F1`; `trip:T-1:insurer:INS-A` → `trip-T-1.insurer-INS-A` (file names). */
+export function unitFileStem(unit: UnitRef): string {
+  const base = `${unit.kind}-${unit.id}`;
+  return unit.insurerId === undefined ? base : `${base}.insurer-${unit.insurerId}`;
 }

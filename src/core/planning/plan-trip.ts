@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import type { Contract, ScheduleEvent, ScheduleMoment } from '../contracts/contract.js';
+import type { FieldCatalogue } from '../fields/field-catalogue.js';
+import type { Booking } from '../model/booking.js';
+import type { Trip } from '../model/trip.js';
+import type { MinimizedUnit, UnitRef } from '../projection/minimized-unit.js';
+import { projectAllUnits } from '../projection/project-unit.js';
+
+/** What one send of a contract for one unit should be: when, until when, with what data. */
+export interface PlannedSend {
+  readonly contractId: string;
+  readonly contractVersion: number;
+  readonly unit: UnitRef;
+  readonly recipientId: string;
+  /** Index of the contract's `schedule.send` moment. */
+  readonly moment: number;
+  /** When it falls due (ISO instant, UTC). */
+  readonly dueAt: string;
+  /** The last moment it may leave; past it, a pending send is missed, never sent late. */
+  readonly deadline: string;
+  /** sha256 of the minimized payload: what decides whether a change needs a resend. */
+  readonly digest: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Milliseconds of an exact ISO 8601 duration (weeks, days, hours, minutes, seconds). */
+export function durationMs(duration: string): number {
+  const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(duration);
+  if (match === null) throw new RangeError('not an exact ISO 8601 duration');
+  const [, w = '0', d = '0', h = '0', m = '0', s = '0'] = match;
+  return (
+    (((Number(w) * 7 + Number(d)) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000
+  );
+}
+
+/**
+ * When an event of a unit happens, in epoch milliseconds. Flight times are instants; stay
+ * and trip days are calendar dates, taken from the start of the day in UTC (a day's
+ * precision is what their schedules need) — the end of a trip or stay is the end of its
+ * last day. `booking.confirmed` is the moment the unit is planned.
+ */
+export function eventTime(
+  event: ScheduleEvent,
+  trip: Trip,
+  unit: UnitRef,
+  plannedAt: number,
+): number | undefined {
+  const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
+  switch (event) {
+    case 'flight.departure': {
+      const flight = trip.flights.find((f) => unit.kind === 'flight' && f.id === unit.id);
+      return flight === undefined ? undefined : Date.parse(flight.departure.scheduledAt);
+    }
+    case 'stay.checkIn':
+    case 'stay.checkOut': {
+      const stay = trip.stays.find((s) => unit.kind === 'stay' && s.id === unit.id);
+      if (stay === undefined) return undefined;
+      return event === 'stay.checkIn' ? dayStart(stay.checkIn) : dayStart(stay.checkOut);
+    }
+    case 'trip.start':
+      return dayStart(trip.startDate);
+    case 'trip.end':
+      return dayStart(trip.endDate) + DAY_MS;
+    case 'booking.confirmed':
+      return plannedAt;
+  }
+}
+
+export function momentTime(
+  moment: ScheduleMoment,
+  trip: Trip,
+  unit: UnitRef,
+  plannedAt: number,
+): number | undefined {
+  const at = eventTime(moment.event, trip, unit, plannedAt);
+  if (at === undefined) return undefined;
+  const offset = durationMs(moment.offset);
+  return moment.direction === 'before'
+    ? at - offset
+    : moment.direction === 'after'
+      ? at + offset
+      : at;
+}
+
+/** sha256 of the minimized payload in a stable form: equal data, equal digest. */
+export function payloadDigest(payload: MinimizedUnit): string {
+  return createHash('sha256').update(JSON.stringify(payload)).digest('hex');
+}
+
+export interface PlanInput {
+  readonly trip: Trip;
+  readonly bookings: readonly Booking[];
+  readonly contracts: readonly Contract[];
+  readonly catalogue: FieldCatalogue;
+  /** The moment of planning (epoch ms): `booking.confirmed` sends fall due now. */
+  readonly now: number;
+}
+
+/**
+ * Every send the contracts call for on a trip: for each contract with a planned schedule,
+ * each unit (row scoping applies: a unit without participants has no send), each moment of
+ * its schedule — with the digest of the data it would carry now. On-demand contracts
+ * (emergency release) plan nothing. Pure and deterministic.
+ */
+export function planTrip(input: PlanInput): PlannedSend[] {
+  const sends: PlannedSend[] = [];
+  for (const contract of input.contracts) {
+    const schedule = contract.schedule;
+    if (schedule.kind !== 'planned') continue;
+    const units = projectAllUnits({
+      trip: input.trip,
+      bookings: input.bookings,
+      contract,
+      catalogue: input.catalogue,
+    });
+    for (const unit of units) {
+      if (unit.participantIds.length === 0) continue;
+      const deadline = momentTime(schedule.until, input.trip, unit.unit, input.now);
+      if (deadline === undefined) continue;
+      const digest = payloadDigest(unit.payload);
+      schedule.send.forEach((moment, index) => {
+        const due = momentTime(moment, input.trip, unit.unit, input.now);
+        if (due === undefined) return;
+        sends.push({
+          contractId: contract.id,
+          contractVersion: contract.version,
+          unit: unit.unit,
+          recipientId: unit.recipient.id,
+          moment: index,
+          dueAt: new Date(Math.min(due, deadline)).toISOString(),
+          deadline: new Date(deadline).toISOString(),
+          digest,
+        });
+      });
+    }
+  }
+  return sends;
+}

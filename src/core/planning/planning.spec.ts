@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { aBooking, aFlight, aParticipant, aStay, aTrip } from '../../../test/support/builders.js';
+import {
+  readRepoFile,
+  repoPath,
+  shippedLintContext,
+} from '../../../test/support/shipped-catalog.js';
+import type { Contract } from '../contracts/contract.js';
+import { lintContracts } from '../contracts/lint-contracts.js';
+import { durationMs, planTrip, type PlannedSend } from './plan-trip.js';
+import { reconcilePlan, type TransmissionState } from './reconcile-plan.js';
+
+const context = shippedLintContext();
+const contracts: Contract[] = [
+  ...lintContracts(
+    readdirSync(repoPath('contracts')).map((name) => ({
+      file: name,
+      text: readRepoFile(`contracts/${name}`),
+    })),
+    context,
+  ).contracts.values(),
+].map((entry) => entry.contract);
+const NOW = Date.parse('2027-05-01T08:00:00Z');
+
+const plan = (
+  trip = aTrip(),
+  bookings = [aBooking('B1', [aParticipant({ id: 'P1', nameOnDocument: undefined } as never)])],
+  now = NOW,
+) => planTrip({ trip, bookings, contracts, catalogue: context.catalogue, now });
+
+describe('planTrip', () => {
+  it('should read exact ISO durations', () => {
+    expect(durationMs('PT72H')).toBe(72 * 3600_000);
+    expect(durationMs('P7D')).toBe(7 * 86_400_000);
+    expect(durationMs('P1W2DT3H4M5S')).toBe(((9 * 24 + 3) * 60 + 4) * 60_000 + 5000);
+    expect(() => durationMs('P1Y')).toThrow(RangeError);
+  });
+
+  it('should plan each contract, unit and moment with due times from the schedules', () => {
+    const sends = plan();
+    const of = (id: string) =>
+      sends
+        .filter((s) => s.contractId === id)
+        .map((s) => [s.unit.key, s.moment, s.dueAt, s.deadline]);
+    // Flight F1 leaves CDG 2027-07-01T10:30+02:00 = 08:30Z.
+    expect(of('secure-flight')).toEqual([
+      ['flight:F1', 0, '2027-06-28T08:30:00.000Z', '2027-07-01T08:30:00.000Z'],
+    ]);
+    expect(of('us-apis')).toEqual([
+      ['flight:F1', 0, '2027-06-29T08:30:00.000Z', '2027-07-01T06:30:00.000Z'],
+    ]);
+    expect(of('airline-group-list')).toEqual([
+      ['flight:F1', 0, '2027-06-10T08:30:00.000Z', '2027-07-01T08:30:00.000Z'],
+    ]);
+    expect(of('hotel-rooming-list')).toEqual([
+      ['stay:S1', 0, '2027-06-24T00:00:00.000Z', '2027-07-01T00:00:00.000Z'],
+    ]);
+    // At booking confirmation (now), and the day before departure; until the trip's end.
+    expect(of('insurer-enrollment')).toEqual([]);
+    expect(sends.some((s) => s.contractId === 'insurer-emergency')).toBe(false);
+  });
+
+  it('should plan insurer enrolment at confirmation and the day before, per insurer', () => {
+    const bookings = [
+      aBooking('B1', [
+        aParticipant({ id: 'P1', insurance: { insurerId: 'INS-A', policyNumber: 'POL-1' } }),
+      ]),
+    ];
+    const sends = plan(aTrip(), bookings).filter((s) => s.contractId === 'insurer-enrollment');
+    expect(sends.map((s) => [s.unit.key, s.recipientId, s.moment, s.dueAt, s.deadline])).toEqual([
+      [
+        'trip:T-1:insurer:INS-A',
+        'INS-A',
+        0,
+        new Date(NOW).toISOString(),
+        '2027-07-13T00:00:00.000Z',
+      ],
+      [
+        'trip:T-1:insurer:INS-A',
+        'INS-A',
+        1,
+        '2027-06-30T00:00:00.000Z',
+        '2027-07-13T00:00:00.000Z',
+      ],
+    ]);
+  });
+
+  it('should move the due times with the flight and change the digest with the data', () => {
+    const before = plan().find((s) => s.contractId === 'us-apis')!;
+    const moved = aTrip({
+      flights: [
+        aFlight('F1', 'FRA', 'USA', {
+          departure: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-07-02T10:30:00+02:00' },
+        }),
+      ],
+    });
+    const after = plan(moved).find((s) => s.contractId === 'us-apis')!;
+    expect(Date.parse(after.dueAt) - Date.parse(before.dueAt)).toBe(86_400_000);
+    const renamed = plan(aTrip(), [
+      aBooking('B1', [aParticipant({ id: 'P1', surname: 'Martin' })]),
+    ]).find((s) => s.contractId === 'us-apis')!;
+    expect(renamed.digest).not.toBe(before.digest);
+    expect(plan().find((s) => s.contractId === 'us-apis')!.digest).toBe(before.digest);
+  });
+
+  it('should plan nothing for a cancelled trip or a unit without participants', () => {
+    expect(plan(aTrip({ status: 'cancelled' }))).toEqual([]);
+    expect(
+      plan(aTrip(), [aBooking('B1', [aParticipant({ id: 'P1' })], { status: 'cancelled' })]),
+    ).toEqual([]);
+    const stays = aTrip({ stays: [aStay('S1', 'USA'), aStay('S2', 'USA')] });
+    expect(
+      plan(stays, [aBooking('B1', [aParticipant({ id: 'P1', stayIds: ['S2'] })])])
+        .filter((s) => s.contractId === 'hotel-rooming-list')
+        .map((s) => s.unit.key),
+    ).toEqual(['stay:S2']);
+  });
+});
+
+describe('reconcilePlan', () => {
+  const resend = new Map(
+    contracts.map((c) => [
+      c.id,
+      c.schedule.kind === 'planned' && c.schedule.resend === 'on-change',
+    ]),
+  );
+  const send = plan().find((s) => s.contractId === 'us-apis')!;
+  const row = (overrides: Partial<TransmissionState> = {}): TransmissionState => ({
+    id: 'tx-1',
+    contractId: send.contractId,
+    contractVersion: send.contractVersion,
+    unitKey: send.unit.key,
+    kind: 'scheduled',
+    moment: 0,
+    dueAt: send.dueAt,
+    deadline: send.deadline,
+    status: 'planned',
+    digest: send.digest,
+    ...overrides,
+  });
+  const changesFor = (existing: TransmissionState[], planned: PlannedSend[] = [send], now = NOW) =>
+    reconcilePlan(existing, planned, resend, now);
+
+  it('should insert what is not planned yet, and nothing when all is in place', () => {
+    expect(changesFor([])).toEqual([
+      { type: 'insert', send, kind: 'scheduled', dueAt: send.dueAt, status: 'planned' },
+    ]);
+    expect(changesFor([row()])).toEqual([]);
+  });
+
+  it('should insert as missed a send whose last moment has passed', () => {
+    expect(changesFor([], [send], Date.parse(send.deadline) + 1)).toMatchObject([
+      { type: 'insert', status: 'missed' },
+    ]);
+  });
+
+  it('should move a pending send with its flight, but not one already delivered', () => {
+    const later = {
+      ...send,
+      dueAt: '2027-06-30T08:30:00.000Z',
+      deadline: '2027-07-02T06:30:00.000Z',
+    };
+    expect(changesFor([row()], [later])).toEqual([
+      {
+        type: 'update',
+        id: 'tx-1',
+        dueAt: later.dueAt,
+        deadline: later.deadline,
+        digest: send.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    expect(
+      changesFor(
+        [
+          row({
+            status: 'delivered',
+            deliveredDigest: send.digest,
+            deliveredAt: '2027-06-29T08:31:00Z',
+          }),
+        ],
+        [later],
+      ),
+    ).toEqual([]);
+  });
+
+  it('should cancel open sends whose unit is gone', () => {
+    expect(
+      changesFor(
+        [
+          row(),
+          row({ id: 'tx-2', status: 'queued', moment: 0, kind: 'resend' }),
+          row({ id: 'tx-3', status: 'delivered' }),
+        ],
+        [],
+      ),
+    ).toEqual([
+      { type: 'cancel', id: 'tx-1', reason: 'unit-gone' },
+      { type: 'cancel', id: 'tx-2', reason: 'unit-gone' },
+    ]);
+  });
+
+  it('should plan a resend after a delivery only when the data changed, and cancel it when it changes back', () => {
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    const at = Date.parse('2027-06-30T00:00:00Z');
+    expect(changesFor([delivered], [send], at)).toEqual([]);
+    expect(changesFor([delivered], [changed], at)).toEqual([
+      {
+        type: 'insert',
+        send: { ...changed, moment: 0, dueAt: new Date(at).toISOString() },
+        kind: 'resend',
+        dueAt: new Date(at).toISOString(),
+        status: 'planned',
+      },
+    ]);
+    const pendingResend = row({
+      id: 'tx-r',
+      kind: 'resend',
+      digest: changed.digest,
+      dueAt: new Date(at).toISOString(),
+    });
+    expect(changesFor([delivered, pendingResend], [send], at)).toEqual([
+      { type: 'cancel', id: 'tx-r', reason: 'unchanged' },
+    ]);
+    // Past the last moment nothing is planned: the change is not sent late.
+    expect(changesFor([delivered], [changed], Date.parse(send.deadline) + 1)).toEqual([]);
+  });
+
+  it('should not plan a resend when another send is still to go for the unit', () => {
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const second = { ...send, moment: 1, digest: 'f'.repeat(64) };
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    expect(
+      changesFor([delivered, row({ id: 'tx-2', moment: 1 })], [changed, second]).filter(
+        (c) => c.type === 'insert',
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,130 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+
+/**
+ * How a booking rests in PostgreSQL: its document encrypted with AES-256-GCM under a data
+ * key of its own, and that data key encrypted ("wrapped") with AES-256-GCM under the master
+ * key (`PASSERELLE_DATA_KEY`). Destroying the wrapped key erases the booking for good
+ * (crypto-shredding), whatever copies of the ciphertext remain.
+ */
+export interface SealedDocument {
+  readonly ciphertext: Buffer;
+  readonly iv: Buffer;
+  readonly authTag: Buffer;
+  readonly wrappedKey: Buffer;
+  readonly wrapIv: Buffer;
+  readonly wrapTag: Buffer;
+  /** Which master key wrapped the data key: a fingerprint, never the key. */
+  readonly keyId: string;
+}
+
+/** A sealed document that cannot be opened: another master key, or altered bytes. */
+export class BookingCipherError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BookingCipherError';
+  }
+}
+
+const ALGORITHM = 'aes-256-gcm';
+const KEY_BYTES = 32;
+/** 96-bit nonces, as NIST SP 800-38D recommends for GCM; random, one key per booking. */
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * Associated data binds each ciphertext to its booking reference: a document or a wrapped
+ * key copied onto another row fails authentication instead of being read as that booking.
+ * The purpose label keeps the two uses of GCM apart.
+ */
+const documentAad = (reference: string): Buffer =>
+  Buffer.from(`passerelle/booking-document/v1\u0000${reference}`, 'utf8');
+const keyAad = (reference: string): Buffer =>
+  Buffer.from(`passerelle/booking-data-key/v1\u0000${reference}`, 'utf8');
+
+/** A fingerprint of the master key, stored beside each wrapped key (for rotation). */
+export function masterKeyId(masterKey: Buffer): string {
+  return createHash('sha256')
+    .update('passerelle/master-key-id/v1\u0000')
+    .update(masterKey)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function encrypt(
+  key: Buffer,
+  plaintext: Buffer,
+  aad: Buffer,
+): { data: Buffer; iv: Buffer; tag: Buffer } {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { data, iv, tag: cipher.getAuthTag() };
+}
+
+function decrypt(key: Buffer, data: Buffer, iv: Buffer, tag: Buffer, aad: Buffer): Buffer {
+  if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
+    throw new BookingCipherError('the sealed booking is malformed');
+  }
+  const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(data), decipher.final()]);
+  } catch {
+    throw new BookingCipherError('the sealed booking does not authenticate');
+  }
+}
+
+export class BookingCipher {
+  readonly keyId: string;
+  private readonly masterKey: Buffer;
+
+  constructor(masterKey: Buffer) {
+    if (masterKey.length !== KEY_BYTES) {
+      throw new RangeError(`the master key must be ${KEY_BYTES} bytes`);
+    }
+    this.masterKey = Buffer.from(masterKey);
+    this.keyId = masterKeyId(this.masterKey);
+  }
+
+  /** Encrypts a booking's document under a fresh data key, wrapped by the master key. */
+  seal(reference: string, plaintext: Buffer): SealedDocument {
+    const dataKey = randomBytes(KEY_BYTES);
+    try {
+      const document = encrypt(dataKey, plaintext, documentAad(reference));
+      const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference));
+      return {
+        ciphertext: document.data,
+        iv: document.iv,
+        authTag: document.tag,
+        wrappedKey: wrapped.data,
+        wrapIv: wrapped.iv,
+        wrapTag: wrapped.tag,
+        keyId: this.keyId,
+      };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** The plaintext of a sealed booking; throws `BookingCipherError` if it cannot be trusted. */
+  open(reference: string, sealed: SealedDocument): Buffer {
+    if (sealed.keyId !== this.keyId) {
+      throw new BookingCipherError('the booking was sealed under another master key');
+    }
+    const dataKey = decrypt(
+      this.masterKey,
+      sealed.wrappedKey,
+      sealed.wrapIv,
+      sealed.wrapTag,
+      keyAad(reference),
+    );
+    try {
+      if (dataKey.length !== KEY_BYTES) throw new BookingCipherError('the data key is malformed');
+      return decrypt(dataKey, sealed.ciphertext, sealed.iv, sealed.authTag, documentAad(reference));
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+}

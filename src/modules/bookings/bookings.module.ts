@@ -1,0 +1,107 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { Db } from '../../database/database.js';
+import { DATABASE, DatabaseModule } from '../../database/database.module.js';
+import { describeForLog } from '../http/error.filter.js';
+import { RegisterModule } from '../register/register.module.js';
+import { RegisterService } from '../register/register.service.js';
+import { BookingCipher } from './booking-cipher.js';
+import { BookingsController } from './bookings.controller.js';
+import { BookingsRepository } from './bookings.repository.js';
+import { BookingsService } from './bookings.service.js';
+import { DEV_DATA_KEY_FILE, resolveMasterKey } from './master-key.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The first run after start: soon, so that processes restarted daily still run it. */
+const FIRST_RUN_MS = 60 * 1000;
+
+/**
+ * The retention job (default 30 days after a trip ends), in worker processes (role `worker`
+ * or `all`): a minute after start, then daily. Several processes at once take disjoint rows.
+ */
+@Injectable()
+class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Bookings');
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly bookings: BookingsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.role === 'api') return;
+    const first = setTimeout(() => void this.run(), FIRST_RUN_MS);
+    const daily = setInterval(() => void this.run(), DAY_MS);
+    first.unref();
+    daily.unref();
+    this.timers = [first, daily];
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers = [];
+  }
+
+  async run(now = new Date()): Promise<void> {
+    try {
+      await this.bookings.eraseExpired(now);
+    } catch (error) {
+      this.logger.error({ msg: 'booking retention failed', ...describeForLog(error) });
+    }
+  }
+}
+
+/**
+ * Ingest of trips and bookings (bookings encrypted at rest), erasure on request and after
+ * retention. Exports `BookingsService`, which the planner and the worker use to read a trip
+ * whole and to hear of its changes.
+ */
+@Module({
+  imports: [DatabaseModule, RegisterModule],
+  controllers: [BookingsController],
+  providers: [
+    {
+      provide: BookingCipher,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig): Promise<BookingCipher> => {
+        const master = await resolveMasterKey(config);
+        if (master.origin !== 'environment') {
+          new Logger('Bookings').warn(
+            `PASSERELLE_DATA_KEY is not set: bookings are encrypted with the development key in ${DEV_DATA_KEY_FILE} (${master.origin === 'dev-file-created' ? 'generated now' : 'reused'}); set PASSERELLE_DATA_KEY outside development`,
+          );
+        }
+        return new BookingCipher(master.key);
+      },
+    },
+    {
+      provide: BookingsRepository,
+      inject: [DATABASE],
+      useFactory: (db: Db) => new BookingsRepository(db),
+    },
+    {
+      provide: BookingsService,
+      inject: [BookingsRepository, BookingCipher, RegisterService, APP_CONFIG],
+      useFactory: (
+        repository: BookingsRepository,
+        cipher: BookingCipher,
+        register: RegisterService,
+        config: AppConfig,
+      ) =>
+        new BookingsService(repository, cipher, register, {
+          retentionDays: config.bookingRetentionDays,
+        }),
+    },
+    BookingRetention,
+  ],
+  exports: [BookingsService],
+})
+export class BookingsModule {}

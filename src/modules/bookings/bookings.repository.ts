@@ -1,0 +1,276 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Trip } from '../../core/model/trip.js';
+import type { Db } from '../../database/database.js';
+import type { BookingsTable, Database } from '../../database/schema.js';
+import type { SealedDocument } from './booking-cipher.js';
+
+/** The database or a transaction on it. */
+export type Executor = Kysely<Database>;
+
+export interface StoredTrip {
+  readonly id: string;
+  readonly revision: number;
+  readonly document: Trip;
+}
+
+export interface BookingRow {
+  readonly reference: string;
+  readonly tripId: string;
+  readonly revision: number;
+  readonly status: string;
+  readonly participantIds: readonly string[];
+  /** Absent once erased. */
+  readonly sealed: SealedDocument | undefined;
+  readonly erasedAt: Date | undefined;
+}
+
+/** What is written for a live booking: ids in clear, the document sealed. */
+export interface BookingWrite {
+  readonly reference: string;
+  readonly tripId: string;
+  readonly revision: number;
+  readonly status: string;
+  readonly participantIds: readonly string[];
+  readonly sealed: SealedDocument;
+}
+
+function sealedOf(row: Selectable<BookingsTable>): SealedDocument | undefined {
+  const { ciphertext, iv, auth_tag, wrapped_key, wrap_iv, wrap_tag, key_id } = row;
+  if (
+    ciphertext === null ||
+    iv === null ||
+    auth_tag === null ||
+    wrapped_key === null ||
+    wrap_iv === null ||
+    wrap_tag === null ||
+    key_id === null
+  ) {
+    return undefined;
+  }
+  return {
+    ciphertext,
+    iv,
+    authTag: auth_tag,
+    wrappedKey: wrapped_key,
+    wrapIv: wrap_iv,
+    wrapTag: wrap_tag,
+    keyId: key_id,
+  };
+}
+
+const bookingRowOf = (row: Selectable<BookingsTable>): BookingRow => ({
+  reference: row.reference,
+  tripId: row.trip_id,
+  revision: row.revision,
+  status: row.status,
+  participantIds: row.participant_ids,
+  sealed: sealedOf(row),
+  erasedAt: row.erased_at ?? undefined,
+});
+
+const sealedColumns = (sealed: SealedDocument) => ({
+  ciphertext: sealed.ciphertext,
+  iv: sealed.iv,
+  auth_tag: sealed.authTag,
+  wrapped_key: sealed.wrappedKey,
+  wrap_iv: sealed.wrapIv,
+  wrap_tag: sealed.wrapTag,
+  key_id: sealed.keyId,
+});
+
+/** Trips and bookings in PostgreSQL; the service decides, this only reads and writes. */
+export class BookingsRepository {
+  constructor(readonly db: Db) {}
+
+  transaction<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  /** Reads in one snapshot (REPEATABLE READ): a trip and its bookings as of one moment. */
+  snapshot<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
+    return this.db.transaction().setIsolationLevel('repeatable read').execute(work);
+  }
+
+  /** Inserts a trip unless one with its id exists; whether it did. */
+  async insertTripIfAbsent(trx: Executor, trip: Trip, endsAt: Date, now: Date): Promise<boolean> {
+    const inserted = await trx
+      .insertInto('trips')
+      .values({
+        id: trip.id,
+        revision: trip.revision,
+        document: JSON.stringify(trip),
+        ends_at: endsAt,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  /**
+   * Locks the trips named (`FOR UPDATE`, in id order so that two writers never wait on each
+   * other crosswise) and returns those that exist. Every write that touches a trip or its
+   * bookings takes this lock first: the checks across a trip's bookings see a stable set.
+   */
+  async lockTrips(trx: Executor, ids: readonly string[]): Promise<Map<string, StoredTrip>> {
+    const found = new Map<string, StoredTrip>();
+    if (ids.length === 0) return found;
+    const rows = await trx
+      .selectFrom('trips')
+      .select(['id', 'revision', 'document'])
+      .where('id', 'in', [...ids])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    for (const row of rows) {
+      found.set(row.id, { id: row.id, revision: row.revision, document: row.document as Trip });
+    }
+    return found;
+  }
+
+  async updateTrip(trx: Executor, trip: Trip, endsAt: Date, now: Date): Promise<void> {
+    await trx
+      .updateTable('trips')
+      .set({
+        revision: trip.revision,
+        document: JSON.stringify(trip),
+        ends_at: endsAt,
+        updated_at: now,
+      })
+      .where('id', '=', trip.id)
+      .execute();
+  }
+
+  async trip(executor: Executor, id: string): Promise<StoredTrip | undefined> {
+    const row = await executor
+      .selectFrom('trips')
+      .select(['id', 'revision', 'document'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { id: row.id, revision: row.revision, document: row.document as Trip };
+  }
+
+  async tripIds(): Promise<string[]> {
+    const rows = await this.db.selectFrom('trips').select('id').orderBy('id').execute();
+    return rows.map((row) => row.id);
+  }
+
+  async booking(
+    executor: Executor,
+    reference: string,
+    options: { readonly lock: boolean },
+  ): Promise<BookingRow | undefined> {
+    let query = executor.selectFrom('bookings').selectAll().where('reference', '=', reference);
+    if (options.lock) query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    return row === undefined ? undefined : bookingRowOf(row);
+  }
+
+  /** The trip's bookings that are not erased, confirmed and cancelled, by reference. */
+  async liveBookingsOfTrip(executor: Executor, tripId: string): Promise<BookingRow[]> {
+    const rows = await executor
+      .selectFrom('bookings')
+      .selectAll()
+      .where('trip_id', '=', tripId)
+      .where('erased_at', 'is', null)
+      .orderBy('reference')
+      .execute();
+    return rows.map(bookingRowOf);
+  }
+
+  async insertBooking(trx: Executor, booking: BookingWrite, now: Date): Promise<void> {
+    await trx
+      .insertInto('bookings')
+      .values({
+        reference: booking.reference,
+        trip_id: booking.tripId,
+        revision: booking.revision,
+        status: booking.status,
+        participant_ids: [...booking.participantIds],
+        ...sealedColumns(booking.sealed),
+        created_at: now,
+        updated_at: now,
+        erased_at: null,
+      })
+      .execute();
+  }
+
+  async updateBooking(trx: Executor, booking: BookingWrite, now: Date): Promise<void> {
+    await trx
+      .updateTable('bookings')
+      .set({
+        trip_id: booking.tripId,
+        revision: booking.revision,
+        status: booking.status,
+        participant_ids: [...booking.participantIds],
+        ...sealedColumns(booking.sealed),
+        updated_at: now,
+      })
+      .where('reference', '=', booking.reference)
+      .where('erased_at', 'is', null)
+      .execute();
+  }
+
+  /**
+   * Erases a booking as it was read (`revision`): the encrypted document and its wrapped key
+   * become NULL; the reference, trip, revision, status and participant ids stay, with
+   * `erased_at`. Nothing happens — and `false` comes back — if it was erased or rewritten
+   * meanwhile.
+   */
+  async eraseBooking(
+    executor: Executor,
+    reference: string,
+    revision: number,
+    now: Date,
+  ): Promise<boolean> {
+    const erased = await executor
+      .updateTable('bookings')
+      .set({
+        ciphertext: null,
+        iv: null,
+        auth_tag: null,
+        wrapped_key: null,
+        wrap_iv: null,
+        wrap_tag: null,
+        key_id: null,
+        erased_at: now,
+        updated_at: now,
+      })
+      .where('reference', '=', reference)
+      .where('revision', '=', revision)
+      .where('erased_at', 'is', null)
+      .returning('reference')
+      .executeTakeFirst();
+    return erased !== undefined;
+  }
+
+  /**
+   * Live bookings whose trip ended at or before `endedBy`, locked for the caller's
+   * transaction; rows another process holds are skipped (it is erasing or rewriting them).
+   */
+  async lockExpiredBookings(trx: Executor, endedBy: Date, limit: number): Promise<BookingRow[]> {
+    const rows = await trx
+      .selectFrom('bookings')
+      .selectAll('bookings')
+      .where('bookings.erased_at', 'is', null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('trips')
+            .select('trips.id')
+            .whereRef('trips.id', '=', 'bookings.trip_id')
+            .where('trips.ends_at', '<=', endedBy),
+        ),
+      )
+      .orderBy('bookings.reference')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    return rows.map(bookingRowOf);
+  }
+}

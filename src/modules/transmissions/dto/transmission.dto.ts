@@ -1,0 +1,32 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import { TRANSMISSION_STATUSES } from '../../../core/planning/reconcile-plan.js';
+
+/** `GET /v1/transmissions` filters (interfaces.md). */
+export class ListTransmissionsQuery {
+  @IsOptional() @Matches(/^[A-Za-z0-9._-]{1,64}$/) tripId?: string;
+  @IsOptional() @Matches(/^[a-z0-9-]{1,64}$/) contractId?: string;
+  @IsOptional() @IsIn(TRANSMISSION_STATUSES) status?: string;
+  /** Due at or after (a date or an instant with its offset). */
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  /** Due before. */
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @MaxLength(200) cursor?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+/** An operator's action needs a reason: it goes into the register with their name. */
+export class OpsActionBody {
+  @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+}

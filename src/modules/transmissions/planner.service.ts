@@ -1,0 +1,67 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { planTrip } from '../../core/planning/plan-trip.js';
+import { reconcilePlan, type PlanChange } from '../../core/planning/reconcile-plan.js';
+import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
+import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import { TRIP_SOURCE, type TripSource } from './trip-source.js';
+import { TransmissionsRepository } from './transmissions.repository.js';
+
+/**
+ * Keeps the plan of a trip in step with its data: every (contract × unit × moment) has a
+ * transmission with its due time; moved flights move them, gone units cancel them, changed
+ * data after a delivery plans a resend (and unchanged data never does).
+ */
+@Injectable()
+export class PlannerService {
+  private readonly logger = new Logger('Planner');
+
+  constructor(
+    @Inject(TRIP_SOURCE) private readonly trips: TripSource,
+    @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
+    private readonly repository: TransmissionsRepository,
+  ) {}
+
+  async replan(tripId: string, now = new Date()): Promise<readonly PlanChange[]> {
+    const loaded = await this.trips.loadTrip(tripId);
+    const contracts = [...this.catalog.contracts.values()].map((entry) => entry.contract);
+    const planned =
+      loaded === undefined
+        ? []
+        : planTrip({
+            trip: loaded.trip,
+            bookings: loaded.bookings,
+            contracts,
+            catalogue: this.catalog.catalogue,
+            now: now.getTime(),
+          });
+    const resend = new Map(
+      contracts.map((c) => [
+        c.id,
+        c.schedule.kind === 'planned' && c.schedule.resend === 'on-change',
+      ]),
+    );
+    return this.repository.applyPlan(
+      tripId,
+      (existing) => reconcilePlan(existing, planned, resend, now.getTime()),
+      now,
+    );
+  }
+
+  /** Every trip with data or open transmissions (at start, and after contracts change). */
+  async replanAll(now = new Date()): Promise<number> {
+    const ids = new Set([
+      ...(await this.trips.listTripIds()),
+      ...(await this.repository.tripIdsWithOpenTransmissions()),
+    ]);
+    for (const id of ids) {
+      try {
+        await this.replan(id, now);
+      } catch (error) {
+        this.logger.error(
+          `planning a trip failed: ${error instanceof Error ? error.name : 'error'}`,
+        );
+      }
+    }
+    return ids.size;
+  }
+}

@@ -1,0 +1,200 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { TransmissionStatus } from '../../core/planning/reconcile-plan.js';
+import { Roles } from '../auth/access.decorators.js';
+import type { ApiClient } from '../auth/api-client.js';
+import { CurrentClient } from '../auth/current-client.decorator.js';
+import { entryView } from '../register/register.controller.js';
+import { RegisterService } from '../register/register.service.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
+import { DispatcherService } from './dispatcher.service.js';
+import { ListTransmissionsQuery, OpsActionBody } from './dto/transmission.dto.js';
+import { TransmissionSender } from './transmission-sender.js';
+import { TransmissionsRepository, type Transmission } from './transmissions.repository.js';
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const toDate = (value: string): Date =>
+  new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+
+const encodeCursor = (t: Transmission): string =>
+  Buffer.from(JSON.stringify([t.dueAt, t.id])).toString('base64url');
+function decodeCursor(cursor: string): { dueAt: Date; id: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string')
+      return undefined;
+    const dueAt = new Date(value[0]);
+    return Number.isNaN(dueAt.getTime()) || !/^[0-9a-f-]{36}$/.test(value[1])
+      ? undefined
+      : { dueAt, id: value[1] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Operations' view of the plan: what will leave, when, to whom; what each would send now
+ * (the view itself recorded); and the few actions they may take — send now, hold, release —
+ * each recorded in the register with their name and reason.
+ */
+@ApiTags('transmissions')
+@Roles('ops')
+@Controller('v1/transmissions')
+export class TransmissionsController {
+  constructor(
+    private readonly repository: TransmissionsRepository,
+    private readonly register: RegisterService,
+    private readonly sender: TransmissionSender,
+    private readonly dispatcher: DispatcherService,
+  ) {}
+
+  @Get()
+  async list(
+    @Query() query: ListTransmissionsQuery,
+  ): Promise<{ items: Transmission[]; nextCursor: string | null }> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && after === undefined) {
+      throw new PasserelleError('BAD_REQUEST', 'invalid query', [
+        { path: 'cursor', rule: 'not a cursor this API issued' },
+      ]);
+    }
+    const limit = query.limit ?? 50;
+    const rows = await this.repository.list(
+      {
+        ...(query.tripId === undefined ? {} : { tripId: query.tripId }),
+        ...(query.contractId === undefined ? {} : { contractId: query.contractId }),
+        ...(query.status === undefined ? {} : { status: query.status as TransmissionStatus }),
+        ...(query.from === undefined ? {} : { from: toDate(query.from) }),
+        ...(query.to === undefined ? {} : { to: toDate(query.to) }),
+      },
+      after,
+      limit + 1,
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null,
+    };
+  }
+
+  @Get(':id')
+  async one(@Param('id') id: string): Promise<Transmission & { registerEntries: unknown[] }> {
+    const transmission = await this.found(id);
+    const entries = await this.register.list({ transmissionId: id }, undefined, 200);
+    return { ...transmission, registerEntries: entries.items.map(entryView) };
+  }
+
+  /** What it would send now: the payload and its summary. The view is recorded. */
+  @Get(':id/preview')
+  async preview(@Param('id') id: string, @CurrentClient() client: ApiClient): Promise<unknown> {
+    const transmission = await this.found(id);
+    const rendered = await this.sender.render(transmission, new Date());
+    if (rendered === undefined)
+      throw new PasserelleError('NOT_FOUND', 'the unit of this transmission no longer exists');
+    const { unit } = rendered;
+    try {
+      await this.register.append({
+        event: 'preview-viewed',
+        transmissionId: transmission.id,
+        tripId: transmission.tripId,
+        unit: unit.unit.key,
+        subjects: unit.subjects,
+        fields: unit.payload.fields,
+        categories: [],
+        withheld: unit.withheld,
+        actor: { kind: 'client', id: client.id },
+        reason: 'transmission preview',
+      });
+    } catch {
+      throw new PasserelleError(
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this view; nothing is shown',
+      );
+    }
+    return {
+      transmission,
+      summary: {
+        contract: transmission.contractId,
+        unit: unit.unit.key,
+        recipient: unit.recipient.id,
+        subjects: unit.subjects,
+        fields: unit.payload.fields,
+        withheld: unit.withheld,
+        errors: unit.errors,
+      },
+      files: unit.files.map((file) => ({
+        suffix: file.suffix,
+        mediaType: file.mediaType,
+        content: file.content,
+      })),
+    };
+  }
+
+  @Post(':id/send-now')
+  @HttpCode(200)
+  sendNow(
+    @Param('id') id: string,
+    @Body() body: OpsActionBody,
+    @CurrentClient() client: ApiClient,
+  ): Promise<Transmission> {
+    return this.act(id, 'send-now', body.reason, client);
+  }
+
+  @Post(':id/hold')
+  @HttpCode(200)
+  hold(
+    @Param('id') id: string,
+    @Body() body: OpsActionBody,
+    @CurrentClient() client: ApiClient,
+  ): Promise<Transmission> {
+    return this.act(id, 'hold', body.reason, client);
+  }
+
+  @Post(':id/release')
+  @HttpCode(200)
+  release(
+    @Param('id') id: string,
+    @Body() body: OpsActionBody,
+    @CurrentClient() client: ApiClient,
+  ): Promise<Transmission> {
+    return this.act(id, 'release', body.reason, client);
+  }
+
+  private async found(id: string): Promise<Transmission> {
+    const transmission = await this.repository.byId(id);
+    if (transmission === undefined)
+      throw new PasserelleError('NOT_FOUND', 'no transmission with this id');
+    return transmission;
+  }
+
+  private async act(
+    id: string,
+    action: 'send-now' | 'hold' | 'release',
+    reason: string,
+    client: ApiClient,
+  ): Promise<Transmission> {
+    const before = await this.found(id);
+    const after = await this.repository.operate(id, action, new Date());
+    if (after === undefined) {
+      throw new PasserelleError(
+        'NOT_PENDING',
+        `this transmission is ${before.status}: ${action} applies only to a pending one`,
+      );
+    }
+    await this.register.append({
+      event: 'ops-action',
+      transmissionId: id,
+      tripId: after.tripId,
+      subjects: [],
+      fields: [],
+      categories: [],
+      withheld: [],
+      actor: { kind: 'client', id: client.id },
+      reason,
+      detail: { action, from: before.status, to: after.status },
+    });
+    if (action === 'send-now') void this.dispatcher.tick();
+    return after;
+  }
+}

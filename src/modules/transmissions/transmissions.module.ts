@@ -1,0 +1,61 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import type { Db } from '../../database/database.js';
+import { DATABASE, DatabaseModule } from '../../database/database.module.js';
+import { BookingsModule } from '../bookings/bookings.module.js';
+import { BookingsService } from '../bookings/bookings.service.js';
+import { ContractsModule } from '../contracts/contracts.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { RegisterModule } from '../register/register.module.js';
+import { TransportsModule } from '../transports/transports.module.js';
+import { DispatcherService, TRANSMISSIONS_QUEUE } from './dispatcher.service.js';
+import { OpsAlerts } from './ops-alerts.js';
+import { PlannerService } from './planner.service.js';
+import { redisOptionsFromUrl } from './redis-options.js';
+import { TRIP_SOURCE } from './trip-source.js';
+import { configuredProcessor } from './transmission.processor.js';
+import { TransmissionSender } from './transmission-sender.js';
+import { TransmissionsController } from './transmissions.controller.js';
+import { TransmissionsRepository } from './transmissions.repository.js';
+
+/**
+ * Automatic transmissions: the plan in PostgreSQL, the queue in Redis (BullMQ, ids only),
+ * the worker (roles `worker` and `all`) and operations' endpoints.
+ */
+@Module({})
+export class TransmissionsModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: TransmissionsModule,
+      imports: [
+        BullModule.forRoot({
+          connection: redisOptionsFromUrl(config.redisUrl),
+          prefix: config.queuePrefix,
+        }),
+        BullModule.registerQueue({ name: TRANSMISSIONS_QUEUE }),
+        DatabaseModule,
+        ContractsModule,
+        MetricsModule,
+        RegisterModule,
+        TransportsModule,
+        BookingsModule,
+      ],
+      controllers: [TransmissionsController],
+      providers: [
+        { provide: TRIP_SOURCE, useExisting: BookingsService },
+        {
+          provide: TransmissionsRepository,
+          inject: [DATABASE],
+          useFactory: (db: Db) => new TransmissionsRepository(db),
+        },
+        PlannerService,
+        DispatcherService,
+        TransmissionSender,
+        OpsAlerts,
+        ...(config.role === 'api' ? [] : [configuredProcessor(config)]),
+      ],
+      exports: [PlannerService, DispatcherService, TransmissionsRepository],
+    };
+  }
+}

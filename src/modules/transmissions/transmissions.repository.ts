@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Selectable, type Transaction } from 'kysely';
+import type { DataQualityError } from '../../core/projection/minimized-unit.js';
+import type {
+  PlanChange,
+  TransmissionState,
+  TransmissionStatus,
+} from '../../core/planning/reconcile-plan.js';
+import type { Db } from '../../database/database.js';
+import type { Database, TransmissionsTable } from '../../database/schema.js';
+
+type Row = Selectable<TransmissionsTable>;
+
+/** A transmission as operations see it (interfaces.md). */
+export interface Transmission {
+  readonly id: string;
+  readonly contractId: string;
+  readonly contractVersion: number;
+  readonly tripId: string;
+  readonly unit: string;
+  readonly recipientId: string;
+  readonly kind: 'scheduled' | 'resend';
+  readonly moment: number;
+  readonly dueAt: string;
+  readonly deadline: string;
+  readonly status: TransmissionStatus;
+  readonly attempts: number;
+  readonly generation: number;
+  readonly digest: string;
+  readonly deliveredDigest: string | null;
+  readonly deliveredAt: string | null;
+  readonly lastError: string | null;
+  /** Data-quality problems that stopped it: subject, field, rule — never a value. */
+  readonly problems: readonly DataQualityError[];
+  readonly reason: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export function toTransmission(row: Row): Transmission {
+  return {
+    id: row.id,
+    contractId: row.contract_id,
+    contractVersion: row.contract_version,
+    tripId: row.trip_id,
+    unit: row.unit_key,
+    recipientId: row.recipient_id,
+    kind: row.kind as Transmission['kind'],
+    moment: row.moment,
+    dueAt: row.due_at.toISOString(),
+    deadline: row.deadline.toISOString(),
+    status: row.status as TransmissionStatus,
+    attempts: row.attempts,
+    generation: row.generation,
+    digest: row.digest,
+    deliveredDigest: row.delivered_digest,
+    deliveredAt: row.delivered_at?.toISOString() ?? null,
+    lastError: row.last_error,
+    problems: row.problems as DataQualityError[],
+    reason: row.reason,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const toState = (t: Transmission): TransmissionState => ({
+  id: t.id,
+  contractId: t.contractId,
+  contractVersion: t.contractVersion,
+  unitKey: t.unit,
+  kind: t.kind,
+  moment: t.moment,
+  dueAt: t.dueAt,
+  deadline: t.deadline,
+  status: t.status,
+  digest: t.digest,
+  ...(t.deliveredDigest === null ? {} : { deliveredDigest: t.deliveredDigest }),
+  ...(t.deliveredAt === null ? {} : { deliveredAt: t.deliveredAt }),
+});
+
+export interface TransmissionFilters {
+  readonly tripId?: string;
+  readonly contractId?: string;
+  readonly status?: TransmissionStatus;
+  /** Due at or after. */
+  readonly from?: Date;
+  /** Due before. */
+  readonly to?: Date;
+}
+
+/** The plan's SQL. */
+export class TransmissionsRepository {
+  constructor(readonly db: Db) {}
+
+  /**
+   * Applies the plan changes of one trip in a transaction holding the trip's advisory lock:
+   * two re-plannings of a trip never interleave.
+   */
+  async applyPlan(
+    tripId: string,
+    compute: (existing: readonly TransmissionState[]) => readonly PlanChange[],
+    now: Date,
+  ): Promise<readonly PlanChange[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext(${`plan:${tripId}`}))`.execute(trx);
+      const rows = await trx
+        .selectFrom('transmissions')
+        .selectAll()
+        .where('trip_id', '=', tripId)
+        .execute();
+      const changes = compute(rows.map(toTransmission).map(toState));
+      for (const change of changes) await this.applyChange(trx, tripId, change, now);
+      return changes;
+    });
+  }
+
+  private async applyChange(
+    trx: Transaction<Database>,
+    tripId: string,
+    change: PlanChange,
+    now: Date,
+  ): Promise<void> {
+    switch (change.type) {
+      case 'insert':
+        await trx
+          .insertInto('transmissions')
+          .values({
+            id: randomUUID(),
+            contract_id: change.send.contractId,
+            contract_version: change.send.contractVersion,
+            trip_id: tripId,
+            unit_key: change.send.unit.key,
+            recipient_id: change.send.recipientId,
+            kind: change.kind,
+            moment: change.send.moment,
+            due_at: new Date(change.dueAt),
+            deadline: new Date(change.send.deadline),
+            status: change.status,
+            digest: change.send.digest,
+            delivered_digest: null,
+            delivered_at: null,
+            lease_until: null,
+            last_error: null,
+            reason: change.status === 'missed' ? 'planned after its last moment' : null,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        return;
+      case 'update':
+        await trx
+          .updateTable('transmissions')
+          .set({
+            due_at: new Date(change.dueAt),
+            deadline: new Date(change.deadline),
+            digest: change.digest,
+            contract_version: change.contractVersion,
+            updated_at: now,
+          })
+          .where('id', '=', change.id)
+          .where('status', 'in', ['planned', 'held'])
+          .execute();
+        return;
+      case 'cancel':
+        await trx
+          .updateTable('transmissions')
+          .set({
+            status: 'cancelled',
+            reason:
+              change.reason === 'unit-gone'
+                ? 'its unit no longer exists'
+                : 'the data is what was already delivered',
+            updated_at: now,
+          })
+          .where('id', '=', change.id)
+          .where('status', 'in', ['planned', 'held', 'queued'])
+          .execute();
+        return;
+    }
+  }
+
+  async byId(id: string): Promise<Transmission | undefined> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    const row = await this.db
+      .selectFrom('transmissions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTransmission(row);
+  }
+
+  async list(
+    filters: TransmissionFilters,
+    after: { readonly dueAt: Date; readonly id: string } | undefined,
+    limit: number,
+  ): Promise<Transmission[]> {
+    let query = this.db.selectFrom('transmissions').selectAll();
+    if (filters.tripId !== undefined) query = query.where('trip_id', '=', filters.tripId);
+    if (filters.contractId !== undefined)
+      query = query.where('contract_id', '=', filters.contractId);
+    if (filters.status !== undefined) query = query.where('status', '=', filters.status);
+    if (filters.from !== undefined) query = query.where('due_at', '>=', filters.from);
+    if (filters.to !== undefined) query = query.where('due_at', '<', filters.to);
+    if (after !== undefined) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('due_at', '>', after.dueAt),
+          eb.and([eb('due_at', '=', after.dueAt), eb('id', '>', after.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('due_at', 'asc').orderBy('id', 'asc').limit(limit).execute();
+    return rows.map(toTransmission);
+  }
+
+  /** Pending transmissions past their last moment become `missed`; returns them. */
+  async markMissed(now: Date): Promise<Transmission[]> {
+    const rows = await this.db
+      .updateTable('transmissions')
+      .set({
+        status: 'missed',
+        reason: 'its last moment passed before it could be sent',
+        updated_at: now,
+      })
+      .where('status', 'in', ['planned', 'held', 'queued'])
+      .where('deadline', '<', now)
+      .returningAll()
+      .execute();
+    return rows.map(toTransmission);
+  }
+
+  /** Claims up to `limit` planned transmissions that fell due: they become `queued`. */
+  async claimDue(now: Date, limit: number): Promise<Transmission[]> {
+    const rows = await sql<Row>`
+      UPDATE transmissions SET status = 'queued', updated_at = ${now}
+      WHERE id IN (
+        SELECT id FROM transmissions WHERE status = 'planned' AND due_at <= ${now}
+        ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+      RETURNING *`.execute(this.db);
+    return rows.rows.map(toTransmission);
+  }
+
+  /** Transmissions the queue should hold: queued, or sending with an expired lease. */
+  async inFlight(now: Date): Promise<Transmission[]> {
+    const rows = await this.db
+      .selectFrom('transmissions')
+      .selectAll()
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .execute();
+    return rows.map(toTransmission);
+  }
+
+  /**
+   * Takes a queued transmission (or one whose sender died) for sending, with a lease;
+   * undefined when it is not to be sent (already delivered, cancelled, held, leased).
+   */
+  async startSending(id: string, now: Date, leaseMs: number): Promise<Transmission | undefined> {
+    const row = await this.db
+      .updateTable('transmissions')
+      .set((eb) => ({
+        status: 'sending',
+        attempts: eb('attempts', '+', 1),
+        lease_until: new Date(now.getTime() + leaseMs),
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTransmission(row);
+  }
+
+  async finish(
+    id: string,
+    status: 'delivered' | 'failed' | 'cancelled' | 'queued',
+    now: Date,
+    details: {
+      readonly deliveredDigest?: string;
+      readonly lastError?: string | null;
+      readonly problems?: readonly DataQualityError[];
+      readonly reason?: string | null;
+    } = {},
+  ): Promise<void> {
+    await this.db
+      .updateTable('transmissions')
+      .set({
+        status,
+        lease_until: null,
+        updated_at: now,
+        ...(details.deliveredDigest === undefined
+          ? {}
+          : { delivered_digest: details.deliveredDigest, delivered_at: now }),
+        ...(details.lastError === undefined ? {} : { last_error: details.lastError }),
+        ...(details.problems === undefined ? {} : { problems: JSON.stringify(details.problems) }),
+        ...(details.reason === undefined ? {} : { reason: details.reason }),
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .execute();
+  }
+
+  /** The digest last delivered for this contract and unit (an unchanged payload is never sent twice). */
+  async lastDeliveredDigest(contractId: string, unitKey: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('transmissions')
+      .select('delivered_digest')
+      .where('contract_id', '=', contractId)
+      .where('unit_key', '=', unitKey)
+      .where('status', '=', 'delivered')
+      .orderBy('delivered_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.delivered_digest ?? undefined;
+  }
+
+  /** An operator's action on a pending transmission; undefined when it is not pending. */
+  async operate(
+    id: string,
+    action: 'send-now' | 'hold' | 'release',
+    now: Date,
+  ): Promise<Transmission | undefined> {
+    const from: readonly string[] =
+      action === 'release' ? ['held'] : action === 'hold' ? ['planned'] : ['planned', 'held'];
+    const row = await this.db
+      .updateTable('transmissions')
+      .set((eb) => ({
+        status: action === 'hold' ? 'held' : 'planned',
+        ...(action === 'send-now' ? { due_at: now } : {}),
+        generation: eb('generation', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where('status', 'in', from)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTransmission(row);
+  }
+
+  async tripIdsWithOpenTransmissions(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('transmissions')
+      .select('trip_id')
+      .distinct()
+      .where('status', 'in', ['planned', 'held', 'queued', 'sending'])
+      .execute();
+    return rows.map((row) => row.trip_id);
+  }
+}

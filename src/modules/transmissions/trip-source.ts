@@ -1,0 +1,12 @@
+import type { Booking } from '../../core/model/booking.js';
+import type { Trip } from '../../core/model/trip.js';
+
+/** Where the planner and the worker read trips and their (decrypted) bookings. */
+export interface TripSource {
+  loadTrip(tripId: string): Promise<{ trip: Trip; bookings: Booking[] } | undefined>;
+  listTripIds(): Promise<string[]>;
+  /** Called after every effective change of a trip or one of its bookings. */
+  onTripChanged(listener: (tripId: string) => Promise<void>): void;
+}
+
+export const TRIP_SOURCE = Symbol('TRIP_SOURCE');

@@ -1,0 +1,222 @@
+import { readFile } from 'node:fs/promises';
+import { rootCertificates } from 'node:tls';
+import { Agent, request } from 'undici';
+import type { Endpoint } from '../../core/contracts/endpoints.js';
+import { isSafePathSegment } from './delivery-names.js';
+import { endpointSecret, secretVariable, type EndpointSecret } from './endpoint-secrets.js';
+import type { Delivery, DeliveryResult, OutgoingFile, Transport } from './transport.js';
+
+type HttpsEndpoint = Extract<Endpoint, { transport: 'https' }>;
+
+type Failure = Extract<DeliveryResult, { ok: false }>;
+
+/** Node's certificate verification errors (X509_V_ERR_*, without the prefix) and name checks. */
+const CERTIFICATE_ERRORS = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const TIMEOUT_ERRORS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);
+
+/**
+ * Delivers by HTTPS: one POST per file to the endpoint's URL (`{recipientId}` replaced by
+ * the delivery's recipient, URL-encoded), with the file's media type, an `Idempotency-Key`
+ * of `<transmission id>:<file name>` — the same on every retry, so the recipient can drop
+ * a repeat — and the file name in `X-Passerelle-File`.
+ *
+ * TLS is always verified. Per endpoint, from `PASSERELLE_SECRET_<ENDPOINT>_…`: an extra CA
+ * (`CA_FILE`, added to the system roots), a client certificate (`CLIENT_CERT_FILE` and
+ * `CLIENT_KEY_FILE`), a bearer token (`TOKEN`). Files are read when the endpoint's agent is
+ * first needed; the agent keeps its connections alive between deliveries.
+ *
+ * Outcomes: 2xx delivered; 408, 429 and 5xx transient; any other status permanent
+ * (`HTTPS_STATUS_<code>`); a certificate refused either way permanent
+ * (`HTTPS_TLS_REFUSED`); timeouts (`endpoint.timeoutMs`, connect to response) and network
+ * errors transient. The response body is never read: it may echo the data.
+ */
+export class HttpsTransport implements Transport {
+  readonly type = 'https';
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly secrets: Readonly<Record<string, string>>) {}
+
+  async deliver(endpoint: Endpoint | undefined, delivery: Delivery): Promise<DeliveryResult> {
+    if (endpoint?.transport !== 'https') {
+      return failure('HTTPS_NO_ENDPOINT', true, 'no https endpoint given');
+    }
+    if (!delivery.files.every((file) => isSafePathSegment(file.name))) {
+      return failure('HTTPS_INVALID_NAME', true, 'a file name is not a plain file name');
+    }
+    const agent = await this.agent(endpoint);
+    if (!(agent instanceof Agent)) return agent;
+    const url = endpoint.url.replaceAll('{recipientId}', encodeURIComponent(delivery.recipientId));
+    const token = endpointSecret(this.secrets, endpoint.id, 'TOKEN');
+    const locations: string[] = [];
+    // One after the other: a recipient that refuses a file refuses the next one as well.
+    for (const file of delivery.files) {
+      const outcome = await post(agent, url, endpoint.timeoutMs, token, delivery, file);
+      if (outcome !== undefined) return outcome;
+      locations.push(`${withoutQuery(url)}#${file.name}`);
+    }
+    return { ok: true, locations };
+  }
+
+  async close(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map((agent) => agent.close().catch(() => undefined)));
+  }
+
+  private async agent(endpoint: HttpsEndpoint): Promise<Agent | Failure> {
+    const existing = this.agents.get(endpoint.id);
+    if (existing !== undefined) return existing;
+    const read = async (what: EndpointSecret): Promise<Buffer | undefined> => {
+      const file = endpointSecret(this.secrets, endpoint.id, what);
+      return file === undefined ? undefined : readFile(file);
+    };
+    let ca: Buffer | undefined;
+    let cert: Buffer | undefined;
+    let key: Buffer | undefined;
+    try {
+      [ca, cert, key] = await Promise.all([
+        read('CA_FILE'),
+        read('CLIENT_CERT_FILE'),
+        read('CLIENT_KEY_FILE'),
+      ]);
+    } catch {
+      return failure(
+        'HTTPS_CREDENTIALS_UNREADABLE',
+        true,
+        `a file named by ${secretVariable(endpoint.id, 'CA_FILE')}, …_CLIENT_CERT_FILE or …_CLIENT_KEY_FILE cannot be read`,
+      );
+    }
+    if ((cert === undefined) !== (key === undefined)) {
+      return failure(
+        'HTTPS_CLIENT_CERT_INCOMPLETE',
+        true,
+        `${secretVariable(endpoint.id, 'CLIENT_CERT_FILE')} and …_CLIENT_KEY_FILE go together`,
+      );
+    }
+    // A concurrent delivery may have built one meanwhile.
+    const raced = this.agents.get(endpoint.id);
+    if (raced !== undefined) return raced;
+    const agent = new Agent({
+      connect: {
+        rejectUnauthorized: true,
+        timeout: endpoint.timeoutMs,
+        ...(ca === undefined ? {} : { ca: [...rootCertificates, ca.toString('utf8')] }),
+        ...(cert === undefined || key === undefined ? {} : { cert, key }),
+      },
+      headersTimeout: endpoint.timeoutMs,
+      bodyTimeout: endpoint.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+    this.agents.set(endpoint.id, agent);
+    return agent;
+  }
+}
+
+/** POSTs one file; undefined when the recipient took it, else why not. */
+async function post(
+  agent: Agent,
+  url: string,
+  timeoutMs: number,
+  token: string | undefined,
+  delivery: Delivery,
+  file: OutgoingFile,
+): Promise<Failure | undefined> {
+  let status: number;
+  try {
+    const response = await request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: {
+        'content-type': file.mediaType,
+        'idempotency-key': headerValue(`${delivery.transmissionId}:${file.name}`),
+        'x-passerelle-file': headerValue(file.name),
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: Buffer.from(file.content, 'utf8'),
+    });
+    status = response.statusCode;
+    // Drained, never read: the body may echo the data.
+    await response.body.dump().catch(() => undefined);
+  } catch (error) {
+    return networkFailure(error);
+  }
+  if (status >= 200 && status < 300) return undefined;
+  const transient = status === 408 || status === 429 || status >= 500;
+  return failure(
+    `HTTPS_STATUS_${status}`,
+    !transient,
+    `the recipient answered ${status}${transient ? '' : ' (not retried)'}`,
+  );
+}
+
+function networkFailure(error: unknown): Failure {
+  const codes = errorCodes(error);
+  // DOMException (the abort signal's TimeoutError) is an Error in Node.
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'TimeoutError' || codes.some((code) => TIMEOUT_ERRORS.has(code))) {
+    return failure('HTTPS_TIMEOUT', false, 'the recipient did not answer in time');
+  }
+  const tls = codes.find((code) => CERTIFICATE_ERRORS.has(code) || /^ERR_(SSL|TLS)_/.test(code));
+  if (tls !== undefined) {
+    return failure('HTTPS_TLS_REFUSED', true, `the TLS handshake was refused (${tls})`);
+  }
+  return failure(
+    'HTTPS_NETWORK_ERROR',
+    false,
+    `cannot reach the recipient (${codes[0] ?? (name || 'network error')})`,
+  );
+}
+
+/** Codes of an error and of its causes (undici wraps socket errors). */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') codes.push(code);
+    current = current.cause;
+  }
+  return codes;
+}
+
+function failure(code: string, permanent: boolean, reason: string): Failure {
+  return { ok: false, permanent, code, reason };
+}
+
+/** Header values must be visible ASCII; anything else is percent-encoded. */
+function headerValue(text: string): string {
+  return /^[\x21-\x7e]+$/.test(text) ? text : encodeURIComponent(text);
+}
+
+function withoutQuery(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Endpoint } from '../../core/contracts/endpoints.js';
+import { isSafePathSegment } from './delivery-names.js';
+import type { Delivery, DeliveryResult, Transport } from './transport.js';
+
+/**
+ * The outbox: a folder, `<dir>/<contract>/<transmission id>/<file>` (demo, staging, tests,
+ * and every contract under `PASSERELLE_TRANSPORT_OVERRIDE=outbox`). Each file is written
+ * under a hidden temporary name in the same folder, then renamed over the final name, so
+ * a reader never sees half a file and a retry replaces the file instead of adding one.
+ * No fsync: the outbox is not a recipient, and a crash before the outcome is recorded
+ * makes the worker deliver again anyway.
+ */
+export class OutboxTransport implements Transport {
+  readonly type = 'outbox';
+
+  constructor(private readonly dir: string) {}
+
+  async deliver(_endpoint: Endpoint | undefined, delivery: Delivery): Promise<DeliveryResult> {
+    const segments = [
+      delivery.contractId,
+      delivery.transmissionId,
+      ...delivery.files.map((f) => f.name),
+    ];
+    if (!segments.every(isSafePathSegment)) {
+      return {
+        ok: false,
+        permanent: true,
+        code: 'OUTBOX_INVALID_NAME',
+        reason: 'a contract id, transmission id or file name is not a plain file name',
+      };
+    }
+    const folder = join(this.dir, delivery.contractId, delivery.transmissionId);
+    try {
+      await mkdir(folder, { recursive: true });
+      const locations: string[] = [];
+      for (const file of delivery.files) {
+        const path = join(folder, file.name);
+        // Random, so that two writers of the same file never share a temporary file.
+        const temporary = join(folder, `.${file.name}.${randomBytes(6).toString('hex')}.tmp`);
+        try {
+          await writeFile(temporary, file.content, { encoding: 'utf8', mode: 0o640 });
+          await rename(temporary, path);
+        } catch (error) {
+          await rm(temporary, { force: true });
+          throw error;
+        }
+        locations.push(path);
+      }
+      return { ok: true, locations };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+      // A full disk may clear up; a folder we may not write to will not.
+      const permanent = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+      return {
+        ok: false,
+        permanent,
+        code: permanent ? 'OUTBOX_NOT_WRITABLE' : 'OUTBOX_WRITE_FAILED',
+        reason: `cannot write to the outbox (${code})`,
+      };
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}

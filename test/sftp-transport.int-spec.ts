@@ -1,0 +1,316 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SftpTransport } from '../src/modules/transports/sftp.transport.js';
+import type { Delivery, DeliveryResult } from '../src/modules/transports/transport.js';
+import { generateKeyPair, startSftpServer, type SftpTestServer } from './support/sftp-server.js';
+
+const PASSWORD = 'correct-horse-battery-staple-7Qx!';
+const PASSPHRASE = 'passphrase-Zr81-never-shown';
+
+function delivery(id: string, files: Record<string, string>): Delivery {
+  return {
+    transmissionId: id,
+    contractId: 'airline-group-list',
+    recipientId: 'AF',
+    files: Object.entries(files).map(([name, content]) => ({
+      name,
+      content,
+      mediaType: 'text/csv',
+    })),
+  };
+}
+
+function expectFailure(
+  result: DeliveryResult,
+  code: string,
+  permanent: boolean,
+): asserts result is Extract<DeliveryResult, { ok: false }> {
+  expect(result).toMatchObject({ ok: false, code, permanent });
+}
+
+describe('the sftp transport against OpenSSH on loopback', () => {
+  let server: SftpTestServer;
+  const transports: SftpTransport[] = [];
+  const keyed = (options: ConstructorParameters<typeof SftpTransport>[1] = {}) => {
+    const transport = new SftpTransport(
+      { PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: server.privateKeyFile },
+      options,
+    );
+    transports.push(transport);
+    return transport;
+  };
+
+  beforeAll(async () => {
+    server = await startSftpServer();
+  });
+
+  afterEach(async () => {
+    await Promise.all(transports.splice(0).map((t) => t.close()));
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('should put every file with its exact content under its deterministic name when delivering', async () => {
+    const transport = keyed();
+    const content = 'surname,given names\nO’NEILL,Siobhán\nMÜLLER,Jörg\n';
+    const result = await transport.deliver(
+      server.endpoint(),
+      delivery('tx-1', { 'flight-F1.part01.csv': content, 'flight-F1.part02.csv': 'b\n' }),
+    );
+    expect(result).toEqual({
+      ok: true,
+      locations: [
+        `sftp://127.0.0.1:${server.port}${server.rootDir}/flight-F1.part01.csv`,
+        `sftp://127.0.0.1:${server.port}${server.rootDir}/flight-F1.part02.csv`,
+      ],
+    });
+    expect(await readFile(join(server.rootDir, 'flight-F1.part01.csv'), 'utf8')).toBe(content);
+    expect(await readFile(join(server.rootDir, 'flight-F1.part02.csv'), 'utf8')).toBe('b\n');
+    expect(await server.files()).toEqual(['flight-F1.part01.csv', 'flight-F1.part02.csv']);
+  });
+
+  it('should replace the files rather than add any when a delivery is retried', async () => {
+    await mkdir(join(server.rootDir, 'retry'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'retry') });
+    const transport = keyed();
+    const first = await transport.deliver(
+      endpoint,
+      delivery('tx-2', { 'a.csv': 'first, longer\n' }),
+    );
+    const again = await transport.deliver(endpoint, delivery('tx-2', { 'a.csv': 'second\n' }));
+    expect(first.ok && again.ok).toBe(true);
+    expect(await server.files('retry')).toEqual(['a.csv']);
+    expect(await readFile(join(server.rootDir, 'retry', 'a.csv'), 'utf8')).toBe('second\n');
+  });
+
+  it('should upload large files whole when they span many write requests', async () => {
+    await mkdir(join(server.rootDir, 'large'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'large') });
+    const content = Array.from({ length: 9000 }, (_, i) => `line ${i};Ωmega\n`).join('');
+    const result = await keyed().deliver(endpoint, delivery('tx-3', { 'big.xml': content }));
+    expect(result.ok).toBe(true);
+    expect(await readFile(join(server.rootDir, 'large', 'big.xml'), 'utf8')).toBe(content);
+    expect(await server.files('large')).toEqual(['big.xml']);
+  });
+
+  it('should refuse a server whose host key is not the pinned one and upload nothing', async () => {
+    await mkdir(join(server.rootDir, 'mismatch'));
+    const other = await generateKeyPair(server.workDir, `other-host-${Date.now()}`);
+    const endpoint = server.endpoint('test-sftp', {
+      remoteDir: join(server.rootDir, 'mismatch'),
+      hostKey: other.publicKeyLine.split(' ').slice(0, 2).join(' '),
+    });
+    const logins = server.acceptedLogins();
+    const result = await keyed().deliver(endpoint, delivery('tx-4', { 'x.csv': 'data\n' }));
+    expectFailure(result, 'SFTP_HOST_KEY_MISMATCH', true);
+    // A pinned key of a type the server does not hold is a mismatch too.
+    const ecdsa = await generateKeyPair(server.workDir, `ecdsa-${Date.now()}`, '', 'ecdsa');
+    const otherType = await keyed().deliver(
+      server.endpoint('test-sftp', {
+        remoteDir: join(server.rootDir, 'mismatch'),
+        hostKey: ecdsa.publicKeyLine.split(' ').slice(0, 2).join(' '),
+      }),
+      delivery('tx-4', { 'x.csv': 'data\n' }),
+    );
+    expectFailure(otherType, 'SFTP_HOST_KEY_MISMATCH', true);
+    expect(await server.files('mismatch')).toEqual([]);
+    // Refused before authentication: the server saw no login either.
+    expect(server.acceptedLogins()).toBe(logins);
+  });
+
+  it('should refuse wrong credentials as permanent and never show the secret', async () => {
+    const stranger = await generateKeyPair(server.workDir, `stranger-${Date.now()}`);
+    const byKey = new SftpTransport({
+      PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: stranger.privateKeyFile,
+    });
+    const byPassword = new SftpTransport({ PASSERELLE_SECRET_TEST_SFTP_PASSWORD: PASSWORD });
+    transports.push(byKey, byPassword);
+    const results = [
+      await byKey.deliver(server.endpoint(), delivery('tx-5', { 'x.csv': 'data\n' })),
+      await byPassword.deliver(server.endpoint(), delivery('tx-5', { 'x.csv': 'data\n' })),
+    ];
+    for (const result of results) {
+      expectFailure(result, 'SFTP_AUTH_REFUSED', true);
+      expect(JSON.stringify(result)).not.toContain(PASSWORD);
+      expect(result.reason).toContain('test-sftp');
+    }
+  });
+
+  it('should use a passphrase-protected key, and refuse a wrong passphrase without showing it', async () => {
+    const locked = await generateKeyPair(server.workDir, `locked-${Date.now()}`, PASSPHRASE);
+    const authorized = join(server.workDir, 'authorized_keys');
+    const before = await readFile(authorized, 'utf8');
+    const { appendFile, writeFile } = await import('node:fs/promises');
+    await appendFile(authorized, `${locked.publicKeyLine}\n`);
+    try {
+      await mkdir(join(server.rootDir, 'locked'));
+      const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'locked') });
+      const good = new SftpTransport({
+        PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: locked.privateKeyFile,
+        PASSERELLE_SECRET_TEST_SFTP_PASSPHRASE: PASSPHRASE,
+      });
+      const bad = new SftpTransport({
+        PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: locked.privateKeyFile,
+        PASSERELLE_SECRET_TEST_SFTP_PASSPHRASE: `${PASSPHRASE}-wrong`,
+      });
+      transports.push(good, bad);
+      expect((await good.deliver(endpoint, delivery('tx-6', { 'k.csv': 'k\n' }))).ok).toBe(true);
+      const refused = await bad.deliver(endpoint, delivery('tx-6', { 'k.csv': 'k\n' }));
+      expectFailure(refused, 'SFTP_KEY_INVALID', true);
+      expect(JSON.stringify(refused)).not.toContain(PASSPHRASE);
+    } finally {
+      await writeFile(authorized, before);
+    }
+  });
+
+  it('should fail permanently when no credential is configured or the key file is missing', async () => {
+    const none = new SftpTransport({});
+    const missing = new SftpTransport({
+      PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: join(server.workDir, 'no-such-key'),
+    });
+    transports.push(none, missing);
+    const noCredentials = await none.deliver(server.endpoint(), delivery('tx-7', { 'x.csv': 'x' }));
+    expectFailure(noCredentials, 'SFTP_NO_CREDENTIALS', true);
+    expect(noCredentials.reason).toContain('PASSERELLE_SECRET_TEST_SFTP_PASSWORD');
+    const unreadable = await missing.deliver(server.endpoint(), delivery('tx-7', { 'x.csv': 'x' }));
+    expectFailure(unreadable, 'SFTP_KEY_UNREADABLE', true);
+    expect(unreadable.reason).not.toContain('no-such-key');
+  });
+
+  it('should fail permanently when the remote folder does not exist', async () => {
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'absent') });
+    const result = await keyed().deliver(endpoint, delivery('tx-8', { 'x.csv': 'x' }));
+    expectFailure(result, 'SFTP_REMOTE_DIR_MISSING', true);
+  });
+
+  it('should fail transiently while the server is down, and deliver once it is back', async () => {
+    await mkdir(join(server.rootDir, 'down'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'down') });
+    const transport = keyed();
+    expect((await transport.deliver(endpoint, delivery('tx-9', { 'x.csv': 'old' }))).ok).toBe(true);
+    await server.stop();
+    const down = await transport.deliver(endpoint, delivery('tx-9', { 'x.csv': 'new' }));
+    expectFailure(down, 'SFTP_CONNECTION_FAILED', false);
+    await server.start();
+    const back = await transport.deliver(endpoint, delivery('tx-9', { 'x.csv': 'new' }));
+    expect(back.ok).toBe(true);
+    expect(await server.files('down')).toEqual(['x.csv']);
+    expect(await readFile(join(server.rootDir, 'down', 'x.csv'), 'utf8')).toBe('new');
+  });
+
+  it('should time out as transient when a server accepts but never speaks SSH', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const started = Date.now();
+      const result = await keyed({ readyTimeoutMs: 300 }).deliver(
+        server.endpoint('test-sftp', { port }),
+        delivery('tx-t1', { 'x.csv': 'x' }),
+      );
+      expectFailure(result, 'SFTP_TIMEOUT', false);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('should give up as transient on a server that stops answering, then deliver afresh', async () => {
+    await mkdir(join(server.rootDir, 'frozen'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'frozen') });
+    const transport = keyed({ operationTimeoutMs: 300, readyTimeoutMs: 300 });
+    expect((await transport.deliver(endpoint, delivery('tx-f1', { 'f1.csv': '1' }))).ok).toBe(true);
+    const thaw = await server.pause();
+    let frozen: DeliveryResult;
+    const started = Date.now();
+    try {
+      // The pooled connection times out, and so does the fresh one tried once after it.
+      frozen = await transport.deliver(endpoint, delivery('tx-f2', { 'f2.csv': '2' }));
+    } finally {
+      thaw();
+    }
+    expectFailure(frozen, 'SFTP_TIMEOUT', false);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await transport.deliver(endpoint, delivery('tx-f2', { 'f2.csv': '2' }))).ok).toBe(true);
+    expect(await readFile(join(server.rootDir, 'frozen', 'f2.csv'), 'utf8')).toBe('2');
+    // The frozen session, once thawed, may still run the OPEN it had queued: at worst an
+    // empty hidden `.part`, which the next delivery of that file replaces.
+    expect((await server.files('frozen')).filter((f) => !f.startsWith('.'))).toEqual([
+      'f1.csv',
+      'f2.csv',
+    ]);
+  });
+
+  it('should reuse one connection for many deliveries: one handshake in steady state', async () => {
+    await mkdir(join(server.rootDir, 'reuse'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'reuse') });
+    const transport = keyed();
+    const logins = server.acceptedLogins();
+    for (let i = 0; i < 20; i += 1) {
+      const result = await transport.deliver(
+        endpoint,
+        delivery(`tx-r${i}`, { [`r${i}.csv`]: `${i}` }),
+      );
+      expect(result.ok).toBe(true);
+    }
+    // And concurrently: 30 deliveries of 3 files at once share the same connection.
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        transport.deliver(
+          endpoint,
+          delivery(`tx-c${i}`, {
+            [`c${i}.1.csv`]: 'a',
+            [`c${i}.2.csv`]: 'b',
+            [`c${i}.3.csv`]: 'c',
+          }),
+        ),
+      ),
+    );
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(transport.stats()).toEqual({ handshakes: 1, openConnections: 1 });
+    expect(await server.files('reuse')).toHaveLength(20 + 90);
+    // The server's own log agrees: one login for 110 files.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.acceptedLogins() - logins).toBe(1);
+  });
+
+  it('should reconnect transparently when the pooled connection was dropped', async () => {
+    await mkdir(join(server.rootDir, 'dropped'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'dropped') });
+    const transport = keyed();
+    expect((await transport.deliver(endpoint, delivery('tx-d1', { 'd1.csv': '1' }))).ok).toBe(true);
+    await server.dropSessions();
+    expect((await transport.deliver(endpoint, delivery('tx-d2', { 'd2.csv': '2' }))).ok).toBe(true);
+    expect(transport.stats().handshakes).toBe(2);
+    expect(await server.files('dropped')).toEqual(['d1.csv', 'd2.csv']);
+  });
+
+  it('should close an idle connection and open a new one when needed again', async () => {
+    await mkdir(join(server.rootDir, 'idle'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'idle') });
+    const transport = keyed({ idleTimeoutMs: 100 });
+    expect((await transport.deliver(endpoint, delivery('tx-i1', { 'i1.csv': '1' }))).ok).toBe(true);
+    expect(transport.stats().openConnections).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(transport.stats().openConnections).toBe(0);
+    expect((await transport.deliver(endpoint, delivery('tx-i2', { 'i2.csv': '2' }))).ok).toBe(true);
+    expect(transport.stats().handshakes).toBe(2);
+  });
+
+  it('should refuse a file name that is not a plain name, and deliver nothing', async () => {
+    const result = await keyed().deliver(
+      server.endpoint(),
+      delivery('tx-10', { 'ok.csv': 'x', '../escape.csv': 'x' }),
+    );
+    expectFailure(result, 'SFTP_INVALID_NAME', true);
+    expect(await server.files()).not.toContain('ok.csv');
+  });
+});
