@@ -154,7 +154,8 @@ export class TransmissionSender {
       await this.register.append({
         ...base,
         event: 'disclosure-attempted',
-        detail: { attempt: transmission.attempts, overridden },
+        // preparedAt: the moment written into the files, so the payload can be re-derived.
+        detail: { attempt: transmission.attempts, overridden, preparedAt: now.toISOString() },
       });
     } catch (error) {
       // Fail closed: nothing leaves without its record.
