@@ -32,7 +32,7 @@ export const transmissionsMigration: Migration = {
         reason text,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL,
-        UNIQUE (contract_id, unit_key, kind, moment)
+        UNIQUE (trip_id, contract_id, unit_key, kind, moment)
       )`.execute(db);
     await sql`CREATE INDEX transmissions_due ON transmissions (due_at) WHERE status = 'planned'`.execute(
       db,

@@ -4,6 +4,7 @@ import { reconcilePlan, type PlanChange } from '../../core/planning/reconcile-pl
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
+import { OpsAlerts } from './ops-alerts.js';
 import { TransmissionsRepository } from './transmissions.repository.js';
 
 /**
@@ -19,6 +20,7 @@ export class PlannerService {
     @Inject(TRIP_SOURCE) private readonly trips: TripSource,
     @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
     private readonly repository: TransmissionsRepository,
+    private readonly alerts: OpsAlerts,
   ) {}
 
   async replan(tripId: string, now = new Date()): Promise<readonly PlanChange[]> {
@@ -40,11 +42,14 @@ export class PlannerService {
         c.schedule.kind === 'planned' && c.schedule.resend === 'on-change',
       ]),
     );
-    return this.repository.applyPlan(
+    const { changes, missed } = await this.repository.applyPlan(
       tripId,
       (existing) => reconcilePlan(existing, planned, resend, now.getTime()),
       now,
     );
+    // Planned too late (the data came after the last moment): raised, never sent late.
+    for (const transmission of missed) this.alerts.raise('missed', transmission);
+    return changes;
   }
 
   /** Every trip with data or open transmissions (at start, and after contracts change). */

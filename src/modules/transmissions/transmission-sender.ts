@@ -107,7 +107,11 @@ export class TransmissionSender {
     const digest = payloadDigest(unit.payload);
     if (
       digest ===
-      (await this.repository.lastDeliveredDigest(transmission.contractId, transmission.unit))
+      (await this.repository.lastDeliveredDigest(
+        transmission.tripId,
+        transmission.contractId,
+        transmission.unit,
+      ))
     ) {
       await this.repository.finish(transmission.id, 'cancelled', new Date(), {
         reason: 'the data is what was already delivered',

@@ -179,7 +179,7 @@ export class TransmissionsController {
     if (after === undefined) {
       throw new PasserelleError(
         'NOT_PENDING',
-        `this transmission is ${before.status}: ${action} applies only to a pending one`,
+        `this transmission is ${before.status}: ${action} does not apply to it`,
       );
     }
     await this.register.append({

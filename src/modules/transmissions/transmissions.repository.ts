@@ -100,7 +100,7 @@ export class TransmissionsRepository {
     tripId: string,
     compute: (existing: readonly TransmissionState[]) => readonly PlanChange[],
     now: Date,
-  ): Promise<readonly PlanChange[]> {
+  ): Promise<{ readonly changes: readonly PlanChange[]; readonly missed: Transmission[] }> {
     return this.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(hashtext(${`plan:${tripId}`}))`.execute(trx);
       const rows = await trx
@@ -109,8 +109,12 @@ export class TransmissionsRepository {
         .where('trip_id', '=', tripId)
         .execute();
       const changes = compute(rows.map(toTransmission).map(toState));
-      for (const change of changes) await this.applyChange(trx, tripId, change, now);
-      return changes;
+      const missed: Transmission[] = [];
+      for (const change of changes) {
+        const inserted = await this.applyChange(trx, tripId, change, now);
+        if (inserted?.status === 'missed') missed.push(inserted);
+      }
+      return { changes, missed };
     });
   }
 
@@ -119,34 +123,36 @@ export class TransmissionsRepository {
     tripId: string,
     change: PlanChange,
     now: Date,
-  ): Promise<void> {
+  ): Promise<Transmission | undefined> {
     switch (change.type) {
       case 'insert':
-        await trx
-          .insertInto('transmissions')
-          .values({
-            id: randomUUID(),
-            contract_id: change.send.contractId,
-            contract_version: change.send.contractVersion,
-            trip_id: tripId,
-            unit_key: change.send.unit.key,
-            recipient_id: change.send.recipientId,
-            kind: change.kind,
-            moment: change.send.moment,
-            due_at: new Date(change.dueAt),
-            deadline: new Date(change.send.deadline),
-            status: change.status,
-            digest: change.send.digest,
-            delivered_digest: null,
-            delivered_at: null,
-            lease_until: null,
-            last_error: null,
-            reason: change.status === 'missed' ? 'planned after its last moment' : null,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
-        return;
+        return toTransmission(
+          await trx
+            .insertInto('transmissions')
+            .values({
+              id: randomUUID(),
+              contract_id: change.send.contractId,
+              contract_version: change.send.contractVersion,
+              trip_id: tripId,
+              unit_key: change.send.unit.key,
+              recipient_id: change.send.recipientId,
+              kind: change.kind,
+              moment: change.send.moment,
+              due_at: new Date(change.dueAt),
+              deadline: new Date(change.send.deadline),
+              status: change.status,
+              digest: change.send.digest,
+              delivered_digest: null,
+              delivered_at: null,
+              lease_until: null,
+              last_error: null,
+              reason: change.status === 'missed' ? 'planned after its last moment' : null,
+              created_at: now,
+              updated_at: now,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow(),
+        );
       case 'update':
         await trx
           .updateTable('transmissions')
@@ -160,7 +166,7 @@ export class TransmissionsRepository {
           .where('id', '=', change.id)
           .where('status', 'in', ['planned', 'held'])
           .execute();
-        return;
+        return undefined;
       case 'cancel':
         await trx
           .updateTable('transmissions')
@@ -175,7 +181,7 @@ export class TransmissionsRepository {
           .where('id', '=', change.id)
           .where('status', 'in', ['planned', 'held', 'queued'])
           .execute();
-        return;
+        return undefined;
     }
   }
 
@@ -201,15 +207,18 @@ export class TransmissionsRepository {
     if (filters.status !== undefined) query = query.where('status', '=', filters.status);
     if (filters.from !== undefined) query = query.where('due_at', '>=', filters.from);
     if (filters.to !== undefined) query = query.where('due_at', '<', filters.to);
+    // Pages by (due time to the millisecond, id): the cursor carries a JavaScript date, so
+    // the comparison must not see microseconds it cannot hold.
+    const dueMs = sql<Date>`date_trunc('milliseconds', due_at)`;
     if (after !== undefined) {
       query = query.where((eb) =>
         eb.or([
-          eb('due_at', '>', after.dueAt),
-          eb.and([eb('due_at', '=', after.dueAt), eb('id', '>', after.id)]),
+          eb(dueMs, '>', after.dueAt),
+          eb.and([eb(dueMs, '=', after.dueAt), eb('id', '>', after.id)]),
         ]),
       );
     }
-    const rows = await query.orderBy('due_at', 'asc').orderBy('id', 'asc').limit(limit).execute();
+    const rows = await query.orderBy(dueMs, 'asc').orderBy('id', 'asc').limit(limit).execute();
     return rows.map(toTransmission);
   }
 
@@ -229,15 +238,30 @@ export class TransmissionsRepository {
     return rows.map(toTransmission);
   }
 
-  /** Claims up to `limit` planned transmissions that fell due: they become `queued`. */
+  /**
+   * Claims up to `limit` planned transmissions that fell due: they become `queued`. One per
+   * contract × unit at a time, the earliest, and none while another of that unit is queued or
+   * being sent: the next one is judged (resent or cancelled as unchanged) against what the
+   * previous one delivered. Claims are serialized across processes by a transaction lock.
+   */
   async claimDue(now: Date, limit: number): Promise<Transmission[]> {
-    const rows = await sql<Row>`
-      UPDATE transmissions SET status = 'queued', updated_at = ${now}
-      WHERE id IN (
-        SELECT id FROM transmissions WHERE status = 'planned' AND due_at <= ${now}
-        ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-      RETURNING *`.execute(this.db);
-    return rows.rows.map(toTransmission);
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(hashtext('passerelle:claim-due'))`.execute(trx);
+      const rows = await sql<Row>`
+        UPDATE transmissions SET status = 'queued', updated_at = ${now}
+        WHERE id IN (
+          SELECT id FROM transmissions WHERE id IN (
+            SELECT DISTINCT ON (trip_id, contract_id, unit_key) id FROM transmissions t
+            WHERE status = 'planned' AND due_at <= ${now}
+              AND NOT EXISTS (
+                SELECT 1 FROM transmissions busy
+                WHERE busy.trip_id = t.trip_id AND busy.contract_id = t.contract_id
+                  AND busy.unit_key = t.unit_key AND busy.status IN ('queued', 'sending'))
+            ORDER BY trip_id, contract_id, unit_key, due_at, id)
+          ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        RETURNING *`.execute(trx);
+      return rows.rows.map(toTransmission);
+    });
   }
 
   /** Transmissions the queue should hold: queued, or sending with an expired lease. */
@@ -310,10 +334,15 @@ export class TransmissionsRepository {
   }
 
   /** The digest last delivered for this contract and unit (an unchanged payload is never sent twice). */
-  async lastDeliveredDigest(contractId: string, unitKey: string): Promise<string | undefined> {
+  async lastDeliveredDigest(
+    tripId: string,
+    contractId: string,
+    unitKey: string,
+  ): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('transmissions')
       .select('delivered_digest')
+      .where('trip_id', '=', tripId)
       .where('contract_id', '=', contractId)
       .where('unit_key', '=', unitKey)
       .where('status', '=', 'delivered')
@@ -330,7 +359,12 @@ export class TransmissionsRepository {
     now: Date,
   ): Promise<Transmission | undefined> {
     const from: readonly string[] =
-      action === 'release' ? ['held'] : action === 'hold' ? ['planned'] : ['planned', 'held'];
+      action === 'release'
+        ? ['held']
+        : action === 'hold'
+          ? ['planned']
+          : // A failed transmission may be tried again once its cause is fixed.
+            ['planned', 'held', 'failed'];
     const row = await this.db
       .updateTable('transmissions')
       .set((eb) => ({
@@ -344,6 +378,38 @@ export class TransmissionsRepository {
       .returningAll()
       .executeTakeFirst();
     return row === undefined ? undefined : toTransmission(row);
+  }
+
+  /**
+   * Fast-forwards time for `passerelle demo` (never called by the gateway itself): the next
+   * planned send of each contract × unit of these trips falls due at `now`. One per unit at
+   * a time, as the calendar would bring them: called again only once the previous ones were
+   * dealt with, a unit's later moment leaves after its earlier one, so "unchanged data is
+   * never sent twice" plays out as it does over weeks. Returns the transmissions moved (none
+   * once every planned send is due).
+   */
+  async bringNextDueNow(tripIds: readonly string[], now: Date): Promise<Transmission[]> {
+    if (tripIds.length === 0) return [];
+    const next = this.db
+      .selectFrom('transmissions')
+      .select('id')
+      .distinctOn(['trip_id', 'contract_id', 'unit_key'])
+      .where('trip_id', 'in', tripIds)
+      .where('status', '=', 'planned')
+      .orderBy('trip_id')
+      .orderBy('contract_id')
+      .orderBy('unit_key')
+      .orderBy('due_at')
+      .orderBy('id');
+    const rows = await this.db
+      .updateTable('transmissions')
+      .set({ due_at: now, updated_at: now })
+      .where('id', 'in', next)
+      .where('status', '=', 'planned')
+      .where('due_at', '>', now)
+      .returningAll()
+      .execute();
+    return rows.map(toTransmission);
   }
 
   async tripIdsWithOpenTransmissions(): Promise<string[]> {
