@@ -169,6 +169,15 @@ export class TransmissionSender {
       throw error;
     }
 
+    // The lease is renewed while the delivery runs: it expires only if this process dies.
+    const heartbeat = setInterval(
+      () => {
+        void this.repository
+          .renewLease(transmission.id, transmission.attempts, new Date(), this.config.sendLeaseMs)
+          .catch(() => undefined);
+      },
+      Math.max(250, Math.floor(this.config.sendLeaseMs / 3)),
+    );
     const delivery = await this.transports
       .deliver(transport, {
         transmissionId: transmission.id,
@@ -183,8 +192,23 @@ export class TransmissionSender {
           code: 'TRANSPORT_ERROR',
           reason: error instanceof Error ? error.name : 'error',
         },
-      }));
+      }))
+      .finally(() => {
+        clearInterval(heartbeat);
+      });
     const result = delivery.result;
+    // Fenced: if another attempt took this transmission over (this one was presumed dead),
+    // that attempt records the outcome; the files it writes have the same names.
+    if (
+      !(await this.repository.renewLease(
+        transmission.id,
+        transmission.attempts,
+        new Date(),
+        this.config.sendLeaseMs,
+      ))
+    ) {
+      return 'skipped';
+    }
     if (result.ok) {
       await this.register.append({
         ...base,

@@ -304,6 +304,22 @@ export class TransmissionsRepository {
     return row === undefined ? undefined : toTransmission(row);
   }
 
+  /**
+   * Renews the lease of the attempt that holds it (`attempts` is the fencing token): false
+   * when the transmission was taken over (this process was presumed dead) or finished.
+   */
+  async renewLease(id: string, attempt: number, now: Date, leaseMs: number): Promise<boolean> {
+    const row = await this.db
+      .updateTable('transmissions')
+      .set({ lease_until: new Date(now.getTime() + leaseMs) })
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .where('attempts', '=', attempt)
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async finish(
     id: string,
     status: 'delivered' | 'failed' | 'cancelled' | 'queued',
