@@ -230,6 +230,56 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     expect(await outboxFilesOf(held.id)).toEqual([]);
   });
 
+  it('should fail a unit with missing data once, without sending it, and send it when the data is fixed', async () => {
+    const [reference] = await putTrip('T-PLAN-QUALITY');
+    // The booking system sends a passport that expires during the trip (a typo, say).
+    const complete = bookingVariant(0, reference!, 'T-PLAN-QUALITY');
+    const partial = edit(
+      edit(complete, 'revision', 3),
+      'participants[0].documents[0].expiryDate',
+      '2027-07-05',
+    );
+    const put = await ask(app, 'PUT', `/v1/bookings/${reference!}`, {
+      role: 'ingest',
+      body: partial,
+    });
+    expect(put.status, put.text).toBe(200);
+    const before = await failedAlerts(app, 'us-apis');
+    const apis = (await planOf(app, 'T-PLAN-QUALITY')).find('us-apis', 'flight:F1')!;
+    await app.database.admin(`UPDATE transmissions SET due_at = now() WHERE id = $1`, [apis.id]);
+    const failed = await eventually('the APIS send to fail', async () => {
+      const one = await ask(app, 'GET', `/v1/transmissions/${apis.id}`, { role: 'ops' });
+      return one.body.status === 'failed' ? one.body : undefined;
+    });
+    // Permanent: one attempt, no retry; the problem named by path and rule, never a value.
+    expect(failed).toMatchObject({ lastError: 'DATA_QUALITY', attempts: 1 });
+    expect(JSON.stringify(failed.problems)).toContain(`${reference!}-1`);
+    expect(JSON.stringify(failed.problems)).toContain('expires before the return');
+    expect(JSON.stringify(failed.problems)).not.toContain('2027-07-05');
+    expect(await failedAlerts(app, 'us-apis')).toBe(before + 1);
+    // Nothing left: no disclosure in the register, no file.
+    expect(eventsOf(await registerEntries(app), apis.id)).toEqual([]);
+    expect(await outboxFilesOf(apis.id)).toEqual([]);
+
+    // The passport arrives: the same transmission is planned again and leaves.
+    const fixed = edit(complete, 'revision', 4);
+    expect(
+      (await ask(app, 'PUT', `/v1/bookings/${reference!}`, { role: 'ingest', body: fixed })).status,
+    ).toBe(200);
+    const replanned = (await planOf(app, 'T-PLAN-QUALITY')).find('us-apis', 'flight:F1')!;
+    expect(replanned).toMatchObject({ id: apis.id, status: 'planned', problems: [] });
+    await app.database.admin(`UPDATE transmissions SET due_at = now() WHERE id = $1`, [apis.id]);
+    await eventually('the fixed APIS send to leave', async () => {
+      const one = await ask(app, 'GET', `/v1/transmissions/${apis.id}`, { role: 'ops' });
+      return one.body.status === 'delivered' ? one : undefined;
+    });
+    expect(eventsOf(await registerEntries(app), apis.id)).toEqual([
+      'disclosure-attempted',
+      'disclosure-delivered',
+    ]);
+    expect(await failedAlerts(app, 'us-apis')).toBe(before + 1);
+  });
+
   it('should let operations preview, hold, release and send now, each recorded with its actor and reason', async () => {
     await putTrip('T-PLAN-OPS');
     const { find } = await planOf(app, 'T-PLAN-OPS');
@@ -340,15 +390,26 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
   });
 });
 
+/** The `failed` and `data-quality` alerts raised so far for a contract, from /metrics. */
+async function failedAlerts(app: TestApp, contractId: string): Promise<number> {
+  return (
+    (await alerts(app, 'failed', contractId)) + (await alerts(app, 'data-quality', contractId))
+  );
+}
+
 /** The `missed` alerts raised so far for a contract, from /metrics. */
-async function missedAlerts(app: TestApp, contractId: string): Promise<number> {
+function missedAlerts(app: TestApp, contractId: string): Promise<number> {
+  return alerts(app, 'missed', contractId);
+}
+
+async function alerts(app: TestApp, kind: string, contractId: string): Promise<number> {
   const text = await (await app.call('GET', '/metrics')).text();
   const line = text
     .split('\n')
     .find(
       (l) =>
         l.startsWith('passerelle_transmission_alerts_total{') &&
-        l.includes('kind="missed"') &&
+        l.includes(`kind="${kind}"`) &&
         l.includes(`contract="${contractId}"`),
     );
   return line === undefined ? 0 : Number(line.split(' ').pop());

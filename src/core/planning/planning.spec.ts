@@ -185,6 +185,28 @@ describe('reconcilePlan', () => {
     ).toEqual([]);
   });
 
+  it('should plan a failed send again once its data changes, not before, and not past its last moment', () => {
+    const fixed = { ...send, digest: 'f'.repeat(64) };
+    const failed = row({ status: 'failed', dueAt: '2027-04-01T00:00:00.000Z' });
+    expect(changesFor([failed], [send])).toEqual([]);
+    expect(changesFor([failed], [fixed])).toEqual([
+      {
+        type: 'retry',
+        id: 'tx-1',
+        dueAt: send.dueAt,
+        deadline: send.deadline,
+        digest: fixed.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    // Due already: now.
+    const late = Date.parse(send.dueAt) + 60_000;
+    expect(changesFor([failed], [fixed], late)).toMatchObject([
+      { type: 'retry', dueAt: new Date(late).toISOString() },
+    ]);
+    expect(changesFor([failed], [fixed], Date.parse(send.deadline) + 1)).toEqual([]);
+  });
+
   it('should cancel open sends whose unit is gone', () => {
     expect(
       changesFor(

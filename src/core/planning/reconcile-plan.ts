@@ -57,6 +57,15 @@ export type PlanChange =
       readonly digest: string;
       readonly contractVersion: number;
     }
+  | {
+      /** A failed send whose data changed since (fixed, say): it is planned again. */
+      readonly type: 'retry';
+      readonly id: string;
+      readonly dueAt: string;
+      readonly deadline: string;
+      readonly digest: string;
+      readonly contractVersion: number;
+    }
   | { readonly type: 'cancel'; readonly id: string; readonly reason: 'unit-gone' | 'unchanged' };
 
 const groupKey = (contractId: string, unitKey: string): string => `${contractId}\u0000${unitKey}`;
@@ -66,6 +75,7 @@ const groupKey = (contractId: string, unitKey: string): string => `${contractId}
  * call for:
  * - a send not yet planned is inserted (as `missed` if its last moment has already passed);
  * - a pending send follows its unit (a moved flight moves it; new data, a new digest);
+ * - a failed send whose data changed since (a missing passport supplied) is planned again;
  * - an open send whose unit is gone (trip, flight or last participant cancelled) is cancelled;
  * - after a delivery, a change of the data plans a resend — only when nothing else is still
  *   to go for that unit, and only before the last moment; a resend whose data came back to
@@ -114,6 +124,19 @@ export function reconcilePlan(
           type: 'update',
           id: row.id,
           dueAt: send.dueAt,
+          deadline: send.deadline,
+          digest: send.digest,
+          contractVersion: send.contractVersion,
+        });
+      } else if (
+        row.status === 'failed' &&
+        row.digest !== send.digest &&
+        Date.parse(send.deadline) > now
+      ) {
+        changes.push({
+          type: 'retry',
+          id: row.id,
+          dueAt: Date.parse(send.dueAt) > now ? send.dueAt : nowIso,
           deadline: send.deadline,
           digest: send.digest,
           contractVersion: send.contractVersion,

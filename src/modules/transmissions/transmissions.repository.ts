@@ -167,6 +167,25 @@ export class TransmissionsRepository {
           .where('status', 'in', ['planned', 'held'])
           .execute();
         return undefined;
+      case 'retry':
+        await trx
+          .updateTable('transmissions')
+          .set((eb) => ({
+            status: 'planned',
+            due_at: new Date(change.dueAt),
+            deadline: new Date(change.deadline),
+            digest: change.digest,
+            contract_version: change.contractVersion,
+            generation: eb('generation', '+', 1),
+            last_error: null,
+            problems: JSON.stringify([]),
+            reason: 'planned again: its data changed after it failed',
+            updated_at: now,
+          }))
+          .where('id', '=', change.id)
+          .where('status', '=', 'failed')
+          .execute();
+        return undefined;
       case 'cancel':
         await trx
           .updateTable('transmissions')
