@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { AppConfig } from '../config/app-config.js';
 import type { CliIo } from './cli-io.js';
 import { runContractsLint } from './contracts-lint.command.js';
+import type { DemoOptions } from './demo.command.js';
 import { runPreview } from './preview.command.js';
 import { runRegisterAnchor, runRegisterRopa, runRegisterVerify } from './register.command.js';
 
@@ -86,8 +87,43 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
     });
 
   program
+    .command('demo')
+    .description(
+      'run the gateway end to end on the bundled samples (or the files given): every transmission to the outbox, then a report of the files and the register entries',
+    )
+    .option(
+      '--trip <file>',
+      'a trip JSON (repeatable, paired with --bookings); default: the samples',
+      collect,
+      [],
+    )
+    .option('--bookings <file>', 'the JSON array of that trip’s bookings (repeatable)', collect, [])
+    .option(
+      '--database-url <url>',
+      'the demo’s own database, dropped and created again at each run; its name must contain "demo" (default: passerelle_demo on the DATABASE_URL server)',
+    )
+    .option(
+      '--queue-prefix <prefix>',
+      'the demo’s Redis key prefix, whose keys are removed at each run; must contain "demo"',
+      'passerelle-demo',
+    )
+    .option(
+      '--outbox <dir>',
+      'where the payloads are written; emptied at each run',
+      'var/demo-outbox',
+    )
+    .option('--timeout <seconds>', 'how long the transmissions may take in all', '60')
+    .action(async (options: DemoOptions) => {
+      // Loaded on demand, like serve: preview and lint run without NestJS.
+      const { runDemo } = await import('./demo.command.js');
+      exit.code = await runDemo(options, config, io);
+    });
+
+  program
     .command('serve')
-    .description('run the gateway (HTTP API; workers join in a later release) per PASSERELLE_ROLE')
+    .description(
+      'run the gateway per PASSERELLE_ROLE: the HTTP API (api, all), the dispatcher and the worker (worker, all)',
+    )
     .action(async () => {
       // Loaded on demand: preview and lint run without NestJS.
       const { serve } = await import('../main.js');

@@ -19,6 +19,9 @@ import { TransmissionSender } from './transmission-sender.js';
 import { TransmissionsController } from './transmissions.controller.js';
 import { TransmissionsRepository } from './transmissions.repository.js';
 
+/** How many recent queue events Redis keeps (approximately: trimmed by whole stream nodes). */
+const QUEUE_EVENTS_KEPT = 1000;
+
 /**
  * Automatic transmissions: the plan in PostgreSQL, the queue in Redis (BullMQ, ids only),
  * the worker (roles `worker` and `all`) and operations' endpoints.
@@ -33,7 +36,13 @@ export class TransmissionsModule {
           connection: redisOptionsFromUrl(config.redisUrl),
           prefix: config.queuePrefix,
         }),
-        BullModule.registerQueue({ name: TRANSMISSIONS_QUEUE }),
+        BullModule.registerQueue({
+          name: TRANSMISSIONS_QUEUE,
+          // BullMQ keeps a stream of every job's events (added, active, completed…), 10,000 by
+          // default; nothing here reads it, and it was most of what the queue kept in Redis
+          // once jobs are removed on completion. A short tail stays for an operator's tools.
+          streams: { events: { maxLen: QUEUE_EVENTS_KEPT } },
+        }),
         DatabaseModule,
         ContractsModule,
         MetricsModule,

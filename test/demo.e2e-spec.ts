@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/database/database.js';
+import { RegisterAppender } from '../src/modules/register/register-appender.js';
+import { RegisterRepository } from '../src/modules/register/register.repository.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { TEST_SERVER_URL } from './support/database.js';
+import { samplePersonalValues } from './support/ingest.js';
+import { personalValues, type Json } from './support/input-documents.js';
+import { dropKeysUnder } from './support/redis.js';
+import { runBuiltCli, type CliRun } from './support/run-cli.js';
+import { repoPath } from './support/shipped-catalog.js';
+
+/** A table of the report: its rows as header → cell, read by the header's column offsets. */
+function table(stdout: string, title: string): Record<string, string>[] {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(title));
+  if (start < 0) throw new Error(`no "${title}" section in the report`);
+  const header = lines[start + 1] ?? '';
+  const columns = [...header.matchAll(/\S+/g)].map((m) => ({ name: m[0], at: m.index }));
+  const rows: Record<string, string>[] = [];
+  for (const line of lines.slice(start + 2)) {
+    if (line.trim() === '') break;
+    const row = Object.fromEntries(
+      columns.map((column, i) => [
+        column.name,
+        line.slice(column.at, columns[i + 1]?.at ?? line.length).trim(),
+      ]),
+    );
+    const previous = rows[rows.length - 1];
+    // A continuation line: one more file of the row above.
+    if (row[columns[0]?.name ?? ''] === '' && previous !== undefined) {
+      previous.FILES = `${previous.FILES ?? ''} ${row.FILES ?? ''}`;
+    } else rows.push(row);
+  }
+  return rows;
+}
+
+const filesOf = (row: Record<string, string>): string[] =>
+  (row.FILES ?? '').split(' ').filter((file) => file !== '' && file !== '-');
+
+/** Every personal value of both samples' bookings (names, dates of birth, documents…). */
+function allSamplePersonalValues(): string[] {
+  const barbados = JSON.parse(
+    readFileSync(repoPath('samples/bookings-barbados.json'), 'utf8'),
+  ) as Json[];
+  return [...new Set([...samplePersonalValues(), ...barbados.flatMap((b) => personalValues(b))])];
+}
+
+describe('passerelle demo', () => {
+  const suffix = randomBytes(6).toString('hex');
+  const databaseName = `passerelle_demo_t_${suffix}`;
+  const databaseUrl = new URL(TEST_SERVER_URL);
+  databaseUrl.pathname = `/${databaseName}`;
+  const queuePrefix = `passerelle-demo-t-${suffix}`;
+  let outbox: string;
+  let first: CliRun;
+
+  const demo = (): Promise<CliRun> =>
+    runBuiltCli([
+      'demo',
+      '--database-url',
+      databaseUrl.toString(),
+      '--queue-prefix',
+      queuePrefix,
+      '--outbox',
+      outbox,
+    ]);
+
+  beforeAll(async () => {
+    outbox = await mkdtemp(join(tmpdir(), 'passerelle-demo-outbox-'));
+    first = await demo();
+  }, 30_000);
+
+  afterAll(async () => {
+    const server = new pg.Client({ connectionString: TEST_SERVER_URL });
+    await server.connect();
+    try {
+      await server.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    } finally {
+      await server.end();
+    }
+    await dropKeysUnder(queuePrefix);
+    await rm(outbox, { recursive: true, force: true });
+  });
+
+  it('should deliver every transmission of the samples into the outbox and exit 0', () => {
+    expect(first.code, first.stderr).toBe(0);
+    const transmissions = table(first.stdout, 'Transmissions (');
+    expect(transmissions.length).toBeGreaterThan(0);
+    for (const row of transmissions) {
+      expect(['delivered', 'cancelled: unchanged'], JSON.stringify(row)).toContain(row.STATUS);
+    }
+    const delivered = transmissions.filter((row) => row.STATUS === 'delivered');
+    expect(new Set(delivered.map((row) => row.CONTRACT))).toEqual(
+      new Set([
+        'airline-group-list',
+        'caricom-apis',
+        'hotel-rooming-list',
+        'insurer-enrollment',
+        'secure-flight',
+        'us-apis',
+      ]),
+    );
+    // Every file listed is in the outbox, under its contract and transmission; nothing else is.
+    const listed = delivered.flatMap(filesOf).map((file) => resolve(repoPath('.'), file));
+    for (const row of delivered)
+      expect(filesOf(row).length, JSON.stringify(row)).toBeGreaterThan(0);
+    for (const file of listed) {
+      expect(existsSync(file), file).toBe(true);
+      expect(relative(outbox, file).split(/[\\/]/)).toHaveLength(3);
+    }
+    expect(first.stdout).toMatch(
+      new RegExp(
+        `${delivered.length} delivered, \\d+ cancelled as unchanged; ${listed.length} file`,
+      ),
+    );
+  });
+
+  it('should list a register attempt and delivery for each delivered transmission, and a verified chain', async () => {
+    const transmissions = table(first.stdout, 'Transmissions (');
+    const entries = table(first.stdout, 'Register entries of this run (');
+    for (const t of transmissions.filter((row) => row.STATUS === 'delivered')) {
+      const events = entries
+        .filter(
+          (e) =>
+            e.ID === t.ID && e.TRIP === t.TRIP && e.CONTRACT === t.CONTRACT && e.UNIT === t.UNIT,
+        )
+        .map((e) => e.EVENT);
+      expect(events, JSON.stringify(t)).toEqual(['disclosure-attempted', 'disclosure-delivered']);
+    }
+    for (const e of entries) expect(Number(e.SUBJECTS)).toBeGreaterThan(0);
+    expect(first.stdout).toContain('Register verification: intact');
+
+    // The register in the demo's database verifies on its own, and holds what was listed.
+    const db = await openDatabase(databaseUrl.toString(), 2);
+    try {
+      const repository = new RegisterRepository(db);
+      const verify = await new RegisterService(
+        repository,
+        new RegisterAppender(repository),
+      ).verify();
+      expect(verify).toMatchObject({ intact: true, count: entries.length });
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('should print no personal value of the samples', () => {
+    const output = `${first.stdout}\n${first.stderr}`
+      // Random ids and hashes are hexadecimal: a postal code may turn up in one by chance.
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/\b[0-9a-f]{8}\b/g, '<id>')
+      .replace(/hash [0-9a-f]{16}/g, 'hash <hex>')
+      .replaceAll(databaseName, '<database>')
+      .replaceAll(queuePrefix, '<prefix>')
+      .replaceAll(relative(repoPath('.'), outbox), '<outbox>');
+    const found = allSamplePersonalValues().filter((value) => output.includes(value));
+    expect(found).toEqual([]);
+  });
+
+  it('should give the same outcome again on a second run, from a fresh database and outbox', async () => {
+    const second = await demo();
+    expect(second.code, second.stderr).toBe(0);
+    const outcome = (run: CliRun) =>
+      table(run.stdout, 'Transmissions (').map((row) =>
+        [row.TRIP, row.CONTRACT, row.UNIT, row.SEND, row.STATUS, filesOf(row).length].join(' '),
+      );
+    const summary = (run: CliRun) =>
+      run.stdout.split('\n').find((line) => line.includes(' transmission(s): '));
+    expect(outcome(second)).toEqual(outcome(first));
+    expect(summary(second)).toBe(summary(first));
+    expect(table(second.stdout, 'Register entries of this run (')).toHaveLength(
+      table(first.stdout, 'Register entries of this run (').length,
+    );
+    // Only the second run's files are left (and the marker naming the folder a demo outbox).
+    const onDisk: string[] = [];
+    for (const contract of await readdir(outbox)) {
+      if (contract.startsWith('.')) continue;
+      for (const id of await readdir(join(outbox, contract)))
+        onDisk.push(...(await readdir(join(outbox, contract, id))));
+    }
+    const listed = table(second.stdout, 'Transmissions (').flatMap(filesOf);
+    expect(onDisk).toHaveLength(listed.length);
+  }, 30_000);
+});
