@@ -1,5 +1,5 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, type Type } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, Logger, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config.js';
 import { TRANSMISSIONS_QUEUE, type SendJob } from './dispatcher.service.js';
@@ -20,8 +20,19 @@ export class RetryLater extends Error {
  */
 @Injectable()
 export class TransmissionProcessor extends WorkerHost {
+  private readonly logger = new Logger('TransmissionWorker');
+
   constructor(private readonly sender: TransmissionSender) {
     super();
+  }
+
+  /**
+   * The queue's own errors (Redis gone, a lock lost after a flush): the lease and the
+   * dispatcher's reconciliation recover; one line, the error's class only.
+   */
+  @OnWorkerEvent('error')
+  onWorkerError(error: Error): void {
+    this.logger.warn(`queue worker error: ${error.name}`);
   }
 
   async process(job: Job<SendJob>): Promise<string> {
