@@ -18,6 +18,8 @@ export interface BenchResult {
    */
   readonly target: number;
   readonly targetOn?: 'ratio-at-most' | 'at-least' | 'value-at-most';
+  /** False when the value is a quantity (bytes kept), not a rate: printed without `/s`. */
+  readonly perSecond?: boolean;
   readonly pass: boolean;
   readonly extra?: Readonly<Record<string, number | string>>;
 }
@@ -73,9 +75,10 @@ export function report(result: BenchResult): void {
     );
   } else {
     const target = result.targetOn === 'at-least' ? `≥ ${result.target}×` : `≤ ${result.target}×`;
+    const unit = result.perSecond === false ? result.unit : `${result.unit}/s`;
     console.log(
-      `${verdict}  ${result.bench}: ${fmt(result.value)} ${result.unit}/s` +
-        `  | baseline ${result.baseline.name}: ${fmt(result.baseline.value)} ${result.unit}/s` +
+      `${verdict}  ${result.bench}: ${fmt(result.value)} ${unit}` +
+        `  | baseline ${result.baseline.name}: ${fmt(result.baseline.value)} ${unit}` +
         `  | ratio ${result.ratio.toFixed(2)}× (target ${target})`,
     );
   }

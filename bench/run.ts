@@ -4,17 +4,27 @@ import { report, type BenchResult } from './harness.js';
 import { benchOtaRoomList } from './ota-room-list.bench.js';
 import { benchPaxlst } from './paxlst.bench.js';
 import { benchRegister } from './register.bench.js';
+import { benchSftp } from './sftp.bench.js';
+import { benchTransmissions } from './transmissions.bench.js';
 
-/** `npm run bench`: every benchmark, each beside its same-run baseline; exit 1 if a target is missed. */
+/**
+ * `npm run bench`: every benchmark, each beside its same-run baseline; exit 1 if a target is
+ * missed. `BENCH_ONLY=transmissions,sftp` runs those named only.
+ */
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const benches: readonly (() => BenchResult | BenchResult[] | Promise<BenchResult[]>)[] = [
-  () => benchCoreProjection(root),
-  benchPaxlst,
-  benchOtaRoomList,
-  benchRegister,
-];
+type Bench = () => BenchResult | BenchResult[] | Promise<BenchResult | BenchResult[]>;
+const benches: Readonly<Record<string, Bench>> = {
+  'core-projection': () => benchCoreProjection(root),
+  paxlst: benchPaxlst,
+  'ota-room-list': benchOtaRoomList,
+  register: benchRegister,
+  sftp: benchSftp,
+  transmissions: () => benchTransmissions(root),
+};
+const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 let failed = 0;
-for (const bench of benches) {
+for (const [name, bench] of Object.entries(benches)) {
+  if (only !== undefined && !only.includes(name)) continue;
   for (const result of [await bench()].flat()) {
     report(result);
     if (!result.pass) failed += 1;

@@ -1,0 +1,109 @@
+import type { INestApplication } from '@nestjs/common';
+import { loadAppConfig } from '../src/config/app-config.js';
+import type { RegisterEntry, RegisterEntryInput } from '../src/core/register/register-entry.js';
+import { createApp } from '../src/main.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { PlannerService } from '../src/modules/transmissions/planner.service.js';
+
+/**
+ * The worker process of the transmission benchmark (forked by `transmissions.bench.ts`):
+ * the real gateway, configured from its environment as in production (role `worker`: the
+ * dispatcher and the BullMQ processor), with one switch the parent drives over IPC — the
+ * register for real, or `RegisterService.append` replaced by a no-op that resolves. It
+ * reports its own resident memory (sampled) and CPU time, so the figures are the worker's alone.
+ */
+
+export type WorkerCommand =
+  | { readonly type: 'register'; readonly mode: 'stub' | 'real' }
+  | { readonly type: 'stats' }
+  | { readonly type: 'stop' };
+
+export type WorkerReport =
+  | { readonly type: 'ready' }
+  | { readonly type: 'register'; readonly mode: 'stub' | 'real' }
+  | {
+      readonly type: 'stats';
+      readonly rssPeak: number;
+      readonly rss: number;
+      readonly heapUsedPeak: number;
+      /** CPU time of this process so far (µs), user + system. */
+      readonly cpuMicros: number;
+    };
+
+const SAMPLE_MS = 25;
+
+function reply(report: WorkerReport): void {
+  process.send?.(report);
+}
+
+async function main(): Promise<void> {
+  const config = loadAppConfig(process.env);
+  const app: INestApplication = await createApp(config, ['error', 'warn']);
+  const register = app.get(RegisterService);
+  const realAppend = register.append.bind(register);
+  // What a stub returns: the entry as if sealed. The sender only awaits it.
+  const stubAppend = (input: RegisterEntryInput): Promise<RegisterEntry> =>
+    Promise.resolve({
+      ...input,
+      id: '',
+      seq: 0,
+      occurredAt: '',
+      outcome: '',
+      prevHash: '',
+      hash: '',
+    });
+  // At boot the dispatcher re-plans every trip in the background (`void replanAll()`): the
+  // runs wait for that pass, or it could move a transmission the parent has just made due.
+  const planner = app.get(PlannerService);
+  const replanAll = planner.replanAll.bind(planner);
+  let bootPass: Promise<number> | undefined;
+  planner.replanAll = (now?: Date) => {
+    const pass = replanAll(now);
+    bootPass ??= pass;
+    return pass;
+  };
+  await app.init();
+  if (bootPass === undefined) throw new Error('the dispatcher did not re-plan at boot');
+  await bootPass;
+
+  let rssPeak = 0;
+  let heapUsedPeak = 0;
+  const sample = () => {
+    const usage = process.memoryUsage();
+    rssPeak = Math.max(rssPeak, usage.rss);
+    heapUsedPeak = Math.max(heapUsedPeak, usage.heapUsed);
+  };
+  sample();
+  const sampler = setInterval(sample, SAMPLE_MS);
+
+  process.on('message', (command: WorkerCommand) => {
+    switch (command.type) {
+      case 'register':
+        register.append = command.mode === 'stub' ? stubAppend : realAppend;
+        reply({ type: 'register', mode: command.mode });
+        return;
+      case 'stats': {
+        sample();
+        const cpu = process.cpuUsage();
+        reply({
+          type: 'stats',
+          rssPeak,
+          rss: process.memoryUsage().rss,
+          heapUsedPeak,
+          cpuMicros: cpu.user + cpu.system,
+        });
+        return;
+      }
+      case 'stop':
+        clearInterval(sampler);
+        void app.close().then(() => process.exit(0));
+        return;
+    }
+  });
+  reply({ type: 'ready' });
+}
+
+main().catch((error: unknown) => {
+  console.error('transmissions bench worker failed:', error);
+  process.exit(1);
+});
