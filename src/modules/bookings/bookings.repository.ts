@@ -86,11 +86,6 @@ export class BookingsRepository {
     return this.db.transaction().execute(work);
   }
 
-  /** Reads in one snapshot (REPEATABLE READ): a trip and its bookings as of one moment. */
-  snapshot<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
-    return this.db.transaction().setIsolationLevel('repeatable read').execute(work);
-  }
-
   /** Inserts a trip unless one with its id exists; whether it did. */
   async insertTripIfAbsent(trx: Executor, trip: Trip, endsAt: Date, now: Date): Promise<boolean> {
     const inserted = await trx
@@ -168,6 +163,33 @@ export class BookingsRepository {
     if (options.lock) query = query.forUpdate();
     const row = await query.executeTakeFirst();
     return row === undefined ? undefined : bookingRowOf(row);
+  }
+
+  /**
+   * A trip with its bookings that are not erased (by reference), in one statement — one
+   * round trip, one consistent snapshot.
+   */
+  async tripWithLiveBookings(
+    tripId: string,
+  ): Promise<{ readonly stored: StoredTrip; readonly rows: BookingRow[] } | undefined> {
+    const rows = await this.db
+      .selectFrom('trips as t')
+      .leftJoin('bookings as b', (join) =>
+        join.onRef('b.trip_id', '=', 't.id').on('b.erased_at', 'is', null),
+      )
+      .selectAll('b')
+      .select(['t.revision as trip_revision', 't.document as trip_document'])
+      .where('t.id', '=', tripId)
+      .orderBy('b.reference')
+      .execute();
+    const first = rows[0];
+    if (first === undefined) return undefined;
+    return {
+      stored: { id: tripId, revision: first.trip_revision, document: first.trip_document as Trip },
+      rows: rows
+        .filter((row) => row.reference !== null)
+        .map((row) => bookingRowOf(row as Selectable<BookingsTable>)),
+    };
   }
 
   /** The trip's bookings that are not erased, confirmed and cancelled, by reference. */

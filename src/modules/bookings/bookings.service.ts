@@ -294,11 +294,7 @@ export class BookingsService {
 
   /** The trip and all its bookings that are not erased (confirmed and cancelled), decrypted. */
   async loadTrip(tripId: string): Promise<LoadedTrip | undefined> {
-    const found = await this.repository.snapshot(async (trx) => {
-      const stored = await this.repository.trip(trx, tripId);
-      if (stored === undefined) return undefined;
-      return { stored, rows: await this.repository.liveBookingsOfTrip(trx, tripId) };
-    });
+    const found = await this.repository.tripWithLiveBookings(tripId);
     if (found === undefined) return undefined;
     return { trip: found.stored.document, bookings: this.openAll(found.rows) };
   }

@@ -82,12 +82,13 @@ export class TransmissionSender {
   async send(transmissionId: string, final: boolean): Promise<SendOutcome> {
     const now = new Date();
     // The lease: if this process dies, the reconciler hands the transmission to another.
-    const transmission = await this.repository.startSending(
+    const started = await this.repository.startSending(
       transmissionId,
       now,
       this.config.sendLeaseMs,
     );
-    if (transmission === undefined) return 'skipped';
+    if (started === undefined) return 'skipped';
+    const { transmission, lastDeliveredDigest } = started;
     let rendered: Awaited<ReturnType<TransmissionSender['render']>>;
     try {
       rendered = await this.render(transmission, now);
@@ -105,14 +106,7 @@ export class TransmissionSender {
     }
     const { loaded, unit } = rendered;
     const digest = payloadDigest(unit.payload);
-    if (
-      digest ===
-      (await this.repository.lastDeliveredDigest(
-        transmission.tripId,
-        transmission.contractId,
-        transmission.unit,
-      ))
-    ) {
+    if (digest === lastDeliveredDigest) {
       await this.repository.finish(transmission.id, 'cancelled', new Date(), {
         reason: 'the data is what was already delivered',
       });
@@ -199,14 +193,7 @@ export class TransmissionSender {
     const result = delivery.result;
     // Fenced: if another attempt took this transmission over (this one was presumed dead),
     // that attempt records the outcome; the files it writes have the same names.
-    if (
-      !(await this.repository.renewLease(
-        transmission.id,
-        transmission.attempts,
-        new Date(),
-        this.config.sendLeaseMs,
-      ))
-    ) {
+    if (!(await this.repository.holdsLease(transmission.id, transmission.attempts))) {
       return 'skipped';
     }
     if (result.ok) {

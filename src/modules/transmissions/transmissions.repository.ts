@@ -302,25 +302,32 @@ export class TransmissionsRepository {
    * Takes a queued transmission (or one whose sender died) for sending, with a lease;
    * undefined when it is not to be sent (already delivered, cancelled, held, leased).
    */
-  async startSending(id: string, now: Date, leaseMs: number): Promise<Transmission | undefined> {
-    const row = await this.db
-      .updateTable('transmissions')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('attempts', '+', 1),
-        lease_until: new Date(now.getTime() + leaseMs),
-        updated_at: now,
-      }))
-      .where('id', '=', id)
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
-        ]),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    return row === undefined ? undefined : toTransmission(row);
+  /**
+   * Leases a queued transmission (or one whose lease expired) for this attempt; with it, the
+   * digest last delivered for its contract × unit — one round trip.
+   */
+  async startSending(
+    id: string,
+    now: Date,
+    leaseMs: number,
+  ): Promise<{ transmission: Transmission; lastDeliveredDigest: string | undefined } | undefined> {
+    const result = await sql<Row & { last_delivered_digest: string | null }>`
+      UPDATE transmissions t
+      SET status = 'sending', attempts = t.attempts + 1,
+          lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now}
+      WHERE t.id = ${id}
+        AND (t.status = 'queued' OR (t.status = 'sending' AND t.lease_until < ${now}))
+      RETURNING t.*, (
+        SELECT d.delivered_digest FROM transmissions d
+        WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
+          AND d.unit_key = t.unit_key AND d.status = 'delivered'
+        ORDER BY d.delivered_at DESC LIMIT 1) AS last_delivered_digest`.execute(this.db);
+    const row = result.rows[0];
+    if (row === undefined) return undefined;
+    return {
+      transmission: toTransmission(row),
+      lastDeliveredDigest: row.last_delivered_digest ?? undefined,
+    };
   }
 
   /**
@@ -335,6 +342,18 @@ export class TransmissionsRepository {
       .where('status', '=', 'sending')
       .where('attempts', '=', attempt)
       .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Whether this attempt (`attempts`, the fencing token) still holds the transmission. */
+  async holdsLease(id: string, attempt: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('transmissions')
+      .select('id')
+      .where('id', '=', id)
+      .where('status', '=', 'sending')
+      .where('attempts', '=', attempt)
       .executeTakeFirst();
     return row !== undefined;
   }
@@ -366,25 +385,6 @@ export class TransmissionsRepository {
       .where('id', '=', id)
       .where('status', '=', 'sending')
       .execute();
-  }
-
-  /** The digest last delivered for this contract and unit (an unchanged payload is never sent twice). */
-  async lastDeliveredDigest(
-    tripId: string,
-    contractId: string,
-    unitKey: string,
-  ): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('transmissions')
-      .select('delivered_digest')
-      .where('trip_id', '=', tripId)
-      .where('contract_id', '=', contractId)
-      .where('unit_key', '=', unitKey)
-      .where('status', '=', 'delivered')
-      .orderBy('delivered_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row?.delivered_digest ?? undefined;
   }
 
   /** An operator's action on a pending transmission; undefined when it is not pending. */
