@@ -4,6 +4,7 @@ import { ConfigModule } from './config/config.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { BookingsModule } from './modules/bookings/bookings.module.js';
 import { ContractsModule } from './modules/contracts/contracts.module.js';
+import { EmergencyModule } from './modules/emergency/emergency.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { HttpPlatformModule } from './modules/http/http-platform.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
         RegisterModule,
         BookingsModule,
         TransmissionsModule.register(config),
+        EmergencyModule.register(config),
       ],
     };
   }

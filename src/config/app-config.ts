@@ -38,6 +38,14 @@ export interface AppConfig {
   readonly workerConcurrency: number;
   /** How long a sender owns a transmission before another may take it over (ms). */
   readonly sendLeaseMs: number;
+  /** Where alerts (emergency releases, repeated refusals) are POSTed; none when unset. */
+  readonly alertWebhookUrl?: string;
+  /** Signs each alert (HMAC-SHA256 of the body, `Passerelle-Signature`); never logged. */
+  readonly alertWebhookSecret?: string;
+  /** The emergency endpoint's sliding window: at most `limit` requests per client in `windowMs`. */
+  readonly emergencyRateLimit: { readonly limit: number; readonly windowMs: number };
+  /** Refusals from one client within `windowMs` that raise an alert (and every `threshold` more). */
+  readonly emergencyRefusalAlert: { readonly threshold: number; readonly windowMs: number };
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
@@ -46,6 +54,7 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'DATABASE_URL',
   'REDIS_URL',
   'PASSERELLE_SECRET_*',
+  'PASSERELLE_ALERT_WEBHOOK_SECRET',
 ];
 
 const envSchema = z.object({
@@ -85,6 +94,22 @@ const envSchema = z.object({
   PASSERELLE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(30_000),
   PASSERELLE_SEND_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(120_000),
   PASSERELLE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  PASSERELLE_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PASSERELLE_ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  PASSERELLE_EMERGENCY_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(20),
+  PASSERELLE_EMERGENCY_RATE_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(86_400_000)
+    .default(60_000),
+  PASSERELLE_EMERGENCY_REFUSALS_ALERT: z.coerce.number().int().min(1).max(10_000).default(5),
+  PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(86_400_000)
+    .default(600_000),
   PASSERELLE_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}:._-]{1,64}$/)
@@ -144,6 +169,20 @@ export function loadAppConfig(
     retryBaseMs: e.PASSERELLE_RETRY_BASE_MS,
     workerConcurrency: e.PASSERELLE_WORKER_CONCURRENCY,
     sendLeaseMs: e.PASSERELLE_SEND_LEASE_MS,
+    ...(e.PASSERELLE_ALERT_WEBHOOK_URL === undefined
+      ? {}
+      : { alertWebhookUrl: e.PASSERELLE_ALERT_WEBHOOK_URL }),
+    ...(e.PASSERELLE_ALERT_WEBHOOK_SECRET === undefined
+      ? {}
+      : { alertWebhookSecret: e.PASSERELLE_ALERT_WEBHOOK_SECRET }),
+    emergencyRateLimit: {
+      limit: e.PASSERELLE_EMERGENCY_RATE_LIMIT,
+      windowMs: e.PASSERELLE_EMERGENCY_RATE_WINDOW_MS,
+    },
+    emergencyRefusalAlert: {
+      threshold: e.PASSERELLE_EMERGENCY_REFUSALS_ALERT,
+      windowMs: e.PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS,
+    },
     ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
       ? {}
       : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),

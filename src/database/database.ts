@@ -3,6 +3,7 @@ import pg from 'pg';
 import { registerMigration } from './migrations/0001-register.js';
 import { bookingsMigration } from './migrations/0002-bookings.js';
 import { transmissionsMigration } from './migrations/0003-transmissions.js';
+import { emergencyMigration } from './migrations/0004-emergency.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -13,6 +14,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-register': registerMigration,
   '0002-bookings': bookingsMigration,
   '0003-transmissions': transmissionsMigration,
+  '0004-emergency': emergencyMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

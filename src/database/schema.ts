@@ -118,6 +118,40 @@ export interface BookingsTable {
   created_at: ColumnType<Date, Date, never>;
   updated_at: ColumnType<Date, Date, Date>;
   erased_at: Date | null;
+  /** The policy index key its `booking_policies` rows were written under; NULL: not yet. */
+  policies_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Insured participants by HMAC of their policy number (migration 0004): ids only. */
+export interface BookingPoliciesTable {
+  booking_reference: string;
+  participant_id: string;
+  trip_id: string;
+  insurer_id: string;
+  policy_digest: Buffer;
+}
+
+/** Each emergency request: ids in clear, what the agent wrote sealed (migration 0004). */
+export interface EmergencyRequestsTable {
+  id: string;
+  client_id: string;
+  insurer_id: string;
+  outcome: 'released' | 'refused';
+  refusal: string | null;
+  register_entry_id: string;
+  trip_id: string | null;
+  booking_reference: string | null;
+  participant_id: string | null;
+  request_sha256: string;
+  ciphertext: Buffer | null;
+  iv: Buffer | null;
+  auth_tag: Buffer | null;
+  wrapped_key: Buffer | null;
+  wrap_iv: Buffer | null;
+  wrap_tag: Buffer | null;
+  key_id: string | null;
+  created_at: ColumnType<Date, Date, never>;
+  erased_at: Date | null;
 }
 
 export interface Database {
@@ -127,4 +161,6 @@ export interface Database {
   trips: TripsTable;
   bookings: BookingsTable;
   transmissions: TransmissionsTable;
+  booking_policies: BookingPoliciesTable;
+  emergency_requests: EmergencyRequestsTable;
 }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * How a booking rests in PostgreSQL: its document encrypted with AES-256-GCM under a data
@@ -106,6 +106,16 @@ export class BookingCipher {
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * A key for another purpose (`passerelle/<purpose>`), derived from the master key with
+   * HKDF-SHA256: one secret to keep, separate keys for separate uses.
+   */
+  derivedKey(purpose: string): Buffer {
+    return Buffer.from(
+      hkdfSync('sha256', this.masterKey, Buffer.alloc(0), `passerelle/${purpose}`, KEY_BYTES),
+    );
   }
 
   /** The plaintext of a sealed booking; throws `BookingCipherError` if it cannot be trusted. */

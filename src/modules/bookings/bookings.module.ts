@@ -61,6 +61,25 @@ class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 /**
+ * Indexes, at start, the policies of bookings stored before the policy index existed (or
+ * under another master key), in every role: the API looks insured participants up in it.
+ */
+@Injectable()
+class PolicyIndexer implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Bookings');
+
+  constructor(private readonly bookings: BookingsService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.bookings.indexPolicies();
+    } catch (error) {
+      this.logger.error({ msg: 'policy indexing failed', ...describeForLog(error) });
+    }
+  }
+}
+
+/**
  * Ingest of trips and bookings (bookings encrypted at rest), erasure on request and after
  * retention. Exports `BookingsService`, which the planner and the worker use to read a trip
  * whole and to hear of its changes.
@@ -101,7 +120,8 @@ class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
         }),
     },
     BookingRetention,
+    PolicyIndexer,
   ],
-  exports: [BookingsService],
+  exports: [BookingsService, BookingCipher],
 })
 export class BookingsModule {}

@@ -2,7 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Trip } from '../../core/model/trip.js';
 import type { Db } from '../../database/database.js';
 import type { BookingsTable, Database } from '../../database/schema.js';
+import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { SealedDocument } from './booking-cipher.js';
+import type { PolicyIndexEntry } from './policy-index.js';
 
 /** The database or a transaction on it. */
 export type Executor = Kysely<Database>;
@@ -267,7 +269,100 @@ export class BookingsRepository {
       .where('erased_at', 'is', null)
       .returning('reference')
       .executeTakeFirst();
-    return erased !== undefined;
+    if (erased === undefined) return false;
+    // The index of its policies and what insurers' agents wrote about its participants go
+    // with it.
+    await executor
+      .deleteFrom('booking_policies')
+      .where('booking_reference', '=', reference)
+      .execute();
+    await executor
+      .updateTable('emergency_requests')
+      .set({
+        ciphertext: null,
+        iv: null,
+        auth_tag: null,
+        wrapped_key: null,
+        wrap_iv: null,
+        wrap_tag: null,
+        key_id: null,
+        erased_at: now,
+      })
+      .where('booking_reference', '=', reference)
+      .where('erased_at', 'is', null)
+      .execute();
+    return true;
+  }
+
+  /**
+   * Replaces a booking's rows in the policy index (in the caller's transaction, with the
+   * booking's own write) and records the index key they were made with.
+   */
+  async replacePolicies(
+    trx: Executor,
+    reference: string,
+    tripId: string,
+    entries: readonly PolicyIndexEntry[],
+    keyId: string,
+  ): Promise<void> {
+    await trx.deleteFrom('booking_policies').where('booking_reference', '=', reference).execute();
+    if (entries.length > 0) {
+      await trx
+        .insertInto('booking_policies')
+        .values(
+          entries.map((entry) => ({
+            booking_reference: reference,
+            participant_id: entry.participantId,
+            trip_id: tripId,
+            insurer_id: entry.insurerId,
+            policy_digest: entry.digest,
+          })),
+        )
+        .execute();
+    }
+    await trx
+      .updateTable('bookings')
+      .set({ policies_key_id: keyId })
+      .where('reference', '=', reference)
+      .execute();
+  }
+
+  /** Participants of live bookings whose policy digest is `digest`, any insurer. */
+  async policyHolders(digest: Buffer): Promise<PolicyHolder[]> {
+    const rows = await this.db
+      .selectFrom('booking_policies as p')
+      .innerJoin('bookings as b', 'b.reference', 'p.booking_reference')
+      .select(['p.participant_id', 'p.booking_reference', 'p.trip_id', 'p.insurer_id'])
+      .where('p.policy_digest', '=', digest)
+      .where('b.erased_at', 'is', null)
+      .orderBy('p.booking_reference')
+      .orderBy('p.participant_id')
+      .execute();
+    return rows.map((row) => ({
+      participantId: row.participant_id,
+      bookingReference: row.booking_reference,
+      tripId: row.trip_id,
+      insurerId: row.insurer_id,
+    }));
+  }
+
+  /**
+   * Live bookings whose policies are not indexed under `keyId` (written before the index
+   * existed, or under another master key), locked for the caller; rows another process
+   * holds are skipped.
+   */
+  async lockUnindexedBookings(trx: Executor, keyId: string, limit: number): Promise<BookingRow[]> {
+    const rows = await trx
+      .selectFrom('bookings')
+      .selectAll()
+      .where('erased_at', 'is', null)
+      .where((eb) => eb.or([eb('policies_key_id', 'is', null), eb('policies_key_id', '!=', keyId)]))
+      .orderBy('reference')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    return rows.map(bookingRowOf);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { Booking } from '../../core/model/booking.js';
 import type { Trip } from '../../core/model/trip.js';
 import type { RegisterEntryInput } from '../../core/register/register-entry.js';
@@ -9,6 +10,7 @@ import { PasserelleError, type PasserelleErrorDetail } from '../shared/passerell
 import { BookingCipherError, type BookingCipher } from './booking-cipher.js';
 import type { BookingRow, BookingsRepository } from './bookings.repository.js';
 import { canonicalJson } from './canonical-json.js';
+import { PolicyIndex } from './policy-index.js';
 import {
   findPaymentCardPaths,
   isPaymentDataRefusal,
@@ -95,6 +97,7 @@ export class BookingsService {
   private readonly logger = new Logger('Bookings');
   private readonly listeners: TripChangeListener[] = [];
   private readonly now: () => Date;
+  private readonly policies: PolicyIndex;
 
   constructor(
     private readonly repository: BookingsRepository,
@@ -103,6 +106,7 @@ export class BookingsService {
     private readonly options: BookingsServiceOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.policies = new PolicyIndex(cipher);
   }
 
   /**
@@ -249,6 +253,13 @@ export class BookingsService {
         const now = this.now();
         if (stored === undefined) await this.repository.insertBooking(trx, write, now);
         else await this.repository.updateBooking(trx, write, now);
+        await this.repository.replacePolicies(
+          trx,
+          booking.reference,
+          booking.tripId,
+          this.policies.entriesOf(booking),
+          this.policies.keyId,
+        );
         return {
           created: stored === undefined,
           changed: true,
@@ -297,6 +308,46 @@ export class BookingsService {
     const found = await this.repository.tripWithLiveBookings(tripId);
     if (found === undefined) return undefined;
     return { trip: found.stored.document, bookings: this.openAll(found.rows) };
+  }
+
+  /**
+   * The participants, on bookings that are not erased, whose policy number is this one
+   * (normalized: case and spaces do not matter) — of every insurer: the caller decides.
+   */
+  findPolicyHolders(policyNumber: string): Promise<PolicyHolder[]> {
+    return this.repository.policyHolders(this.policies.digest(policyNumber));
+  }
+
+  /**
+   * Indexes the policies of the bookings stored before the index existed, or under another
+   * master key; several processes at once take disjoint rows. Returns how many.
+   */
+  async indexPolicies(): Promise<number> {
+    let indexed = 0;
+    for (;;) {
+      const count = await this.repository.transaction(async (trx) => {
+        const rows = await this.repository.lockUnindexedBookings(
+          trx,
+          this.policies.keyId,
+          RETENTION_BATCH,
+        );
+        for (const row of rows) {
+          const booking = JSON.parse(this.open(row).toString('utf8')) as Booking;
+          await this.repository.replacePolicies(
+            trx,
+            row.reference,
+            row.tripId,
+            this.policies.entriesOf(booking),
+            this.policies.keyId,
+          );
+        }
+        return rows.length;
+      });
+      indexed += count;
+      if (count < RETENTION_BATCH) break;
+    }
+    if (indexed > 0) this.logger.log({ msg: 'policy index built', bookings: indexed });
+    return indexed;
   }
 
   listTripIds(): Promise<string[]> {

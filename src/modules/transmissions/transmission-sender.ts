@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { FROM_UNIT, type Contract } from '../../core/contracts/contract.js';
-import { isInEea } from '../../core/model/countries.js';
 import { payloadDigest } from '../../core/planning/plan-trip.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
@@ -12,6 +10,7 @@ import {
   unitFileStem,
   type RenderedUnit,
 } from '../../core/projection/render-unit.js';
+import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntryInput } from '../../core/register/register-entry.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog, LoadedContract } from '../contracts/load-contract-catalog.js';
@@ -242,49 +241,16 @@ export class TransmissionSender {
       readonly transport: { readonly type: string; readonly endpointId?: string };
     },
   ): Omit<RegisterEntryInput, 'event'> {
-    const contract: Contract = loaded.contract;
-    const categories = [
-      ...new Set(
-        unit.payload.fields
-          .map((id) => this.catalog.catalogue.fields.get(id)?.category)
-          .filter((c): c is string => c !== undefined),
-      ),
-    ];
-    const special = unit.payload.fields.some(
-      (id) => this.catalog.catalogue.fields.get(id)?.special === true,
-    );
-    const country = unit.recipient.country;
-    const outside =
-      country === undefined ? contract.recipient.country === FROM_UNIT : !isInEea(country);
-    return {
-      transmissionId: transmission.id,
-      contract: { id: contract.id, version: contract.version, sha256: loaded.sha256 },
-      recipient: {
-        id: unit.recipient.id,
-        name: unit.recipient.name,
-        category: unit.recipient.category,
-      },
-      purpose: contract.purpose,
-      legalBasis: contract.legalBasis,
-      ...(special && contract.specialCategories.length > 0
-        ? {
-            specialCondition: [
-              ...new Set(contract.specialCategories.map((rule) => rule.condition)),
-            ].join(','),
-          }
-        : {}),
-      ...(contract.transfer !== undefined && outside
-        ? { transfer: { country: country ?? 'unknown', safeguard: contract.transfer.safeguard } }
-        : {}),
+    return disclosureEntryBase({
+      contract: loaded.contract,
+      contractSha256: loaded.sha256,
+      catalogue: this.catalog.catalogue,
+      unit,
       tripId: transmission.tripId,
-      unit: unit.unit.key,
-      subjects: unit.subjects,
-      fields: unit.payload.fields,
-      categories,
-      withheld: unit.withheld,
-      payload: { sha256: payload.sha256, bytes: payload.bytes, format: contract.format.type },
+      transmissionId: transmission.id,
+      payload: { sha256: payload.sha256, bytes: payload.bytes },
       transport: payload.transport,
       actor: { kind: 'system', id: 'worker' },
-    };
+    });
   }
 }

@@ -1,0 +1,76 @@
+import { createHmac } from 'node:crypto';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { request } from 'undici';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { ALERTS_QUEUE, type AlertEvent } from './emergency-alerts.js';
+
+const TIMEOUT_MS = 10_000;
+
+/** A webhook that did not take the alert; BullMQ retries it with its backoff. */
+export class WebhookRefused extends Error {
+  constructor(readonly status: number) {
+    super(`alert webhook answered ${status}`);
+    this.name = 'WebhookRefused';
+  }
+}
+
+/**
+ * Delivers queued alerts to `PASSERELLE_ALERT_WEBHOOK_URL` (roles `worker` and `all`): a
+ * JSON POST of the alert, signed when a secret is set (`Passerelle-Signature:
+ * sha256=<hex HMAC of the body>`), with an `Idempotency-Key` so a retried alert can be
+ * recognized. Anything but 2xx is retried.
+ */
+@Injectable()
+@Processor(ALERTS_QUEUE, { concurrency: 4 })
+export class AlertWebhookProcessor extends WorkerHost {
+  private readonly logger = new Logger('Emergency');
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    super();
+  }
+
+  @OnWorkerEvent('error')
+  onWorkerError(error: Error): void {
+    this.logger.warn(`alert queue error: ${error.name}`);
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job<AlertEvent> | undefined, error: Error): void {
+    if (job === undefined || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    this.logger.error({
+      msg: 'alert webhook gave up',
+      event: job.data.event,
+      requestId: job.data.requestId,
+      error: error.name,
+    });
+  }
+
+  async process(job: Job<AlertEvent>): Promise<number> {
+    const url = this.config.alertWebhookUrl;
+    if (url === undefined) return 0;
+    const body = JSON.stringify(job.data);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'idempotency-key': job.id ?? job.data.requestId,
+    };
+    if (this.config.alertWebhookSecret !== undefined) {
+      headers['passerelle-signature'] =
+        `sha256=${createHmac('sha256', this.config.alertWebhookSecret).update(body).digest('hex')}`;
+    }
+    const response = await request(url, {
+      method: 'POST',
+      body,
+      headers,
+      headersTimeout: TIMEOUT_MS,
+      bodyTimeout: TIMEOUT_MS,
+    });
+    await response.body.dump();
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new WebhookRefused(response.statusCode);
+    }
+    return response.statusCode;
+  }
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { PasserelleError } from '../shared/passerelle-error.js';
+
+/** The body of `POST /v1/emergency/requests`. */
+export interface EmergencyRequest {
+  readonly policyNumber: string;
+  /** The insurer's own case reference. */
+  readonly incidentReference: string;
+  /** Why the data is needed: at least a sentence. */
+  readonly reason: string;
+  /** The assistance agent asking. */
+  readonly requestedBy: string;
+}
+
+/** The rules, as error details name them. */
+export const REQUEST_RULES = {
+  required: 'required',
+  text: 'a string',
+  policyNumber: '1 to 64 characters, letters, digits, spaces, / . - _',
+  incidentReference: '1 to 100 characters, no control characters',
+  reason: 'at least a sentence: 20 to 2000 characters, three words or more',
+  requestedBy: 'the agent’s name: 2 to 200 characters, no control characters',
+  unknown: 'not a field of an emergency request',
+} as const;
+
+const NO_CONTROL = /^[^\p{Cc}]*$/u;
+const words = (text: string) =>
+  text
+    .trim()
+    .split(/\s+/u)
+    .filter((w) => w.length > 0).length;
+
+const schema = z.strictObject({
+  policyNumber: z
+    .string({ error: REQUEST_RULES.text })
+    .trim()
+    .regex(/^[\p{L}\p{N} /._-]{1,64}$/u, { error: REQUEST_RULES.policyNumber }),
+  incidentReference: z
+    .string({ error: REQUEST_RULES.text })
+    .trim()
+    .min(1, { error: REQUEST_RULES.incidentReference })
+    .max(100, { error: REQUEST_RULES.incidentReference })
+    .regex(NO_CONTROL, { error: REQUEST_RULES.incidentReference }),
+  reason: z
+    .string({ error: REQUEST_RULES.text })
+    .trim()
+    .min(20, { error: REQUEST_RULES.reason })
+    .max(2000, { error: REQUEST_RULES.reason })
+    .refine((text) => words(text) >= 3, { error: REQUEST_RULES.reason }),
+  requestedBy: z
+    .string({ error: REQUEST_RULES.text })
+    .trim()
+    .min(2, { error: REQUEST_RULES.requestedBy })
+    .max(200, { error: REQUEST_RULES.requestedBy })
+    .regex(NO_CONTROL, { error: REQUEST_RULES.requestedBy }),
+});
+
+/**
+ * Validates a request body; a refusal names each path and rule, never the value given
+ * (a policy number, a reason, a name are personal).
+ */
+export function parseEmergencyRequest(raw: unknown): EmergencyRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PasserelleError('BAD_REQUEST', 'the emergency request must be a JSON object', [
+      { path: '', rule: 'a JSON object' },
+    ]);
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const seen = new Set<string>();
+  const details = parsed.error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ path: key, rule: REQUEST_RULES.unknown }));
+    }
+    const path = issue.path.map(String).join('.');
+    // One rule per path: the first broken.
+    if (seen.has(path)) return [];
+    seen.add(path);
+    const missing =
+      issue.code === 'invalid_type' && (raw as Record<string, unknown>)[path] === undefined;
+    return [{ path, rule: missing ? REQUEST_RULES.required : issue.message }];
+  });
+  throw new PasserelleError('BAD_REQUEST', 'the emergency request is invalid', details);
+}

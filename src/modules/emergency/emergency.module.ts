@@ -1,0 +1,92 @@
+import { BullModule } from '@nestjs/bullmq';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { Db } from '../../database/database.js';
+import { DATABASE, DatabaseModule } from '../../database/database.module.js';
+import { BookingsModule } from '../bookings/bookings.module.js';
+import { ContractsModule } from '../contracts/contracts.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { RegisterModule } from '../register/register.module.js';
+import { redisOptionsFromUrl } from '../transmissions/redis-options.js';
+import { AlertWebhookProcessor } from './alert-webhook.processor.js';
+import { ALERTS_QUEUE, EmergencyAlerts } from './emergency-alerts.js';
+import { EmergencyController } from './emergency.controller.js';
+import { EmergencyRepository } from './emergency.repository.js';
+import { EmergencyService } from './emergency.service.js';
+import { EMERGENCY_LIMITER, EMERGENCY_REDIS } from './emergency.tokens.js';
+import { SlidingWindowLimiter } from './rate-limiter.js';
+
+/** Closes the module's Redis connection with the app. */
+@Injectable()
+class EmergencyRedisCloser implements OnModuleDestroy {
+  constructor(@Inject(EMERGENCY_REDIS) private readonly redis: Redis) {}
+
+  onModuleDestroy(): void {
+    this.redis.disconnect();
+  }
+}
+
+/**
+ * The emergency release to insurers: the endpoint (every role serving HTTP), its rate limit
+ * and refusal counts in Redis, and the alert webhook's worker (roles `worker` and `all`).
+ */
+@Module({})
+export class EmergencyModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: EmergencyModule,
+      imports: [
+        BullModule.registerQueue({ name: ALERTS_QUEUE, streams: { events: { maxLen: 1000 } } }),
+        DatabaseModule,
+        BookingsModule,
+        RegisterModule,
+        ContractsModule,
+        MetricsModule,
+      ],
+      controllers: [EmergencyController],
+      providers: [
+        {
+          provide: EMERGENCY_REDIS,
+          inject: [APP_CONFIG],
+          // Commands fail at once while Redis is away (no offline queue): the limiter then
+          // counts in the process rather than holding an emergency request.
+          useFactory: (appConfig: AppConfig) =>
+            new Redis({
+              ...redisOptionsFromUrl(appConfig.redisUrl),
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 1,
+              connectTimeout: 2000,
+            }),
+        },
+        EmergencyRedisCloser,
+        {
+          provide: EMERGENCY_LIMITER,
+          inject: [EMERGENCY_REDIS, APP_CONFIG],
+          useFactory: (redis: Redis, appConfig: AppConfig) =>
+            new SlidingWindowLimiter(
+              redis,
+              `${appConfig.queuePrefix}:emergency:rate`,
+              appConfig.emergencyRateLimit.limit,
+              appConfig.emergencyRateLimit.windowMs,
+            ),
+        },
+        {
+          provide: EmergencyRepository,
+          inject: [DATABASE],
+          useFactory: (db: Db) => new EmergencyRepository(db),
+        },
+        EmergencyAlerts,
+        EmergencyService,
+        ...(config.role === 'api' ? [] : [AlertWebhookProcessor]),
+      ],
+    };
+  }
+}

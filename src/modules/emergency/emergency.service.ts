@@ -1,0 +1,308 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Counter } from 'prom-client';
+import type { Contract } from '../../core/contracts/contract.js';
+import { decideRelease, type ReleaseDecision } from '../../core/emergency/emergency-release.js';
+import type { Booking } from '../../core/model/booking.js';
+import type { Trip } from '../../core/model/trip.js';
+import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
+import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
+import type { ApiClient } from '../auth/api-client.js';
+import { BookingCipher } from '../bookings/booking-cipher.js';
+import { BookingsService } from '../bookings/bookings.service.js';
+import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
+import type { ContractCatalog, LoadedContract } from '../contracts/load-contract-catalog.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RegisterService } from '../register/register.service.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
+import { transmissionReference } from '../transmissions/transmission-sender.js';
+import { EmergencyAlerts } from './emergency-alerts.js';
+import { parseEmergencyRequest, type EmergencyRequest } from './emergency-request.js';
+import { EmergencyRepository } from './emergency.repository.js';
+import { EMERGENCY_LIMITER } from './emergency.tokens.js';
+import type { SlidingWindowLimiter } from './rate-limiter.js';
+
+/** What the caller receives when data is released: the contract's JSON, as rendered. */
+export interface EmergencyRelease {
+  readonly body: string;
+  readonly mediaType: string;
+  readonly registerEntryId: string;
+}
+
+/** The one answer to every refusal the caller must not tell apart from another. */
+export const NOT_FOUND_MESSAGE = 'no participant insured by this client matches the request';
+
+/**
+ * The emergency contract: the contract answered on request (`api-response`) to the
+ * participants' insurer. Exactly one is expected; with several, the first by id.
+ */
+export function emergencyContractOf(catalog: ContractCatalog): LoadedContract | undefined {
+  return [...catalog.contracts.values()]
+    .filter(
+      (loaded) =>
+        loaded.contract.transport.type === 'api-response' &&
+        loaded.contract.scope.insuredBy === 'recipient' &&
+        loaded.contract.unit === 'participant',
+    )
+    .sort((a, b) => a.contract.id.localeCompare(b.contract.id))[0];
+}
+
+/**
+ * Break-glass release to insurers (`POST /v1/emergency/requests`): rate-limited per client,
+ * scoped to the caller's own insured on a confirmed booking inside the contract's window,
+ * recorded in the register before anything is answered (fail closed: no record, no data),
+ * raised to operations and the DPO.
+ */
+@Injectable()
+export class EmergencyService {
+  private readonly logger = new Logger('Emergency');
+  private readonly requests: Counter<'outcome' | 'reason' | 'insurer'>;
+  private readonly contract: LoadedContract | undefined;
+
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly cipher: BookingCipher,
+    private readonly register: RegisterService,
+    private readonly repository: EmergencyRepository,
+    private readonly alerts: EmergencyAlerts,
+    @Inject(EMERGENCY_LIMITER) private readonly limiter: SlidingWindowLimiter,
+    @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
+    metrics: MetricsService,
+  ) {
+    this.requests = metrics.counter({
+      name: 'passerelle_emergency_requests_total',
+      help: 'Emergency requests by outcome (released, refused, rate-limited, invalid), refusal reason and insurer',
+      labelNames: ['outcome', 'reason', 'insurer'],
+    });
+    this.contract = emergencyContractOf(catalog);
+  }
+
+  async request(client: ApiClient, raw: unknown): Promise<EmergencyRelease> {
+    const insurerId = client.insurerId;
+    if (client.role !== 'insurer' || insurerId === undefined) {
+      throw new PasserelleError(
+        'FORBIDDEN',
+        'only an insurer’s client may make emergency requests',
+      );
+    }
+    const rate = await this.limiter.take(client.id);
+    if (!rate.allowed) {
+      this.requests.inc({ outcome: 'rate-limited', reason: '', insurer: insurerId });
+      throw new RateLimited(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
+    }
+    let request: EmergencyRequest;
+    try {
+      request = parseEmergencyRequest(raw);
+    } catch (error) {
+      this.requests.inc({ outcome: 'invalid', reason: '', insurer: insurerId });
+      throw error;
+    }
+    const loaded = this.contract;
+    if (loaded === undefined) {
+      throw new PasserelleError('SERVICE_UNAVAILABLE', 'no emergency contract is configured');
+    }
+    const now = new Date();
+    const requestId = randomUUID();
+
+    const holders = await this.bookings.findPolicyHolders(request.policyNumber);
+    const trips = new Map<string, { trip: Trip; bookings: Booking[] }>();
+    for (const tripId of new Set(
+      holders.filter((h) => h.insurerId === insurerId).map((h) => h.tripId),
+    )) {
+      const data = await this.bookings.loadTrip(tripId);
+      if (data !== undefined) trips.set(tripId, data);
+    }
+    const decision = decideRelease({
+      insurerId,
+      holders,
+      trips,
+      contract: loaded.contract,
+      catalogue: this.catalog.catalogue,
+      formats: this.catalog.formats,
+      now: now.toISOString(),
+      reference: transmissionReference(requestId),
+    });
+
+    // What the agent wrote is sealed apart; the register holds its digest.
+    const text = JSON.stringify({
+      requestId,
+      receivedAt: now.toISOString(),
+      clientId: client.id,
+      ...request,
+    });
+    const requestSha256 = createHash('sha256').update(text).digest('hex');
+    const entry = await this.record(decision, loaded, client, insurerId, {
+      requestId,
+      requestSha256,
+    });
+    await this.keep(decision, entry, client, insurerId, {
+      requestId,
+      requestSha256,
+      text,
+      now,
+    });
+
+    if (decision.kind === 'released') {
+      const file = decision.unit.files[0];
+      if (file === undefined) throw new Error('a released unit has its file');
+      this.requests.inc({ outcome: 'released', reason: '', insurer: insurerId });
+      await this.alerts.raise({
+        event: 'emergency-released',
+        occurredAt: entry.occurredAt,
+        clientId: client.id,
+        insurerId,
+        requestId,
+        registerEntryId: entry.id,
+        tripId: decision.holder.tripId,
+      });
+      return { body: file.content, mediaType: file.mediaType, registerEntryId: entry.id };
+    }
+
+    this.requests.inc({ outcome: 'refused', reason: decision.reason, insurer: insurerId });
+    await this.alerts.refused({
+      occurredAt: entry.occurredAt,
+      clientId: client.id,
+      insurerId,
+      requestId,
+      registerEntryId: entry.id,
+    });
+    if (decision.reason === 'data-incomplete') {
+      // The caller is the insurer of a participant in the window: it learns that the data
+      // is incomplete (paths and rules, no value), and operations are told to complete it.
+      throw new PasserelleError(
+        'UNPROCESSABLE',
+        'the participant’s data is incomplete for the emergency contract; operations are alerted',
+        (decision.errors ?? []).map((error) => ({ path: error.field, rule: error.rule })),
+      );
+    }
+    throw new PasserelleError('NOT_FOUND', NOT_FOUND_MESSAGE);
+  }
+
+  /** Appends the decision to the register; if it cannot be written, nothing is answered but 503. */
+  private async record(
+    decision: ReleaseDecision,
+    loaded: LoadedContract,
+    client: ApiClient,
+    insurerId: string,
+    request: { readonly requestId: string; readonly requestSha256: string },
+  ): Promise<RegisterEntry> {
+    const { contract } = loaded;
+    const actor = { kind: 'client', id: client.id } as const;
+    const detail = { requestId: request.requestId, requestSha256: request.requestSha256 };
+    let input: RegisterEntryInput;
+    if (decision.kind === 'released') {
+      const file = decision.unit.files[0];
+      const bytes = Buffer.from(file?.content ?? '', 'utf8');
+      input = {
+        ...disclosureEntryBase({
+          contract,
+          contractSha256: loaded.sha256,
+          catalogue: this.catalog.catalogue,
+          unit: decision.unit,
+          tripId: decision.holder.tripId,
+          payload: {
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+            bytes: bytes.length,
+          },
+          transport: { type: 'api-response' },
+          actor,
+        }),
+        event: 'emergency-released',
+        reason: 'emergency request',
+        detail,
+      };
+    } else {
+      input = {
+        event: 'emergency-refused',
+        contract: { id: contract.id, version: contract.version, sha256: loaded.sha256 },
+        recipient: recipientOf(contract, insurerId),
+        purpose: contract.purpose,
+        legalBasis: contract.legalBasis,
+        ...(decision.holder === undefined
+          ? {}
+          : {
+              tripId: decision.holder.tripId,
+              unit: `participant:${decision.holder.participantId}:insurer:${insurerId}`,
+            }),
+        subjects: decision.subjects,
+        fields: [],
+        categories: [],
+        withheld: [],
+        transport: { type: 'api-response' },
+        actor,
+        reason: decision.reason,
+        detail,
+      };
+    }
+    try {
+      return await this.register.append(input);
+    } catch (error) {
+      this.logger.error({
+        msg: 'emergency request not answered: the register cannot be written',
+        requestId: request.requestId,
+        clientId: client.id,
+        error: error instanceof Error ? error.name : 'error',
+      });
+      throw new PasserelleError(
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this request; nothing was released',
+      );
+    }
+  }
+
+  /** Keeps what the agent wrote, sealed; a failure here is logged, the register already holds the request. */
+  private async keep(
+    decision: ReleaseDecision,
+    entry: RegisterEntry,
+    client: ApiClient,
+    insurerId: string,
+    request: {
+      readonly requestId: string;
+      readonly requestSha256: string;
+      readonly text: string;
+      readonly now: Date;
+    },
+  ): Promise<void> {
+    const holder = decision.holder;
+    try {
+      await this.repository.insert({
+        id: request.requestId,
+        clientId: client.id,
+        insurerId,
+        outcome: decision.kind,
+        ...(decision.kind === 'refused' ? { refusal: decision.reason } : {}),
+        registerEntryId: entry.id,
+        ...(holder === undefined
+          ? {}
+          : {
+              tripId: holder.tripId,
+              bookingReference: holder.bookingReference,
+              participantId: holder.participantId,
+            }),
+        requestSha256: request.requestSha256,
+        sealed: this.cipher.seal(
+          `emergency-request:${request.requestId}`,
+          Buffer.from(request.text, 'utf8'),
+        ),
+        createdAt: request.now,
+      });
+    } catch (error) {
+      this.logger.error({
+        msg: 'emergency request text not kept',
+        requestId: request.requestId,
+        error: error instanceof Error ? error.name : 'error',
+      });
+    }
+  }
+}
+
+function recipientOf(contract: Contract, insurerId: string): RegisterEntryInput['recipient'] {
+  return { id: insurerId, name: contract.recipient.name, category: contract.recipient.category };
+}
+
+/** 429 with the seconds to wait. */
+export class RateLimited extends PasserelleError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', 'too many emergency requests from this client; retry later');
+  }
+}

@@ -1,0 +1,476 @@
+import { createHash, createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shiftTripDates, daysBetween } from '../src/cli/shift-dates.js';
+import { emergencyUnit } from '../src/core/emergency/emergency-release.js';
+import type { Booking } from '../src/core/model/booking.js';
+import { renderOneUnit } from '../src/core/projection/render-unit.js';
+import type { RegisterEntry } from '../src/core/register/register-entry.js';
+import { BookingsService } from '../src/modules/bookings/bookings.service.js';
+import { CONTRACT_CATALOG } from '../src/modules/contracts/contracts.module.js';
+import type { ContractCatalog } from '../src/modules/contracts/load-contract-catalog.js';
+import { NOT_FOUND_MESSAGE } from '../src/modules/emergency/emergency.service.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { edits, sampleBookings, sampleTrip, type JsonObject } from './support/input-documents.js';
+import {
+  ask,
+  bookingVariant,
+  personalValuesIn,
+  samplePersonalValues,
+  testDataKey,
+  tripVariant,
+} from './support/ingest.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+
+/**
+ * The emergency release against a real PostgreSQL and Redis: the right insurer gets exactly
+ * the contract's fields of its insured, every refusal answers alike and is recorded, the
+ * register is written before the answer (503 when it cannot be), releases and repeated
+ * refusals reach the webhook through the queue, and erasure takes the index with it.
+ */
+
+const insurer = (insurerId: string): TestClient => {
+  const found = TEST_CLIENTS.find((c) => c.role === 'insurer' && c.insurerId === insurerId);
+  if (found === undefined) throw new Error(insurerId);
+  return found;
+};
+const MUTUELLE = insurer('INS-MUTUELLE-VOYAGE');
+const ASSUR = insurer('INS-ASSUR-JEUNES');
+const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
+
+const TODAY = new Date();
+const SAMPLE = sampleTrip();
+/** The sample trip moved so that it started yesterday: inside the release window now. */
+const toStartIn = (days: number): JsonObject =>
+  shiftTripDates(SAMPLE, daysBetween(SAMPLE.startDate as string, TODAY) + days);
+const TRIP = toStartIn(-1);
+const TRIP_ID = TRIP.id as string;
+
+const request = (policyNumber: string, extra: Record<string, unknown> = {}) => ({
+  policyNumber,
+  incidentReference: 'MV-ASSIST-2027-00042',
+  reason:
+    'Fell during the afternoon visit and is being taken to hospital with a suspected fracture.',
+  requestedBy: 'Agent Amélie Durand',
+  ...extra,
+});
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+  readonly headers: Headers;
+}
+
+async function emergency(t: TestApp, client: TestClient, body: unknown): Promise<Answer> {
+  const response = await fetch(`${t.url}/v1/emergency/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+let t: TestApp;
+let hooks: WebhookReceiver;
+let register: RegisterService;
+
+const entriesOf = async (event: string): Promise<RegisterEntry[]> =>
+  (await register.list({ event: event as RegisterEntry['event'] }, undefined, 200)).items.slice();
+
+beforeAll(async () => {
+  hooks = await startWebhookReceiver();
+  t = await startTestApp({
+    PASSERELLE_DATA_KEY: testDataKey(),
+    PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+    PASSERELLE_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    PASSERELLE_EMERGENCY_REFUSALS_ALERT: '5',
+    // The schedules are irrelevant here; keep the dispatcher quiet.
+    PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+  });
+  register = t.app.get(RegisterService);
+  const put = async (path: string, body: JsonObject) => {
+    const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
+    expect(answer.status, `${path}: ${answer.text}`).toBe(201);
+  };
+  await put(`/v1/trips/${TRIP_ID}`, TRIP);
+  for (const booking of sampleBookings()) {
+    await put(`/v1/bookings/${booking.reference as string}`, booking);
+  }
+  // Another trip running now, with a cancelled booking; one in ten days; one ended 3 days ago.
+  const variant = (days: number, id: string) => tripVariant(toStartIn(days), id);
+  await put('/v1/trips/T-NOW-2', variant(-1, 'T-NOW-2'));
+  await put('/v1/trips/T-FUTURE', variant(10, 'T-FUTURE'));
+  const length = daysBetween(
+    SAMPLE.startDate as string,
+    new Date(`${SAMPLE.endDate as string}T00:00:00Z`),
+  );
+  await put('/v1/trips/T-PAST', variant(-3 - length, 'T-PAST'));
+  const insured = (
+    reference: string,
+    tripId: string,
+    policy: string,
+    more: Record<string, string> = {},
+  ) =>
+    edits(bookingVariant(0, reference, tripId), [
+      ['participants[0].insurance.policyNumber', `${policy}-1`],
+      ['participants[1].insurance.policyNumber', `${policy}-2`],
+      ...Object.entries(more),
+    ]);
+  await put('/v1/bookings/B-CXL', insured('B-CXL', 'T-NOW-2', 'MV-CXL', { status: 'cancelled' }));
+  await put('/v1/bookings/B-FUT', insured('B-FUT', 'T-FUTURE', 'MV-FUT'));
+  await put('/v1/bookings/B-PAST', insured('B-PAST', 'T-PAST', 'MV-PAST'));
+}, 90_000);
+
+afterAll(async () => {
+  await t.close();
+  await hooks.close();
+});
+
+describe('POST /v1/emergency/requests, released', () => {
+  let answer: Answer;
+  beforeAll(async () => {
+    answer = await emergency(t, MUTUELLE, request('MV-2027-004411'));
+  });
+
+  it('should answer the insurer-emergency contract’s JSON for that participant, exactly', async () => {
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    // What the contract renders for this unit, from the stored data, now.
+    const catalog = t.app.get<ContractCatalog>(CONTRACT_CATALOG);
+    const loaded = catalog.contracts.get('insurer-emergency');
+    const data = await t.app.get(BookingsService).loadTrip(TRIP_ID);
+    if (loaded === undefined || data === undefined) throw new Error('setup');
+    const expected = renderOneUnit(
+      {
+        trip: data.trip,
+        bookings: data.bookings,
+        contract: loaded.contract,
+        catalogue: catalog.catalogue,
+        formats: catalog.formats,
+        now: new Date().toISOString(),
+        contextFor: () => ({ reference: 'X', preparedAt: new Date().toISOString() }),
+      },
+      emergencyUnit('B-1001-1', 'INS-MUTUELLE-VOYAGE'),
+    );
+    const body = JSON.parse(answer.text) as {
+      contract: unknown;
+      recipient: string;
+      unit: Record<string, unknown>;
+      participants: Record<string, unknown>[];
+    };
+    expect(body).toEqual(JSON.parse(expected.files[0]?.content ?? 'null'));
+    expect(body.recipient).toBe('INS-MUTUELLE-VOYAGE');
+    expect(body.participants).toHaveLength(1);
+    const participant = body.participants[0] ?? {};
+    expect(participant['participant.insurance.policyNumber']).toBe('MV-2027-004411');
+    expect(participant['participant.surname']).toBe("O'Neill");
+    expect(participant['participant.health.allergies']).toEqual(['penicillin']);
+    // The group is staying somewhere now: the current stay is part of the answer.
+    expect(participant['participant.currentStay']).toMatchObject({
+      hotel: expect.any(String) as unknown,
+    });
+    const allowed = new Set(loaded.contract.fields);
+    for (const key of [...Object.keys(body.unit), ...Object.keys(participant)]) {
+      expect(allowed.has(key), key).toBe(true);
+    }
+  });
+
+  it('should hold no value of any other field, nor of any other participant', () => {
+    // Every personal value of the samples the answer may not hold: those of other fields
+    // of this participant, and everything about everyone else but the group leader's
+    // name and phone (contract fields).
+    const released = JSON.parse(answer.text) as JsonObject;
+    const mayHold = new Set(
+      JSON.stringify(released)
+        .match(/"[^"]*"/g)
+        ?.map((s) => JSON.parse(s) as string) ?? [],
+    );
+    const forbidden = samplePersonalValues().filter(
+      (value) => ![...mayHold].some((v) => v.includes(value)),
+    );
+    expect(forbidden.length).toBeGreaterThan(40);
+    for (const value of forbidden) expect(answer.text).not.toContain(value);
+    // In particular: her passport, her meal, her sister's policy and health data.
+    const booking = sampleBookings()[0] as unknown as Booking;
+    const her = booking.participants[0];
+    const sister = booking.participants[1];
+    expect(answer.text).not.toContain(her?.documents[0]?.number ?? 'none');
+    expect(answer.text).not.toContain(sister?.insurance?.policyNumber ?? 'none');
+    expect(answer.text).not.toContain(
+      sister?.surname === her?.surname ? sister?.givenNames : sister?.surname,
+    );
+  });
+
+  it('should have recorded emergency-released, with the payload’s digest, before answering', async () => {
+    const entryId = answer.headers.get('passerelle-register-entry');
+    const entry = await register.byId(entryId ?? '');
+    expect(entry).toMatchObject({
+      event: 'emergency-released',
+      contract: { id: 'insurer-emergency', version: 1 },
+      recipient: { id: 'INS-MUTUELLE-VOYAGE', category: 'insurer' },
+      legalBasis: 'vital-interests',
+      specialCondition: 'vital-interests',
+      tripId: TRIP_ID,
+      unit: 'participant:B-1001-1:insurer:INS-MUTUELLE-VOYAGE',
+      actor: { kind: 'client', id: MUTUELLE.id },
+      transport: { type: 'api-response' },
+      payload: {
+        sha256: createHash('sha256').update(answer.text).digest('hex'),
+        bytes: Buffer.byteLength(answer.text),
+        format: 'json',
+      },
+    });
+    expect(entry?.subjects).toContain('B-1001-1');
+    expect(entry?.subjects).not.toContain('B-1001-2');
+    expect(entry?.categories).toContain('health');
+    // What the agent wrote is kept sealed beside it, named by the entry; never in the register.
+    expect(JSON.stringify(entry)).not.toContain('fracture');
+    expect(JSON.stringify(entry)).not.toContain('Durand');
+    const requestId = entry?.detail?.requestId as string;
+    const { rows } = await t.database.admin(
+      'SELECT outcome, participant_id, register_entry_id FROM emergency_requests WHERE id = $1',
+      [requestId],
+    );
+    expect(rows).toEqual([
+      { outcome: 'released', participant_id: 'B-1001-1', register_entry_id: entryId },
+    ]);
+  });
+
+  it('should show in the participant’s access report', async () => {
+    const report = await ask(t, 'GET', '/v1/subjects/B-1001-1/disclosures', { role: 'auditor' });
+    expect(report.status).toBe(200);
+    const disclosures = report.body.disclosures as {
+      recipient: { id: string };
+      contract?: { id: string };
+    }[];
+    expect(disclosures).toContainEqual(
+      expect.objectContaining({
+        recipient: expect.objectContaining({ id: 'INS-MUTUELLE-VOYAGE' }) as unknown,
+        contract: { id: 'insurer-emergency', version: 1 },
+      }),
+    );
+  });
+
+  it('should raise the release: a metric and a signed webhook call with ids only', async () => {
+    await hooks.waitFor((all) => all.some((h) => h.body.includes('"emergency-released"')));
+    const hook = hooks.received.find((h) => h.body.includes('"emergency-released"'));
+    const body = JSON.parse(hook?.body ?? '{}') as Record<string, unknown>;
+    expect(body).toMatchObject({
+      event: 'emergency-released',
+      clientId: MUTUELLE.id,
+      insurerId: 'INS-MUTUELLE-VOYAGE',
+      registerEntryId: answer.headers.get('passerelle-register-entry'),
+      tripId: TRIP_ID,
+    });
+    expect(hook?.headers['passerelle-signature']).toBe(
+      `sha256=${createHmac('sha256', WEBHOOK_SECRET)
+        .update(hook?.body ?? '')
+        .digest('hex')}`,
+    );
+    expect(hook?.body).not.toContain('B-1001-1');
+    for (const value of samplePersonalValues()) expect(hook?.body).not.toContain(value);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /passerelle_emergency_alerts_total\{event="emergency-released",insurer="INS-MUTUELLE-VOYAGE"\} [1-9]/,
+    );
+  });
+
+  it('should find the policy however it is typed (case, spaces)', async () => {
+    const again = await emergency(t, MUTUELLE, request(' mv-2027-004411 '));
+    expect(again.status).toBe(200);
+  });
+});
+
+describe('POST /v1/emergency/requests, refused', () => {
+  const cases: [string, TestClient, string, string][] = [
+    ['another insurer’s policy', ASSUR, 'MV-2027-004411', 'other-insurer'],
+    ['an unknown policy', MUTUELLE, 'MV-0000-000000', 'unknown-policy'],
+    ['a cancelled booking', MUTUELLE, 'MV-CXL-1', 'not-confirmed'],
+    ['before the window', MUTUELLE, 'MV-FUT-1', 'outside-window'],
+    ['after the window', MUTUELLE, 'MV-PAST-2', 'outside-window'],
+  ];
+  const answers = new Map<string, Answer>();
+  beforeAll(async () => {
+    for (const [name, client, policy] of cases) {
+      answers.set(name, await emergency(t, client, request(policy)));
+    }
+  });
+
+  it.each(cases)('should answer %s exactly as "not found", with no data', (name) => {
+    const answer = answers.get(name);
+    expect(answer?.status).toBe(404);
+    expect(JSON.parse(answer?.text ?? '')).toEqual({
+      error: { code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE, details: [] },
+    });
+    for (const value of samplePersonalValues()) expect(answer?.text).not.toContain(value);
+  });
+
+  it('should give the same answer, byte for byte and header for header, to every refusal', () => {
+    const shapes = [...answers.values()].map((a) => ({
+      status: a.status,
+      text: a.text,
+      headers: [...a.headers.entries()].filter(([k]) => !['date', 'x-request-id'].includes(k)),
+    }));
+    for (const shape of shapes) expect(shape).toEqual(shapes[0]);
+  });
+
+  it.each(cases)(
+    'should record %s as emergency-refused, with its reason',
+    async (_name, client, _policy, reason) => {
+      const refused = await entriesOf('emergency-refused');
+      expect(refused).toContainEqual(
+        expect.objectContaining({
+          event: 'emergency-refused',
+          reason,
+          actor: { kind: 'client', id: client.id },
+          recipient: expect.objectContaining({ id: client.insurerId }) as unknown,
+          fields: [],
+        }),
+      );
+    },
+  );
+
+  it('should name in the refusal who was asked about, when the policy is known', async () => {
+    const refused = await entriesOf('emergency-refused');
+    expect(refused.find((e) => e.reason === 'other-insurer')?.subjects).toEqual(['B-1001-1']);
+    expect(refused.find((e) => e.reason === 'unknown-policy')?.subjects).toEqual([]);
+    expect(refused.find((e) => e.reason === 'not-confirmed')?.subjects).toEqual(['B-CXL-1']);
+  });
+
+  it('should raise repeated refusals from one client (5 here) through the webhook', async () => {
+    // MUTUELLE was refused 4 times above; one more reaches the threshold.
+    expect((await emergency(t, MUTUELLE, request('MV-9999-1'))).status).toBe(404);
+    await hooks.waitFor((all) => all.some((h) => h.body.includes('"emergency-refusals-repeated"')));
+    const hook = hooks.received.find((h) => h.body.includes('"emergency-refusals-repeated"'));
+    expect(JSON.parse(hook?.body ?? '{}')).toMatchObject({
+      event: 'emergency-refusals-repeated',
+      clientId: MUTUELLE.id,
+      refusals: 5,
+    });
+  });
+});
+
+describe('bad requests and access', () => {
+  it('should refuse an invalid body by path and rule, echoing no value', async () => {
+    const answer = await emergency(t, MUTUELLE, {
+      policyNumber: 'MV-2027-004411',
+      incidentReference: 'X-1',
+      reason: 'hurt',
+      nickname: 'Claire',
+    });
+    expect(answer.status).toBe(400);
+    const body = JSON.parse(answer.text) as {
+      error: { code: string; details: { path: string; rule: string }[] };
+    };
+    expect(body.error.code).toBe('BAD_REQUEST');
+    expect(body.error.details.map((d) => d.path).sort()).toEqual([
+      'nickname',
+      'reason',
+      'requestedBy',
+    ]);
+    expect(answer.text).not.toContain('MV-2027-004411');
+    expect(answer.text).not.toContain('Claire');
+  });
+
+  it('should answer 401 without a key and 403 to any other role', async () => {
+    const anonymous = await fetch(`${t.url}/v1/emergency/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request('MV-2027-004411')),
+    });
+    expect(anonymous.status).toBe(401);
+    for (const role of ['ingest', 'ops', 'auditor'] as const) {
+      const answer = await ask(t, 'POST', '/v1/emergency/requests', {
+        role,
+        body: request('MV-2027-004411'),
+      });
+      expect(answer.status, role).toBe(403);
+    }
+  });
+});
+
+describe('the register first', () => {
+  it('should not answer before the release is committed to the register', async () => {
+    // The test's own connection holds the register's head: the release cannot be appended.
+    const admin = t.database.admin;
+    await admin('BEGIN');
+    try {
+      await admin('SELECT * FROM register_head FOR UPDATE');
+      let settled = false;
+      const pending = emergency(t, MUTUELLE, request('MV-2027-004412')).finally(() => {
+        settled = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(settled).toBe(false);
+      await admin('COMMIT');
+      const answer = await pending;
+      expect(answer.status).toBe(200);
+      expect(
+        await register.byId(answer.headers.get('passerelle-register-entry') ?? ''),
+      ).toMatchObject({
+        event: 'emergency-released',
+        unit: 'participant:B-1001-2:insurer:INS-MUTUELLE-VOYAGE',
+      });
+    } finally {
+      await admin('ROLLBACK').catch(() => undefined);
+    }
+  });
+
+  it('should answer 503 and release nothing when the register cannot be written', async () => {
+    const before = await t.database.admin('SELECT count(*)::int AS n FROM emergency_requests');
+    await t.database.admin('ALTER TABLE register_head RENAME TO register_head_away');
+    let answer: Answer;
+    try {
+      answer = await emergency(t, MUTUELLE, request('MV-2027-004501'));
+    } finally {
+      await t.database.admin('ALTER TABLE register_head_away RENAME TO register_head');
+    }
+    expect(answer.status).toBe(503);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'REGISTER_UNAVAILABLE' } });
+    for (const value of samplePersonalValues()) expect(answer.text).not.toContain(value);
+    expect(
+      await t.database.admin('SELECT count(*)::int AS n FROM emergency_requests'),
+    ).toMatchObject({
+      rows: before.rows,
+    });
+  });
+});
+
+describe('storage', () => {
+  it('should keep no policy number, reason or agent name in clear', async () => {
+    const values = [
+      ...samplePersonalValues(),
+      'MV-2027-004411',
+      'fracture',
+      'Amélie Durand',
+      'MV-ASSIST-2027-00042',
+    ];
+    expect(await personalValuesIn(t, 'booking_policies', values)).toEqual([]);
+    expect(await personalValuesIn(t, 'emergency_requests', values)).toEqual([]);
+  });
+
+  it('should index bookings stored before the index existed, at start', async () => {
+    await t.database.admin("DELETE FROM booking_policies WHERE booking_reference = 'B-1003'");
+    await t.database.admin("UPDATE bookings SET policies_key_id = NULL WHERE reference = 'B-1003'");
+    expect((await emergency(t, ASSUR, request('AJ-88120'))).status).toBe(404);
+    expect(await t.app.get(BookingsService).indexPolicies()).toBe(1);
+    expect((await emergency(t, ASSUR, request('AJ-88120'))).status).toBe(200);
+  });
+
+  it('should forget the policy and the agents’ texts with the booking when it is erased', async () => {
+    expect((await ask(t, 'DELETE', '/v1/bookings/B-1001', { role: 'ingest' })).status).toBe(204);
+    const policies = await t.database.admin(
+      "SELECT count(*)::int AS n FROM booking_policies WHERE booking_reference = 'B-1001'",
+    );
+    expect(policies.rows).toEqual([{ n: 0 }]);
+    const texts = await t.database.admin(
+      "SELECT count(*)::int AS n FROM emergency_requests WHERE booking_reference = 'B-1001' AND ciphertext IS NOT NULL",
+    );
+    expect(texts.rows).toEqual([{ n: 0 }]);
+    const answer = await emergency(t, MUTUELLE, request('MV-2027-004411'));
+    expect(answer.status).toBe(404);
+    expect((await entriesOf('emergency-refused'))[0]?.reason).toBe('unknown-policy');
+  });
+});
