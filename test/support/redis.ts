@@ -30,3 +30,25 @@ export async function dropKeysUnder(prefix: string): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Every key under `prefix:` and every value it holds, as text (to look for personal values). */
+export async function dumpUnder(prefix: string): Promise<{ keys: number; text: string }> {
+  const redis = openRedis();
+  try {
+    const keys = await keysUnder(redis, prefix);
+    const dump: string[] = [];
+    for (const key of keys) {
+      dump.push(key);
+      const type = await redis.type(key);
+      if (type === 'string') dump.push((await redis.get(key)) ?? '');
+      if (type === 'hash') dump.push(JSON.stringify(await redis.hgetall(key)));
+      if (type === 'list') dump.push(JSON.stringify(await redis.lrange(key, 0, -1)));
+      if (type === 'set') dump.push(JSON.stringify(await redis.smembers(key)));
+      if (type === 'zset') dump.push(JSON.stringify(await redis.zrange(key, '0', '-1')));
+      if (type === 'stream') dump.push(JSON.stringify(await redis.xrange(key, '-', '+')));
+    }
+    return { keys: keys.length, text: dump.join('\n') };
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -12,6 +12,8 @@ export interface ReceivedHook {
 export interface WebhookReceiver {
   readonly url: string;
   readonly received: ReceivedHook[];
+  /** Every POST, answered 2xx or not. */
+  readonly calls: () => number;
   failNext(count: number): void;
   /** Resolves once `count` hooks were taken (answered 2xx), or rejects after `timeoutMs`. */
   waitFor(
@@ -24,10 +26,12 @@ export interface WebhookReceiver {
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedHook[] = [];
   let failing = 0;
+  let calls = 0;
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      calls += 1;
       if (failing > 0) {
         failing -= 1;
         response.writeHead(500).end();
@@ -43,6 +47,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${address.port}/hooks/passerelle`,
     received,
+    calls: () => calls,
     failNext: (count) => {
       failing = count;
     },

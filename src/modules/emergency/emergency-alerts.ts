@@ -27,13 +27,18 @@ export interface AlertEvent {
   readonly windowSeconds?: number;
 }
 
-/** Webhook delivery: retried with exponential backoff for about a day. */
-export const ALERT_JOB_OPTIONS = {
-  attempts: 15,
-  backoff: { type: 'exponential', delay: 5_000 },
-  removeOnComplete: true,
-  removeOnFail: 1000,
-} as const;
+/**
+ * Webhook delivery: 15 attempts with exponential backoff from `PASSERELLE_RETRY_BASE_MS`
+ * (30 s by default: the last retry comes almost six days after the first attempt, so a
+ * receiver down for a long weekend loses nothing).
+ */
+export const alertJobOptions = (retryBaseMs: number) =>
+  ({
+    attempts: 15,
+    backoff: { type: 'exponential', delay: retryBaseMs },
+    removeOnComplete: true,
+    removeOnFail: 1000,
+  }) as const;
 
 /**
  * Raises emergency releases and repeated refusals to operations and the DPO: a structured
@@ -65,7 +70,7 @@ export class EmergencyAlerts {
     if (this.config.alertWebhookUrl === undefined) return;
     try {
       await this.queue.add(alert.event, alert, {
-        ...ALERT_JOB_OPTIONS,
+        ...alertJobOptions(this.config.retryBaseMs),
         jobId: `${alert.event}.${alert.requestId}`,
       });
     } catch (error) {

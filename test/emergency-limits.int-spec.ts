@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SlidingWindowLimiter } from '../src/modules/emergency/rate-limiter.js';
+import { freePort } from './support/loopback.js';
+import { dropKeysUnder, dumpUnder, openRedis } from './support/redis.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+
+/**
+ * The emergency endpoint's abuse limits against a real Redis: the per-client sliding window
+ * shared by two API instances, its semantics and its fallback when Redis is away, and
+ * alerts retried through the queue until the webhook takes them.
+ */
+
+const insurers = TEST_CLIENTS.filter((c) => c.role === 'insurer');
+const [FIRST, SECOND] = insurers as [TestClient, TestClient];
+const body = (policyNumber: string) => ({
+  policyNumber,
+  incidentReference: 'CASE-77',
+  reason: 'The participant collapsed at the museum and the ambulance crew needs her conditions.',
+  requestedBy: 'Agent Jonas Weber',
+});
+
+async function post(app: TestApp, client: TestClient, policy = 'NO-SUCH-POLICY') {
+  const response = await fetch(`${app.url}/v1/emergency/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body(policy)),
+  });
+  await response.text();
+  return response;
+}
+
+describe('the rate limit across two API instances sharing Redis', () => {
+  const prefix = `pq_rate_${randomBytes(4).toString('hex')}`;
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    const env = { PASSERELLE_QUEUE_PREFIX: prefix, PASSERELLE_ROLE: 'api' };
+    [a, b] = await Promise.all([startTestApp(env), startTestApp(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([a.close(), b.close()]);
+    await dropKeysUnder(prefix);
+  });
+
+  it('should let a client make 20 requests a minute in all, whichever instance answers, then 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i += 1) statuses.push((await post(i % 2 === 0 ? a : b, FIRST)).status);
+    expect(statuses).toEqual(Array.from({ length: 20 }, () => 404));
+    for (const app of [a, b]) {
+      const limited = await post(app, FIRST);
+      expect(limited.status).toBe(429);
+      const wait = Number(limited.headers.get('retry-after'));
+      expect(wait).toBeGreaterThanOrEqual(1);
+      expect(wait).toBeLessThanOrEqual(60);
+    }
+    // Another client has its own window.
+    expect((await post(b, SECOND)).status).toBe(404);
+  });
+
+  it('should keep only client ids in Redis, never what was asked', async () => {
+    const dump = await dumpUnder(prefix);
+    expect(dump.keys).toBeGreaterThan(0);
+    expect(dump.text).toContain(FIRST.id);
+    for (const value of ['NO-SUCH-POLICY', 'Jonas Weber', 'CASE-77', 'museum']) {
+      expect(dump.text).not.toContain(value);
+    }
+  });
+});
+
+describe('SlidingWindowLimiter', () => {
+  const prefix = `pq_window_${randomBytes(4).toString('hex')}`;
+  const connections: Redis[] = [];
+  const limiter = (limit: number, windowMs: number, redis = openRedis()) => {
+    connections.push(redis);
+    return new SlidingWindowLimiter(redis, prefix, limit, windowMs);
+  };
+  afterAll(async () => {
+    for (const redis of connections) redis.disconnect();
+    await dropKeysUnder(prefix);
+  });
+
+  it('should count the last window only, across connections, and say when to come back', async () => {
+    const one = limiter(3, 1000);
+    const two = limiter(3, 1000);
+    expect((await one.take('c1')).allowed).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await two.take('c1')).allowed).toBe(true);
+    expect(await one.take('c1')).toMatchObject({ allowed: true, count: 3, store: 'redis' });
+    const refused = await two.take('c1');
+    expect(refused).toMatchObject({ allowed: false, count: 3 });
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(600);
+    // A refusal is not counted: once the oldest leaves the window, one more may pass.
+    await new Promise((resolve) => setTimeout(resolve, refused.retryAfterMs + 30));
+    expect((await one.take('c1')).allowed).toBe(true);
+    expect((await one.take('c1')).allowed).toBe(false);
+    expect((await one.take('c2')).allowed).toBe(true);
+  });
+
+  it('should keep limiting in the process when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const away = new Redis({
+      host: '127.0.0.1',
+      port,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: false,
+      retryStrategy: () => 1000,
+    });
+    away.on('error', () => undefined);
+    const local = limiter(2, 60_000, away);
+    expect(await local.take('c1')).toMatchObject({ allowed: true, store: 'memory' });
+    expect(await local.take('c1')).toMatchObject({ allowed: true, store: 'memory' });
+    const refused = await local.take('c1');
+    expect(refused).toMatchObject({ allowed: false, store: 'memory' });
+    expect(refused.retryAfterMs).toBeGreaterThan(59_000);
+  });
+});
+
+describe('alerts retried through the queue', () => {
+  let app: TestApp;
+  let hooks: WebhookReceiver;
+  beforeAll(async () => {
+    hooks = await startWebhookReceiver();
+    app = await startTestApp({
+      PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+      // Every refusal is raised; retries start 200 ms apart.
+      PASSERELLE_EMERGENCY_REFUSALS_ALERT: '1',
+      PASSERELLE_RETRY_BASE_MS: '200',
+      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+    await hooks.close();
+  });
+
+  it('should deliver the alert once the webhook takes it, after failed attempts', async () => {
+    hooks.failNext(2);
+    expect((await post(app, FIRST)).status).toBe(404);
+    await hooks.waitFor((all) => all.length === 1);
+    expect(hooks.calls()).toBe(3);
+    expect(JSON.parse(hooks.received[0]?.body ?? '{}')).toMatchObject({
+      event: 'emergency-refusals-repeated',
+      clientId: FIRST.id,
+      refusals: 1,
+    });
+    expect(hooks.received[0]?.headers['idempotency-key']).toMatch(
+      /^emergency-refusals-repeated\.[0-9a-f-]{36}$/,
+    );
+    // No signature without a secret.
+    expect(hooks.received[0]?.headers['passerelle-signature']).toBeUndefined();
+  });
+});
