@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { benchCoreProjection } from './core-projection.bench.js';
+import { benchEmergency } from './emergency.bench.js';
 import { report, type BenchResult } from './harness.js';
 import { benchOtaRoomList } from './ota-room-list.bench.js';
 import { benchPaxlst } from './paxlst.bench.js';
@@ -20,6 +21,7 @@ const benches: Readonly<Record<string, Bench>> = {
   register: benchRegister,
   sftp: benchSftp,
   transmissions: () => benchTransmissions(root),
+  emergency: () => benchEmergency(root),
 };
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
 let failed = 0;

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { Queue, Worker, type JobsOptions } from 'bullmq';
 import pg from 'pg';
 import { loadAppConfig } from '../src/config/app-config.js';
-import type { Booking, Participant } from '../src/core/model/booking.js';
+import type { Booking } from '../src/core/model/booking.js';
 import type { Trip } from '../src/core/model/trip.js';
 import { createApp } from '../src/main.js';
 import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { redisOptionsFromUrl } from '../src/modules/transmissions/redis-options.js';
 import type { BenchResult } from './harness.js';
+import { inParallel, tripVariant } from './trip-variant.js';
 import {
   callsBetween,
   commandCalls,
@@ -55,58 +56,6 @@ const mean = (values: readonly number[]): number =>
   values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
 const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const fixed = (n: number, digits = 2): string => n.toFixed(digits);
-
-/**
- * Trip `n` of the benchmark: the NYC sample with ids of its own (trip, flights, stays, rooms,
- * booking references, participants), so that every trip plans transmissions of its own.
- */
-function tripVariant(
-  sample: { readonly trip: Trip; readonly bookings: readonly Booking[] },
-  n: number,
-): { trip: Trip; bookings: Booking[] } {
-  const own = (id: string) => `N${n}-${id}`;
-  const trip: Trip = {
-    ...sample.trip,
-    id: `T-BENCH-${n}`,
-    flights: sample.trip.flights.map((flight) => ({ ...flight, id: own(flight.id) })),
-    stays: sample.trip.stays.map((stay) => ({
-      ...stay,
-      id: own(stay.id),
-      rooms: stay.rooms.map((room) => ({
-        ...room,
-        id: own(room.id),
-        occupantIds: room.occupantIds.map(own),
-      })),
-    })),
-  };
-  const participant = (p: Participant): Participant => ({
-    ...p,
-    id: own(p.id),
-    ...(p.flightIds === undefined ? {} : { flightIds: p.flightIds.map(own) }),
-    ...(p.stayIds === undefined ? {} : { stayIds: p.stayIds.map(own) }),
-  });
-  const bookings = sample.bookings.map((booking) => ({
-    ...booking,
-    reference: own(booking.reference),
-    tripId: trip.id,
-    participants: booking.participants.map(participant),
-  }));
-  return { trip, bookings };
-}
-
-/** Runs `task` from `workers` concurrent loops until `total` are done. */
-async function inParallel(
-  total: number,
-  workers: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let i = next++; i < total; i = next++) await task(i);
-    }),
-  );
-}
 
 /** Stores trip variants `from`…`to - 1` through the ingest service, in an `api` app (it plans, it sends nothing). */
 async function ingest(

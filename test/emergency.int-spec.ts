@@ -277,6 +277,30 @@ describe('POST /v1/emergency/requests, released', () => {
     );
   });
 
+  it('should give the insurer the receipt of its release, and no one else', async () => {
+    const id = answer.headers.get('passerelle-request-id') ?? '';
+    const receipt = await fetch(`${t.url}/v1/emergency/requests/${id}`, {
+      headers: { authorization: `Bearer ${MUTUELLE.key}` },
+    });
+    expect(receipt.status).toBe(200);
+    expect(await receipt.json()).toEqual({
+      id,
+      outcome: 'released',
+      registerEntryId: answer.headers.get('passerelle-register-entry'),
+      receivedAt: expect.stringMatching(/^\d{4}-/) as unknown,
+    });
+    for (const [key, path] of [
+      [ASSUR.key, id],
+      [MUTUELLE.key, 'not-a-uuid'],
+      [MUTUELLE.key, '00000000-0000-4000-8000-000000000000'],
+    ] as const) {
+      const other = await fetch(`${t.url}/v1/emergency/requests/${path}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(other.status).toBe(404);
+    }
+  });
+
   it('should find the policy however it is typed (case, spaces)', async () => {
     const again = await emergency(t, MUTUELLE, request(' mv-2027-004411 '));
     expect(again.status).toBe(200);

@@ -48,6 +48,54 @@ describe('the register in PostgreSQL', () => {
     });
   });
 
+  it('should commit a companion row with its entry, and neither when the row is refused', async () => {
+    const companion = (id: string, outcome: string) =>
+      ({
+        table: 'emergency_requests',
+        row: (entry: { id: string }) => ({
+          id,
+          client_id: 'c',
+          insurer_id: 'I',
+          outcome: outcome as 'released',
+          refusal: null,
+          register_entry_id: entry.id,
+          trip_id: null,
+          booking_reference: null,
+          participant_id: null,
+          request_sha256: 'x',
+          ciphertext: null,
+          iv: null,
+          auth_tag: null,
+          wrapped_key: null,
+          wrap_iv: null,
+          wrap_tag: null,
+          key_id: null,
+          created_at: new Date(),
+          erased_at: null,
+        }),
+      }) as const;
+    const good = '11111111-1111-4111-8111-111111111111';
+    const entry = await service.appendWith(
+      aDisclosure({ subjects: ['PC'] }),
+      companion(good, 'released'),
+    );
+    const { rows } = await test.admin(
+      'SELECT register_entry_id FROM emergency_requests WHERE id = $1',
+      [good],
+    );
+    expect(rows).toEqual([{ register_entry_id: entry.id }]);
+    // The row breaks a CHECK: the entry is not appended either.
+    const headBefore = (await service.verify()).headSeq;
+    await expect(
+      service.appendWith(
+        aDisclosure({ subjects: ['PD'] }),
+        companion('22222222-2222-4222-8222-222222222222', 'unknown'),
+      ),
+    ).rejects.toThrow();
+    expect((await service.verify()).headSeq).toBe(headBefore);
+    expect(await service.aboutSubject('PD')).toEqual([]);
+  });
+
   it('should refuse UPDATE, DELETE and TRUNCATE for every role, the table owner and superuser included', async () => {
     await service.append(aDisclosure());
     await expect(test.admin("UPDATE register_entries SET recipient_id = 'XX'")).rejects.toThrow(

@@ -96,7 +96,7 @@ const envSchema = z.object({
   PASSERELLE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
   PASSERELLE_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   PASSERELLE_ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
-  PASSERELLE_EMERGENCY_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(20),
+  PASSERELLE_EMERGENCY_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   PASSERELLE_EMERGENCY_RATE_WINDOW_MS: z.coerce
     .number()
     .int()

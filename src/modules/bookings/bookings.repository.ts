@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Trip } from '../../core/model/trip.js';
 import type { Db } from '../../database/database.js';
 import type { BookingsTable, Database } from '../../database/schema.js';
@@ -327,23 +327,54 @@ export class BookingsRepository {
       .execute();
   }
 
-  /** Participants of live bookings whose policy digest is `digest`, any insurer. */
-  async policyHolders(digest: Buffer): Promise<PolicyHolder[]> {
-    const rows = await this.db
-      .selectFrom('booking_policies as p')
-      .innerJoin('bookings as b', 'b.reference', 'p.booking_reference')
-      .select(['p.participant_id', 'p.booking_reference', 'p.trip_id', 'p.insurer_id'])
-      .where('p.policy_digest', '=', digest)
-      .where('b.erased_at', 'is', null)
-      .orderBy('p.booking_reference')
-      .orderBy('p.participant_id')
-      .execute();
-    return rows.map((row) => ({
-      participantId: row.participant_id,
-      bookingReference: row.booking_reference,
-      tripId: row.trip_id,
-      insurerId: row.insurer_id,
-    }));
+  /**
+   * In one statement: the participants of live bookings whose policy digest is `digest`
+   * (any insurer), and — for those insured by `insurerId` only — their trip (its document
+   * as text, parsed once by the caller) with its live bookings. One row per holder, or per
+   * holder and booking of its trip.
+   */
+  async insuredByPolicy(
+    digest: Buffer,
+    insurerId: string,
+  ): Promise<{
+    holders: PolicyHolder[];
+    trips: Map<string, { readonly document: string; readonly rows: Map<string, BookingRow> }>;
+  }> {
+    const result = await sql<
+      { [K in keyof Selectable<BookingsTable>]: Selectable<BookingsTable>[K] | null } & {
+        holder_participant: string;
+        holder_booking: string;
+        holder_trip: string;
+        holder_insurer: string;
+        trip_document: string | null;
+      }
+    >`
+      SELECT p.participant_id AS holder_participant, p.booking_reference AS holder_booking,
+             p.trip_id AS holder_trip, p.insurer_id AS holder_insurer,
+             t.document::text AS trip_document, b.*
+      FROM booking_policies p
+      JOIN bookings hb ON hb.reference = p.booking_reference AND hb.erased_at IS NULL
+      LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
+      LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
+      WHERE p.policy_digest = ${digest}
+      ORDER BY p.booking_reference, p.participant_id, b.reference`.execute(this.db);
+    const holders = new Map<string, PolicyHolder>();
+    const trips = new Map<string, { document: string; rows: Map<string, BookingRow> }>();
+    for (const row of result.rows) {
+      holders.set(`${row.holder_booking}\u0000${row.holder_participant}`, {
+        participantId: row.holder_participant,
+        bookingReference: row.holder_booking,
+        tripId: row.holder_trip,
+        insurerId: row.holder_insurer,
+      });
+      if (row.trip_document === null) continue;
+      const trip = trips.get(row.holder_trip) ?? { document: row.trip_document, rows: new Map() };
+      trips.set(row.holder_trip, trip);
+      if (row.reference !== null && !trip.rows.has(row.reference)) {
+        trip.rows.set(row.reference, bookingRowOf(row as Selectable<BookingsTable>));
+      }
+    }
+    return { holders: [...holders.values()], trips };
   }
 
   /**

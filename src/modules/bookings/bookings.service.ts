@@ -311,11 +311,26 @@ export class BookingsService {
   }
 
   /**
-   * The participants, on bookings that are not erased, whose policy number is this one
-   * (normalized: case and spaces do not matter) — of every insurer: the caller decides.
+   * Everyone whose policy number is this one (any insurer, the caller decides), and the
+   * trips — decrypted, with their bookings that are not erased — of those `insurerId`
+   * insures: one round trip.
    */
-  findPolicyHolders(policyNumber: string): Promise<PolicyHolder[]> {
-    return this.repository.policyHolders(this.policies.digest(policyNumber));
+  async findInsured(
+    policyNumber: string,
+    insurerId: string,
+  ): Promise<{ holders: PolicyHolder[]; trips: Map<string, LoadedTrip> }> {
+    const found = await this.repository.insuredByPolicy(
+      this.policies.digest(policyNumber),
+      insurerId,
+    );
+    const trips = new Map<string, LoadedTrip>();
+    for (const [tripId, stored] of found.trips) {
+      trips.set(tripId, {
+        trip: JSON.parse(stored.document) as Trip,
+        bookings: this.openAll([...stored.rows.values()]),
+      });
+    }
+    return { holders: found.holders, trips };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiNotFoundResponse,
@@ -11,6 +11,7 @@ import type { Response } from 'express';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
+import type { EmergencyReceipt } from './emergency.repository.js';
 import { EmergencyService, RateLimited } from './emergency.service.js';
 
 /**
@@ -55,6 +56,7 @@ export class EmergencyController {
         .status(200)
         .setHeader('Content-Type', `${release.mediaType}; charset=utf-8`)
         .setHeader('Passerelle-Register-Entry', release.registerEntryId)
+        .setHeader('Passerelle-Request-Id', release.requestId)
         .send(release.body);
     } catch (error) {
       if (error instanceof RateLimited) {
@@ -62,5 +64,15 @@ export class EmergencyController {
       }
       throw error;
     }
+  }
+
+  @Get('requests/:id')
+  @ApiOkResponse({
+    description:
+      'the receipt of one of this client’s releases (`Passerelle-Request-Id`): its outcome and register entry; no data',
+  })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such request of this client' })
+  receipt(@Param('id') id: string, @CurrentClient() client: ApiClient): Promise<EmergencyReceipt> {
+    return this.emergency.receipt(client, id);
   }
 }

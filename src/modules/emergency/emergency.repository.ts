@@ -1,50 +1,35 @@
 import type { Db } from '../../database/database.js';
-import type { SealedDocument } from '../bookings/booking-cipher.js';
 
-export interface EmergencyRequestRecord {
+/** What an insurer may read back of its own request. */
+export interface EmergencyReceipt {
   readonly id: string;
-  readonly clientId: string;
-  readonly insurerId: string;
   readonly outcome: 'released' | 'refused';
-  readonly refusal?: string;
   readonly registerEntryId: string;
-  readonly tripId?: string;
-  readonly bookingReference?: string;
-  readonly participantId?: string;
-  readonly requestSha256: string;
-  readonly sealed: SealedDocument;
-  readonly createdAt: Date;
+  readonly receivedAt: string;
 }
 
-/** Emergency requests as received: ids in clear, what the agent wrote sealed. */
+/**
+ * Emergency requests as received: ids in clear, what the agent wrote sealed. Rows are
+ * written with their register entry, in its transaction (`RegisterService.appendWith`).
+ */
 export class EmergencyRepository {
   constructor(readonly db: Db) {}
 
-  async insert(record: EmergencyRequestRecord): Promise<void> {
-    const { sealed } = record;
-    await this.db
-      .insertInto('emergency_requests')
-      .values({
-        id: record.id,
-        client_id: record.clientId,
-        insurer_id: record.insurerId,
-        outcome: record.outcome,
-        refusal: record.refusal ?? null,
-        register_entry_id: record.registerEntryId,
-        trip_id: record.tripId ?? null,
-        booking_reference: record.bookingReference ?? null,
-        participant_id: record.participantId ?? null,
-        request_sha256: record.requestSha256,
-        ciphertext: sealed.ciphertext,
-        iv: sealed.iv,
-        auth_tag: sealed.authTag,
-        wrapped_key: sealed.wrappedKey,
-        wrap_iv: sealed.wrapIv,
-        wrap_tag: sealed.wrapTag,
-        key_id: sealed.keyId,
-        created_at: record.createdAt,
-        erased_at: null,
-      })
-      .execute();
+  /** One request of one client, ids and outcome only (its receipt); undefined if not theirs. */
+  async receipt(id: string, clientId: string): Promise<EmergencyReceipt | undefined> {
+    const row = await this.db
+      .selectFrom('emergency_requests')
+      .select(['id', 'outcome', 'register_entry_id', 'created_at'])
+      .where('id', '=', id)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : {
+          id: row.id,
+          outcome: row.outcome,
+          registerEntryId: row.register_entry_id,
+          receivedAt: row.created_at.toISOString(),
+        };
   }
 }

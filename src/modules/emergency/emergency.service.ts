@@ -3,8 +3,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import type { Contract } from '../../core/contracts/contract.js';
 import { decideRelease, type ReleaseDecision } from '../../core/emergency/emergency-release.js';
-import type { Booking } from '../../core/model/booking.js';
-import type { Trip } from '../../core/model/trip.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import type { ApiClient } from '../auth/api-client.js';
@@ -18,7 +16,7 @@ import { PasserelleError } from '../shared/passerelle-error.js';
 import { transmissionReference } from '../transmissions/transmission-sender.js';
 import { EmergencyAlerts } from './emergency-alerts.js';
 import { parseEmergencyRequest, type EmergencyRequest } from './emergency-request.js';
-import { EmergencyRepository } from './emergency.repository.js';
+import { EmergencyRepository, type EmergencyReceipt } from './emergency.repository.js';
 import { EMERGENCY_LIMITER } from './emergency.tokens.js';
 import type { SlidingWindowLimiter } from './rate-limiter.js';
 
@@ -27,7 +25,10 @@ export interface EmergencyRelease {
   readonly body: string;
   readonly mediaType: string;
   readonly registerEntryId: string;
+  readonly requestId: string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The one answer to every refusal the caller must not tell apart from another. */
 export const NOT_FOUND_MESSAGE = 'no participant insured by this client matches the request';
@@ -104,14 +105,7 @@ export class EmergencyService {
     const now = new Date();
     const requestId = randomUUID();
 
-    const holders = await this.bookings.findPolicyHolders(request.policyNumber);
-    const trips = new Map<string, { trip: Trip; bookings: Booking[] }>();
-    for (const tripId of new Set(
-      holders.filter((h) => h.insurerId === insurerId).map((h) => h.tripId),
-    )) {
-      const data = await this.bookings.loadTrip(tripId);
-      if (data !== undefined) trips.set(tripId, data);
-    }
+    const { holders, trips } = await this.bookings.findInsured(request.policyNumber, insurerId);
     const decision = decideRelease({
       insurerId,
       holders,
@@ -134,10 +128,6 @@ export class EmergencyService {
     const entry = await this.record(decision, loaded, client, insurerId, {
       requestId,
       requestSha256,
-    });
-    await this.keep(decision, entry, client, insurerId, {
-      requestId,
-      requestSha256,
       text,
       now,
     });
@@ -155,7 +145,12 @@ export class EmergencyService {
         registerEntryId: entry.id,
         tripId: decision.holder.tripId,
       });
-      return { body: file.content, mediaType: file.mediaType, registerEntryId: entry.id };
+      return {
+        body: file.content,
+        mediaType: file.mediaType,
+        registerEntryId: entry.id,
+        requestId,
+      };
     }
 
     this.requests.inc({ outcome: 'refused', reason: decision.reason, insurer: insurerId });
@@ -178,13 +173,26 @@ export class EmergencyService {
     throw new PasserelleError('NOT_FOUND', NOT_FOUND_MESSAGE);
   }
 
+  /** The receipt of one of the client's own requests (404 for anyone else's, or none). */
+  async receipt(client: ApiClient, id: string): Promise<EmergencyReceipt> {
+    const found = UUID.test(id) ? await this.repository.receipt(id, client.id) : undefined;
+    if (found === undefined)
+      throw new PasserelleError('NOT_FOUND', 'no such request of this client');
+    return found;
+  }
+
   /** Appends the decision to the register; if it cannot be written, nothing is answered but 503. */
   private async record(
     decision: ReleaseDecision,
     loaded: LoadedContract,
     client: ApiClient,
     insurerId: string,
-    request: { readonly requestId: string; readonly requestSha256: string },
+    request: {
+      readonly requestId: string;
+      readonly requestSha256: string;
+      readonly text: string;
+      readonly now: Date;
+    },
   ): Promise<RegisterEntry> {
     const { contract } = loaded;
     const actor = { kind: 'client', id: client.id } as const;
@@ -234,8 +242,37 @@ export class EmergencyService {
         detail,
       };
     }
+    // What the agent wrote, sealed, committed with the entry (or neither is).
+    const holder = decision.holder;
+    const sealed = this.cipher.seal(
+      `emergency-request:${request.requestId}`,
+      Buffer.from(request.text, 'utf8'),
+    );
     try {
-      return await this.register.append(input);
+      return await this.register.appendWith(input, {
+        table: 'emergency_requests',
+        row: (entry) => ({
+          id: request.requestId,
+          client_id: client.id,
+          insurer_id: insurerId,
+          outcome: decision.kind,
+          refusal: decision.kind === 'refused' ? decision.reason : null,
+          register_entry_id: entry.id,
+          trip_id: holder?.tripId ?? null,
+          booking_reference: holder?.bookingReference ?? null,
+          participant_id: holder?.participantId ?? null,
+          request_sha256: request.requestSha256,
+          ciphertext: sealed.ciphertext,
+          iv: sealed.iv,
+          auth_tag: sealed.authTag,
+          wrapped_key: sealed.wrappedKey,
+          wrap_iv: sealed.wrapIv,
+          wrap_tag: sealed.wrapTag,
+          key_id: sealed.keyId,
+          created_at: request.now,
+          erased_at: null,
+        }),
+      });
     } catch (error) {
       this.logger.error({
         msg: 'emergency request not answered: the register cannot be written',
@@ -247,51 +284,6 @@ export class EmergencyService {
         'REGISTER_UNAVAILABLE',
         'the register cannot record this request; nothing was released',
       );
-    }
-  }
-
-  /** Keeps what the agent wrote, sealed; a failure here is logged, the register already holds the request. */
-  private async keep(
-    decision: ReleaseDecision,
-    entry: RegisterEntry,
-    client: ApiClient,
-    insurerId: string,
-    request: {
-      readonly requestId: string;
-      readonly requestSha256: string;
-      readonly text: string;
-      readonly now: Date;
-    },
-  ): Promise<void> {
-    const holder = decision.holder;
-    try {
-      await this.repository.insert({
-        id: request.requestId,
-        clientId: client.id,
-        insurerId,
-        outcome: decision.kind,
-        ...(decision.kind === 'refused' ? { refusal: decision.reason } : {}),
-        registerEntryId: entry.id,
-        ...(holder === undefined
-          ? {}
-          : {
-              tripId: holder.tripId,
-              bookingReference: holder.bookingReference,
-              participantId: holder.participantId,
-            }),
-        requestSha256: request.requestSha256,
-        sealed: this.cipher.seal(
-          `emergency-request:${request.requestId}`,
-          Buffer.from(request.text, 'utf8'),
-        ),
-        createdAt: request.now,
-      });
-    } catch (error) {
-      this.logger.error({
-        msg: 'emergency request text not kept',
-        requestId: request.requestId,
-        error: error instanceof Error ? error.name : 'error',
-      });
     }
   }
 }

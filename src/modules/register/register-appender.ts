@@ -1,13 +1,27 @@
 import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import {
   sealEntries,
   type RegisterEntry,
   type RegisterEntryInput,
 } from '../../core/register/register-entry.js';
+import type { Database } from '../../database/schema.js';
 import type { RegisterRepository } from './register.repository.js';
+
+/**
+ * A row written in the same transaction as an entry (and so committed with it, or not at
+ * all), made from the entry once sealed: e.g. an emergency request beside its release.
+ */
+export type Companion = {
+  [T in keyof Database]: {
+    readonly table: T;
+    readonly row: (entry: RegisterEntry) => Insertable<Database[T]>;
+  };
+}[keyof Database];
 
 interface Pending {
   readonly inputs: readonly RegisterEntryInput[];
+  readonly companion?: Companion;
   readonly resolve: (entries: RegisterEntry[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -53,6 +67,20 @@ export class RegisterAppender {
     return entry;
   }
 
+  /**
+   * Appends one entry with a companion row in another table, in the same transaction: both
+   * are committed, or neither. Rows of the same table in one batch go in one INSERT.
+   */
+  appendWith(input: RegisterEntryInput, companion: Companion): Promise<RegisterEntry> {
+    return new Promise<RegisterEntry[]>((resolve, reject) => {
+      this.queue.push({ inputs: [input], companion, resolve, reject });
+      void this.flush();
+    }).then(([entry]) => {
+      if (entry === undefined) throw new Error('the register returned no entry');
+      return entry;
+    });
+  }
+
   /** Appends several entries, consecutive in the chain. */
   appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
     if (inputs.length === 0) return Promise.resolve([]);
@@ -80,7 +108,7 @@ export class RegisterAppender {
         }
         try {
           const started = performance.now();
-          const entries = await this.write(batch.flatMap((pending) => pending.inputs));
+          const entries = await this.write(batch);
           this.options.onCommitted?.(entries.length, (performance.now() - started) / 1000);
           let offset = 0;
           for (const pending of batch) {
@@ -96,7 +124,8 @@ export class RegisterAppender {
     }
   }
 
-  private async write(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
+  private async write(batch: readonly Pending[]): Promise<RegisterEntry[]> {
+    const inputs = batch.flatMap((pending) => pending.inputs);
     const now = this.now();
     await this.repository.ensurePartition(now);
     return this.repository.db.transaction().execute(async (trx) => {
@@ -112,6 +141,20 @@ export class RegisterAppender {
         inputs.map(() => this.newId()),
       );
       await this.repository.insertSealed(trx, entries, head);
+      // Companion rows, one INSERT per table.
+      const byTable = new Map<Companion['table'], unknown[]>();
+      let offset = 0;
+      for (const pending of batch) {
+        const entry = entries[offset];
+        offset += pending.inputs.length;
+        if (pending.companion === undefined || entry === undefined) continue;
+        const rows = byTable.get(pending.companion.table) ?? [];
+        rows.push(pending.companion.row(entry));
+        byTable.set(pending.companion.table, rows);
+      }
+      for (const [table, rows] of byTable) {
+        await trx.insertInto(table).values(rows).execute();
+      }
       return entries;
     });
   }

@@ -1,6 +1,6 @@
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import { ChainVerifier, type ChainStart } from '../../core/register/verify-chain.js';
-import type { RegisterAppender } from './register-appender.js';
+import type { Companion, RegisterAppender } from './register-appender.js';
 import type { EntryFilters, RegisterAnchor, RegisterRepository } from './register.repository.js';
 
 export interface VerifyResult {
@@ -47,6 +47,11 @@ export class RegisterService {
 
   append(input: RegisterEntryInput): Promise<RegisterEntry> {
     return this.appender.append(input);
+  }
+
+  /** Appends an entry and, in the same transaction, a companion row (see `Companion`). */
+  appendWith(input: RegisterEntryInput, companion: Companion): Promise<RegisterEntry> {
+    return this.appender.appendWith(input, companion);
   }
 
   appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {

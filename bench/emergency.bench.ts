@@ -1,0 +1,253 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Pool } from 'undici';
+import { shiftTripDates, daysBetween } from '../src/cli/shift-dates.js';
+import type { Booking } from '../src/core/model/booking.js';
+import type { Trip } from '../src/core/model/trip.js';
+import type { BenchResult } from './harness.js';
+import { startPrivateRedis } from './private-redis.js';
+import { inParallel, tripVariant } from './trip-variant.js';
+
+const CONCURRENCY = 50;
+const TRIPS = Number(process.env.BENCH_EMERGENCY_TRIPS ?? 40);
+const ROUND_MS = Number(process.env.BENCH_EMERGENCY_ROUND_MS ?? 4000);
+const ROUNDS = 3;
+const WARM_MS = 1500;
+const SERVER =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
+/** The development clients file's keys (config/clients.dev.yaml). */
+const INGEST_KEY = 'dev-ingest-key-passerelle-demo';
+const INSURER_KEY = 'dev-insurer-mutuelle-key-passerelle-demo';
+const INSURER = 'INS-MUTUELLE-VOYAGE';
+
+interface Sampled {
+  readonly latencies: number[];
+  readonly requests: number;
+  readonly seconds: number;
+  readonly statuses: Map<number, number>;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** `CONCURRENCY` callers, each sending its next request when its last is answered, for `ms`. */
+async function load(
+  pool: Pool,
+  ms: number,
+  next: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string },
+): Promise<Sampled> {
+  const latencies: number[] = [];
+  const statuses = new Map<number, number>();
+  let counter = 0;
+  const started = performance.now();
+  const end = started + ms;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const call = next(counter++);
+        const at = performance.now();
+        const response = await pool.request({
+          method: call.method,
+          path: call.path,
+          headers: {
+            authorization: `Bearer ${INSURER_KEY}`,
+            ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(call.body === undefined ? {} : { body: call.body }),
+        });
+        await response.body.dump();
+        latencies.push(performance.now() - at);
+        statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
+      }
+    }),
+  );
+  return {
+    latencies,
+    requests: latencies.length,
+    seconds: (performance.now() - started) / 1000,
+    statuses,
+  };
+}
+
+function merge(runs: readonly Sampled[]) {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const statuses: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [status, n] of run.statuses) statuses[status] = (statuses[status] ?? 0) + n;
+  }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rps: requests / seconds,
+    requests,
+    statuses: JSON.stringify(statuses),
+  };
+}
+
+async function startServer(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(new URL('./emergency-server.js', import.meta.url), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    // BENCH_EMERGENCY_CPU_PROFILE=<dir>: a V8 CPU profile of the API process, for looking into it.
+    ...(process.env.BENCH_EMERGENCY_CPU_PROFILE === undefined
+      ? {}
+      : { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_EMERGENCY_CPU_PROFILE}`] }),
+  });
+  const [message] = (await once(child, 'message')) as [{ type: string; url: string }];
+  return { child, url: message.url };
+}
+
+/**
+ * The emergency endpoint against a bare authenticated endpoint of the same app that reads
+ * one row (`GET /v1/emergency/requests/{id}`, the insurer's receipt), at 50 concurrent
+ * callers on keep-alive connections, in a separate API process: alternating rounds of each,
+ * p50, p99 and requests per second of both. Every emergency request is a real release
+ * (rate limit in Redis, policy lookup, trip decrypted, projection, register append, request
+ * kept sealed) of one of `TRIPS × 5` insured participants, in turn.
+ */
+export async function benchEmergency(root: string): Promise<BenchResult> {
+  const redis = await startPrivateRedis();
+  const name = `passerelle_bench_em_${randomBytes(4).toString('hex')}`;
+  const url = new URL(SERVER);
+  url.pathname = `/${name}`;
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATABASE_URL: url.toString(),
+    REDIS_URL: redis.url,
+    PASSERELLE_CONTRACTS_DIR: join(root, 'contracts'),
+    PASSERELLE_CONFIG_DIR: join(root, 'config'),
+    PASSERELLE_CLIENTS_FILE: join(root, 'config/clients.dev.yaml'),
+    PASSERELLE_DATA_KEY: randomBytes(32).toString('base64'),
+    PASSERELLE_ROLE: 'api',
+    PASSERELLE_QUEUE_PREFIX: 'bench-emergency',
+    // The limiter runs on every request, but does not stop the benchmark.
+    PASSERELLE_EMERGENCY_RATE_LIMIT: '1000000',
+  };
+  let server: { child: ChildProcess; url: string } | undefined;
+  let pool: Pool | undefined;
+  try {
+    server = await startServer(env);
+    pool = new Pool(server.url, { connections: CONCURRENCY, pipelining: 1 });
+    const http = pool;
+    const put = async (path: string, body: unknown, key = INGEST_KEY) => {
+      const response = await http.request({
+        method: 'PUT',
+        path,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.body.text();
+      if (response.statusCode >= 300) throw new Error(`${path}: ${response.statusCode} ${text}`);
+    };
+
+    // Trips running now, every participant insured by the calling insurer, policies unique.
+    const sample = {
+      trip: JSON.parse(readFileSync(join(root, 'samples/trip-nyc.json'), 'utf8')) as Trip,
+      bookings: JSON.parse(
+        readFileSync(join(root, 'samples/bookings-nyc.json'), 'utf8'),
+      ) as Booking[],
+    };
+    const shift = daysBetween(sample.trip.startDate, new Date()) - 1;
+    const policies: string[] = [];
+    await inParallel(TRIPS, 4, async (n) => {
+      const variant = tripVariant({ ...sample, trip: shiftTripDates(sample.trip, shift) }, n);
+      await put(`/v1/trips/${variant.trip.id}`, variant.trip);
+      for (const booking of variant.bookings) {
+        const insured = {
+          ...booking,
+          participants: booking.participants.map((p) => {
+            policies.push(`P-${p.id}`);
+            return { ...p, insurance: { insurerId: INSURER, policyNumber: `P-${p.id}` } };
+          }),
+        };
+        await put(`/v1/bookings/${booking.reference}`, insured);
+      }
+    });
+
+    const emergency = (i: number) => ({
+      method: 'POST' as const,
+      path: '/v1/emergency/requests',
+      body: JSON.stringify({
+        policyNumber: policies[i % policies.length],
+        incidentReference: `BENCH-${i}`,
+        reason: 'Benchmark: the participant is hurt and the assistance team needs the essentials.',
+        requestedBy: 'Bench Agent',
+      }),
+    });
+    // One release to read back: the bare endpoint's row.
+    const first = await http.request({
+      method: 'POST',
+      path: '/v1/emergency/requests',
+      headers: { authorization: `Bearer ${INSURER_KEY}`, 'content-type': 'application/json' },
+      body: emergency(0).body,
+    });
+    await first.body.dump();
+    const requestId = first.headers['passerelle-request-id'];
+    if (first.statusCode !== 200 || typeof requestId !== 'string') {
+      throw new Error(`the first emergency request answered ${first.statusCode}`);
+    }
+    const receipt = () => ({ method: 'GET' as const, path: `/v1/emergency/requests/${requestId}` });
+
+    await load(http, WARM_MS, receipt);
+    await load(http, WARM_MS, emergency);
+    const subject: Sampled[] = [];
+    const baseline: Sampled[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      baseline.push(await load(http, ROUND_MS, receipt));
+      subject.push(await load(http, ROUND_MS, emergency));
+    }
+    const s = merge(subject);
+    const b = merge(baseline);
+    const ratio = s.p99 / b.p99;
+    return {
+      bench: `emergency: POST /v1/emergency/requests p99 at ${CONCURRENCY} concurrent callers`,
+      unit: 'ms',
+      value: s.p99,
+      baseline: {
+        name: 'GET /v1/emergency/requests/{id} (authenticated, one row) p99',
+        value: b.p99,
+      },
+      ratio,
+      target: 2,
+      targetOn: 'ratio-at-most',
+      perSecond: false,
+      pass: ratio <= 2,
+      extra: {
+        concurrency: CONCURRENCY,
+        insured: policies.length,
+        'emergency.p50Ms': s.p50.toFixed(2),
+        'emergency.p99Ms': s.p99.toFixed(2),
+        'emergency.rps': Math.round(s.rps),
+        'emergency.requests': s.requests,
+        'emergency.statuses': s.statuses,
+        'oneRow.p50Ms': b.p50.toFixed(2),
+        'oneRow.p99Ms': b.p99.toFixed(2),
+        'oneRow.rps': Math.round(b.rps),
+        'oneRow.requests': b.requests,
+        'oneRow.statuses': b.statuses,
+      },
+    };
+  } finally {
+    await pool?.close();
+    if (server !== undefined) {
+      server.child.send({ type: 'stop' });
+      await Promise.race([once(server.child, 'exit'), new Promise((r) => setTimeout(r, 5000))]);
+      server.child.kill('SIGKILL');
+    }
+    await redis.close();
+    const admin = new pg.Client({ connectionString: SERVER });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
