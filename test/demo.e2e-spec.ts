@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,7 @@ import { RegisterService } from '../src/modules/register/register.service.js';
 import { TEST_SERVER_URL } from './support/database.js';
 import { samplePersonalValues } from './support/ingest.js';
 import { personalValues, type Json } from './support/input-documents.js';
+import { freePort } from './support/loopback.js';
 import { dropKeysUnder } from './support/redis.js';
 import { runBuiltCli, type CliRun } from './support/run-cli.js';
 import { repoPath } from './support/shipped-catalog.js';
@@ -188,4 +191,83 @@ describe('passerelle demo', () => {
     const listed = table(second.stdout, 'Transmissions (').flatMap(filesOf);
     expect(onDisk).toHaveLength(listed.length);
   }, 30_000);
+});
+
+describe('passerelle demo --starts-in 1 --serve (the README’s emergency flow)', () => {
+  const suffix = randomBytes(6).toString('hex');
+  const databaseName = `passerelle_demo_s_${suffix}`;
+  const databaseUrl = new URL(TEST_SERVER_URL);
+  databaseUrl.pathname = `/${databaseName}`;
+  const queuePrefix = `passerelle-demo-s-${suffix}`;
+  let outbox: string;
+  let child: ChildProcess | undefined;
+  let stdout = '';
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    const server = new pg.Client({ connectionString: TEST_SERVER_URL });
+    await server.connect();
+    try {
+      await server.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+    } finally {
+      await server.end();
+    }
+    await dropKeysUnder(queuePrefix);
+    await rm(outbox, { recursive: true, force: true });
+  });
+
+  it('should send the moved trips’ transmissions, then answer the insurer’s request until interrupted', async () => {
+    outbox = await mkdtemp(join(tmpdir(), 'passerelle-demo-outbox-'));
+    const port = await freePort();
+    const started = spawn(
+      process.execPath,
+      [
+        repoPath('dist/cli.js'),
+        'demo',
+        '--database-url',
+        databaseUrl.toString(),
+        '--queue-prefix',
+        queuePrefix,
+        '--outbox',
+        outbox,
+        '--starts-in',
+        '1',
+        '--serve',
+      ],
+      { cwd: repoPath('.'), env: { ...process.env, PORT: String(port) } },
+    );
+    child = started;
+    started.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    const until = Date.now() + 60_000;
+    while (!stdout.includes('Ctrl-C to stop')) {
+      if (Date.now() > until || started.exitCode !== null) throw new Error(stdout);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // Tomorrow's trips: every transmission is due now and leaves.
+    for (const row of table(stdout, 'Transmissions (')) {
+      expect(['delivered', 'cancelled: unchanged'], JSON.stringify(row)).toContain(row.STATUS);
+    }
+    const response = await fetch(`http://127.0.0.1:${port}/v1/emergency/requests`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer dev-insurer-mutuelle-key-passerelle-demo',
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        policyNumber: 'MV-2027-004411',
+        incidentReference: 'MV-ASSIST-0042',
+        reason: 'Fell during the museum visit; the hospital needs her allergies and medication.',
+        requestedBy: 'Amélie Durand, assistance agent',
+      }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { participants: Record<string, unknown>[] };
+    expect(body.participants[0]?.['participant.insurance.policyNumber']).toBe('MV-2027-004411');
+    const exited = once(started, 'exit');
+    started.kill('SIGINT');
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+  }, 90_000);
 });

@@ -24,6 +24,7 @@ import {
   type Transmission,
 } from '../modules/transmissions/transmissions.repository.js';
 import { EXIT, type CliIo } from './cli-io.js';
+import { daysBetween, shiftTripDates } from './shift-dates.js';
 import { describeMoment, renderDemoReport, type DemoTransmission } from './demo-report.js';
 
 export interface DemoOptions {
@@ -36,6 +37,10 @@ export interface DemoOptions {
   readonly outbox: string;
   /** Seconds the transmissions may take, in all. */
   readonly timeout: string;
+  /** Whole days from today to each trip's start (its dates moved, bookings untouched). */
+  readonly startsIn?: string;
+  /** After the report, keep the gateway's HTTP API up on PORT (loopback) until interrupted. */
+  readonly serve?: boolean;
 }
 
 /** The bundled samples, next to the package (`dist/cli/` or `src/cli/` → `samples/`). */
@@ -86,6 +91,7 @@ interface DemoSetup {
   readonly queuePrefix: string;
   readonly outbox: string;
   readonly timeoutMs: number;
+  readonly startsIn?: number;
   readonly pairs: readonly (readonly [trip: string, bookings: string])[];
 }
 
@@ -106,7 +112,14 @@ export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo
     const trips: InputDocument[] = [];
     const bookings: InputDocument[] = [];
     for (const [tripFile, bookingsFile] of setup.pairs) {
-      trips.push(documentOf(tripFile, await readJson(tripFile), 'id'));
+      const trip = await readJson(tripFile);
+      trips.push(
+        documentOf(
+          tripFile,
+          setup.startsIn === undefined ? trip : startingIn(trip, setup.startsIn, new Date()),
+          'id',
+        ),
+      );
       const list = await readJson(bookingsFile);
       if (!Array.isArray(list))
         throw new DemoError(`${bookingsFile}: must be a JSON array of bookings`, EXIT.invalidInput);
@@ -146,6 +159,7 @@ export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo
         ...report,
       });
       for (const line of rendered.lines) io.stdout(line);
+      if (options.serve === true) await serveUntilInterrupted(app, config.port, io);
       return rendered.ok ? EXIT.ok : EXIT.problems;
     } finally {
       await app.close();
@@ -196,6 +210,9 @@ function demoSetup(options: DemoOptions, config: AppConfig): DemoSetup {
   const seconds = Number(options.timeout);
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600)
     problems.push('--timeout: must be a whole number of seconds, 1 to 3600');
+  const startsIn = options.startsIn === undefined ? undefined : Number(options.startsIn);
+  if (startsIn !== undefined && (!Number.isInteger(startsIn) || Math.abs(startsIn) > 3650))
+    problems.push('--starts-in: must be a whole number of days, -3650 to 3650');
   if (options.trip.length !== options.bookings.length)
     problems.push('--trip and --bookings: give them in pairs, one bookings file per trip');
   if (problems.length > 0)
@@ -206,11 +223,42 @@ function demoSetup(options: DemoOptions, config: AppConfig): DemoSetup {
     queuePrefix: options.queuePrefix,
     outbox: options.outbox,
     timeoutMs: seconds * 1000,
+    ...(startsIn === undefined ? {} : { startsIn }),
     pairs:
       options.trip.length === 0
         ? DEMO_SAMPLES
         : options.trip.map((trip, i) => [trip, options.bookings[i] ?? ''] as const),
   };
+}
+
+/** The trip document with its dates moved so that it starts `days` days after `today`. */
+function startingIn(trip: unknown, days: number, today: Date): unknown {
+  const start = (trip as { startDate?: unknown } | null)?.startDate;
+  if (typeof start !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start)) return trip;
+  return shiftTripDates(trip, daysBetween(start, today) + days);
+}
+
+/**
+ * Keeps the demo's gateway answering on loopback (the insurer's emergency request of the
+ * README, the ops and register endpoints) until SIGINT or SIGTERM.
+ */
+async function serveUntilInterrupted(
+  app: INestApplication,
+  port: number,
+  io: CliIo,
+): Promise<void> {
+  await app.listen(port, '127.0.0.1');
+  io.stdout('');
+  io.stdout(`Serving the demo's data on ${await app.getUrl()} — Ctrl-C to stop.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
 
 async function readJson(file: string): Promise<unknown> {

@@ -113,6 +113,14 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
       'var/demo-outbox',
     )
     .option('--timeout <seconds>', 'how long the transmissions may take in all', '60')
+    .option(
+      '--starts-in <days>',
+      'move each trip’s dates so that it starts this many days from today (1: tomorrow — its transmissions are due, and the emergency window is open)',
+    )
+    .option(
+      '--serve',
+      'after the report, keep the gateway’s HTTP API up on PORT (127.0.0.1) until Ctrl-C',
+    )
     .action(async (options: DemoOptions) => {
       // Loaded on demand, like serve: preview and lint run without NestJS.
       const { runDemo } = await import('./demo.command.js');
