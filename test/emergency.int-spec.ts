@@ -462,6 +462,64 @@ describe('the register first', () => {
   });
 });
 
+describe('the DPO’s review: GET /v1/emergency/requests', () => {
+  it('should list every request with its outcome, the refusal reason and what the agent wrote, and record the read', async () => {
+    const page = await ask(t, 'GET', '/v1/emergency/requests?limit=200', { role: 'auditor' });
+    expect(page.status).toBe(200);
+    const items = page.body.items as Record<string, unknown>[];
+    // The first release of all (newest first: the last of them), typed as the agent typed it.
+    const release = items
+      .filter((item) => item.outcome === 'released' && item.participantId === 'B-1001-1')
+      .at(-1);
+    expect(release).toMatchObject({
+      clientId: MUTUELLE.id,
+      insurerId: 'INS-MUTUELLE-VOYAGE',
+      tripId: TRIP_ID,
+      policyNumber: 'MV-2027-004411',
+      incidentReference: 'MV-ASSIST-2027-00042',
+      requestedBy: 'Agent Amélie Durand',
+      erased: false,
+    });
+    expect(release?.reason).toContain('suspected fracture');
+    expect(items.find((item) => item.policyNumber === 'MV-FUT-1')).toMatchObject({
+      outcome: 'refused',
+      refusal: 'outside-window',
+    });
+    const reads = await entriesOf('ops-action');
+    expect(reads[0]).toMatchObject({
+      actor: { kind: 'client', id: 'test-auditor' },
+      reason: 'emergency requests read: GET /v1/emergency/requests',
+    });
+    expect(reads[0]?.subjects).toContain('B-1001-1');
+    // One record, by id, for ops.
+    const one = await ask(t, 'GET', `/v1/emergency/requests/${release?.id as string}`, {
+      role: 'ops',
+    });
+    expect(one.body).toEqual(release);
+  });
+
+  it('should page with a stable cursor and filter', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? '' : `&cursor=${cursor}`;
+      const page = await ask(t, 'GET', `/v1/emergency/requests?limit=2&outcome=refused${query}`, {
+        role: 'ops',
+      });
+      const items = page.body.items as { id: string; outcome: string }[];
+      expect(items.every((item) => item.outcome === 'refused')).toBe(true);
+      seen.push(...items.map((item) => item.id));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor !== null);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('should show insurers nothing of it', async () => {
+    expect((await ask(t, 'GET', '/v1/emergency/requests', { role: 'insurer' })).status).toBe(403);
+  });
+});
+
 describe('storage', () => {
   it('should keep no policy number, reason or agent name in clear', async () => {
     const values = [
@@ -496,5 +554,18 @@ describe('storage', () => {
     const answer = await emergency(t, MUTUELLE, request('MV-2027-004411'));
     expect(answer.status).toBe(404);
     expect((await entriesOf('emergency-refused'))[0]?.reason).toBe('unknown-policy');
+    const page = await ask(t, 'GET', '/v1/emergency/requests?participantId=B-1001-1', {
+      role: 'auditor',
+    });
+    const items = page.body.items as Record<string, unknown>[];
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) {
+      expect(item).toMatchObject({
+        erased: true,
+        reason: null,
+        requestedBy: null,
+        policyNumber: null,
+      });
+    }
   });
 });

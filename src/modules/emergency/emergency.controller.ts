@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBody,
   ApiNotFoundResponse,
@@ -12,7 +12,8 @@ import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
 import type { EmergencyReceipt } from './emergency.repository.js';
-import { EmergencyService, RateLimited } from './emergency.service.js';
+import { ListEmergencyRequestsQuery } from './dto/list-emergency-requests.query.js';
+import { EmergencyService, RateLimited, type EmergencyRequestView } from './emergency.service.js';
 
 /**
  * `POST /v1/emergency/requests` (role `insurer`): the insurer-emergency contract's JSON for
@@ -66,13 +67,42 @@ export class EmergencyController {
     }
   }
 
-  @Get('requests/:id')
+  @Get('requests')
+  @Roles('ops', 'auditor')
   @ApiOkResponse({
     description:
-      'the receipt of one of this client’s releases (`Passerelle-Request-Id`): its outcome and register entry; no data',
+      'emergency requests, newest first, with their outcome, refusal reason and what the agent wrote; the read is recorded in the register',
   })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such request of this client' })
-  receipt(@Param('id') id: string, @CurrentClient() client: ApiClient): Promise<EmergencyReceipt> {
-    return this.emergency.receipt(client, id);
+  list(
+    @Query() query: ListEmergencyRequestsQuery,
+    @CurrentClient() client: ApiClient,
+  ): Promise<{ items: EmergencyRequestView[]; nextCursor: string | null }> {
+    return this.emergency.list(
+      client,
+      {
+        ...(query.clientId === undefined ? {} : { clientId: query.clientId }),
+        ...(query.insurerId === undefined ? {} : { insurerId: query.insurerId }),
+        ...(query.participantId === undefined ? {} : { participantId: query.participantId }),
+        ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+        ...(query.from === undefined ? {} : { from: new Date(query.from) }),
+        ...(query.to === undefined ? {} : { to: new Date(query.to) }),
+      },
+      query.cursor,
+      query.limit ?? 50,
+    );
+  }
+
+  @Get('requests/:id')
+  @Roles('insurer', 'ops', 'auditor')
+  @ApiOkResponse({
+    description:
+      'for the insurer that made it, the receipt of a release (`Passerelle-Request-Id`): outcome and register entry, no data; for ops and auditors, the whole record (the read is recorded)',
+  })
+  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such request (of this client)' })
+  one(
+    @Param('id') id: string,
+    @CurrentClient() client: ApiClient,
+  ): Promise<EmergencyReceipt | EmergencyRequestView> {
+    return this.emergency.one(client, id);
   }
 }

@@ -16,7 +16,12 @@ import { PasserelleError } from '../shared/passerelle-error.js';
 import { transmissionReference } from '../transmissions/transmission-sender.js';
 import { EmergencyAlerts } from './emergency-alerts.js';
 import { parseEmergencyRequest, type EmergencyRequest } from './emergency-request.js';
-import { EmergencyRepository, type EmergencyReceipt } from './emergency.repository.js';
+import {
+  EmergencyRepository,
+  type EmergencyReceipt,
+  type EmergencyRequestFilters,
+  type StoredEmergencyRequest,
+} from './emergency.repository.js';
 import { EMERGENCY_LIMITER } from './emergency.tokens.js';
 import type { SlidingWindowLimiter } from './rate-limiter.js';
 
@@ -29,6 +34,38 @@ export interface EmergencyRelease {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A request as operations and the DPO see it: ids, outcome, and what the agent wrote. */
+export interface EmergencyRequestView {
+  readonly id: string;
+  readonly receivedAt: string;
+  readonly clientId: string;
+  readonly insurerId: string;
+  readonly outcome: 'released' | 'refused';
+  /** The reason it was refused, for the DPO (never told to the caller). */
+  readonly refusal: string | null;
+  readonly registerEntryId: string;
+  readonly tripId: string | null;
+  readonly participantId: string | null;
+  readonly requestSha256: string;
+  /** Null once the participant's booking was erased. */
+  readonly policyNumber: string | null;
+  readonly incidentReference: string | null;
+  readonly reason: string | null;
+  readonly requestedBy: string | null;
+  readonly erased: boolean;
+}
+
+const encodeRequestCursor = (at: Date, id: string): string =>
+  Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
+
+function decodeRequestCursor(cursor: string): { at: Date; id: string } | undefined {
+  const match = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
+  if (match?.[1] === undefined || match[2] === undefined) return undefined;
+  return { at: new Date(match[1]), id: match[2] };
+}
 
 /** The one answer to every refusal the caller must not tell apart from another. */
 export const NOT_FOUND_MESSAGE = 'no participant insured by this client matches the request';
@@ -179,6 +216,104 @@ export class EmergencyService {
     if (found === undefined)
       throw new PasserelleError('NOT_FOUND', 'no such request of this client');
     return found;
+  }
+
+  /**
+   * Operations' and the DPO's view of emergency requests, newest first, with what each agent
+   * wrote (decrypted; null once the booking was erased). The read itself is recorded in the
+   * register (an `ops-action` naming the reader and the participants shown) — fail closed.
+   */
+  async list(
+    client: ApiClient,
+    filters: EmergencyRequestFilters,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ items: EmergencyRequestView[]; nextCursor: string | null }> {
+    const before = cursor === undefined ? undefined : decodeRequestCursor(cursor);
+    if (cursor !== undefined && before === undefined) {
+      throw new PasserelleError('BAD_REQUEST', 'the cursor is not one this API issued', [
+        { path: 'cursor', rule: 'not a cursor this API issued' },
+      ]);
+    }
+    const rows = await this.repository.list(filters, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const items = page.map((row) => this.view(row));
+    await this.recordRead(client, 'GET /v1/emergency/requests', items);
+    const last = page[page.length - 1];
+    return {
+      items,
+      nextCursor:
+        rows.length > limit && last !== undefined
+          ? encodeRequestCursor(last.receivedAt, last.id)
+          : null,
+    };
+  }
+
+  /**
+   * One request: for the insurer that made it, its receipt; for operations and the DPO, the
+   * whole record (the read recorded). 404 for anyone else, or no such request.
+   */
+  async one(client: ApiClient, id: string): Promise<EmergencyReceipt | EmergencyRequestView> {
+    if (client.role === 'insurer') return this.receipt(client, id);
+    const found = UUID.test(id) ? await this.repository.byId(id) : undefined;
+    if (found === undefined) throw new PasserelleError('NOT_FOUND', 'no such emergency request');
+    const view = this.view(found);
+    await this.recordRead(client, 'GET /v1/emergency/requests/{id}', [view]);
+    return view;
+  }
+
+  private view(row: StoredEmergencyRequest): EmergencyRequestView {
+    let written: Partial<EmergencyRequest> = {};
+    if (row.sealed !== undefined) {
+      written = JSON.parse(
+        this.cipher.open(`emergency-request:${row.id}`, row.sealed).toString('utf8'),
+      ) as EmergencyRequest;
+    }
+    return {
+      id: row.id,
+      receivedAt: row.receivedAt.toISOString(),
+      clientId: row.clientId,
+      insurerId: row.insurerId,
+      outcome: row.outcome,
+      refusal: row.refusal,
+      registerEntryId: row.registerEntryId,
+      tripId: row.tripId,
+      participantId: row.participantId,
+      requestSha256: row.requestSha256,
+      policyNumber: written.policyNumber ?? null,
+      incidentReference: written.incidentReference ?? null,
+      reason: written.reason ?? null,
+      requestedBy: written.requestedBy ?? null,
+      erased: row.sealed === undefined,
+    };
+  }
+
+  private async recordRead(
+    client: ApiClient,
+    what: string,
+    items: readonly EmergencyRequestView[],
+  ): Promise<void> {
+    try {
+      await this.register.append({
+        event: 'ops-action',
+        subjects: [
+          ...new Set(
+            items.flatMap((item) => (item.participantId === null ? [] : [item.participantId])),
+          ),
+        ].sort(),
+        fields: [],
+        categories: [],
+        withheld: [],
+        actor: { kind: 'client', id: client.id },
+        reason: `emergency requests read: ${what}`,
+        detail: { role: client.role, requests: items.length },
+      });
+    } catch {
+      throw new PasserelleError(
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this read; nothing is shown',
+      );
+    }
   }
 
   /** Appends the decision to the register; if it cannot be written, nothing is answered but 503. */
