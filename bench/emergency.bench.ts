@@ -10,6 +10,7 @@ import type { Booking } from '../src/core/model/booking.js';
 import type { Trip } from '../src/core/model/trip.js';
 import type { BenchResult } from './harness.js';
 import { startPrivateRedis } from './private-redis.js';
+import { cpuBetween, cpuOfProcesses } from './process-cpu.js';
 import { inParallel, tripVariant } from './trip-variant.js';
 
 const CONCURRENCY = 50;
@@ -27,6 +28,9 @@ const INSURER_KEY = 'dev-insurer-mutuelle-key-passerelle-demo';
 const INSURER = 'INS-MUTUELLE-VOYAGE';
 
 interface Sampled {
+  /** CPU ms of the API process and of the database's backends during the round. */
+  readonly apiCpuMs: number;
+  readonly postgresCpuMs: number;
   readonly latencies: number[];
   readonly requests: number;
   readonly seconds: number;
@@ -41,7 +45,10 @@ async function load(
   pool: Pool,
   ms: number,
   next: (i: number) => { method: 'GET' | 'POST'; path: string; body?: string },
+  pids: () => Promise<{ api: number[]; postgres: number[] }>,
 ): Promise<Sampled> {
+  const watched = await pids();
+  const cpuBefore = await cpuOfProcesses([...watched.api, ...watched.postgres]);
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
   let counter = 0;
@@ -67,10 +74,15 @@ async function load(
       }
     }),
   );
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = await cpuOfProcesses([...watched.api, ...watched.postgres]);
+  const only = (ids: number[]) => new Map([...cpuAfter].filter(([pid]) => ids.includes(pid)));
   return {
+    apiCpuMs: cpuBetween(cpuBefore, only(watched.api)),
+    postgresCpuMs: cpuBetween(cpuBefore, only(watched.postgres)),
     latencies,
     requests: latencies.length,
-    seconds: (performance.now() - started) / 1000,
+    seconds,
     statuses,
   };
 }
@@ -84,6 +96,8 @@ function merge(runs: readonly Sampled[]) {
     for (const [status, n] of run.statuses) statuses[status] = (statuses[status] ?? 0) + n;
   }
   return {
+    apiCpuMsEach: runs.reduce((n, r) => n + r.apiCpuMs, 0) / requests,
+    postgresCpuMsEach: runs.reduce((n, r) => n + r.postgresCpuMs, 0) / requests,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     rps: requests / seconds,
@@ -135,6 +149,8 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
   };
   let server: { child: ChildProcess; url: string } | undefined;
   let pool: Pool | undefined;
+  const admin = new pg.Client({ connectionString: SERVER });
+  await admin.connect();
   try {
     server = await startServer(env);
     pool = new Pool(server.url, { connections: CONCURRENCY, pipelining: 1 });
@@ -197,14 +213,22 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
       throw new Error(`the first emergency request answered ${first.statusCode}`);
     }
     const receipt = () => ({ method: 'GET' as const, path: `/v1/emergency/requests/${requestId}` });
+    const apiPid = server.child.pid ?? 0;
+    const watch = async () => {
+      const backends = await admin.query<{ pid: number }>(
+        'SELECT pid FROM pg_stat_activity WHERE datname = $1',
+        [name],
+      );
+      return { api: [apiPid], postgres: backends.rows.map((row) => row.pid) };
+    };
 
-    await load(http, WARM_MS, receipt);
-    await load(http, WARM_MS, emergency);
+    await load(http, WARM_MS, receipt, watch);
+    await load(http, WARM_MS, emergency, watch);
     const subject: Sampled[] = [];
     const baseline: Sampled[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      baseline.push(await load(http, ROUND_MS, receipt));
-      subject.push(await load(http, ROUND_MS, emergency));
+      baseline.push(await load(http, ROUND_MS, receipt, watch));
+      subject.push(await load(http, ROUND_MS, emergency, watch));
     }
     const s = merge(subject);
     const b = merge(baseline);
@@ -225,11 +249,15 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
       extra: {
         concurrency: CONCURRENCY,
         insured: policies.length,
+        'emergency.apiCpuMsEach': s.apiCpuMsEach.toFixed(3),
+        'emergency.postgresCpuMsEach': s.postgresCpuMsEach.toFixed(3),
         'emergency.p50Ms': s.p50.toFixed(2),
         'emergency.p99Ms': s.p99.toFixed(2),
         'emergency.rps': Math.round(s.rps),
         'emergency.requests': s.requests,
         'emergency.statuses': s.statuses,
+        'oneRow.apiCpuMsEach': b.apiCpuMsEach.toFixed(3),
+        'oneRow.postgresCpuMsEach': b.postgresCpuMsEach.toFixed(3),
         'oneRow.p50Ms': b.p50.toFixed(2),
         'oneRow.p99Ms': b.p99.toFixed(2),
         'oneRow.rps': Math.round(b.rps),
@@ -245,8 +273,6 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
       server.child.kill('SIGKILL');
     }
     await redis.close();
-    const admin = new pg.Client({ connectionString: SERVER });
-    await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }
