@@ -55,12 +55,34 @@ function allSamplePersonalValues(): string[] {
   return [...new Set([...samplePersonalValues(), ...barbados.flatMap((b) => personalValues(b))])];
 }
 
-describe('passerelle demo', () => {
+/** A demo run's own database and Redis prefix (both must say "demo"). */
+function demoRunNames(tag: string): {
+  databaseName: string;
+  databaseUrl: URL;
+  queuePrefix: string;
+} {
   const suffix = randomBytes(6).toString('hex');
-  const databaseName = `passerelle_demo_t_${suffix}`;
+  const databaseName = `passerelle_demo_${tag}_${suffix}`;
   const databaseUrl = new URL(TEST_SERVER_URL);
   databaseUrl.pathname = `/${databaseName}`;
-  const queuePrefix = `passerelle-demo-t-${suffix}`;
+  return { databaseName, databaseUrl, queuePrefix: `passerelle-demo-${tag}-${suffix}` };
+}
+
+/** What a demo run leaves: its database, its Redis keys, its outbox. */
+async function removeDemoRun(database: string, queuePrefix: string, outbox: string): Promise<void> {
+  const server = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await server.connect();
+  try {
+    await server.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  } finally {
+    await server.end();
+  }
+  await dropKeysUnder(queuePrefix);
+  await rm(outbox, { recursive: true, force: true });
+}
+
+describe('passerelle demo', () => {
+  const { databaseName, databaseUrl, queuePrefix } = demoRunNames('t');
   let outbox: string;
   let first: CliRun;
 
@@ -80,17 +102,7 @@ describe('passerelle demo', () => {
     first = await demo();
   }, 30_000);
 
-  afterAll(async () => {
-    const server = new pg.Client({ connectionString: TEST_SERVER_URL });
-    await server.connect();
-    try {
-      await server.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    } finally {
-      await server.end();
-    }
-    await dropKeysUnder(queuePrefix);
-    await rm(outbox, { recursive: true, force: true });
-  });
+  afterAll(() => removeDemoRun(databaseName, queuePrefix, outbox));
 
   it('should deliver every transmission of the samples into the outbox and exit 0', () => {
     expect(first.code, first.stderr).toBe(0);
@@ -194,26 +206,14 @@ describe('passerelle demo', () => {
 });
 
 describe('passerelle demo --starts-in 1 --serve (the README’s emergency flow)', () => {
-  const suffix = randomBytes(6).toString('hex');
-  const databaseName = `passerelle_demo_s_${suffix}`;
-  const databaseUrl = new URL(TEST_SERVER_URL);
-  databaseUrl.pathname = `/${databaseName}`;
-  const queuePrefix = `passerelle-demo-s-${suffix}`;
+  const { databaseName, databaseUrl, queuePrefix } = demoRunNames('s');
   let outbox: string;
   let child: ChildProcess | undefined;
   let stdout = '';
 
   afterAll(async () => {
     child?.kill('SIGKILL');
-    const server = new pg.Client({ connectionString: TEST_SERVER_URL });
-    await server.connect();
-    try {
-      await server.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-    } finally {
-      await server.end();
-    }
-    await dropKeysUnder(queuePrefix);
-    await rm(outbox, { recursive: true, force: true });
+    await removeDemoRun(databaseName, queuePrefix, outbox);
   });
 
   it('should send the moved trips’ transmissions, then answer the insurer’s request until interrupted', async () => {

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/database/database.js';
+import { ERASED_SEALED_COLUMNS } from '../src/modules/bookings/bookings.repository.js';
 import { RegisterAppender } from '../src/modules/register/register-appender.js';
 import { RegisterRepository } from '../src/modules/register/register.repository.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
@@ -63,13 +64,7 @@ describe('the register in PostgreSQL', () => {
           booking_reference: null,
           participant_id: null,
           request_sha256: 'x',
-          ciphertext: null,
-          iv: null,
-          auth_tag: null,
-          wrapped_key: null,
-          wrap_iv: null,
-          wrap_tag: null,
-          key_id: null,
+          ...ERASED_SEALED_COLUMNS,
           created_at: new Date(),
           erased_at: null,
         }),

@@ -36,7 +36,30 @@ export interface BookingWrite {
   readonly sealed: SealedDocument;
 }
 
-function sealedOf(row: Selectable<BookingsTable>): SealedDocument | undefined {
+/** The columns a sealed document is stored in (bookings, emergency requests). */
+export interface SealedColumns {
+  readonly ciphertext: Buffer | null;
+  readonly iv: Buffer | null;
+  readonly auth_tag: Buffer | null;
+  readonly wrapped_key: Buffer | null;
+  readonly wrap_iv: Buffer | null;
+  readonly wrap_tag: Buffer | null;
+  readonly key_id: string | null;
+}
+
+/** What erasing a sealed document writes: every part NULL, the data key with them. */
+export const ERASED_SEALED_COLUMNS = {
+  ciphertext: null,
+  iv: null,
+  auth_tag: null,
+  wrapped_key: null,
+  wrap_iv: null,
+  wrap_tag: null,
+  key_id: null,
+} as const;
+
+/** The sealed document of a row; undefined once erased. */
+export function sealedOf(row: SealedColumns): SealedDocument | undefined {
   const { ciphertext, iv, auth_tag, wrapped_key, wrap_iv, wrap_tag, key_id } = row;
   if (
     ciphertext === null ||
@@ -70,7 +93,7 @@ const bookingRowOf = (row: Selectable<BookingsTable>): BookingRow => ({
   erasedAt: row.erased_at ?? undefined,
 });
 
-const sealedColumns = (sealed: SealedDocument) => ({
+export const sealedColumns = (sealed: SealedDocument) => ({
   ciphertext: sealed.ciphertext,
   iv: sealed.iv,
   auth_tag: sealed.authTag,
@@ -253,17 +276,7 @@ export class BookingsRepository {
   ): Promise<boolean> {
     const erased = await executor
       .updateTable('bookings')
-      .set({
-        ciphertext: null,
-        iv: null,
-        auth_tag: null,
-        wrapped_key: null,
-        wrap_iv: null,
-        wrap_tag: null,
-        key_id: null,
-        erased_at: now,
-        updated_at: now,
-      })
+      .set({ ...ERASED_SEALED_COLUMNS, erased_at: now, updated_at: now })
       .where('reference', '=', reference)
       .where('revision', '=', revision)
       .where('erased_at', 'is', null)
@@ -278,16 +291,7 @@ export class BookingsRepository {
       .execute();
     await executor
       .updateTable('emergency_requests')
-      .set({
-        ciphertext: null,
-        iv: null,
-        auth_tag: null,
-        wrapped_key: null,
-        wrap_iv: null,
-        wrap_tag: null,
-        key_id: null,
-        erased_at: now,
-      })
+      .set({ ...ERASED_SEALED_COLUMNS, erased_at: now })
       .where('booking_reference', '=', reference)
       .where('erased_at', 'is', null)
       .execute();

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../../database/database.js';
 import type { EmergencyRequestsTable } from '../../database/schema.js';
 import type { SealedDocument } from '../bookings/booking-cipher.js';
+import { sealedOf } from '../bookings/bookings.repository.js';
 
 export interface EmergencyRequestFilters {
   readonly clientId?: string;
@@ -28,25 +29,6 @@ export interface StoredEmergencyRequest {
 }
 
 function storedOf(row: Selectable<EmergencyRequestsTable>): StoredEmergencyRequest {
-  const { ciphertext, iv, auth_tag, wrapped_key, wrap_iv, wrap_tag, key_id } = row;
-  const sealed =
-    ciphertext === null ||
-    iv === null ||
-    auth_tag === null ||
-    wrapped_key === null ||
-    wrap_iv === null ||
-    wrap_tag === null ||
-    key_id === null
-      ? undefined
-      : {
-          ciphertext,
-          iv,
-          authTag: auth_tag,
-          wrappedKey: wrapped_key,
-          wrapIv: wrap_iv,
-          wrapTag: wrap_tag,
-          keyId: key_id,
-        };
   return {
     id: row.id,
     receivedAt: row.created_at,
@@ -58,7 +40,7 @@ function storedOf(row: Selectable<EmergencyRequestsTable>): StoredEmergencyReque
     tripId: row.trip_id,
     participantId: row.participant_id,
     requestSha256: row.request_sha256,
-    sealed,
+    sealed: sealedOf(row),
   };
 }
 

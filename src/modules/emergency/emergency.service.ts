@@ -7,6 +7,7 @@ import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { BookingCipher } from '../bookings/booking-cipher.js';
+import { sealedColumns } from '../bookings/bookings.repository.js';
 import { BookingsService } from '../bookings/bookings.service.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog, LoadedContract } from '../contracts/load-contract-catalog.js';
@@ -397,13 +398,7 @@ export class EmergencyService {
           booking_reference: holder?.bookingReference ?? null,
           participant_id: holder?.participantId ?? null,
           request_sha256: request.requestSha256,
-          ciphertext: sealed.ciphertext,
-          iv: sealed.iv,
-          auth_tag: sealed.authTag,
-          wrapped_key: sealed.wrappedKey,
-          wrap_iv: sealed.wrapIv,
-          wrap_tag: sealed.wrapTag,
-          key_id: sealed.keyId,
+          ...sealedColumns(sealed),
           created_at: request.now,
           erased_at: null,
         }),
