@@ -9,7 +9,7 @@ import { PlannerService } from '../src/modules/transmissions/planner.service.js'
  * The worker process of the transmission benchmark (forked by `transmissions.bench.ts`):
  * the real gateway, configured from its environment as in production (role `worker`: the
  * dispatcher and the BullMQ processor), with one switch the parent drives over IPC — the
- * register for real, or `RegisterService.append` replaced by a no-op that resolves. It
+ * register for real, or `RegisterService.append` and `appendAll` replaced by no-ops that resolve. It
  * reports its own resident memory (sampled) and CPU time, so the figures are the worker's alone.
  */
 
@@ -41,17 +41,21 @@ async function main(): Promise<void> {
   const app: INestApplication = await createApp(config, ['error', 'warn']);
   const register = app.get(RegisterService);
   const realAppend = register.append.bind(register);
+  const realAppendAll = register.appendAll.bind(register);
   // What a stub returns: the entry as if sealed. The sender only awaits it.
+  const sealed = (input: RegisterEntryInput): RegisterEntry => ({
+    ...input,
+    id: '',
+    seq: 0,
+    occurredAt: '',
+    outcome: '',
+    prevHash: '',
+    hash: '',
+  });
   const stubAppend = (input: RegisterEntryInput): Promise<RegisterEntry> =>
-    Promise.resolve({
-      ...input,
-      id: '',
-      seq: 0,
-      occurredAt: '',
-      outcome: '',
-      prevHash: '',
-      hash: '',
-    });
+    Promise.resolve(sealed(input));
+  const stubAppendAll = (inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> =>
+    Promise.resolve(inputs.map(sealed));
   // At boot the dispatcher re-plans every trip in the background (`void replanAll()`): the
   // runs wait for that pass, or it could move a transmission the parent has just made due.
   const planner = app.get(PlannerService);
@@ -80,6 +84,7 @@ async function main(): Promise<void> {
     switch (command.type) {
       case 'register':
         register.append = command.mode === 'stub' ? stubAppend : realAppend;
+        register.appendAll = command.mode === 'stub' ? stubAppendAll : realAppendAll;
         reply({ type: 'register', mode: command.mode });
         return;
       case 'stats': {

@@ -26,6 +26,7 @@ import {
 } from './support/pipeline.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { startPrivateRedis } from './support/private-redis.js';
+import { openRedis } from './support/redis.js';
 import { generateKeyPair } from './support/sftp-server.js';
 import type { TestApp } from './support/test-app.js';
 import {
@@ -538,6 +539,104 @@ describe('automatic transmissions under faults (worker, Redis, SFTP, PostgreSQL)
     } finally {
       await app?.close();
       await cluster.close();
+    }
+  }, 60_000);
+
+  it('should send a trip’s due transmissions in one job and retry only the one that failed', async () => {
+    const tag = 'BATCH';
+    // The insurer answers 503 twice to the first enrollment of this trip it receives.
+    let target: string | undefined;
+    let refused = 0;
+    recipients.https.reply = (request) => {
+      if (!request.body.includes(`-${tag}`)) return { status: 201 };
+      const id = String(request.headers['idempotency-key']).split(':')[0];
+      target ??= id;
+      if (id !== target || refused >= 2) return { status: 201 };
+      refused += 1;
+      return { status: 503 };
+    };
+    // Stored through an API process: nothing is sent until the worker starts, so that what is
+    // due is claimed in its first dispatch round, together.
+    const app = await startPipelineApp(recipients, {
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_ROLE: 'api',
+      PASSERELLE_RETRY_BASE_MS: '1000',
+    });
+    const redis = openRedis();
+    let worker: WorkerProcess | undefined;
+    try {
+      const tripId = await ingest(app, tag, 8);
+      // Due already: the sends at each booking's confirmation (the enrollments among them).
+      const due = (await transmissionsOf(app, tripId)).filter(
+        (t) => t.status === 'planned' && Date.parse(t.dueAt) <= Date.now(),
+      );
+      expect(due.filter((t) => t.contractId === HTTPS_CONTRACT).length).toBeGreaterThan(0);
+      expect(due.length).toBeGreaterThan(1);
+      worker = await startWorkerProcess(
+        environmentOf(app.config, {
+          PASSERELLE_ROLE: 'worker',
+          PASSERELLE_RETRY_BASE_MS: '1000',
+          PASSERELLE_DISPATCH_INTERVAL_MS: '100',
+        }),
+      );
+      // While the failed one waits for the job's retry, its job names every one of them.
+      const jobId = await eventually('the first failure, the job waiting to retry', async () => {
+        if (target === undefined) return undefined;
+        const entries = await registerEntries(app);
+        if (entriesOf(entries, target, 'disclosure-failed').length !== 1) return undefined;
+        const { rows } = await app.database.admin(
+          'SELECT job_id, status FROM transmissions WHERE id = $1',
+          [target],
+        );
+        const row = (rows as { job_id: string | null; status: string }[])[0];
+        return row?.status === 'queued' ? (row.job_id ?? undefined) : undefined;
+      });
+      const data = await redis.hget(`${app.config.queuePrefix}:transmissions:${jobId}`, 'data');
+      expect(
+        [...(JSON.parse(data ?? '{}') as { transmissionIds: string[] }).transmissionIds].sort(),
+      ).toEqual(due.map((t) => t.id).sort());
+
+      await expectDeliveredOnce(app, recipients, tripId);
+      const entries = await registerEntries(app);
+      const attempts = entriesOf(entries, target!, 'disclosure-attempted');
+      expect(eventsOf(entries, target!)).toEqual([
+        'disclosure-attempted',
+        'disclosure-failed',
+        'disclosure-attempted',
+        'disclosure-failed',
+        'disclosure-attempted',
+        'disclosure-delivered',
+      ]);
+      // Transient, not final: the contract allows 5 attempts, counted per transmission.
+      expect(
+        entriesOf(entries, target!, 'disclosure-failed').map((e) => [
+          e.detail?.attempt,
+          e.detail?.final,
+        ]),
+      ).toEqual([
+        [1, false],
+        [2, false],
+      ]);
+      // The others left once, on the job's first run: its retries did not send them again.
+      for (const t of due.filter((x) => x.id !== target)) {
+        const events = eventsOf(entries, t.id);
+        expect(
+          events.filter((e) => e === 'disclosure-attempted'),
+          t.id,
+        ).toHaveLength(1);
+        // Rendered together with the first attempt of the one that failed, from one load.
+        expect(entriesOf(entries, t.id, 'disclosure-attempted')[0]?.detail?.preparedAt).toBe(
+          attempts[0]?.detail?.preparedAt,
+        );
+      }
+    } catch (error) {
+      console.error(worker?.output().slice(-5000));
+      throw error;
+    } finally {
+      recipients.https.reply = () => ({ status: 201 });
+      await worker?.kill('SIGKILL');
+      redis.disconnect();
+      await app.close();
     }
   }, 60_000);
 

@@ -4,6 +4,7 @@ import { registerMigration } from './migrations/0001-register.js';
 import { bookingsMigration } from './migrations/0002-bookings.js';
 import { transmissionsMigration } from './migrations/0003-transmissions.js';
 import { emergencyMigration } from './migrations/0004-emergency.js';
+import { transmissionJobsMigration } from './migrations/0005-transmission-jobs.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -15,6 +16,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0002-bookings': bookingsMigration,
   '0003-transmissions': transmissionsMigration,
   '0004-emergency': emergencyMigration,
+  '0005-transmission-jobs': transmissionJobsMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -84,6 +84,8 @@ export interface TransmissionsTable {
   reason: string | null;
   created_at: ColumnType<Date, Date, never>;
   updated_at: Date;
+  /** The queue job that carries it while queued or sending (migration 0005). */
+  job_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A trip as last put: the validated document (no personal data) and when it ends. */

@@ -14,37 +14,47 @@ import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { PlannerService } from './planner.service.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
-import { TransmissionsRepository, type Transmission } from './transmissions.repository.js';
+import { jobIdOf, TransmissionsRepository, type InFlight } from './transmissions.repository.js';
 
 export const TRANSMISSIONS_QUEUE = 'transmissions';
 
-/** What a job carries: ids only — no personal value ever rests in Redis. */
-export interface SendJob {
-  readonly transmissionId: string;
-}
+/**
+ * What a job carries: ids only — no personal value ever rests in Redis. The transmissions of
+ * one trip that fell due together (a job added before jobs carried several: one).
+ */
+export type SendJob =
+  { readonly transmissionIds: readonly string[] } | { readonly transmissionId: string };
+
+/** The transmissions a job names. */
+export const transmissionIdsOf = (data: SendJob): readonly string[] =>
+  'transmissionIds' in data ? data.transmissionIds : [data.transmissionId];
 
 /** Retries when a contract does not say: exponential backoff, then a final failure. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
+/** The least time between two reconciliations of the queue with the plan. */
+const RECONCILE_EVERY_MS = 1000;
+
 /** The states of a job that is still to run (or running): its transmission needs nothing more. */
 const LIVE_JOB_STATES: JobType[] = ['active', 'wait', 'delayed', 'prioritized', 'waiting-children'];
 
-/** The deterministic job id: the same transmission is never queued twice at once. */
-export const jobIdOf = (transmission: Pick<Transmission, 'id' | 'generation'>): string =>
-  `${transmission.id}.${transmission.generation}`;
+export { jobIdOf };
 
 /**
  * Moves the plan into the queue. Long delays do not live in Redis: transmissions wait in
  * PostgreSQL until they fall due, then the dispatcher claims them (`queued`) and adds a job
- * per transmission with a deterministic id. It also reconciles: any queued (or abandoned)
- * transmission whose job is missing — Redis flushed, a crash between claim and add — is
- * queued again; Redis may lose everything without losing a transmission.
+ * per trip for those of the trip claimed together, with a deterministic id (its first
+ * transmission's `<id>.<generation>`, written in each row). It also reconciles: any queued
+ * (or abandoned) transmission whose job is missing — Redis flushed, a crash between claim
+ * and add — is queued again, on a job of its own (`<id>.<generation>`); Redis may lose
+ * everything without losing a transmission.
  */
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Dispatcher');
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private reconciledAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     @InjectQueue(TRANSMISSIONS_QUEUE) private readonly queue: Queue<SendJob>,
@@ -85,8 +95,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       const missed = await this.repository.markMissed(now);
       for (const transmission of missed) this.alerts.raise('missed', transmission);
       const due = await this.repository.claimDue(now, 500);
-      await this.enqueue(due);
-      const requeued = await this.reconcile(now);
+      await this.enqueue(due.map(({ transmission, jobId }) => ({ ...transmission, jobId })));
+      // The repair runs at most once a second, however short the dispatch interval: it reads
+      // every queued transmission and every live job id, and a backlog made it the costliest
+      // part of each round.
+      let requeued = 0;
+      if (performance.now() - this.reconciledAt >= RECONCILE_EVERY_MS) {
+        this.reconciledAt = performance.now();
+        requeued = await this.reconcile(now);
+      }
       return { missed: missed.length, queued: due.length, requeued };
     } catch (error) {
       this.logger.error(`dispatch failed: ${error instanceof Error ? error.name : 'error'}`);
@@ -102,15 +119,27 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
-  private async enqueue(transmissions: readonly Transmission[]): Promise<void> {
+  /** One job per job id, naming its transmissions (ids only), retried as its contracts say. */
+  private async enqueue(
+    transmissions: readonly Pick<InFlight, 'id' | 'contractId' | 'jobId'>[],
+  ): Promise<void> {
     if (transmissions.length === 0) return;
+    const jobs = new Map<string, { ids: string[]; attempts: number }>();
+    for (const transmission of transmissions) {
+      const job = jobs.get(transmission.jobId) ?? { ids: [], attempts: 1 };
+      job.ids.push(transmission.id);
+      // Enough runs of the job for the most patient contract; each transmission's last
+      // attempt is decided by its own contract (TransmissionSender).
+      job.attempts = Math.max(job.attempts, this.maxAttempts(transmission.contractId));
+      jobs.set(transmission.jobId, job);
+    }
     await this.queue.addBulk(
-      transmissions.map((transmission) => ({
+      [...jobs].map(([jobId, job]) => ({
         name: 'send',
-        data: { transmissionId: transmission.id },
+        data: { transmissionIds: job.ids },
         opts: {
-          jobId: jobIdOf(transmission),
-          attempts: this.maxAttempts(transmission.contractId),
+          jobId,
+          attempts: job.attempts,
           backoff: { type: 'exponential', delay: this.config.retryBaseMs },
           removeOnComplete: true,
           removeOnFail: { count: 1000 },
@@ -119,7 +148,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
-  /** Queued (or abandoned) transmissions without a live job get one again. */
+  /**
+   * Queued (or abandoned) transmissions without a live job get one again: each a job of its
+   * own, so that a transmission's lost job never brings back others that are being sent.
+   */
   async reconcile(now: Date): Promise<number> {
     const inFlight = await this.repository.inFlight(now);
     if (inFlight.length === 0) return 0;
@@ -127,21 +159,27 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     // than two per transmission on every tick: a backlog of queued transmissions made each
     // tick cost twice its size in Redis calls. Only the others are looked at one by one.
     const live = new Set(await this.queue.getRanges(LIVE_JOB_STATES, 0, -1));
-    const missing: Transmission[] = [];
+    const lost = new Set<string>();
+    const looked = new Map<string, boolean>();
     for (const transmission of inFlight) {
-      if (live.has(jobIdOf(transmission))) continue;
-      const job = await this.queue.getJob(jobIdOf(transmission));
-      if (job === undefined) {
-        missing.push(transmission);
-        continue;
+      if (live.has(transmission.jobId)) continue;
+      let missing = looked.get(transmission.jobId);
+      if (missing === undefined) {
+        const job = await this.queue.getJob(transmission.jobId);
+        missing = job === undefined;
+        if (job !== undefined) {
+          const state = await job.getState();
+          if (state === 'failed' || state === 'completed') {
+            await job.remove();
+            missing = true;
+          }
+        }
+        looked.set(transmission.jobId, missing);
       }
-      const state = await job.getState();
-      if (state === 'failed' || state === 'completed') {
-        await job.remove();
-        missing.push(transmission);
-      }
+      if (missing) lost.add(transmission.id);
     }
-    await this.enqueue(missing);
-    return missing.length;
+    const moved = await this.repository.assignOwnJobs([...lost]);
+    await this.enqueue(moved);
+    return moved.length;
   }
 }

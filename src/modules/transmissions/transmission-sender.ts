@@ -12,14 +12,24 @@ import {
 } from '../../core/projection/render-unit.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntryInput } from '../../core/register/register-entry.js';
+import type { Booking } from '../../core/model/booking.js';
+import type { Trip } from '../../core/model/trip.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog, LoadedContract } from '../contracts/load-contract-catalog.js';
 import { RegisterService } from '../register/register.service.js';
 import { TransportsService } from '../transports/transports.service.js';
-import type { OutgoingFile } from '../transports/transport.js';
+import type { DeliveryResult, OutgoingFile } from '../transports/transport.js';
+import { DEFAULT_MAX_ATTEMPTS } from './dispatcher.service.js';
 import { OpsAlerts } from './ops-alerts.js';
+import { SettleQueue } from './settle-queue.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
-import { TransmissionsRepository, type Transmission } from './transmissions.repository.js';
+import {
+  TransmissionsRepository,
+  type Finish,
+  type Lease,
+  type Started,
+  type Transmission,
+} from './transmissions.repository.js';
 
 export type SendOutcome = 'delivered' | 'failed' | 'retry' | 'cancelled' | 'skipped';
 
@@ -33,13 +43,44 @@ export function transmissionReference(id: string): string {
     .slice(-12);
 }
 
+interface TripData {
+  readonly trip: Trip;
+  readonly bookings: readonly Booking[];
+}
+
+/** A leased transmission, rendered and recorded as attempted, whose files are on their way. */
+interface Attempt {
+  readonly started: Started;
+  readonly loaded: LoadedContract;
+  readonly base: Omit<RegisterEntryInput, 'event'>;
+  readonly files: readonly OutgoingFile[];
+  readonly digest: string;
+  readonly overridden: boolean;
+}
+
+/** A delivery that came back, to be recorded and finished. */
+interface Delivered {
+  readonly attempt: Attempt;
+  readonly result: DeliveryResult;
+}
+
 /**
- * The worker's use case for one transmission: load the unit's data, project, serialize,
- * record the attempt in the register (fail closed: no record, no send), deliver, record the
- * outcome. Idempotent: a transmission already delivered, cancelled or held is left alone.
+ * The worker's use case for the transmissions of one job (those of one trip that fell due
+ * together): lease them, load and decrypt the trip once, project and serialize each unit,
+ * record the attempts in the register (fail closed: no record, no send), deliver, record
+ * the outcomes. Idempotent: a transmission already delivered, cancelled, held or leased by
+ * another attempt is left alone.
+ *
+ * At most `PASSERELLE_WORKER_CONCURRENCY` of a job's transmissions are leased at a time, each
+ * leased only when a delivery slot is free, so a lease never runs out while its transmission
+ * waits behind others. Each step takes all the transmissions at hand in one statement: one
+ * lease, one register batch of attempts; outcomes are recorded and rows finished together,
+ * for every delivery that came back at the same moment, whichever job it belongs to.
  */
 @Injectable()
 export class TransmissionSender {
+  private readonly settleQueue: SettleQueue<Delivered, SendOutcome>;
+
   constructor(
     private readonly repository: TransmissionsRepository,
     @Inject(TRIP_SOURCE) private readonly trips: TripSource,
@@ -48,17 +89,27 @@ export class TransmissionSender {
     private readonly transports: TransportsService,
     private readonly alerts: OpsAlerts,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.settleQueue = new SettleQueue((delivered) => this.settle(delivered));
+  }
 
   /** Renders a transmission's unit with the current data, as it would leave now. */
   async render(
     transmission: Transmission,
     now: Date,
   ): Promise<{ loaded: LoadedContract; unit: RenderedUnit } | undefined> {
+    const data = await this.trips.loadTrip(transmission.tripId);
+    return data === undefined ? undefined : this.renderWith(data, transmission, now);
+  }
+
+  private renderWith(
+    data: TripData,
+    transmission: Transmission,
+    now: Date,
+  ): { loaded: LoadedContract; unit: RenderedUnit } | undefined {
     const loaded = this.catalog.contracts.get(transmission.contractId);
     const ref = parseUnitKey(transmission.unit);
-    const data = await this.trips.loadTrip(transmission.tripId);
-    if (loaded === undefined || ref === undefined || data === undefined) return undefined;
+    if (loaded === undefined || ref === undefined) return undefined;
     const unit = renderOneUnit(
       {
         trip: data.trip,
@@ -77,106 +128,259 @@ export class TransmissionSender {
     return { loaded, unit };
   }
 
-  /** `final`: this is the last attempt the contract allows. */
-  async send(transmissionId: string, final: boolean): Promise<SendOutcome> {
-    const now = new Date();
-    // The lease: if this process dies, the reconciler hands the transmission to another.
-    const started = await this.repository.startSending(
-      transmissionId,
-      now,
-      this.config.sendLeaseMs,
+  /** The contract's attempts: its last one's failure is final. */
+  private maxAttempts(contractId: string): number {
+    return (
+      this.catalog.contracts.get(contractId)?.contract.transport.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     );
-    if (started === undefined) return 'skipped';
-    const { transmission, lastDeliveredDigest } = started;
-    let rendered: Awaited<ReturnType<TransmissionSender['render']>>;
-    try {
-      rendered = await this.render(transmission, now);
-    } catch (error) {
-      await this.repository.finish(transmission.id, 'queued', new Date(), {
-        lastError: 'LOAD_FAILED',
-      });
-      throw error;
-    }
-    if (rendered === undefined || rendered.unit.participantIds.length === 0) {
-      await this.repository.finish(transmission.id, 'cancelled', new Date(), {
-        reason: 'its unit no longer exists',
-      });
-      return 'cancelled';
-    }
-    const { loaded, unit } = rendered;
-    const digest = payloadDigest(unit.payload);
-    if (digest === lastDeliveredDigest) {
-      await this.repository.finish(transmission.id, 'cancelled', new Date(), {
-        reason: 'the data is what was already delivered',
-      });
-      return 'cancelled';
-    }
-    if (unit.errors.length > 0) {
-      // Data-quality problems are permanent until the data changes (a new plan then).
-      await this.repository.finish(transmission.id, 'failed', new Date(), {
-        lastError: 'DATA_QUALITY',
-        problems: unit.errors,
-      });
-      this.alerts.raise('data-quality', transmission, 'DATA_QUALITY');
-      return 'failed';
-    }
+  }
 
-    const stem = unitFileStem(unit.unit);
-    const files: OutgoingFile[] = unit.files.map((file) => ({
-      name: `${stem}.${transmission.id}.${file.suffix}`,
-      content: file.content,
-      mediaType: file.mediaType,
-    }));
-    const hash = createHash('sha256');
-    let bytes = 0;
-    for (const file of files) {
-      const content = Buffer.from(file.content, 'utf8');
-      hash.update(content);
-      bytes += content.length;
-    }
-    const transport = loaded.contract.transport;
-    const overridden = this.config.transportOverride === 'outbox';
-    const base = this.entryBase(transmission, loaded, unit, {
-      sha256: hash.digest('hex'),
-      bytes,
-      transport: overridden
-        ? { type: 'outbox' }
-        : {
-            type: transport.type,
-            ...(transport.endpoint === undefined ? {} : { endpointId: transport.endpoint }),
-          },
-    });
-
-    try {
-      await this.register.append({
-        ...base,
-        event: 'disclosure-attempted',
-        // preparedAt: the moment written into the files, so the payload can be re-derived.
-        detail: { attempt: transmission.attempts, overridden, preparedAt: now.toISOString() },
-      });
-    } catch (error) {
-      // Fail closed: nothing leaves without its record.
-      await this.repository.finish(transmission.id, 'queued', new Date(), {
-        lastError: 'REGISTER_UNAVAILABLE',
-      });
-      throw error;
-    }
-
-    // The lease is renewed while the delivery runs: it expires only if this process dies.
+  /**
+   * Sends the transmissions `ids` names; returns the outcome of each (`retry`: a transient
+   * failure, to be tried again by the job's retry). Whether an attempt is the last is each
+   * transmission's own: its attempts so far (in its row) against its contract's maximum.
+   * Throws, once every delivery under way has been recorded, when the register or the
+   * database failed: the job is retried, and attempts without outcome run out their lease.
+   */
+  async send(ids: readonly string[]): Promise<Map<string, SendOutcome>> {
+    const waiting = [...new Set(ids)];
+    const outcomes = new Map<string, SendOutcome>();
+    const leases = new Map<string, Lease>();
+    const slots = Math.max(1, this.config.workerConcurrency);
+    let free = slots;
+    let failure: { error: unknown } | undefined;
+    let wake: (() => void) | undefined;
+    const release = (count = 1) => {
+      free += count;
+      wake?.();
+    };
+    // The leases are renewed while their transmissions are being sent: they expire only if
+    // this process dies (then the reconciler hands them to another).
     const heartbeat = setInterval(
       () => {
         void this.repository
-          .renewLease(transmission.id, transmission.attempts, new Date(), this.config.sendLeaseMs)
+          .renewLeases([...leases.values()], new Date(), this.config.sendLeaseMs)
           .catch(() => undefined);
       },
       Math.max(250, Math.floor(this.config.sendLeaseMs / 3)),
     );
+    const rounds: Promise<void>[] = [];
+    try {
+      while (waiting.length > 0 && failure === undefined) {
+        if (free === 0) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        const take = waiting.splice(0, free);
+        free -= take.length;
+        const now = new Date();
+        let started: Started[];
+        try {
+          // The lease: if this process dies, the reconciler hands them to another.
+          started = await this.repository.startSending(take, now, this.config.sendLeaseMs);
+        } catch (error) {
+          failure = { error };
+          break;
+        }
+        const leased = new Set(started.map((s) => s.transmission.id));
+        for (const id of take) {
+          if (leased.has(id)) continue;
+          outcomes.set(id, 'skipped');
+          release();
+        }
+        for (const { transmission } of started) {
+          leases.set(transmission.id, { id: transmission.id, attempt: transmission.attempts });
+        }
+        if (started.length === 0) continue;
+        rounds.push(
+          this.sendRound(started, now, {
+            done: (id, outcome) => {
+              outcomes.set(id, outcome);
+              leases.delete(id);
+            },
+            release,
+          }).catch((error: unknown) => {
+            for (const { transmission } of started) leases.delete(transmission.id);
+            failure ??= { error };
+            wake?.();
+          }),
+        );
+      }
+      await Promise.all(rounds);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    if (failure !== undefined) throw failure.error;
+    return outcomes;
+  }
+
+  /**
+   * One round: transmissions leased together, from one load of each trip. Resolves once
+   * every one of them has its outcome; `release` frees a delivery slot as soon as its
+   * delivery came back (or it needs none).
+   */
+  private async sendRound(
+    started: readonly Started[],
+    now: Date,
+    job: {
+      readonly done: (id: string, outcome: SendOutcome) => void;
+      readonly release: (count?: number) => void;
+    },
+  ): Promise<void> {
+    const leaseOf = (t: Transmission) => ({ id: t.id, attempt: t.attempts });
+    const finishNow = async (finishes: readonly Finish[]) => {
+      await this.repository.finish(finishes, new Date());
+    };
+    let prepared: { attempts: Attempt[]; finishes: Finish[]; outcomes: [string, SendOutcome][] };
+    try {
+      prepared = await this.prepare(started, now);
+    } catch (error) {
+      job.release(started.length);
+      await finishNow(
+        started.map(({ transmission }) => ({
+          ...leaseOf(transmission),
+          status: 'queued',
+          lastError: 'LOAD_FAILED',
+        })),
+      );
+      throw error;
+    }
+    const { attempts, finishes, outcomes } = prepared;
+    if (finishes.length > 0) {
+      job.release(finishes.length);
+      await finishNow(finishes);
+      for (const [id, outcome] of outcomes) job.done(id, outcome);
+    }
+    if (attempts.length === 0) return;
+
+    try {
+      await this.register.appendAll(
+        attempts.map((attempt) => ({
+          ...attempt.base,
+          event: 'disclosure-attempted',
+          // preparedAt: the moment written into the files, so the payload can be re-derived.
+          detail: {
+            attempt: attempt.started.transmission.attempts,
+            overridden: attempt.overridden,
+            preparedAt: now.toISOString(),
+          },
+        })),
+      );
+    } catch (error) {
+      // Fail closed: nothing leaves without its record.
+      job.release(attempts.length);
+      await finishNow(
+        attempts.map((attempt) => ({
+          ...leaseOf(attempt.started.transmission),
+          status: 'queued',
+          lastError: 'REGISTER_UNAVAILABLE',
+        })),
+      );
+      throw error;
+    }
+
+    const settled = await Promise.allSettled(
+      attempts.map(async (attempt) => {
+        const result = await this.deliver(attempt);
+        job.release();
+        const outcome = await this.settleQueue.push({ attempt, result });
+        job.done(attempt.started.transmission.id, outcome);
+      }),
+    );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  }
+
+  /**
+   * Loads each trip once and renders every leased transmission: those to send, with their
+   * register entry; the others finished here — cancelled (their unit gone, or its data what
+   * was already delivered) or failed (data-quality problems, permanent until the data changes).
+   */
+  private async prepare(
+    started: readonly Started[],
+    now: Date,
+  ): Promise<{ attempts: Attempt[]; finishes: Finish[]; outcomes: [string, SendOutcome][] }> {
+    const trips = new Map<string, TripData | undefined>();
+    for (const { transmission } of started) {
+      if (!trips.has(transmission.tripId)) {
+        trips.set(transmission.tripId, await this.trips.loadTrip(transmission.tripId));
+      }
+    }
+    const attempts: Attempt[] = [];
+    const finishes: Finish[] = [];
+    const outcomes: [string, SendOutcome][] = [];
+    const overridden = this.config.transportOverride === 'outbox';
+    for (const started_ of started) {
+      const { transmission, lastDeliveredDigest } = started_;
+      const lease = { id: transmission.id, attempt: transmission.attempts };
+      const data = trips.get(transmission.tripId);
+      const rendered = data === undefined ? undefined : this.renderWith(data, transmission, now);
+      if (rendered === undefined || rendered.unit.participantIds.length === 0) {
+        finishes.push({ ...lease, status: 'cancelled', reason: 'its unit no longer exists' });
+        outcomes.push([transmission.id, 'cancelled']);
+        continue;
+      }
+      const { loaded, unit } = rendered;
+      const digest = payloadDigest(unit.payload);
+      if (digest === lastDeliveredDigest) {
+        finishes.push({
+          ...lease,
+          status: 'cancelled',
+          reason: 'the data is what was already delivered',
+        });
+        outcomes.push([transmission.id, 'cancelled']);
+        continue;
+      }
+      if (unit.errors.length > 0) {
+        finishes.push({
+          ...lease,
+          status: 'failed',
+          lastError: 'DATA_QUALITY',
+          problems: unit.errors,
+        });
+        outcomes.push([transmission.id, 'failed']);
+        this.alerts.raise('data-quality', transmission, 'DATA_QUALITY');
+        continue;
+      }
+      const stem = unitFileStem(unit.unit);
+      const files: OutgoingFile[] = unit.files.map((file) => ({
+        name: `${stem}.${transmission.id}.${file.suffix}`,
+        content: file.content,
+        mediaType: file.mediaType,
+      }));
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for (const file of files) {
+        const content = Buffer.from(file.content, 'utf8');
+        hash.update(content);
+        bytes += content.length;
+      }
+      const transport = loaded.contract.transport;
+      const base = this.entryBase(transmission, loaded, unit, {
+        sha256: hash.digest('hex'),
+        bytes,
+        transport: overridden
+          ? { type: 'outbox' }
+          : {
+              type: transport.type,
+              ...(transport.endpoint === undefined ? {} : { endpointId: transport.endpoint }),
+            },
+      });
+      attempts.push({ started: started_, loaded, base, files, digest, overridden });
+    }
+    return { attempts, finishes, outcomes };
+  }
+
+  /** Delivers one attempt's files; an unexpected exception is a transient failure. */
+  private async deliver(attempt: Attempt): Promise<DeliveryResult> {
+    const { transmission } = attempt.started;
     const delivery = await this.transports
-      .deliver(transport, {
+      .deliver(attempt.loaded.contract.transport, {
         transmissionId: transmission.id,
         contractId: transmission.contractId,
         recipientId: transmission.recipientId,
-        files,
+        files: attempt.files,
       })
       .catch((error: unknown) => ({
         result: {
@@ -185,51 +389,76 @@ export class TransmissionSender {
           code: 'TRANSPORT_ERROR',
           reason: error instanceof Error ? error.name : 'error',
         },
-      }))
-      .finally(() => {
-        clearInterval(heartbeat);
-      });
-    const result = delivery.result;
-    // Fenced: if another attempt took this transmission over (this one was presumed dead),
-    // that attempt records the outcome; the files it writes have the same names.
-    if (!(await this.repository.holdsLease(transmission.id, transmission.attempts))) {
-      return 'skipped';
-    }
-    if (result.ok) {
-      await this.register.append({
-        ...base,
-        event: 'disclosure-delivered',
-        detail: { attempt: transmission.attempts, files: files.length, overridden },
-      });
-      await this.repository.finish(transmission.id, 'delivered', new Date(), {
-        deliveredDigest: digest,
-        lastError: null,
-      });
-      return 'delivered';
-    }
-    const last = result.permanent || final;
-    await this.register.append({
-      ...base,
-      event: 'disclosure-failed',
-      detail: {
-        attempt: transmission.attempts,
-        code: result.code,
-        permanent: result.permanent,
-        final: last,
-      },
-    });
-    if (last) {
-      await this.repository.finish(transmission.id, 'failed', new Date(), {
-        lastError: result.code,
-      });
-      // Raised once: for the final failure, not for each retry.
-      this.alerts.raise('failed', transmission, result.code);
-      return 'failed';
-    }
-    await this.repository.finish(transmission.id, 'queued', new Date(), { lastError: result.code });
-    return 'retry';
+      }));
+    return delivery.result;
   }
 
+  /**
+   * Records the outcomes of deliveries that came back, and finishes their rows — one fencing
+   * check, one register batch, one update for all of them. Fenced: an attempt that was taken
+   * over (this one was presumed dead) records nothing; the attempt that took over does, and
+   * the files it writes have the same names.
+   */
+  private async settle(delivered: readonly Delivered[]): Promise<SendOutcome[]> {
+    const held = await this.repository.holdingLeases(
+      delivered.map(({ attempt: { started } }) => ({
+        id: started.transmission.id,
+        attempt: started.transmission.attempts,
+      })),
+    );
+    const outcomes: SendOutcome[] = [];
+    const entries: RegisterEntryInput[] = [];
+    const finishes: Finish[] = [];
+    const finals: { transmission: Transmission; code: string }[] = [];
+    for (const { attempt, result } of delivered) {
+      const { transmission } = attempt.started;
+      const lease = { id: transmission.id, attempt: transmission.attempts };
+      if (!held.has(transmission.id)) {
+        outcomes.push('skipped');
+        continue;
+      }
+      if (result.ok) {
+        entries.push({
+          ...attempt.base,
+          event: 'disclosure-delivered',
+          detail: {
+            attempt: transmission.attempts,
+            files: attempt.files.length,
+            overridden: attempt.overridden,
+          },
+        });
+        finishes.push({
+          ...lease,
+          status: 'delivered',
+          deliveredDigest: attempt.digest,
+          lastError: null,
+        });
+        outcomes.push('delivered');
+        continue;
+      }
+      // The last attempt is the transmission's own: its contract's maximum, counted in its row.
+      const last =
+        result.permanent || transmission.attempts >= this.maxAttempts(transmission.contractId);
+      entries.push({
+        ...attempt.base,
+        event: 'disclosure-failed',
+        detail: {
+          attempt: transmission.attempts,
+          code: result.code,
+          permanent: result.permanent,
+          final: last,
+        },
+      });
+      finishes.push({ ...lease, status: last ? 'failed' : 'queued', lastError: result.code });
+      if (last) finals.push({ transmission, code: result.code });
+      outcomes.push(last ? 'failed' : 'retry');
+    }
+    await this.register.appendAll(entries);
+    await this.repository.finish(finishes, new Date());
+    // Raised once: for the final failure, not for each retry.
+    for (const { transmission, code } of finals) this.alerts.raise('failed', transmission, code);
+    return outcomes;
+  }
   /** What every register entry of this transmission says (ids, categories, digests — no value). */
   entryBase(
     transmission: Transmission,

@@ -2,7 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config.js';
-import { TRANSMISSIONS_QUEUE, type SendJob } from './dispatcher.service.js';
+import { TRANSMISSIONS_QUEUE, transmissionIdsOf, type SendJob } from './dispatcher.service.js';
 import { TransmissionSender } from './transmission-sender.js';
 
 /** A transient failure BullMQ retries with its backoff; it carries a code only. */
@@ -14,9 +14,11 @@ export class RetryLater extends Error {
 }
 
 /**
- * The BullMQ worker (roles `worker` and `all`): each job names one transmission. Retries
- * come from the job's options (attempts, exponential backoff, from the contract); the last
- * attempt is told so, and its failure is final and raised once.
+ * The BullMQ worker (roles `worker` and `all`): each job names the transmissions of one trip
+ * that fell due together. Retries come from the job's options (attempts, exponential
+ * backoff, from the contracts); a retry sends again only those not yet done (the others
+ * are skipped by their state). Whether an attempt is a transmission's last is its own
+ * (its attempts against its contract's maximum): its failure is then final and raised once.
  */
 @Injectable()
 export class TransmissionProcessor extends WorkerHost {
@@ -36,10 +38,12 @@ export class TransmissionProcessor extends WorkerHost {
   }
 
   async process(job: Job<SendJob>): Promise<string> {
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const outcome = await this.sender.send(job.data.transmissionId, final);
-    if (outcome === 'retry') throw new RetryLater('DELIVERY_FAILED');
-    return outcome;
+    const outcomes = [...(await this.sender.send(transmissionIdsOf(job.data))).values()];
+    if (outcomes.includes('retry')) throw new RetryLater('DELIVERY_FAILED');
+    // What the job did, in counts (no id, no value): `delivered 8, cancelled 1`.
+    const counts = new Map<string, number>();
+    for (const outcome of outcomes) counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    return [...counts].map(([outcome, count]) => `${outcome} ${count}`).join(', ');
   }
 }
 

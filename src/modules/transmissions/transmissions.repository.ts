@@ -78,6 +78,47 @@ const toState = (t: Transmission): TransmissionState => ({
   ...(t.deliveredAt === null ? {} : { deliveredAt: t.deliveredAt }),
 });
 
+/** The deterministic job id of a transmission queued on its own: never queued twice at once. */
+export const jobIdOf = (transmission: Pick<Transmission, 'id' | 'generation'>): string =>
+  `${transmission.id}.${transmission.generation}`;
+
+/** Most transmissions in one job (one trip's, fallen due together). */
+export const MAX_TRANSMISSIONS_PER_JOB = 100;
+
+/** A transmission the dispatcher claimed, and the job that is to carry it. */
+export interface Claimed {
+  readonly transmission: Transmission;
+  readonly jobId: string;
+}
+
+/** A transmission the queue should hold, and the job that carries it. */
+export interface InFlight {
+  readonly id: string;
+  readonly contractId: string;
+  readonly jobId: string;
+}
+
+/** A leased transmission, with the digest last delivered for its contract × unit. */
+export interface Started {
+  readonly transmission: Transmission;
+  readonly lastDeliveredDigest: string | undefined;
+}
+
+/** An attempt: the transmission and its `attempts` when leased (the fencing token). */
+export interface Lease {
+  readonly id: string;
+  readonly attempt: number;
+}
+
+/** How an attempt ends. Details left undefined leave the column as it is. */
+export interface Finish extends Lease {
+  readonly status: 'delivered' | 'failed' | 'cancelled' | 'queued';
+  readonly deliveredDigest?: string;
+  readonly lastError?: string | null;
+  readonly problems?: readonly DataQualityError[];
+  readonly reason?: string | null;
+}
+
 export interface TransmissionFilters {
   readonly tripId?: string;
   readonly contractId?: string;
@@ -262,129 +303,164 @@ export class TransmissionsRepository {
    * contract × unit at a time, the earliest, and none while another of that unit is queued or
    * being sent: the next one is judged (resent or cancelled as unchanged) against what the
    * previous one delivered. Claims are serialized across processes by a transaction lock.
+   *
+   * The claimed transmissions of one trip share a job (at most `perJob` to a job): its id is
+   * the first one's `<id>.<generation>` (by id), written in each row (`job_id`) so that the
+   * reconciler can tell which job carries which row. A trip's data is then loaded and
+   * decrypted once for all of them.
    */
-  async claimDue(now: Date, limit: number): Promise<Transmission[]> {
+  async claimDue(now: Date, limit: number, perJob = MAX_TRANSMISSIONS_PER_JOB): Promise<Claimed[]> {
     return this.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(hashtext('passerelle:claim-due'))`.execute(trx);
       const rows = await sql<Row>`
-        UPDATE transmissions SET status = 'queued', updated_at = ${now}
-        WHERE id IN (
-          SELECT id FROM transmissions WHERE id IN (
-            SELECT DISTINCT ON (trip_id, contract_id, unit_key) id FROM transmissions t
-            WHERE status = 'planned' AND due_at <= ${now}
-              AND NOT EXISTS (
-                SELECT 1 FROM transmissions busy
-                WHERE busy.trip_id = t.trip_id AND busy.contract_id = t.contract_id
-                  AND busy.unit_key = t.unit_key AND busy.status IN ('queued', 'sending'))
-            ORDER BY trip_id, contract_id, unit_key, due_at, id)
-          ORDER BY due_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
-        RETURNING *`.execute(trx);
-      return rows.rows.map(toTransmission);
+        UPDATE transmissions t SET status = 'queued', updated_at = ${now}, job_id = j.job_id
+        FROM (
+          SELECT n.id, first_value(n.id::text || '.' || n.generation) OVER (
+            PARTITION BY n.trip_id, (n.rank - 1) / ${perJob} ORDER BY n.id) AS job_id
+          FROM (
+            SELECT c.id, c.trip_id, c.generation,
+                   row_number() OVER (PARTITION BY c.trip_id ORDER BY c.id) AS rank
+            FROM (
+              SELECT id, trip_id, generation FROM transmissions WHERE id IN (
+                SELECT d.id FROM (
+                  SELECT DISTINCT ON (trip_id, contract_id, unit_key) id, trip_id, due_at
+                  FROM transmissions t
+                  WHERE status = 'planned' AND due_at <= ${now}
+                    AND NOT EXISTS (
+                      SELECT 1 FROM transmissions busy
+                      WHERE busy.trip_id = t.trip_id AND busy.contract_id = t.contract_id
+                        AND busy.unit_key = t.unit_key AND busy.status IN ('queued', 'sending'))
+                  ORDER BY trip_id, contract_id, unit_key, due_at, id) d
+                -- The earliest due first, a trip's together: the limit splits one trip at most.
+                ORDER BY min(d.due_at) OVER (PARTITION BY d.trip_id), d.trip_id, d.due_at
+                LIMIT ${limit})
+              FOR UPDATE SKIP LOCKED) c) n) j
+        WHERE t.id = j.id
+        RETURNING t.*`.execute(trx);
+      return rows.rows.map((row) => ({
+        transmission: toTransmission(row),
+        jobId: row.job_id ?? jobIdOf(toTransmission(row)),
+      }));
     });
   }
 
-  /** Transmissions the queue should hold: queued, or sending with an expired lease. */
-  async inFlight(now: Date): Promise<Transmission[]> {
-    const rows = await this.db
-      .selectFrom('transmissions')
-      .selectAll()
-      .where((eb) =>
-        eb.or([
-          eb('status', '=', 'queued'),
-          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
-        ]),
-      )
-      .execute();
-    return rows.map(toTransmission);
+  /**
+   * Transmissions the queue should hold — queued, or sending with an expired lease — with the
+   * job that carries each: the columns the reconciler needs, not whole rows (it runs every
+   * round, over every queued transmission).
+   */
+  async inFlight(now: Date): Promise<InFlight[]> {
+    // One row per job, not per transmission.
+    const rows = await sql<{ job_id: string; ids: string[]; contract_ids: string[] }>`
+      SELECT coalesce(job_id, id::text || '.' || generation) AS job_id,
+             array_agg(id::text) AS ids, array_agg(contract_id) AS contract_ids
+      FROM transmissions
+      WHERE status = 'queued' OR (status = 'sending' AND lease_until < ${now})
+      GROUP BY 1`.execute(this.db);
+    return rows.rows.flatMap((row) =>
+      row.ids.map((id, i) => ({ id, contractId: row.contract_ids[i] ?? '', jobId: row.job_id })),
+    );
   }
 
   /**
-   * Takes a queued transmission (or one whose sender died) for sending, with a lease;
-   * undefined when it is not to be sent (already delivered, cancelled, held, leased).
+   * Moves transmissions whose job was lost to jobs of their own (`<id>.<generation>`), as
+   * long as they are still queued or sending; returns those moved, with their new job id.
    */
+  async assignOwnJobs(ids: readonly string[]): Promise<InFlight[]> {
+    if (ids.length === 0) return [];
+    const rows = await sql<{ id: string; generation: number; contract_id: string; job_id: string }>`
+      UPDATE transmissions SET job_id = id::text || '.' || generation
+      WHERE id = ANY(${ids}::uuid[]) AND status IN ('queued', 'sending')
+      RETURNING id, generation, contract_id, job_id`.execute(this.db);
+    return rows.rows.map((row) => ({ id: row.id, contractId: row.contract_id, jobId: row.job_id }));
+  }
+
   /**
-   * Leases a queued transmission (or one whose lease expired) for this attempt; with it, the
-   * digest last delivered for its contract × unit — one round trip.
+   * Leases queued transmissions (or ones whose lease expired) for this attempt, in one
+   * statement; each with the digest last delivered for its contract × unit. Those not to be
+   * sent (already delivered, cancelled, held, leased by another attempt) are not returned.
    */
-  async startSending(
-    id: string,
-    now: Date,
-    leaseMs: number,
-  ): Promise<{ transmission: Transmission; lastDeliveredDigest: string | undefined } | undefined> {
+  async startSending(ids: readonly string[], now: Date, leaseMs: number): Promise<Started[]> {
+    if (ids.length === 0) return [];
     const result = await sql<Row & { last_delivered_digest: string | null }>`
       UPDATE transmissions t
       SET status = 'sending', attempts = t.attempts + 1,
           lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now}
-      WHERE t.id = ${id}
+      WHERE t.id = ANY(${ids}::uuid[])
         AND (t.status = 'queued' OR (t.status = 'sending' AND t.lease_until < ${now}))
       RETURNING t.*, (
         SELECT d.delivered_digest FROM transmissions d
         WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
           AND d.unit_key = t.unit_key AND d.status = 'delivered'
         ORDER BY d.delivered_at DESC LIMIT 1) AS last_delivered_digest`.execute(this.db);
-    const row = result.rows[0];
-    if (row === undefined) return undefined;
-    return {
-      transmission: toTransmission(row),
-      lastDeliveredDigest: row.last_delivered_digest ?? undefined,
-    };
+    const byId = new Map(result.rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row === undefined
+        ? []
+        : [
+            {
+              transmission: toTransmission(row),
+              lastDeliveredDigest: row.last_delivered_digest ?? undefined,
+            },
+          ];
+    });
   }
 
   /**
-   * Renews the lease of the attempt that holds it (`attempts` is the fencing token): false
-   * when the transmission was taken over (this process was presumed dead) or finished.
+   * Renews the leases of the attempts that hold them (`attempts` is the fencing token);
+   * returns the ids still held — the others were taken over (this process was presumed dead)
+   * or finished.
    */
-  async renewLease(id: string, attempt: number, now: Date, leaseMs: number): Promise<boolean> {
-    const row = await this.db
-      .updateTable('transmissions')
-      .set({ lease_until: new Date(now.getTime() + leaseMs) })
-      .where('id', '=', id)
-      .where('status', '=', 'sending')
-      .where('attempts', '=', attempt)
-      .returning('id')
-      .executeTakeFirst();
-    return row !== undefined;
+  async renewLeases(leases: readonly Lease[], now: Date, leaseMs: number): Promise<Set<string>> {
+    if (leases.length === 0) return new Set();
+    const rows = await sql<{ id: string }>`
+      UPDATE transmissions t SET lease_until = ${new Date(now.getTime() + leaseMs)}
+      FROM unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.attempt)}::int[])
+        AS l(id, attempt)
+      WHERE t.id = l.id AND t.status = 'sending' AND t.attempts = l.attempt
+      RETURNING t.id`.execute(this.db);
+    return new Set(rows.rows.map((row) => row.id));
   }
 
-  /** Whether this attempt (`attempts`, the fencing token) still holds the transmission. */
-  async holdsLease(id: string, attempt: number): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('transmissions')
-      .select('id')
-      .where('id', '=', id)
-      .where('status', '=', 'sending')
-      .where('attempts', '=', attempt)
-      .executeTakeFirst();
-    return row !== undefined;
+  /** Which of these attempts (`attempts`, the fencing token) still hold their transmission. */
+  async holdingLeases(leases: readonly Lease[]): Promise<Set<string>> {
+    if (leases.length === 0) return new Set();
+    const rows = await sql<{ id: string }>`
+      SELECT t.id FROM transmissions t
+      JOIN unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.attempt)}::int[])
+        AS l(id, attempt) ON t.id = l.id AND t.attempts = l.attempt
+      WHERE t.status = 'sending'`.execute(this.db);
+    return new Set(rows.rows.map((row) => row.id));
   }
 
-  async finish(
-    id: string,
-    status: 'delivered' | 'failed' | 'cancelled' | 'queued',
-    now: Date,
-    details: {
-      readonly deliveredDigest?: string;
-      readonly lastError?: string | null;
-      readonly problems?: readonly DataQualityError[];
-      readonly reason?: string | null;
-    } = {},
-  ): Promise<void> {
-    await this.db
-      .updateTable('transmissions')
-      .set({
-        status,
-        lease_until: null,
-        updated_at: now,
-        ...(details.deliveredDigest === undefined
-          ? {}
-          : { delivered_digest: details.deliveredDigest, delivered_at: now }),
-        ...(details.lastError === undefined ? {} : { last_error: details.lastError }),
-        ...(details.problems === undefined ? {} : { problems: JSON.stringify(details.problems) }),
-        ...(details.reason === undefined ? {} : { reason: details.reason }),
-      })
-      .where('id', '=', id)
-      .where('status', '=', 'sending')
-      .execute();
+  /**
+   * Ends attempts in one statement: each row takes its status (and what its details say),
+   * releases its lease and its job — only if that attempt still holds it.
+   */
+  async finish(finishes: readonly Finish[], now: Date): Promise<void> {
+    if (finishes.length === 0) return;
+    const column = <T>(pick: (f: Finish) => T) => finishes.map(pick);
+    const has = (value: unknown) => value !== undefined;
+    await sql`
+      UPDATE transmissions t SET
+        status = f.status, lease_until = NULL, updated_at = ${now},
+        job_id = CASE WHEN f.status = 'queued' THEN t.job_id ELSE NULL END,
+        delivered_digest = CASE WHEN f.delivered_digest IS NULL THEN t.delivered_digest
+                                ELSE f.delivered_digest END,
+        delivered_at = CASE WHEN f.delivered_digest IS NULL THEN t.delivered_at ELSE ${now} END,
+        last_error = CASE WHEN f.set_last_error THEN f.last_error ELSE t.last_error END,
+        problems = CASE WHEN f.problems IS NULL THEN t.problems ELSE f.problems::jsonb END,
+        reason = CASE WHEN f.set_reason THEN f.reason ELSE t.reason END
+      FROM unnest(
+        ${column((f) => f.id)}::uuid[], ${column((f) => f.attempt)}::int[],
+        ${column((f) => f.status)}::text[], ${column((f) => f.deliveredDigest ?? null)}::text[],
+        ${column((f) => has(f.lastError))}::bool[], ${column((f) => f.lastError ?? null)}::text[],
+        ${column((f) => (f.problems === undefined ? null : JSON.stringify(f.problems)))}::text[],
+        ${column((f) => has(f.reason))}::bool[], ${column((f) => f.reason ?? null)}::text[])
+        AS f(id, attempt, status, delivered_digest, set_last_error, last_error, problems,
+             set_reason, reason)
+      WHERE t.id = f.id AND t.status = 'sending' AND t.attempts = f.attempt`.execute(this.db);
   }
 
   /** An operator's action on a pending transmission; undefined when it is not pending. */
