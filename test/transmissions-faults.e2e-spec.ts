@@ -640,6 +640,50 @@ describe('automatic transmissions under faults (worker, Redis, SFTP, PostgreSQL)
     }
   }, 60_000);
 
+  it('should have no more transmissions on their way than the worker’s concurrency, all jobs together', async () => {
+    // Each trip is a job of its own; the insurer holds every answer back for a while.
+    const tags = ['SLOTS1', 'SLOTS2', 'SLOTS3'];
+    const held: { at: number; until: number }[] = [];
+    const HOLD_MS = 300;
+    recipients.https.reply = (request) => {
+      if (!tags.some((tag) => request.body.includes(`-${tag}`))) return { status: 201 };
+      const at = Date.now();
+      held.push({ at, until: at + HOLD_MS });
+      return { status: 201, delayMs: HOLD_MS };
+    };
+    const app = await startPipelineApp(recipients, {
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_ROLE: 'api',
+    });
+    let worker: WorkerProcess | undefined;
+    try {
+      const tripIds: string[] = [];
+      for (const [i, tag] of tags.entries()) tripIds.push(await ingest(app, tag, 20 + i));
+      worker = await startWorkerProcess(
+        environmentOf(app.config, {
+          PASSERELLE_ROLE: 'worker',
+          PASSERELLE_WORKER_CONCURRENCY: '2',
+          PASSERELLE_DISPATCH_INTERVAL_MS: '100',
+        }),
+      );
+      for (const tripId of tripIds) await expectDeliveredOnce(app, recipients, tripId);
+      // Two insurers a trip: six answers held back, never more than two at once.
+      expect(held.length).toBeGreaterThanOrEqual(6);
+      const overlap = Math.max(
+        ...held.map(({ at }) => held.filter((h) => h.at <= at && at < h.until).length),
+      );
+      expect(overlap).toBeLessThanOrEqual(2);
+      expect(overlap).toBe(2);
+    } catch (error) {
+      console.error(worker?.output().slice(-5000));
+      throw error;
+    } finally {
+      recipients.https.reply = () => ({ status: 201 });
+      await worker?.kill('SIGKILL');
+      await app.close();
+    }
+  }, 90_000);
+
   describe('failures that do not pass', () => {
     const maxAttempts = 5; // DEFAULT_MAX_ATTEMPTS: no shipped contract sets its own
     // us-apis delivers to airline-apis, pinned here to a key the server does not hold.

@@ -19,6 +19,7 @@ import type { ContractCatalog, LoadedContract } from '../contracts/load-contract
 import { RegisterService } from '../register/register.service.js';
 import { TransportsService } from '../transports/transports.service.js';
 import type { DeliveryResult, OutgoingFile } from '../transports/transport.js';
+import { DeliverySlots } from './delivery-slots.js';
 import { DEFAULT_MAX_ATTEMPTS } from './dispatcher.service.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { SettleQueue } from './settle-queue.js';
@@ -71,15 +72,17 @@ interface Delivered {
  * the outcomes. Idempotent: a transmission already delivered, cancelled, held or leased by
  * another attempt is left alone.
  *
- * At most `PASSERELLE_WORKER_CONCURRENCY` of a job's transmissions are leased at a time, each
- * leased only when a delivery slot is free, so a lease never runs out while its transmission
- * waits behind others. Each step takes all the transmissions at hand in one statement: one
+ * At most `PASSERELLE_WORKER_CONCURRENCY` transmissions are leased at a time in the whole
+ * process, all jobs together (`DeliverySlots`), each leased only when a slot is free, so a
+ * lease never runs out while its transmission waits behind others. Each step takes all the transmissions at hand in one statement: one
  * lease, one register batch of attempts; outcomes are recorded and rows finished together,
  * for every delivery that came back at the same moment, whichever job it belongs to.
  */
 @Injectable()
 export class TransmissionSender {
   private readonly settleQueue: SettleQueue<Delivered, SendOutcome>;
+  /** At most `PASSERELLE_WORKER_CONCURRENCY` transmissions on their way, all jobs together. */
+  private readonly slots: DeliverySlots;
 
   constructor(
     private readonly repository: TransmissionsRepository,
@@ -91,6 +94,7 @@ export class TransmissionSender {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.settleQueue = new SettleQueue((delivered) => this.settle(delivered));
+    this.slots = new DeliverySlots(config.workerConcurrency);
   }
 
   /** Renders a transmission's unit with the current data, as it would leave now. */
@@ -146,13 +150,9 @@ export class TransmissionSender {
     const waiting = [...new Set(ids)];
     const outcomes = new Map<string, SendOutcome>();
     const leases = new Map<string, Lease>();
-    const slots = Math.max(1, this.config.workerConcurrency);
-    let free = slots;
     let failure: { error: unknown } | undefined;
-    let wake: (() => void) | undefined;
     const release = (count = 1) => {
-      free += count;
-      wake?.();
+      this.slots.release(count);
     };
     // The leases are renewed while their transmissions are being sent: they expire only if
     // this process dies (then the reconciler hands them to another).
@@ -167,19 +167,17 @@ export class TransmissionSender {
     const rounds: Promise<void>[] = [];
     try {
       while (waiting.length > 0 && failure === undefined) {
-        if (free === 0) {
-          await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          continue;
-        }
-        const take = waiting.splice(0, free);
-        free -= take.length;
+        // Slots are the process's, shared with every other job running now.
+        const granted = await this.slots.take(waiting.length, () => failure !== undefined);
+        if (granted === 0) break;
+        const take = waiting.splice(0, granted);
         const now = new Date();
         let started: Started[];
         try {
           // The lease: if this process dies, the reconciler hands them to another.
           started = await this.repository.startSending(take, now, this.config.sendLeaseMs);
         } catch (error) {
+          release(take.length);
           failure = { error };
           break;
         }
@@ -203,7 +201,7 @@ export class TransmissionSender {
           }).catch((error: unknown) => {
             for (const { transmission } of started) leases.delete(transmission.id);
             failure ??= { error };
-            wake?.();
+            this.slots.wakeAll();
           }),
         );
       }
