@@ -151,6 +151,17 @@ export class TransmissionSender {
     const outcomes = new Map<string, SendOutcome>();
     const leases = new Map<string, Lease>();
     let failure: { error: unknown } | undefined;
+    // One load of each trip for the whole job, whichever round its transmissions are
+    // leased in (slots free one by one when other jobs share them).
+    const loads = new Map<string, Promise<TripData | undefined>>();
+    const load = (tripId: string): Promise<TripData | undefined> => {
+      let loading = loads.get(tripId);
+      if (loading === undefined) {
+        loading = this.trips.loadTrip(tripId);
+        loads.set(tripId, loading);
+      }
+      return loading;
+    };
     const release = (count = 1) => {
       this.slots.release(count);
     };
@@ -198,6 +209,7 @@ export class TransmissionSender {
               leases.delete(id);
             },
             release,
+            load,
           }).catch((error: unknown) => {
             for (const { transmission } of started) leases.delete(transmission.id);
             failure ??= { error };
@@ -214,7 +226,7 @@ export class TransmissionSender {
   }
 
   /**
-   * One round: transmissions leased together, from one load of each trip. Resolves once
+   * One round: transmissions leased together, rendered from the job's one load of each trip. Resolves once
    * every one of them has its outcome; `release` frees a delivery slot as soon as its
    * delivery came back (or it needs none).
    */
@@ -224,6 +236,7 @@ export class TransmissionSender {
     job: {
       readonly done: (id: string, outcome: SendOutcome) => void;
       readonly release: (count?: number) => void;
+      readonly load: (tripId: string) => Promise<TripData | undefined>;
     },
   ): Promise<void> {
     const leaseOf = (t: Transmission) => ({ id: t.id, attempt: t.attempts });
@@ -232,7 +245,7 @@ export class TransmissionSender {
     };
     let prepared: { attempts: Attempt[]; finishes: Finish[]; outcomes: [string, SendOutcome][] };
     try {
-      prepared = await this.prepare(started, now);
+      prepared = await this.prepare(started, now, job.load);
     } catch (error) {
       job.release(started.length);
       await finishNow(
@@ -298,11 +311,12 @@ export class TransmissionSender {
   private async prepare(
     started: readonly Started[],
     now: Date,
+    load: (tripId: string) => Promise<TripData | undefined>,
   ): Promise<{ attempts: Attempt[]; finishes: Finish[]; outcomes: [string, SendOutcome][] }> {
     const trips = new Map<string, TripData | undefined>();
     for (const { transmission } of started) {
       if (!trips.has(transmission.tripId)) {
-        trips.set(transmission.tripId, await this.trips.loadTrip(transmission.tripId));
+        trips.set(transmission.tripId, await load(transmission.tripId));
       }
     }
     const attempts: Attempt[] = [];
