@@ -73,6 +73,8 @@ async function emergency(t: TestApp, client: TestClient, body: unknown): Promise
 
 let t: TestApp;
 let hooks: WebhookReceiver;
+const logLines: string[] = [];
+const logEvents = () => logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
 let register: RegisterService;
 
 const entriesOf = async (event: string): Promise<RegisterEntry[]> =>
@@ -80,14 +82,17 @@ const entriesOf = async (event: string): Promise<RegisterEntry[]> =>
 
 beforeAll(async () => {
   hooks = await startWebhookReceiver();
-  t = await startTestApp({
-    PASSERELLE_DATA_KEY: testDataKey(),
-    PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
-    PASSERELLE_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    PASSERELLE_EMERGENCY_REFUSALS_ALERT: '5',
-    // The schedules are irrelevant here; keep the dispatcher quiet.
-    PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
-  });
+  t = await startTestApp(
+    {
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+      PASSERELLE_ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      PASSERELLE_EMERGENCY_REFUSALS_ALERT: '5',
+      // The schedules are irrelevant here; keep the dispatcher quiet.
+      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+    },
+    { logLines },
+  );
   register = t.app.get(RegisterService);
   const put = async (path: string, body: JsonObject) => {
     const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
@@ -271,6 +276,16 @@ describe('POST /v1/emergency/requests, released', () => {
     );
     expect(hook?.body).not.toContain('B-1001-1');
     for (const value of samplePersonalValues()) expect(hook?.body).not.toContain(value);
+    // The structured log event: ids only.
+    expect(logEvents()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'emergency alert',
+        event: 'emergency-released',
+        clientId: MUTUELLE.id,
+        registerEntryId: answer.headers.get('passerelle-register-entry'),
+      }),
+    );
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
     expect(metrics).toMatch(
       /passerelle_emergency_alerts_total\{event="emergency-released",insurer="INS-MUTUELLE-VOYAGE"\} [1-9]/,
@@ -521,6 +536,20 @@ describe('the DPO’s review: GET /v1/emergency/requests', () => {
 });
 
 describe('storage', () => {
+  it('should have logged no personal value, policy number or agent’s text', () => {
+    expect(logLines.length).toBeGreaterThan(20);
+    const text = logLines.join('\n');
+    for (const value of [
+      ...samplePersonalValues(),
+      'MV-2027-004411',
+      'fracture',
+      'Amélie Durand',
+      'MV-ASSIST-2027-00042',
+    ]) {
+      expect(text.includes(value), 'a personal value in the logs').toBe(false);
+    }
+  });
+
   it('should keep no policy number, reason or agent name in clear', async () => {
     const values = [
       ...samplePersonalValues(),

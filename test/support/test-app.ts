@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createApp } from '../../src/main.js';
+import { JsonLogger } from '../../src/modules/logging/json-logger.js';
 import type { Role } from '../../src/modules/auth/api-client.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { dropKeysUnder } from './redis.js';
@@ -22,7 +23,12 @@ export interface TestApp {
 }
 
 /** The gateway on a free loopback port, with a database of its own and one client per role. */
-export async function startTestApp(env: Readonly<Record<string, string>> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Readonly<Record<string, string>> = {},
+  options: {
+    /** Collects the app's JSON log lines (error, warn, log). */ readonly logLines?: string[];
+  } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase();
   const clients = await writeClientsFile();
   const config = loadAppConfig({
@@ -36,7 +42,20 @@ export async function startTestApp(env: Readonly<Record<string, string>> = {}): 
     PASSERELLE_QUEUE_PREFIX: `pq_${database.name}`,
     ...env,
   });
-  const app = await createApp(config, false);
+  const lines = options.logLines;
+  const app = await createApp(
+    config,
+    lines === undefined
+      ? false
+      : new JsonLogger({
+          levels: ['error', 'warn', 'log'],
+          destination: {
+            write: (line: string) => {
+              lines.push(line);
+            },
+          },
+        }),
+  );
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   return {
