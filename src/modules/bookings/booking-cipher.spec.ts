@@ -43,6 +43,9 @@ describe('BookingCipher', () => {
     expect(first.ciphertext.equals(second.ciphertext)).toBe(false);
     expect(first.wrappedKey.equals(second.wrappedKey)).toBe(false);
     expect(first.iv.equals(second.iv)).toBe(false);
+    expect(first.wrapIv.equals(second.wrapIv)).toBe(false);
+    // The document's nonce and the wrapping's are not one and the same.
+    expect(first.iv.equals(first.wrapIv)).toBe(false);
     expect(first.keyId).toBe(second.keyId);
   });
 

@@ -54,8 +54,8 @@ function encrypt(
   key: Buffer,
   plaintext: Buffer,
   aad: Buffer,
+  iv: Buffer,
 ): { data: Buffer; iv: Buffer; tag: Buffer } {
-  const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -90,10 +90,22 @@ export class BookingCipher {
 
   /** Encrypts a booking's document under a fresh data key, wrapped by the master key. */
   seal(reference: string, plaintext: Buffer): SealedDocument {
-    const dataKey = randomBytes(KEY_BYTES);
+    // The data key and both IVs from one call to the system's generator.
+    const fresh = randomBytes(KEY_BYTES + 2 * IV_BYTES);
+    const dataKey = fresh.subarray(0, KEY_BYTES);
     try {
-      const document = encrypt(dataKey, plaintext, documentAad(reference));
-      const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference));
+      const document = encrypt(
+        dataKey,
+        plaintext,
+        documentAad(reference),
+        Buffer.from(fresh.subarray(KEY_BYTES, KEY_BYTES + IV_BYTES)),
+      );
+      const wrapped = encrypt(
+        this.masterKey,
+        dataKey,
+        keyAad(reference),
+        Buffer.from(fresh.subarray(KEY_BYTES + IV_BYTES)),
+      );
       return {
         ciphertext: document.data,
         iv: document.iv,
