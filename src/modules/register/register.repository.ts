@@ -191,8 +191,11 @@ export class RegisterRepository {
   ): Promise<void> {
     const last = entries[entries.length - 1];
     if (last === undefined) return;
-    await trx.insertInto('register_entries').values(entries.map(entryToRow)).execute();
+    // One statement, one round trip: the rows, and the head moved past them.
     await trx
+      .with('appended', (db) =>
+        db.insertInto('register_entries').values(entries.map(entryToRow)).returning('seq'),
+      )
       .updateTable('register_head')
       .set({
         seq: String(last.seq),
