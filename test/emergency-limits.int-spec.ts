@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daysBetween, shiftTripDates } from '../src/cli/shift-dates.js';
 import { SlidingWindowLimiter } from '../src/modules/emergency/rate-limiter.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { sampleBookings, sampleTrip } from './support/input-documents.js';
+import { ask, testDataKey } from './support/ingest.js';
 import { freePort } from './support/loopback.js';
 import { dropKeysUnder, dumpUnder, openRedis } from './support/redis.js';
+import { repoPath } from './support/shipped-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
@@ -16,21 +24,24 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 
 const insurers = TEST_CLIENTS.filter((c) => c.role === 'insurer');
 const [FIRST, SECOND] = insurers as [TestClient, TestClient];
-const body = (policyNumber: string) => ({
+const bodyOf = (policyNumber: string) => ({
   policyNumber,
   incidentReference: 'CASE-77',
   reason: 'The participant collapsed at the museum and the ambulance crew needs her conditions.',
   requestedBy: 'Agent Jonas Weber',
 });
 
-async function post(app: TestApp, client: TestClient, policy = 'NO-SUCH-POLICY') {
+async function post(
+  app: TestApp,
+  client: TestClient,
+  policy = 'NO-SUCH-POLICY',
+): Promise<{ status: number; headers: Headers; text: string }> {
   const response = await fetch(`${app.url}/v1/emergency/requests`, {
     method: 'POST',
     headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body(policy)),
+    body: JSON.stringify(bodyOf(policy)),
   });
-  await response.text();
-  return response;
+  return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
 describe('the rate limit across two API instances sharing Redis', () => {
@@ -154,5 +165,71 @@ describe('alerts retried through the queue', () => {
     );
     // No signature without a secret.
     expect(hooks.received[0]?.headers['passerelle-signature']).toBeUndefined();
+  });
+});
+
+describe('a legitimate request the data cannot answer', () => {
+  let app: TestApp;
+  let hooks: WebhookReceiver;
+  let contractsDir: string;
+  beforeAll(async () => {
+    hooks = await startWebhookReceiver();
+    // The shipped contracts, the emergency one requiring the blood type as well.
+    contractsDir = await mkdtemp(join(tmpdir(), 'passerelle-contracts-'));
+    await cp(repoPath('contracts'), contractsDir, { recursive: true });
+    const file = join(contractsDir, 'insurer-emergency.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(
+      file,
+      text.replace(
+        '      - participant.dateOfBirth\ntransport:',
+        '      - participant.dateOfBirth\n      - participant.health.bloodType\ntransport:',
+      ),
+    );
+    app = await startTestApp({
+      PASSERELLE_CONTRACTS_DIR: contractsDir,
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+    });
+    const sample = sampleTrip();
+    const trip = shiftTripDates(sample, daysBetween(sample.startDate as string, new Date()) - 1);
+    expect(
+      (await ask(app, 'PUT', `/v1/trips/${trip.id as string}`, { role: 'ingest', body: trip }))
+        .status,
+    ).toBe(201);
+    for (const booking of sampleBookings()) {
+      const path = `/v1/bookings/${booking.reference as string}`;
+      expect((await ask(app, 'PUT', path, { role: 'ingest', body: booking })).status).toBe(201);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+    await hooks.close();
+    await rm(contractsDir, { recursive: true, force: true });
+  });
+
+  it('should answer 422 naming the missing field (no value), record it and alert operations', async () => {
+    // B-1002-1 has no blood type on file.
+    const response = await post(app, FIRST, 'MV-2027-004501');
+    expect(response.status).toBe(422);
+    expect(JSON.parse(response.text)).toEqual({
+      error: {
+        code: 'UNPROCESSABLE',
+        message:
+          'the participant’s data is incomplete for the emergency contract; operations are alerted',
+        details: [{ path: 'participant.health.bloodType', rule: 'required' }],
+      },
+    });
+    await hooks.waitFor((all) => all.some((h) => h.body.includes('"emergency-data-incomplete"')));
+    const refused = await app.app
+      .get(RegisterService)
+      .list({ event: 'emergency-refused' }, undefined, 10);
+    expect(refused.items[0]).toMatchObject({
+      reason: 'data-incomplete',
+      unit: 'participant:B-1002-1:insurer:INS-MUTUELLE-VOYAGE',
+    });
+    // Another participant, with a blood type on file, is answered.
+    expect((await post(app, FIRST, 'MV-2027-004411')).status).toBe(200);
   });
 });

@@ -15,7 +15,11 @@ export const ALERTS_QUEUE = 'alerts';
  * anything the agent wrote. The DPO follows `registerEntryId` into the register.
  */
 export interface AlertEvent {
-  readonly event: 'emergency-released' | 'emergency-refusals-repeated';
+  readonly event:
+    | 'emergency-released'
+    | 'emergency-refusals-repeated'
+    /** A legitimate request the participant's data could not answer: operations complete it. */
+    | 'emergency-data-incomplete';
   readonly occurredAt: string;
   readonly clientId: string;
   readonly insurerId: string;

@@ -202,6 +202,15 @@ export class EmergencyService {
     if (decision.reason === 'data-incomplete') {
       // The caller is the insurer of a participant in the window: it learns that the data
       // is incomplete (paths and rules, no value), and operations are told to complete it.
+      await this.alerts.raise({
+        event: 'emergency-data-incomplete',
+        occurredAt: entry.occurredAt,
+        clientId: client.id,
+        insurerId,
+        requestId,
+        registerEntryId: entry.id,
+        ...(decision.holder === undefined ? {} : { tripId: decision.holder.tripId }),
+      });
       throw new PasserelleError(
         'UNPROCESSABLE',
         'the participant’s data is incomplete for the emergency contract; operations are alerted',
