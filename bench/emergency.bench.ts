@@ -8,6 +8,7 @@ import { Pool } from 'undici';
 import { shiftTripDates, daysBetween } from '../src/cli/shift-dates.js';
 import type { Booking } from '../src/core/model/booking.js';
 import type { Trip } from '../src/core/model/trip.js';
+import { gatewayEnv } from './gateway-env.js';
 import type { BenchResult } from './harness.js';
 import { startPrivateRedis } from './private-redis.js';
 import { cpuBetween, cpuOfProcesses } from './process-cpu.js';
@@ -134,19 +135,12 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
   const name = `passerelle_bench_em_${randomBytes(4).toString('hex')}`;
   const url = new URL(SERVER);
   url.pathname = `/${name}`;
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    DATABASE_URL: url.toString(),
-    REDIS_URL: redis.url,
-    PASSERELLE_CONTRACTS_DIR: join(root, 'contracts'),
-    PASSERELLE_CONFIG_DIR: join(root, 'config'),
-    PASSERELLE_CLIENTS_FILE: join(root, 'config/clients.dev.yaml'),
-    PASSERELLE_DATA_KEY: randomBytes(32).toString('base64'),
+  const env = gatewayEnv(root, url.toString(), redis.url, {
     PASSERELLE_ROLE: 'api',
     PASSERELLE_QUEUE_PREFIX: 'bench-emergency',
     // The limiter runs on every request, but does not stop the benchmark.
     PASSERELLE_EMERGENCY_RATE_LIMIT: '1000000',
-  };
+  });
   let server: { child: ChildProcess; url: string } | undefined;
   let pool: Pool | undefined;
   const admin = new pg.Client({ connectionString: SERVER });

@@ -14,6 +14,7 @@ import { createApp } from '../src/main.js';
 import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { redisOptionsFromUrl } from '../src/modules/transmissions/redis-options.js';
+import { gatewayEnv } from './gateway-env.js';
 import type { BenchResult } from './harness.js';
 import { inParallel, tripVariant } from './trip-variant.js';
 import {
@@ -366,21 +367,14 @@ export async function benchTransmissions(root: string): Promise<BenchResult[]> {
   const url = new URL(SERVER);
   url.pathname = `/${name}`;
   const outboxDir = await mkdtemp(join(tmpdir(), 'passerelle-bench-outbox-'));
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    DATABASE_URL: url.toString(),
-    REDIS_URL: redis.url,
-    PASSERELLE_CONTRACTS_DIR: join(root, 'contracts'),
-    PASSERELLE_CONFIG_DIR: join(root, 'config'),
-    PASSERELLE_CLIENTS_FILE: join(root, 'config/clients.dev.yaml'),
+  const env = gatewayEnv(root, url.toString(), redis.url, {
     PASSERELLE_OUTBOX_DIR: outboxDir,
     PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_DATA_KEY: randomBytes(32).toString('base64'),
     PASSERELLE_QUEUE_PREFIX: PREFIX,
     PASSERELLE_WORKER_CONCURRENCY: String(CONCURRENCY),
     PASSERELLE_DISPATCH_INTERVAL_MS: DISPATCH_INTERVAL_MS,
     PASSERELLE_ROLE: 'worker',
-  };
+  });
   let admin: pg.Client | undefined;
   let worker: WorkerProcess | undefined;
   try {

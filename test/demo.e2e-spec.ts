@@ -68,6 +68,22 @@ function demoRunNames(tag: string): {
   return { databaseName, databaseUrl, queuePrefix: `passerelle-demo-${tag}-${suffix}` };
 }
 
+/** `passerelle demo` on its own database, prefix and outbox, then `more` options. */
+const demoArgs = (
+  run: { databaseUrl: URL; queuePrefix: string },
+  outbox: string,
+  more: readonly string[] = [],
+): string[] => [
+  'demo',
+  '--database-url',
+  run.databaseUrl.toString(),
+  '--queue-prefix',
+  run.queuePrefix,
+  '--outbox',
+  outbox,
+  ...more,
+];
+
 /** What a demo run leaves: its database, its Redis keys, its outbox. */
 async function removeDemoRun(database: string, queuePrefix: string, outbox: string): Promise<void> {
   const server = new pg.Client({ connectionString: TEST_SERVER_URL });
@@ -86,16 +102,7 @@ describe('passerelle demo', () => {
   let outbox: string;
   let first: CliRun;
 
-  const demo = (): Promise<CliRun> =>
-    runBuiltCli([
-      'demo',
-      '--database-url',
-      databaseUrl.toString(),
-      '--queue-prefix',
-      queuePrefix,
-      '--outbox',
-      outbox,
-    ]);
+  const demo = (): Promise<CliRun> => runBuiltCli(demoArgs({ databaseUrl, queuePrefix }, outbox));
 
   beforeAll(async () => {
     outbox = await mkdtemp(join(tmpdir(), 'passerelle-demo-outbox-'));
@@ -223,16 +230,7 @@ describe('passerelle demo --starts-in 1 --serve (the README’s emergency flow)'
       process.execPath,
       [
         repoPath('dist/cli.js'),
-        'demo',
-        '--database-url',
-        databaseUrl.toString(),
-        '--queue-prefix',
-        queuePrefix,
-        '--outbox',
-        outbox,
-        '--starts-in',
-        '1',
-        '--serve',
+        ...demoArgs({ databaseUrl, queuePrefix }, outbox, ['--starts-in', '1', '--serve']),
       ],
       { cwd: repoPath('.'), env: { ...process.env, PORT: String(port) } },
     );

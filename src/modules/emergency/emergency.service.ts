@@ -37,15 +37,11 @@ export interface EmergencyRelease {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A request as operations and the DPO see it: ids, outcome, and what the agent wrote. */
-export interface EmergencyRequestView {
-  readonly id: string;
-  readonly receivedAt: string;
+export interface EmergencyRequestView extends EmergencyReceipt {
   readonly clientId: string;
   readonly insurerId: string;
-  readonly outcome: 'released' | 'refused';
   /** The reason it was refused, for the DPO (never told to the caller). */
   readonly refusal: string | null;
-  readonly registerEntryId: string;
   readonly tripId: string | null;
   readonly participantId: string | null;
   readonly requestSha256: string;
