@@ -282,7 +282,11 @@ export class TransmissionsRepository {
     return rows.map(toTransmission);
   }
 
-  /** Pending transmissions past their last moment become `missed`; returns them. */
+  /**
+   * Pending transmissions past their last moment become `missed` — and so do those whose
+   * sender died (lease expired) without an outcome: the worker leases none past its last
+   * moment, so none of them will ever leave. Returns them.
+   */
   async markMissed(now: Date): Promise<Transmission[]> {
     const rows = await this.db
       .updateTable('transmissions')
@@ -291,7 +295,12 @@ export class TransmissionsRepository {
         reason: 'its last moment passed before it could be sent',
         updated_at: now,
       })
-      .where('status', 'in', ['planned', 'held', 'queued'])
+      .where((eb) =>
+        eb.or([
+          eb('status', 'in', ['planned', 'held', 'queued']),
+          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+        ]),
+      )
       .where('deadline', '<', now)
       .returningAll()
       .execute();
@@ -378,7 +387,8 @@ export class TransmissionsRepository {
   /**
    * Leases queued transmissions (or ones whose lease expired) for this attempt, in one
    * statement; each with the digest last delivered for its contract × unit. Those not to be
-   * sent (already delivered, cancelled, held, leased by another attempt) are not returned.
+   * sent (already delivered, cancelled, held, leased by another attempt, past their last
+   * moment) are not returned.
    */
   async startSending(ids: readonly string[], now: Date, leaseMs: number): Promise<Started[]> {
     if (ids.length === 0) return [];
@@ -388,6 +398,8 @@ export class TransmissionsRepository {
           lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now}
       WHERE t.id = ANY(${ids}::uuid[])
         AND (t.status = 'queued' OR (t.status = 'sending' AND t.lease_until < ${now}))
+        -- Never late: past its last moment it stays as it is, and the dispatcher misses it.
+        AND t.deadline > ${now}
       RETURNING t.*, (
         SELECT d.delivered_digest FROM transmissions d
         WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
