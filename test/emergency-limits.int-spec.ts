@@ -123,12 +123,18 @@ describe('SlidingWindowLimiter', () => {
       retryStrategy: () => 1000,
     });
     away.on('error', () => undefined);
-    const local = limiter(2, 60_000, away);
+    const fallbacks: unknown[] = [];
+    connections.push(away);
+    const local = new SlidingWindowLimiter(away, prefix, 2, 60_000, Date.now, (error) =>
+      fallbacks.push(error),
+    );
     expect(await local.take('c1')).toMatchObject({ allowed: true, store: 'memory' });
     expect(await local.take('c1')).toMatchObject({ allowed: true, store: 'memory' });
     const refused = await local.take('c1');
     expect(refused).toMatchObject({ allowed: false, store: 'memory' });
     expect(refused.retryAfterMs).toBeGreaterThan(59_000);
+    // Each fallback is told (the module logs it, once a minute at most).
+    expect(fallbacks).toHaveLength(3);
   });
 });
 

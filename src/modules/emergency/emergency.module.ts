@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import {
   Inject,
   Injectable,
+  Logger,
   Module,
   type DynamicModule,
   type OnModuleDestroy,
@@ -70,13 +71,26 @@ export class EmergencyModule {
         {
           provide: EMERGENCY_LIMITER,
           inject: [EMERGENCY_REDIS, APP_CONFIG],
-          useFactory: (redis: Redis, appConfig: AppConfig) =>
-            new SlidingWindowLimiter(
+          useFactory: (redis: Redis, appConfig: AppConfig) => {
+            const logger = new Logger('Emergency');
+            let warnedAt = Number.NEGATIVE_INFINITY;
+            return new SlidingWindowLimiter(
               redis,
               `${appConfig.queuePrefix}:emergency:rate`,
               appConfig.emergencyRateLimit.limit,
               appConfig.emergencyRateLimit.windowMs,
-            ),
+              Date.now,
+              (error) => {
+                // Once a minute at most: the limit holds per process until Redis is back.
+                if (Date.now() - warnedAt < 60_000) return;
+                warnedAt = Date.now();
+                logger.warn({
+                  msg: 'emergency rate limit counted in this process only: Redis unavailable',
+                  error: error instanceof Error ? error.name : 'error',
+                });
+              },
+            );
+          },
         },
         {
           provide: EmergencyRepository,

@@ -60,6 +60,8 @@ export class SlidingWindowLimiter {
     private readonly limit: number,
     private readonly windowMs: number,
     private readonly clock: () => number = Date.now,
+    /** Told when Redis could not be reached and this process counts alone. */
+    private readonly onFallback: (error: unknown) => void = () => undefined,
   ) {
     redis.defineCommand('passerelleSlidingWindow', { numberOfKeys: 1, lua: SLIDING_WINDOW });
     this.redis = redis as Limited;
@@ -75,7 +77,8 @@ export class SlidingWindowLimiter {
         `${this.instance}:${this.sequence}`,
       );
       return { allowed: allowed === 1, count, retryAfterMs, store: 'redis' };
-    } catch {
+    } catch (error) {
+      this.onFallback(error);
       return this.takeLocally(clientId);
     }
   }
