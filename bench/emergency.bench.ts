@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool } from 'undici';
-import { shiftTripDates, daysBetween } from '../src/cli/shift-dates.js';
+import { tripStartingIn } from '../src/cli/shift-dates.js';
 import type { Booking } from '../src/core/model/booking.js';
 import type { Trip } from '../src/core/model/trip.js';
 import { gatewayEnv } from './gateway-env.js';
@@ -167,10 +167,10 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
         readFileSync(join(root, 'samples/bookings-nyc.json'), 'utf8'),
       ) as Booking[],
     };
-    const shift = daysBetween(sample.trip.startDate, new Date()) - 1;
+    const running = tripStartingIn(sample.trip, -1, new Date());
     const policies: string[] = [];
     await inParallel(TRIPS, 4, async (n) => {
-      const variant = tripVariant({ ...sample, trip: shiftTripDates(sample.trip, shift) }, n);
+      const variant = tripVariant({ ...sample, trip: running }, n);
       await put(`/v1/trips/${variant.trip.id}`, variant.trip);
       for (const booking of variant.bookings) {
         const insured = {

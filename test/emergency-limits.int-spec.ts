@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { daysBetween, shiftTripDates } from '../src/cli/shift-dates.js';
+import { tripStartingIn } from '../src/cli/shift-dates.js';
 import { SlidingWindowLimiter } from '../src/modules/emergency/rate-limiter.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
-import { ask, testDataKey } from './support/ingest.js';
+import { putTripAndBookings, testDataKey } from './support/ingest.js';
 import { freePort } from './support/loopback.js';
 import { dropKeysUnder, dumpUnder, openRedis } from './support/redis.js';
 import { repoPath } from './support/shipped-catalog.js';
@@ -198,16 +198,7 @@ describe('a legitimate request the data cannot answer', () => {
       PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
       PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
     });
-    const sample = sampleTrip();
-    const trip = shiftTripDates(sample, daysBetween(sample.startDate as string, new Date()) - 1);
-    expect(
-      (await ask(app, 'PUT', `/v1/trips/${trip.id as string}`, { role: 'ingest', body: trip }))
-        .status,
-    ).toBe(201);
-    for (const booking of sampleBookings()) {
-      const path = `/v1/bookings/${booking.reference as string}`;
-      expect((await ask(app, 'PUT', path, { role: 'ingest', body: booking })).status).toBe(201);
-    }
+    await putTripAndBookings(app, tripStartingIn(sampleTrip(), -1, new Date()), sampleBookings());
   }, 60_000);
   afterAll(async () => {
     await app.close();

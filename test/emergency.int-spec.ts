@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shiftTripDates, daysBetween } from '../src/cli/shift-dates.js';
+import { daysBetween, tripStartingIn } from '../src/cli/shift-dates.js';
 import { emergencyUnit } from '../src/core/emergency/emergency-release.js';
 import type { Booking } from '../src/core/model/booking.js';
 import { renderOneUnit } from '../src/core/projection/render-unit.js';
@@ -15,6 +15,7 @@ import {
   ask,
   bookingVariant,
   personalValuesIn,
+  putTripAndBookings,
   samplePersonalValues,
   testDataKey,
   tripVariant,
@@ -42,8 +43,7 @@ const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
 const TODAY = new Date();
 const SAMPLE = sampleTrip();
 /** The sample trip moved so that it started yesterday: inside the release window now. */
-const toStartIn = (days: number): JsonObject =>
-  shiftTripDates(SAMPLE, daysBetween(SAMPLE.startDate as string, TODAY) + days);
+const toStartIn = (days: number): JsonObject => tripStartingIn(SAMPLE, days, TODAY);
 const TRIP = toStartIn(-1);
 const TRIP_ID = TRIP.id as string;
 
@@ -94,23 +94,8 @@ beforeAll(async () => {
     { logLines },
   );
   register = t.app.get(RegisterService);
-  const put = async (path: string, body: JsonObject) => {
-    const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
-    expect(answer.status, `${path}: ${answer.text}`).toBe(201);
-  };
-  await put(`/v1/trips/${TRIP_ID}`, TRIP);
-  for (const booking of sampleBookings()) {
-    await put(`/v1/bookings/${booking.reference as string}`, booking);
-  }
+  await putTripAndBookings(t, TRIP, sampleBookings());
   // Another trip running now, with a cancelled booking; one in ten days; one ended 3 days ago.
-  const variant = (days: number, id: string) => tripVariant(toStartIn(days), id);
-  await put('/v1/trips/T-NOW-2', variant(-1, 'T-NOW-2'));
-  await put('/v1/trips/T-FUTURE', variant(10, 'T-FUTURE'));
-  const length = daysBetween(
-    SAMPLE.startDate as string,
-    new Date(`${SAMPLE.endDate as string}T00:00:00Z`),
-  );
-  await put('/v1/trips/T-PAST', variant(-3 - length, 'T-PAST'));
   const insured = (
     reference: string,
     tripId: string,
@@ -122,9 +107,19 @@ beforeAll(async () => {
       ['participants[1].insurance.policyNumber', `${policy}-2`],
       ...Object.entries(more),
     ]);
-  await put('/v1/bookings/B-CXL', insured('B-CXL', 'T-NOW-2', 'MV-CXL', { status: 'cancelled' }));
-  await put('/v1/bookings/B-FUT', insured('B-FUT', 'T-FUTURE', 'MV-FUT'));
-  await put('/v1/bookings/B-PAST', insured('B-PAST', 'T-PAST', 'MV-PAST'));
+  const length = daysBetween(
+    SAMPLE.startDate as string,
+    new Date(`${SAMPLE.endDate as string}T00:00:00Z`),
+  );
+  await putTripAndBookings(t, tripVariant(toStartIn(-1), 'T-NOW-2'), [
+    insured('B-CXL', 'T-NOW-2', 'MV-CXL', { status: 'cancelled' }),
+  ]);
+  await putTripAndBookings(t, tripVariant(toStartIn(10), 'T-FUTURE'), [
+    insured('B-FUT', 'T-FUTURE', 'MV-FUT'),
+  ]);
+  await putTripAndBookings(t, tripVariant(toStartIn(-3 - length), 'T-PAST'), [
+    insured('B-PAST', 'T-PAST', 'MV-PAST'),
+  ]);
 }, 90_000);
 
 afterAll(async () => {

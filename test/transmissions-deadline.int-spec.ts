@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherService } from '../src/modules/transmissions/dispatcher.service.js';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
 import { transmissionsOf } from './support/pipeline.js';
@@ -27,15 +27,11 @@ describe('a queued transmission whose last moment has passed', () => {
       PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
       PASSERELLE_OUTBOX_DIR: outbox,
     });
-    const trip = tripVariant(sampleTrip(), sampleTrip().id as string);
-    expect(
-      (await ask(app, 'PUT', `/v1/trips/${trip.id as string}`, { role: 'ingest', body: trip }))
-        .status,
-    ).toBe(201);
-    for (const booking of sampleBookings()) {
-      const path = `/v1/bookings/${booking.reference as string}`;
-      expect((await ask(app, 'PUT', path, { role: 'ingest', body: booking })).status).toBe(201);
-    }
+    await putTripAndBookings(
+      app,
+      tripVariant(sampleTrip(), sampleTrip().id as string),
+      sampleBookings(),
+    );
   }, 60_000);
   afterAll(async () => {
     await app.close();

@@ -24,7 +24,7 @@ import {
   type Transmission,
 } from '../modules/transmissions/transmissions.repository.js';
 import { EXIT, type CliIo } from './cli-io.js';
-import { daysBetween, shiftTripDates } from './shift-dates.js';
+import { tripStartingIn } from './shift-dates.js';
 import { describeMoment, renderDemoReport, type DemoTransmission } from './demo-report.js';
 
 export interface DemoOptions {
@@ -116,7 +116,7 @@ export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo
       trips.push(
         documentOf(
           tripFile,
-          setup.startsIn === undefined ? trip : startingIn(trip, setup.startsIn, new Date()),
+          setup.startsIn === undefined ? trip : tripStartingIn(trip, setup.startsIn, new Date()),
           'id',
         ),
       );
@@ -229,13 +229,6 @@ function demoSetup(options: DemoOptions, config: AppConfig): DemoSetup {
         ? DEMO_SAMPLES
         : options.trip.map((trip, i) => [trip, options.bookings[i] ?? ''] as const),
   };
-}
-
-/** The trip document with its dates moved so that it starts `days` days after `today`. */
-function startingIn(trip: unknown, days: number, today: Date): unknown {
-  const start = (trip as { startDate?: unknown } | null)?.startDate;
-  if (typeof start !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start)) return trip;
-  return shiftTripDates(trip, daysBetween(start, today) + days);
 }
 
 /**

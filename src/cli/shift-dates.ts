@@ -31,3 +31,13 @@ export function daysBetween(from: string, to: Date): number {
   const target = Date.parse(`${to.toISOString().slice(0, 10)}T00:00:00Z`);
   return Math.round((target - start) / DAY_MS);
 }
+
+/**
+ * A trip document moved so that it starts `days` days after `today` (UTC dates); a
+ * document without a `YYYY-MM-DD` start date is returned as it is, for validation to refuse.
+ */
+export function tripStartingIn<T>(trip: T, days: number, today: Date): T {
+  const start = (trip as { startDate?: unknown } | null)?.startDate;
+  if (typeof start !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start)) return trip;
+  return shiftTripDates(trip, daysBetween(start, today) + days);
+}

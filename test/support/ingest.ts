@@ -59,6 +59,24 @@ export async function ask(
   };
 }
 
+/** Stores a trip and its bookings through the API, each expected to be created (201). */
+export async function putTripAndBookings(
+  t: TestApp,
+  trip: JsonObject,
+  bookings: readonly JsonObject[],
+): Promise<void> {
+  const stored = await ask(t, 'PUT', `/v1/trips/${trip.id as string}`, {
+    role: 'ingest',
+    body: trip,
+  });
+  if (stored.status !== 201) throw new Error(`trip ${trip.id as string}: ${stored.text}`);
+  for (const booking of bookings) {
+    const path = `/v1/bookings/${booking.reference as string}`;
+    const answer = await ask(t, 'PUT', path, { role: 'ingest', body: booking });
+    if (answer.status !== 201) throw new Error(`${path}: ${answer.text}`);
+  }
+}
+
 /**
  * Every personal value found in the raw contents of a table: text columns as PostgreSQL
  * returns them (JSONB, arrays, text), binary columns decoded as UTF-8 and Latin-1. In
