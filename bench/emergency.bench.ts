@@ -9,10 +9,10 @@ import { tripStartingIn } from '../src/cli/shift-dates.js';
 import type { Booking } from '../src/core/model/booking.js';
 import type { Trip } from '../src/core/model/trip.js';
 import { gatewayEnv } from './gateway-env.js';
-import type { BenchResult } from './harness.js';
+import { inParallel, type BenchResult } from './harness.js';
 import { startPrivateRedis } from './private-redis.js';
 import { cpuBetween, cpuOfProcesses } from './process-cpu.js';
-import { inParallel, tripVariant } from './trip-variant.js';
+import { tripVariant } from './trip-variant.js';
 
 const CONCURRENCY = 50;
 const TRIPS = Number(process.env.BENCH_EMERGENCY_TRIPS ?? 40);

@@ -84,3 +84,28 @@ export function report(result: BenchResult): void {
   }
   console.log(JSON.stringify(result));
 }
+
+/** Runs `task` from `workers` concurrent loops until `total` are done. */
+export async function inParallel(
+  total: number,
+  workers: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      for (let i = next++; i < total; i = next++) await task(i);
+    }),
+  );
+}
+
+/** Tasks per second: `total` tasks run by `workers` concurrent loops. */
+export async function throughput(
+  total: number,
+  workers: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number> {
+  const started = performance.now();
+  await inParallel(total, workers, task);
+  return total / ((performance.now() - started) / 1000);
+}

@@ -12,7 +12,7 @@ import { openDatabase, type Db } from '../src/database/database.js';
 import { RegisterAppender } from '../src/modules/register/register-appender.js';
 import { RegisterRepository } from '../src/modules/register/register.repository.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
-import { compare, type BenchResult } from './harness.js';
+import { compare, throughput, type BenchResult } from './harness.js';
 
 const SERVER =
   process.env.BENCH_DATABASE_URL ??
@@ -61,22 +61,6 @@ function plainRow(i: number) {
   );
   if (sealed === undefined) throw new Error('no entry');
   return sealed;
-}
-
-/** Runs `task` from `workers` concurrent loops until `total` operations are done; ops per second. */
-async function throughput(
-  total: number,
-  workers: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let i = next++; i < total; i = next++) await task(i);
-    }),
-  );
-  return total / ((performance.now() - started) / 1000);
 }
 
 function percentile(values: number[], p: number): number {

@@ -5,29 +5,13 @@ import { Client, type SFTPWrapper } from 'ssh2';
 import { hostKeyMatches, parseHostKeyLine } from '../src/modules/transports/host-key.js';
 import { SftpTransport } from '../src/modules/transports/sftp.transport.js';
 import { startSftpServer } from '../test/support/sftp-server.js';
-import type { BenchResult } from './harness.js';
+import { throughput, type BenchResult } from './harness.js';
 
 const FILES = Number(process.env.BENCH_SFTP_FILES ?? 300);
 const FILE_BYTES = 2048;
 const CONCURRENCY = Number(process.env.BENCH_SFTP_CONCURRENCY ?? 4);
 /** Paired rounds, in alternating order (ABBA…): machine noise hits both sides alike. */
 const ROUNDS = Number(process.env.BENCH_SFTP_ROUNDS ?? 10);
-
-/** Runs `task` from `workers` concurrent loops until `total` are done; operations per second. */
-async function throughput(
-  total: number,
-  workers: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let i = next++; i < total; i = next++) await task(i);
-    }),
-  );
-  return total / ((performance.now() - started) / 1000);
-}
 
 function connectRaw(options: {
   host: string;

@@ -15,8 +15,8 @@ import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { redisOptionsFromUrl } from '../src/modules/transmissions/redis-options.js';
 import { gatewayEnv } from './gateway-env.js';
-import type { BenchResult } from './harness.js';
-import { inParallel, tripVariant } from './trip-variant.js';
+import { inParallel, type BenchResult } from './harness.js';
+import { tripVariant } from './trip-variant.js';
 import {
   callsBetween,
   commandCalls,

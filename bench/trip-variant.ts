@@ -38,17 +38,3 @@ export function tripVariant(
   }));
   return { trip, bookings };
 }
-
-/** Runs `task` from `workers` concurrent loops until `total` are done. */
-export async function inParallel(
-  total: number,
-  workers: number,
-  task: (i: number) => Promise<unknown>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workers }, async () => {
-      for (let i = next++; i < total; i = next++) await task(i);
-    }),
-  );
-}
