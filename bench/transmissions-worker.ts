@@ -4,6 +4,7 @@ import type { RegisterEntry, RegisterEntryInput } from '../src/core/register/reg
 import { createApp } from '../src/main.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { PlannerService } from '../src/modules/transmissions/planner.service.js';
+import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 
 /**
  * The worker process of the transmission benchmark (forked by `transmissions.bench.ts`):
@@ -16,11 +17,14 @@ import { PlannerService } from '../src/modules/transmissions/planner.service.js'
 export type WorkerCommand =
   | { readonly type: 'register'; readonly mode: 'stub' | 'real' }
   | { readonly type: 'stats' }
+  | { readonly type: 'progress' }
   | { readonly type: 'stop' };
 
 export type WorkerReport =
   | { readonly type: 'ready' }
   | { readonly type: 'register'; readonly mode: 'stub' | 'real' }
+  /** Transmissions this process has finished so far (delivered, failed or cancelled). */
+  | { readonly type: 'progress'; readonly finished: number }
   | {
       readonly type: 'stats';
       readonly rssPeak: number;
@@ -66,6 +70,18 @@ async function main(): Promise<void> {
     bootPass ??= pass;
     return pass;
   };
+  // Finished transmissions, counted as the sender returns them: the parent waits on this
+  // (an IPC message) rather than polling PostgreSQL, which would load the machine it measures.
+  const sender = app.get(TransmissionSender);
+  const send = sender.send.bind(sender);
+  let finished = 0;
+  sender.send = async (ids) => {
+    const outcomes = await send(ids);
+    for (const outcome of outcomes.values()) {
+      if (outcome === 'delivered' || outcome === 'failed' || outcome === 'cancelled') finished += 1;
+    }
+    return outcomes;
+  };
   await app.init();
   if (bootPass === undefined) throw new Error('the dispatcher did not re-plan at boot');
   await bootPass;
@@ -99,6 +115,9 @@ async function main(): Promise<void> {
         });
         return;
       }
+      case 'progress':
+        reply({ type: 'progress', finished });
+        return;
       case 'stop':
         clearInterval(sampler);
         void app.close().then(() => process.exit(0));

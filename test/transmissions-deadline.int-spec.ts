@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherService } from '../src/modules/transmissions/dispatcher.service.js';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
+import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
@@ -80,5 +81,48 @@ describe('a queued transmission whose last moment has passed', () => {
       (t) => t.id === target.id,
     );
     expect(after).toMatchObject({ status: 'missed' });
+  });
+});
+
+/**
+ * The dispatcher looks for missed transmissions on every tick (every 5 s by default): with a
+ * long history of finished ones, that must be a look at the open ones through the partial
+ * indexes, never a scan of the whole table.
+ */
+describe("the dispatcher's search for missed transmissions", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ PASSERELLE_ROLE: 'api', PASSERELLE_DATA_KEY: testDataKey() });
+    await putTripAndBookings(
+      app,
+      tripVariant(sampleTrip(), sampleTrip().id as string),
+      sampleBookings(),
+    );
+    // A year of history: finished transmissions, many times the open ones.
+    await app.database.admin(
+      `INSERT INTO transmissions (id, contract_id, contract_version, trip_id, unit_key,
+         recipient_id, kind, moment, due_at, deadline, status, digest, delivered_digest,
+         delivered_at, attempts, created_at, updated_at)
+       SELECT md5(t.id::text || n)::uuid, t.contract_id, t.contract_version, t.trip_id,
+              t.unit_key, t.recipient_id, t.kind, t.moment + 1000 * n, t.due_at, t.deadline,
+              'delivered', t.digest, t.digest, t.due_at, 1, t.created_at, t.updated_at
+         FROM transmissions t, generate_series(1, 3000) n`,
+    );
+    await app.database.admin('ANALYZE transmissions');
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('should use the indexes of open transmissions, not scan the table', async () => {
+    const { sql, parameters } = app.app
+      .get(TransmissionsRepository)
+      .missedQuery(new Date())
+      .compile();
+    const { rows } = await app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [...parameters]);
+    const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+    expect(plan).not.toContain('Seq Scan');
+    expect(plan).toContain('transmissions_deadline');
+    expect(plan).toContain('transmissions_open');
   });
 });

@@ -288,23 +288,34 @@ export class TransmissionsRepository {
    * moment, so none of them will ever leave. Returns them.
    */
   async markMissed(now: Date): Promise<Transmission[]> {
-    const rows = await this.db
+    const rows = await this.missedQuery(now).execute();
+    return rows.map(toTransmission);
+  }
+
+  /** `markMissed`'s statement, run on every dispatcher tick (its plan is tested). */
+  missedQuery(now: Date) {
+    return this.db
       .updateTable('transmissions')
       .set({
         status: 'missed',
         reason: 'its last moment passed before it could be sent',
         updated_at: now,
       })
+      // Each arm on its own partial index (`transmissions_deadline`, `transmissions_open`):
+      // written as one condition with the deadline outside, it was a scan of the whole
+      // table on every tick.
       .where((eb) =>
         eb.or([
-          eb('status', 'in', ['planned', 'held', 'queued']),
-          eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)]),
+          eb.and([eb('status', 'in', ['planned', 'held']), eb('deadline', '<', now)]),
+          eb.and([eb('status', '=', 'queued'), eb('deadline', '<', now)]),
+          eb.and([
+            eb('status', '=', 'sending'),
+            eb('lease_until', '<', now),
+            eb('deadline', '<', now),
+          ]),
         ]),
       )
-      .where('deadline', '<', now)
-      .returningAll()
-      .execute();
-    return rows.map(toTransmission);
+      .returningAll();
   }
 
   /**
