@@ -4,7 +4,11 @@ import type { FormatRegistry } from '../formats/payload-format.js';
 import type { Booking } from '../model/booking.js';
 import type { IsoInstant, Trip } from '../model/trip.js';
 import type { DataQualityError, UnitRef } from '../projection/minimized-unit.js';
-import { renderOneUnit, type RenderedUnit } from '../projection/render-unit.js';
+import {
+  renderOneUnit,
+  type PreparedFormat,
+  type RenderedUnit,
+} from '../projection/render-unit.js';
 import { momentTime } from '../planning/plan-trip.js';
 
 /**
@@ -49,6 +53,8 @@ export interface ReleaseInput {
   readonly contract: Contract;
   readonly catalogue: FieldCatalogue;
   readonly formats: FormatRegistry;
+  /** The contract's `prepareFormat`, when the caller keeps it. */
+  readonly prepared?: PreparedFormat;
   readonly now: IsoInstant;
   /** The render context's reference (a stable id of the request). */
   readonly reference: string;
@@ -154,6 +160,7 @@ export function decideRelease(input: ReleaseInput): ReleaseDecision {
       contract: input.contract,
       catalogue: input.catalogue,
       formats: input.formats,
+      ...(input.prepared === undefined ? {} : { prepared: input.prepared }),
       now: input.now,
       contextFor: () => ({ reference: input.reference, preparedAt: input.now }),
     },

@@ -9,6 +9,7 @@ import type {
 import type { Booking } from '../model/booking.js';
 import type { IsoInstant, Trip } from '../model/trip.js';
 import type { DataQualityError, ProjectedUnit, UnitRef } from './minimized-unit.js';
+import type { DataQualityRule } from './data-quality.js';
 import { projectAllUnits, projectUnit, type ProjectionInput } from './project-unit.js';
 
 export interface RenderedUnit extends ProjectedUnit {
@@ -25,6 +26,17 @@ export interface RenderInput {
   readonly now?: IsoInstant;
   /** The render context of each unit (its reference, the preparation time). */
   readonly contextFor: (unit: ProjectedUnit) => RenderContext;
+  /** `prepareFormat(contract, formats)`, when the caller keeps it: the same for every unit. */
+  readonly prepared?: PreparedFormat;
+}
+
+/** A contract's format, its options parsed, and the fields and rules they call for. */
+export interface PreparedFormat {
+  readonly contract: Contract;
+  readonly format: PayloadFormat<unknown>;
+  readonly options: unknown;
+  readonly requiredFields: readonly string[];
+  readonly qualityRules: readonly DataQualityRule[];
 }
 
 interface Prepared {
@@ -33,24 +45,42 @@ interface Prepared {
   readonly projection: ProjectionInput;
 }
 
-/** The contract's format and options, and the projection input they call for. */
-function prepare(input: RenderInput): Prepared {
-  const format = input.formats.get(input.contract.format.type);
-  if (format === undefined)
-    throw new Error(`format ${input.contract.format.type} is not registered`);
-  const options = format.parseOptions(input.contract.format.options);
+/**
+ * The contract's format and options, and what they call for — the same for every unit of
+ * every trip: a worker prepares it once per contract. The contract must have passed the
+ * linter (its format exists, its options parse).
+ */
+export function prepareFormat(contract: Contract, formats: FormatRegistry): PreparedFormat {
+  const format = formats.get(contract.format.type);
+  if (format === undefined) throw new Error(`format ${contract.format.type} is not registered`);
+  const options = format.parseOptions(contract.format.options);
   if (!options.ok)
     throw new Error(`options of format ${format.type} do not parse; lint the contract first`);
   return {
+    contract,
     format,
     options: options.value,
+    requiredFields: format.requires(options.value),
+    qualityRules: format.qualityRules?.(options.value) ?? [],
+  };
+}
+
+/** The projection input of this trip, with the contract's prepared format. */
+function prepare(input: RenderInput): Prepared {
+  const prepared =
+    input.prepared?.contract === input.contract
+      ? input.prepared
+      : prepareFormat(input.contract, input.formats);
+  return {
+    format: prepared.format,
+    options: prepared.options,
     projection: {
       trip: input.trip,
       bookings: input.bookings,
       contract: input.contract,
       catalogue: input.catalogue,
-      requiredFields: format.requires(options.value),
-      qualityRules: format.qualityRules?.(options.value) ?? [],
+      requiredFields: prepared.requiredFields,
+      qualityRules: prepared.qualityRules,
       ...(input.now === undefined ? {} : { now: input.now }),
     },
   };

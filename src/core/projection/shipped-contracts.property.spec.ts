@@ -11,7 +11,7 @@ import {
 import type { Contract } from '../contracts/contract.js';
 import { lintContracts } from '../contracts/lint-contracts.js';
 import type { Participant } from '../model/booking.js';
-import { renderContractUnits } from './render-unit.js';
+import { prepareFormat, renderContractUnits, renderOneUnit } from './render-unit.js';
 
 const context = shippedLintContext();
 const shipped = lintContracts(
@@ -175,6 +175,37 @@ describe('what hotels and airline group desks receive (shipped contracts, proper
         }
       }),
       { numRuns: 100 },
+    );
+  });
+});
+
+describe('a format prepared once per contract (the worker keeps it)', () => {
+  it('should render each unit exactly as preparing it anew does, and a prepared format of another contract should not be used', () => {
+    const ids = [...shipped.contracts.keys()];
+    fc.assert(
+      fc.property(
+        arbTripWorld(),
+        fc.constantFrom(...ids),
+        fc.constantFrom(...ids),
+        (world, id, other) => {
+          const input = {
+            ...world,
+            contract: contract(id),
+            catalogue: context.catalogue,
+            formats: context.formats,
+            now: NOW,
+            contextFor: () => ({ reference: 'PROPERTY0001', preparedAt: NOW }),
+          };
+          const kept = prepareFormat(contract(id), context.formats);
+          const stale = prepareFormat(contract(other), context.formats);
+          for (const unit of renderContractUnits(input)) {
+            const fresh = renderOneUnit(input, unit.unit);
+            expect(renderOneUnit({ ...input, prepared: kept }, unit.unit)).toEqual(fresh);
+            expect(renderOneUnit({ ...input, prepared: stale }, unit.unit)).toEqual(fresh);
+          }
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });

@@ -15,7 +15,7 @@ import type { Delivery, DeliveryResult, Transport } from './transport.js';
  *
  * The calls are synchronous: a delivery is a few small files in a local folder, and each
  * asynchronous call is a round trip through libuv's thread pool — on a memory filesystem
- * the four of a file cost three times the file itself (a worker's CPU time halved in the
+ * the four of a file cost three times the file itself (a third of the worker's CPU time in the
  * transmissions bench). The event loop waits for the disk that long, a fraction of a
  * millisecond per file.
  */
