@@ -143,6 +143,40 @@ describe('the register in PostgreSQL', () => {
     expect(fromProcesses.items).toHaveLength(1);
   }, 60_000);
 
+  it('should append in one statement while the head is its own, and take the lock when another appended since', async () => {
+    const repositories = [new RegisterRepository(test.db), new RegisterRepository(test.db)];
+    const locks = [0, 0];
+    repositories.forEach((repository, n) => {
+      const lockHead = repository.lockHead.bind(repository);
+      repository.lockHead = (trx) => {
+        locks[n] = (locks[n] ?? 0) + 1;
+        return lockHead(trx);
+      };
+    });
+    const [a, b] = repositories.map(
+      (repository) => new RegisterService(repository, new RegisterAppender(repository)),
+    );
+    if (a === undefined || b === undefined) throw new Error('two services');
+    const seqs: number[] = [];
+    const append = async (s: RegisterService, tag: string) =>
+      seqs.push((await s.append(aDisclosure({ transmissionId: tag }))).seq);
+    await append(a, 'a-1'); // first: the head is unknown, locked
+    await append(a, 'a-2'); // its own head: one statement
+    const oneStatement = await a.append(
+      aDisclosure({ transmissionId: 'a-3', detail: { attempt: 2, files: ['x'] } }),
+    );
+    seqs.push(oneStatement.seq);
+    expect(await a.byId(oneStatement.id)).toEqual(oneStatement);
+    expect(locks).toEqual([1, 0]);
+    await append(b, 'b-1'); // unknown head: locked
+    await append(a, 'a-4'); // stale head: refused, then locked
+    await append(a, 'a-5');
+    await append(b, 'b-2'); // stale: locked
+    expect(locks).toEqual([2, 2]);
+    expect(seqs.slice(1).map((seq, i) => seq - (seqs[i] ?? 0))).toEqual([1, 1, 1, 1, 1, 1]);
+    expect((await service.verify()).intact).toBe(true);
+  });
+
   it('should name the first bad entry when a row is edited behind the trigger’s back', async () => {
     const other = await createTestDatabase();
     try {

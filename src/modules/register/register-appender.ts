@@ -6,7 +6,7 @@ import {
   type RegisterEntryInput,
 } from '../../core/register/register-entry.js';
 import type { Database } from '../../database/schema.js';
-import type { RegisterRepository } from './register.repository.js';
+import type { RegisterHead, RegisterRepository } from './register.repository.js';
 
 /**
  * A row written in the same transaction as an entry (and so committed with it, or not at
@@ -35,6 +35,19 @@ export interface AppenderOptions {
   readonly onCommitted?: (entries: number, seconds: number) => void;
 }
 
+/** The head once `entries` are appended after `head`. */
+function headAfter(entries: readonly RegisterEntry[], head: RegisterHead): RegisterHead {
+  const last = entries[entries.length - 1];
+  return last === undefined
+    ? head
+    : {
+        seq: last.seq,
+        hash: last.hash,
+        occurredAt: new Date(last.occurredAt),
+        count: head.count + entries.length,
+      };
+}
+
 /**
  * Appends to the register with group commit: callers wait for their own entries, while
  * everything asked for during one transaction goes into the next — one lock on the head,
@@ -51,6 +64,8 @@ export class RegisterAppender {
   private readonly maxBatch: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
+  /** The head as this process left it after its last append; unknown after any failure. */
+  private known: RegisterHead | undefined;
 
   constructor(
     private readonly repository: RegisterRepository,
@@ -128,18 +143,33 @@ export class RegisterAppender {
     const inputs = batch.flatMap((pending) => pending.inputs);
     const now = this.now();
     await this.repository.ensurePartition(now);
-    return this.repository.db.transaction().execute(async (trx) => {
-      const head = await this.repository.lockHead(trx);
+    const seal = async (head: RegisterHead): Promise<RegisterEntry[]> => {
       // Time never goes backwards along the chain (clocks of several hosts differ by a
       // little): retention then cuts the chain at a single point.
       const at = now.getTime() > head.occurredAt.getTime() ? now : head.occurredAt;
       if (at !== now) await this.repository.ensurePartition(at);
-      const entries = sealEntries(
+      return sealEntries(
         inputs,
         head,
         at.toISOString(),
         inputs.map(() => this.newId()),
       );
+    };
+    // The head this process wrote last is most often still the head (one worker, one API
+    // process appending at a time): then one statement, no transaction round trips. A batch
+    // with companion rows takes the transaction, as does any batch after another writer.
+    const known = this.known;
+    this.known = undefined;
+    if (known !== undefined && batch.every((pending) => pending.companion === undefined)) {
+      const entries = await seal(known);
+      if (await this.repository.appendIfHead(entries, known)) {
+        this.known = headAfter(entries, known);
+        return entries;
+      }
+    }
+    const written = await this.repository.db.transaction().execute(async (trx) => {
+      const head = await this.repository.lockHead(trx);
+      const entries = await seal(head);
       await this.repository.insertSealed(trx, entries, head);
       // Companion rows, one INSERT per table.
       const byTable = new Map<Companion['table'], unknown[]>();
@@ -155,7 +185,9 @@ export class RegisterAppender {
       for (const [table, rows] of byTable) {
         await trx.insertInto(table).values(rows).execute();
       }
-      return entries;
+      return { entries, head };
     });
+    this.known = headAfter(written.entries, written.head);
+    return written.entries;
   }
 }

@@ -208,6 +208,43 @@ export class RegisterRepository {
   }
 
   /**
+   * Appends sealed entries in one statement, without a transaction of its own, provided the
+   * head is still `expected` (the one this process last wrote): the head row is locked and
+   * compared, the rows inserted and the head moved only if it matched. False, with nothing
+   * written, when another process appended since — the caller then takes the locking path.
+   * The rows travel as one JSON document, read by `jsonb_populate_recordset`.
+   */
+  async appendIfHead(entries: readonly RegisterEntry[], expected: RegisterHead): Promise<boolean> {
+    const last = entries[entries.length - 1];
+    if (last === undefined) return true;
+    const rows = JSON.stringify(
+      entries.map((entry) => ({
+        ...entryToRow(entry),
+        occurred_at: entry.occurredAt,
+        withheld: entry.withheld,
+        detail: entry.detail ?? {},
+      })),
+    );
+    const result = await sql<{ seq: string }>`
+      WITH head AS (
+        SELECT id FROM register_head
+         WHERE id = 1 AND seq = ${String(expected.seq)} AND hash = ${expected.hash}
+         FOR UPDATE),
+      appended AS (
+        INSERT INTO register_entries
+        SELECT * FROM jsonb_populate_recordset(NULL::register_entries, ${rows}::jsonb)
+         WHERE EXISTS (SELECT 1 FROM head)
+        RETURNING seq)
+      UPDATE register_head
+         SET seq = ${String(last.seq)}, hash = ${last.hash},
+             occurred_at = ${new Date(last.occurredAt)},
+             count = count + (SELECT count(*) FROM appended)
+       WHERE id = 1 AND EXISTS (SELECT 1 FROM head)
+      RETURNING seq`.execute(this.db);
+    return result.rows.length === 1;
+  }
+
+  /**
    * Makes sure the month partition holding `at` exists (created once per process; a
    * concurrent creator elsewhere is fine). Each partition refuses TRUNCATE on its own too.
    */
