@@ -27,15 +27,17 @@ const contract = (id: string): Contract => {
 };
 const NOW = '2027-06-20T09:00:00+02:00';
 
+const renderInput = (world: TripWorld, id: string) => ({
+  ...world,
+  contract: contract(id),
+  catalogue: context.catalogue,
+  formats: context.formats,
+  now: NOW,
+  contextFor: () => ({ reference: 'PROPERTY0001', preparedAt: NOW }),
+});
+
 function render(world: TripWorld, id: string) {
-  return renderContractUnits({
-    ...world,
-    contract: contract(id),
-    catalogue: context.catalogue,
-    formats: context.formats,
-    now: NOW,
-    contextFor: () => ({ reference: 'PROPERTY0001', preparedAt: NOW }),
-  });
+  return renderContractUnits(renderInput(world, id));
 }
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
@@ -188,14 +190,7 @@ describe('a format prepared once per contract (the worker keeps it)', () => {
         fc.constantFrom(...ids),
         fc.constantFrom(...ids),
         (world, id, other) => {
-          const input = {
-            ...world,
-            contract: contract(id),
-            catalogue: context.catalogue,
-            formats: context.formats,
-            now: NOW,
-            contextFor: () => ({ reference: 'PROPERTY0001', preparedAt: NOW }),
-          };
+          const input = renderInput(world, id);
           const kept = prepareFormat(contract(id), context.formats);
           const stale = prepareFormat(contract(other), context.formats);
           for (const unit of renderContractUnits(input)) {

@@ -125,6 +125,16 @@ describe('the canonical form', () => {
     );
   });
 
+  it('should write the length of a long text too', () => {
+    const [entry] = sealEntries(
+      [aDisclosure({ reason: 'r'.repeat(2500) })],
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(1),
+    );
+    expect(canonicalForm(entry!)).toContain(`2500:${'r'.repeat(2500)}9:delivered`);
+  });
+
   it('should give different forms to entries that differ in any field, however their text is made', () => {
     const text = fc.string({ unit: 'binary', maxLength: 8 });
     const parts = fc.record({
