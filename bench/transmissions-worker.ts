@@ -1,6 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Transaction } from 'kysely';
 import { loadAppConfig } from '../src/config/app-config.js';
 import type { RegisterEntry, RegisterEntryInput } from '../src/core/register/register-entry.js';
+import type { Db } from '../src/database/database.js';
+import type { Database } from '../src/database/schema.js';
+import { DATABASE } from '../src/database/database.module.js';
 import { createApp } from '../src/main.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { PlannerService } from '../src/modules/transmissions/planner.service.js';
@@ -10,7 +14,7 @@ import { TransmissionSender } from '../src/modules/transmissions/transmission-se
  * The worker process of the transmission benchmark (forked by `transmissions.bench.ts`):
  * the real gateway, configured from its environment as in production (role `worker`: the
  * dispatcher and the BullMQ processor), with one switch the parent drives over IPC — the
- * register for real, or `RegisterService.append` and `appendAll` replaced by no-ops that resolve. It
+ * register for real, or `RegisterService.append`, `appendAll` and `appendAfter` replaced by stubs that append nothing. It
  * reports its own resident memory (sampled) and CPU time, so the figures are the worker's alone.
  */
 
@@ -60,6 +64,14 @@ async function main(): Promise<void> {
     Promise.resolve(sealed(input));
   const stubAppendAll = (inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> =>
     Promise.resolve(inputs.map(sealed));
+  // The step (the rows finished) still runs, on its own as it would without a register to
+  // commit with (one autocommitted statement); nothing is appended.
+  const realAppendAfter = register.appendAfter.bind(register);
+  const db = app.get<Db>(DATABASE);
+  const stubAppendAfter: RegisterService['appendAfter'] = async (step) => {
+    const { inputs, result } = await step(db as Transaction<Database>);
+    return { entries: inputs.map(sealed), result };
+  };
   // At boot the dispatcher re-plans every trip in the background (`void replanAll()`): the
   // runs wait for that pass, or it could move a transmission the parent has just made due.
   const planner = app.get(PlannerService);
@@ -101,6 +113,7 @@ async function main(): Promise<void> {
       case 'register':
         register.append = command.mode === 'stub' ? stubAppend : realAppend;
         register.appendAll = command.mode === 'stub' ? stubAppendAll : realAppendAll;
+        register.appendAfter = command.mode === 'stub' ? stubAppendAfter : realAppendAfter;
         reply({ type: 'register', mode: command.mode });
         return;
       case 'stats': {

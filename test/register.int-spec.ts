@@ -91,6 +91,32 @@ describe('the register in PostgreSQL', () => {
     expect(await service.aboutSubject('PD')).toEqual([]);
   });
 
+  it('should append the entries a step returns, in its transaction, and nothing when it fails', async () => {
+    const before = (await service.verify()).headSeq;
+    const { entries, result } = await service.appendAfter(async (trx) => {
+      // The step sees the head it runs under: the register is locked for it.
+      const head = await trx
+        .selectFrom('register_head')
+        .select('seq')
+        .where('id', '=', 1)
+        .executeTakeFirstOrThrow();
+      return {
+        inputs: [
+          aDisclosure({ transmissionId: 'step-1' }),
+          aDisclosure({ transmissionId: 'step-2' }),
+        ],
+        result: Number(head.seq),
+      };
+    }, 2);
+    expect(result).toBe(before);
+    expect(entries.map((entry) => entry.seq)).toEqual([before + 1, before + 2]);
+    await expect(
+      service.appendAfter(() => Promise.reject(new Error('the step failed'))),
+    ).rejects.toThrow('the step failed');
+    expect((await service.verify()).headSeq).toBe(before + 2);
+    expect((await service.verify()).intact).toBe(true);
+  });
+
   it('should refuse UPDATE, DELETE and TRUNCATE for every role, the table owner and superuser included', async () => {
     await service.append(aDisclosure());
     await expect(test.admin("UPDATE register_entries SET recipient_id = 'XX'")).rejects.toThrow(
@@ -163,7 +189,7 @@ describe('the register in PostgreSQL', () => {
     await append(a, 'a-1'); // first: the head is unknown, locked
     await append(a, 'a-2'); // its own head: one statement
     const oneStatement = await a.append(
-      aDisclosure({ transmissionId: 'a-3', detail: { attempt: 2, files: ['x'] } }),
+      aDisclosure({ transmissionId: 'a-3', detail: { attempt: 2, files: 1, code: 'x' } }),
     );
     seqs.push(oneStatement.seq);
     expect(await a.byId(oneStatement.id)).toEqual(oneStatement);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
 import {
   sealEntries,
   type RegisterEntry,
@@ -19,9 +19,21 @@ export type Companion = {
   };
 }[keyof Database];
 
+/**
+ * Work done in an append's transaction before its entries are sealed: it says which entries
+ * to append (e.g. for the rows an `UPDATE … RETURNING` changed), and what to hand back.
+ */
+export type AppendStep<T> = (
+  trx: Transaction<Database>,
+) => Promise<{ readonly inputs: readonly RegisterEntryInput[]; readonly result: T }>;
+
 interface Pending {
+  /** The entries, or with `step` none until it has run. */
   readonly inputs: readonly RegisterEntryInput[];
+  /** How many entries it counts for in a batch (`inputs`, or the step's expected number). */
+  readonly size: number;
   readonly companion?: Companion;
+  readonly step?: (trx: Transaction<Database>) => Promise<readonly RegisterEntryInput[]>;
   readonly resolve: (entries: RegisterEntry[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -33,6 +45,16 @@ export interface AppenderOptions {
   readonly newId?: () => string;
   /** Called after each committed batch (metrics). */
   readonly onCommitted?: (entries: number, seconds: number) => void;
+}
+
+/** `entries` cut into consecutive runs of the given lengths. */
+function slices(lengths: readonly number[], entries: readonly RegisterEntry[]): RegisterEntry[][] {
+  let offset = 0;
+  return lengths.map((length) => {
+    const slice = entries.slice(offset, offset + length);
+    offset += length;
+    return slice;
+  });
 }
 
 /** The head once `entries` are appended after `head`. */
@@ -88,7 +110,7 @@ export class RegisterAppender {
    */
   appendWith(input: RegisterEntryInput, companion: Companion): Promise<RegisterEntry> {
     return new Promise<RegisterEntry[]>((resolve, reject) => {
-      this.queue.push({ inputs: [input], companion, resolve, reject });
+      this.queue.push({ inputs: [input], size: 1, companion, resolve, reject });
       void this.flush();
     }).then(([entry]) => {
       if (entry === undefined) throw new Error('the register returned no entry');
@@ -100,8 +122,38 @@ export class RegisterAppender {
   appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
     if (inputs.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
-      this.queue.push({ inputs, resolve, reject });
+      this.queue.push({ inputs, size: inputs.length, resolve, reject });
       void this.flush();
+    });
+  }
+
+  /**
+   * Runs `step` in the transaction of an append, under the register's lock, and appends the
+   * entries it returns: its changes and its entries are committed together, or neither
+   * (e.g. a transmission's row marked delivered and its `disclosure-delivered` entry).
+   * `expected`: about how many entries the step will return (for batching).
+   */
+  appendAfter<T>(
+    step: AppendStep<T>,
+    expected = 1,
+  ): Promise<{ entries: RegisterEntry[]; result: T }> {
+    let result: { value: T } | undefined;
+    return new Promise<RegisterEntry[]>((resolve, reject) => {
+      this.queue.push({
+        inputs: [],
+        size: Math.max(1, expected),
+        step: async (trx) => {
+          const done = await step(trx);
+          result = { value: done.result };
+          return done.inputs;
+        },
+        resolve,
+        reject,
+      });
+      void this.flush();
+    }).then((entries) => {
+      if (result === undefined) throw new Error('the step did not run');
+      return { entries, result: result.value };
     });
   }
 
@@ -114,22 +166,23 @@ export class RegisterAppender {
         let size = 0;
         while (
           this.queue.length > 0 &&
-          (batch.length === 0 || size + (this.queue[0]?.inputs.length ?? 0) <= this.maxBatch)
+          (batch.length === 0 || size + (this.queue[0]?.size ?? 0) <= this.maxBatch)
         ) {
           const next = this.queue.shift();
           if (next === undefined) break;
           batch.push(next);
-          size += next.inputs.length;
+          size += next.size;
         }
         try {
           const started = performance.now();
-          const entries = await this.write(batch);
-          this.options.onCommitted?.(entries.length, (performance.now() - started) / 1000);
-          let offset = 0;
-          for (const pending of batch) {
-            pending.resolve(entries.slice(offset, offset + pending.inputs.length));
-            offset += pending.inputs.length;
-          }
+          const written = await this.write(batch);
+          this.options.onCommitted?.(
+            written.reduce((sum, entries) => sum + entries.length, 0),
+            (performance.now() - started) / 1000,
+          );
+          batch.forEach((pending, i) => {
+            pending.resolve(written[i] ?? []);
+          });
         } catch (error) {
           for (const pending of batch) pending.reject(error);
         }
@@ -139,11 +192,14 @@ export class RegisterAppender {
     }
   }
 
-  private async write(batch: readonly Pending[]): Promise<RegisterEntry[]> {
-    const inputs = batch.flatMap((pending) => pending.inputs);
+  /** Writes a batch; each pending's entries, in batch order. */
+  private async write(batch: readonly Pending[]): Promise<RegisterEntry[][]> {
     const now = this.now();
     await this.repository.ensurePartition(now);
-    const seal = async (head: RegisterHead): Promise<RegisterEntry[]> => {
+    const seal = async (
+      head: RegisterHead,
+      inputs: readonly RegisterEntryInput[],
+    ): Promise<RegisterEntry[]> => {
       // Time never goes backwards along the chain (clocks of several hosts differ by a
       // little): retention then cuts the chain at a single point.
       const at = now.getTime() > head.occurredAt.getTime() ? now : head.occurredAt;
@@ -157,37 +213,54 @@ export class RegisterAppender {
     };
     // The head this process wrote last is most often still the head (one worker, one API
     // process appending at a time): then one statement, no transaction round trips. A batch
-    // with companion rows takes the transaction, as does any batch after another writer.
+    // with companion rows or steps takes the transaction, as does any batch after another
+    // writer.
     const known = this.known;
     this.known = undefined;
-    if (known !== undefined && batch.every((pending) => pending.companion === undefined)) {
-      const entries = await seal(known);
+    if (
+      known !== undefined &&
+      batch.every((pending) => pending.companion === undefined && pending.step === undefined)
+    ) {
+      const entries = await seal(
+        known,
+        batch.flatMap((pending) => pending.inputs),
+      );
       if (await this.repository.appendIfHead(entries, known)) {
         this.known = headAfter(entries, known);
-        return entries;
+        return slices(
+          batch.map((pending) => pending.inputs.length),
+          entries,
+        );
       }
     }
     const written = await this.repository.db.transaction().execute(async (trx) => {
       const head = await this.repository.lockHead(trx);
-      const entries = await seal(head);
+      // Steps run under the lock, in batch order, before anything is sealed.
+      const inputs: (readonly RegisterEntryInput[])[] = [];
+      for (const pending of batch) {
+        inputs.push(pending.step === undefined ? pending.inputs : await pending.step(trx));
+      }
+      const entries = await seal(head, inputs.flat());
       await this.repository.insertSealed(trx, entries, head);
+      const each = slices(
+        inputs.map((list) => list.length),
+        entries,
+      );
       // Companion rows, one INSERT per table.
       const byTable = new Map<Companion['table'], unknown[]>();
-      let offset = 0;
-      for (const pending of batch) {
-        const entry = entries[offset];
-        offset += pending.inputs.length;
-        if (pending.companion === undefined || entry === undefined) continue;
+      batch.forEach((pending, i) => {
+        const entry = each[i]?.[0];
+        if (pending.companion === undefined || entry === undefined) return;
         const rows = byTable.get(pending.companion.table) ?? [];
         rows.push(pending.companion.row(entry));
         byTable.set(pending.companion.table, rows);
-      }
+      });
       for (const [table, rows] of byTable) {
         await trx.insertInto(table).values(rows).execute();
       }
-      return { entries, head };
+      return { each, entries, head };
     });
     this.known = headAfter(written.entries, written.head);
-    return written.entries;
+    return written.each;
   }
 }

@@ -1,6 +1,6 @@
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import { ChainVerifier, type ChainStart } from '../../core/register/verify-chain.js';
-import type { Companion, RegisterAppender } from './register-appender.js';
+import type { AppendStep, Companion, RegisterAppender } from './register-appender.js';
 import type { EntryFilters, RegisterAnchor, RegisterRepository } from './register.repository.js';
 
 export interface VerifyResult {
@@ -56,6 +56,14 @@ export class RegisterService {
 
   appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
     return this.appender.appendAll(inputs);
+  }
+
+  /** `step`'s changes and the entries it returns, committed together (RegisterAppender). */
+  appendAfter<T>(
+    step: AppendStep<T>,
+    expected?: number,
+  ): Promise<{ entries: RegisterEntry[]; result: T }> {
+    return this.appender.appendAfter(step, expected);
   }
 
   /**

@@ -416,18 +416,15 @@ export class TransmissionSender {
   }
 
   /**
-   * Records the outcomes of deliveries that came back, and finishes their rows — one fencing
-   * check, one register batch, one update for all of them. Fenced: an attempt that was taken
-   * over (this one was presumed dead) records nothing; the attempt that took over does, and
-   * the files it writes have the same names.
+   * Records the outcomes of deliveries that came back, and finishes their rows: one
+   * transaction for all of them, the rows finished first (fenced) and the entries appended
+   * for those finished, so that a row and its entry are committed together or not at all —
+   * a crash between the two can no longer leave a delivery recorded on a row still being
+   * sent, to be sent and recorded again. Fenced: an attempt that was taken over (this one
+   * was presumed dead) records nothing; the attempt that took over does, and the files it
+   * writes have the same names.
    */
   private async settle(delivered: readonly Delivered[]): Promise<SendOutcome[]> {
-    const held = await this.repository.holdingLeases(
-      delivered.map(({ attempt: { started } }) => ({
-        id: started.transmission.id,
-        attempt: started.transmission.attempts,
-      })),
-    );
     const outcomes: SendOutcome[] = [];
     const entries: RegisterEntryInput[] = [];
     const finishes: Finish[] = [];
@@ -435,10 +432,6 @@ export class TransmissionSender {
     for (const { attempt, result } of delivered) {
       const { transmission } = attempt.started;
       const lease = { id: transmission.id, attempt: transmission.attempts };
-      if (!held.has(transmission.id)) {
-        outcomes.push('skipped');
-        continue;
-      }
       if (result.ok) {
         entries.push({
           ...attempt.base,
@@ -475,11 +468,17 @@ export class TransmissionSender {
       if (last) finals.push({ transmission, code: result.code });
       outcomes.push(last ? 'failed' : 'retry');
     }
-    await this.register.appendAll(entries);
-    await this.repository.finish(finishes, new Date());
+    const { result: finished } = await this.register.appendAfter(async (trx) => {
+      const done = await this.repository.finish(finishes, new Date(), trx);
+      return { inputs: entries.filter((_, i) => done.has(finishes[i]?.id ?? '')), result: done };
+    }, entries.length);
     // Raised once: for the final failure, not for each retry.
-    for (const { transmission, code } of finals) this.alerts.raise('failed', transmission, code);
-    return outcomes;
+    for (const { transmission, code } of finals) {
+      if (finished.has(transmission.id)) this.alerts.raise('failed', transmission, code);
+    }
+    return delivered.map(({ attempt }, i) =>
+      finished.has(attempt.started.transmission.id) ? (outcomes[i] ?? 'skipped') : 'skipped',
+    );
   }
   /** What every register entry of this transmission says (ids, categories, digests — no value). */
   entryBase(

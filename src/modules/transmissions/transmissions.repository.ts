@@ -294,28 +294,30 @@ export class TransmissionsRepository {
 
   /** `markMissed`'s statement, run on every dispatcher tick (its plan is tested). */
   missedQuery(now: Date) {
-    return this.db
-      .updateTable('transmissions')
-      .set({
-        status: 'missed',
-        reason: 'its last moment passed before it could be sent',
-        updated_at: now,
-      })
-      // Each arm on its own partial index (`transmissions_deadline`, `transmissions_open`):
-      // written as one condition with the deadline outside, it was a scan of the whole
-      // table on every tick.
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', 'in', ['planned', 'held']), eb('deadline', '<', now)]),
-          eb.and([eb('status', '=', 'queued'), eb('deadline', '<', now)]),
-          eb.and([
-            eb('status', '=', 'sending'),
-            eb('lease_until', '<', now),
-            eb('deadline', '<', now),
+    return (
+      this.db
+        .updateTable('transmissions')
+        .set({
+          status: 'missed',
+          reason: 'its last moment passed before it could be sent',
+          updated_at: now,
+        })
+        // Each arm on its own partial index (`transmissions_deadline`, `transmissions_open`):
+        // written as one condition with the deadline outside, it was a scan of the whole
+        // table on every tick.
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('status', 'in', ['planned', 'held']), eb('deadline', '<', now)]),
+            eb.and([eb('status', '=', 'queued'), eb('deadline', '<', now)]),
+            eb.and([
+              eb('status', '=', 'sending'),
+              eb('lease_until', '<', now),
+              eb('deadline', '<', now),
+            ]),
           ]),
-        ]),
-      )
-      .returningAll();
+        )
+        .returningAll()
+    );
   }
 
   /**
@@ -446,26 +448,20 @@ export class TransmissionsRepository {
     return new Set(rows.rows.map((row) => row.id));
   }
 
-  /** Which of these attempts (`attempts`, the fencing token) still hold their transmission. */
-  async holdingLeases(leases: readonly Lease[]): Promise<Set<string>> {
-    if (leases.length === 0) return new Set();
-    const rows = await sql<{ id: string }>`
-      SELECT t.id FROM transmissions t
-      JOIN unnest(${leases.map((l) => l.id)}::uuid[], ${leases.map((l) => l.attempt)}::int[])
-        AS l(id, attempt) ON t.id = l.id AND t.attempts = l.attempt
-      WHERE t.status = 'sending'`.execute(this.db);
-    return new Set(rows.rows.map((row) => row.id));
-  }
-
   /**
    * Ends attempts in one statement: each row takes its status (and what its details say),
-   * releases its lease and its job — only if that attempt still holds it.
+   * releases its lease and its job — only if that attempt still holds it. Returns the ids
+   * finished; `executor`: the transaction to finish them in (the register's, for outcomes).
    */
-  async finish(finishes: readonly Finish[], now: Date): Promise<void> {
-    if (finishes.length === 0) return;
+  async finish(
+    finishes: readonly Finish[],
+    now: Date,
+    executor: Db = this.db,
+  ): Promise<Set<string>> {
+    if (finishes.length === 0) return new Set();
     const column = <T>(pick: (f: Finish) => T) => finishes.map(pick);
     const has = (value: unknown) => value !== undefined;
-    await sql`
+    const result = await sql<{ id: string }>`
       UPDATE transmissions t SET
         status = f.status, lease_until = NULL, updated_at = ${now},
         job_id = CASE WHEN f.status = 'queued' THEN t.job_id ELSE NULL END,
@@ -483,7 +479,9 @@ export class TransmissionsRepository {
         ${column((f) => has(f.reason))}::bool[], ${column((f) => f.reason ?? null)}::text[])
         AS f(id, attempt, status, delivered_digest, set_last_error, last_error, problems,
              set_reason, reason)
-      WHERE t.id = f.id AND t.status = 'sending' AND t.attempts = f.attempt`.execute(this.db);
+      WHERE t.id = f.id AND t.status = 'sending' AND t.attempts = f.attempt
+      RETURNING t.id`.execute(executor);
+    return new Set(result.rows.map((row) => row.id));
   }
 
   /** An operator's action on a pending transmission; undefined when it is not pending. */

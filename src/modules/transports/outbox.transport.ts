@@ -24,7 +24,11 @@ export class OutboxTransport implements Transport {
 
   constructor(private readonly dir: string) {}
 
-  async deliver(_endpoint: Endpoint | undefined, delivery: Delivery): Promise<DeliveryResult> {
+  deliver(_endpoint: Endpoint | undefined, delivery: Delivery): Promise<DeliveryResult> {
+    return Promise.resolve(this.write(delivery));
+  }
+
+  private write(delivery: Delivery): DeliveryResult {
     const segments = [
       delivery.contractId,
       delivery.transmissionId,
