@@ -1,6 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysBetween, tripStartingIn } from '../src/cli/shift-dates.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { APP_CONFIG } from '../src/config/config.module.js';
 import { emergencyUnit } from '../src/core/emergency/emergency-release.js';
 import type { Booking } from '../src/core/model/booking.js';
 import { renderOneUnit } from '../src/core/projection/render-unit.js';
@@ -326,10 +328,19 @@ describe('POST /v1/emergency/requests, refused', () => {
     ['after the window', MUTUELLE, 'MV-PAST-2', 'outside-window'],
   ];
   const answers = new Map<string, Answer>();
+  const took = new Map<string, number>();
   beforeAll(async () => {
     for (const [name, client, policy] of cases) {
+      const sent = performance.now();
       answers.set(name, await emergency(t, client, request(policy)));
+      took.set(name, performance.now() - sent);
     }
+  });
+
+  it('should answer every refusal no sooner than the refusal time after the request, whatever its reason', () => {
+    // 250 ms by default: an unknown policy (no trip loaded) takes a few milliseconds alone.
+    expect(t.app.get<AppConfig>(APP_CONFIG).emergencyRefusalMs).toBe(250);
+    for (const [name] of cases) expect(took.get(name)).toBeGreaterThanOrEqual(250);
   });
 
   it.each(cases)('should answer %s exactly as "not found", with no data', (name) => {

@@ -46,6 +46,11 @@ export interface AppConfig {
   readonly emergencyRateLimit: { readonly limit: number; readonly windowMs: number };
   /** Refusals from one client within `windowMs` that raise an alert (and every `threshold` more). */
   readonly emergencyRefusalAlert: { readonly threshold: number; readonly windowMs: number };
+  /**
+   * The least time an emergency refusal takes from the request's arrival: every reason is
+   * answered at the same moment, so the timing tells no more than the (identical) answer.
+   */
+  readonly emergencyRefusalMs: number;
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
@@ -103,6 +108,7 @@ const envSchema = z.object({
     .min(1000)
     .max(86_400_000)
     .default(60_000),
+  PASSERELLE_EMERGENCY_REFUSAL_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   PASSERELLE_EMERGENCY_REFUSALS_ALERT: z.coerce.number().int().min(1).max(10_000).default(5),
   PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS: z.coerce
     .number()
@@ -183,6 +189,7 @@ export function loadAppConfig(
       threshold: e.PASSERELLE_EMERGENCY_REFUSALS_ALERT,
       windowMs: e.PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS,
     },
+    emergencyRefusalMs: e.PASSERELLE_EMERGENCY_REFUSAL_MS,
     ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
       ? {}
       : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import type { Contract } from '../../core/contracts/contract.js';
@@ -6,6 +7,8 @@ import { decideRelease, type ReleaseDecision } from '../../core/emergency/emerge
 import { prepareFormat, type PreparedFormat } from '../../core/projection/render-unit.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { BookingCipher } from '../bookings/booking-cipher.js';
 import { sealedColumns } from '../bookings/bookings.repository.js';
@@ -105,6 +108,7 @@ export class EmergencyService {
     private readonly alerts: EmergencyAlerts,
     @Inject(EMERGENCY_LIMITER) private readonly limiter: SlidingWindowLimiter,
     @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     metrics: MetricsService,
   ) {
     this.requests = metrics.counter({
@@ -120,6 +124,7 @@ export class EmergencyService {
   }
 
   async request(client: ApiClient, raw: unknown): Promise<EmergencyRelease> {
+    const arrived = performance.now();
     const insurerId = client.insurerId;
     if (client.role !== 'insurer' || insurerId === undefined) {
       throw new PasserelleError(
@@ -221,6 +226,10 @@ export class EmergencyService {
         (decision.errors ?? []).map((error) => ({ path: error.field, rule: error.rule })),
       );
     }
+    // An unknown policy is refused sooner than one outside its window (no trip to load):
+    // every refusal is answered at the same moment after the request arrived.
+    const wait = arrived + this.config.emergencyRefusalMs - performance.now();
+    if (wait > 0) await sleep(wait);
     throw new PasserelleError('NOT_FOUND', NOT_FOUND_MESSAGE);
   }
 
