@@ -1,15 +1,11 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherService } from '../src/modules/transmissions/dispatcher.service.js';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
-import { putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
-import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
-import { transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { sampleTrip } from './support/input-documents.js';
+import { startSampleOutboxApp, transmissionsOf, type SampleOutboxApp } from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 
 /**
  * "Never sent late", when the last moment passes between the dispatcher's claim and the
@@ -18,32 +14,18 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * test turns the worker and the dispatcher itself, in the order of the race.
  */
 describe('a queued transmission whose last moment has passed', () => {
+  let sample: SampleOutboxApp;
   let app: TestApp;
-  let outbox: string;
   beforeAll(async () => {
-    outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
-    app = await startTestApp({
-      PASSERELLE_ROLE: 'api',
-      PASSERELLE_DATA_KEY: testDataKey(),
-      PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-      PASSERELLE_OUTBOX_DIR: outbox,
-    });
-    await putTripAndBookings(
-      app,
-      tripVariant(sampleTrip(), sampleTrip().id as string),
-      sampleBookings(),
-    );
+    sample = await startSampleOutboxApp();
+    app = sample.app;
   }, 60_000);
   afterAll(async () => {
-    await app.close();
-    await rm(outbox, { recursive: true, force: true });
+    await sample.close();
   });
 
   it('should not be leased, nor sent, and should then be reported missed', async () => {
-    const target = (await transmissionsOf(app, sampleTrip().id as string)).find(
-      (t) => t.contractId === 'us-apis' && t.status === 'planned',
-    );
-    if (target === undefined) throw new Error('the sample plans APIS');
+    const target = await sample.planned('us-apis');
     // Claimed a moment ago; its last moment passed since.
     await app.database.admin(
       `UPDATE transmissions SET status = 'queued', due_at = now() - interval '2 seconds',
@@ -53,9 +35,7 @@ describe('a queued transmission whose last moment has passed', () => {
     const outcomes = await app.app.get(TransmissionSender).send([target.id]);
     expect(outcomes.get(target.id)).toBe('skipped');
     expect(eventsOf(await registerEntries(app), target.id)).toEqual([]);
-    expect(
-      (await readdir(outbox, { recursive: true })).filter((f) => f.includes(target.id)),
-    ).toEqual([]);
+    expect(await sample.outboxFilesOf(target.id)).toEqual([]);
 
     const round = await app.app.get(DispatcherService).tick();
     expect(round.missed).toBeGreaterThanOrEqual(1);
@@ -66,10 +46,7 @@ describe('a queued transmission whose last moment has passed', () => {
   });
 
   it('should report missed one whose sender died past its last moment', async () => {
-    const target = (await transmissionsOf(app, sampleTrip().id as string)).find(
-      (t) => t.contractId === 'secure-flight' && t.status === 'planned',
-    );
-    if (target === undefined) throw new Error('the sample plans Secure Flight');
+    const target = await sample.planned('secure-flight');
     await app.database.admin(
       `UPDATE transmissions SET status = 'sending', attempts = 1,
          lease_until = now() - interval '1 second', deadline = now() - interval '1 second'
@@ -90,14 +67,11 @@ describe('a queued transmission whose last moment has passed', () => {
  * indexes, never a scan of the whole table.
  */
 describe("the dispatcher's search for missed transmissions", () => {
+  let sample: SampleOutboxApp;
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ PASSERELLE_ROLE: 'api', PASSERELLE_DATA_KEY: testDataKey() });
-    await putTripAndBookings(
-      app,
-      tripVariant(sampleTrip(), sampleTrip().id as string),
-      sampleBookings(),
-    );
+    sample = await startSampleOutboxApp();
+    app = sample.app;
     // A year of history: finished transmissions, many times the open ones.
     await app.database.admin(
       `INSERT INTO transmissions (id, contract_id, contract_version, trip_id, unit_key,
@@ -111,7 +85,7 @@ describe("the dispatcher's search for missed transmissions", () => {
     await app.database.admin('ANALYZE transmissions');
   }, 60_000);
   afterAll(async () => {
-    await app.close();
+    await sample.close();
   });
 
   it('should use the indexes of open transmissions, not scan the table', async () => {

@@ -1,14 +1,9 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
-import { putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
-import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
-import { transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { startSampleOutboxApp, type SampleOutboxApp } from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 
 /**
  * A delivery's outcome is one commit: the row marked delivered and its `disclosure-delivered`
@@ -18,32 +13,18 @@ import { startTestApp, type TestApp } from './support/test-app.js';
  * the worker itself.
  */
 describe('recording a delivery', () => {
+  let sample: SampleOutboxApp;
   let app: TestApp;
-  let outbox: string;
   beforeAll(async () => {
-    outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
-    app = await startTestApp({
-      PASSERELLE_ROLE: 'api',
-      PASSERELLE_DATA_KEY: testDataKey(),
-      PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-      PASSERELLE_OUTBOX_DIR: outbox,
-    });
-    await putTripAndBookings(
-      app,
-      tripVariant(sampleTrip(), sampleTrip().id as string),
-      sampleBookings(),
-    );
+    sample = await startSampleOutboxApp();
+    app = sample.app;
   }, 60_000);
   afterAll(async () => {
-    await app.close();
-    await rm(outbox, { recursive: true, force: true });
+    await sample.close();
   });
 
   it('should commit the row and its entry together: a failure finishing the row records no delivery, and the next attempt records the only one', async () => {
-    const target = (await transmissionsOf(app, sampleTrip().id as string)).find(
-      (t) => t.contractId === 'us-apis' && t.status === 'planned',
-    );
-    if (target === undefined) throw new Error('the sample plans APIS');
+    const target = await sample.planned('us-apis');
     await app.database.admin(
       `UPDATE transmissions SET status = 'queued', due_at = now() WHERE id = $1`,
       [target.id],
@@ -61,9 +42,7 @@ describe('recording a delivery', () => {
       repository.finish = finish;
     }
     // The file left; its delivery is not recorded, and the row is still being sent.
-    expect(
-      (await readdir(outbox, { recursive: true })).filter((f) => f.includes(target.id)),
-    ).not.toEqual([]);
+    expect(await sample.outboxFilesOf(target.id)).not.toEqual([]);
     expect(eventsOf(await registerEntries(app), target.id)).toEqual(['disclosure-attempted']);
     const { rows } = await app.database.admin('SELECT status FROM transmissions WHERE id = $1', [
       target.id,

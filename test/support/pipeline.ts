@@ -7,6 +7,8 @@ import type { Transmission } from '../../src/modules/transmissions/transmissions
 import { startHttpsServer, type HttpsTestServer } from './https-server.js';
 import { repoPath } from './shipped-catalog.js';
 import { startSftpServer, type SftpTestServer } from './sftp-server.js';
+import { putTripAndBookings, testDataKey, tripVariant } from './ingest.js';
+import { sampleBookings, sampleTrip } from './input-documents.js';
 import { startTestApp, type TestApp } from './test-app.js';
 
 /** The shipped SFTP endpoints, each pointed at a folder of the loopback OpenSSH server. */
@@ -150,4 +152,51 @@ export function settled(app: TestApp, tripId: string, timeoutMs = 30_000): Promi
     },
     timeoutMs,
   );
+}
+
+/** An app that turns nothing by itself, its outbox, and the sample trip stored in it. */
+export interface SampleOutboxApp {
+  readonly app: TestApp;
+  readonly outbox: string;
+  /** The sample trip's first transmission still planned for this contract. */
+  planned(contractId: string): Promise<Transmission>;
+  /** Files in the outbox whose path names the transmission. */
+  outboxFilesOf(transmissionId: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * An `api` app (no dispatcher timer, no queue worker: the test turns the sender and the
+ * dispatcher itself) sending every contract to an outbox of its own, with the samples stored.
+ */
+export async function startSampleOutboxApp(): Promise<SampleOutboxApp> {
+  const outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
+  const app = await startTestApp({
+    PASSERELLE_ROLE: 'api',
+    PASSERELLE_DATA_KEY: testDataKey(),
+    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
+    PASSERELLE_OUTBOX_DIR: outbox,
+  });
+  await putTripAndBookings(
+    app,
+    tripVariant(sampleTrip(), sampleTrip().id as string),
+    sampleBookings(),
+  );
+  return {
+    app,
+    outbox,
+    planned: async (contractId) => {
+      const found = (await transmissionsOf(app, sampleTrip().id as string)).find(
+        (t) => t.contractId === contractId && t.status === 'planned',
+      );
+      if (found === undefined) throw new Error(`the sample plans no ${contractId}`);
+      return found;
+    },
+    outboxFilesOf: async (transmissionId) =>
+      (await readdir(outbox, { recursive: true })).filter((f) => f.includes(transmissionId)),
+    close: async () => {
+      await app.close();
+      await rm(outbox, { recursive: true, force: true });
+    },
+  };
 }
