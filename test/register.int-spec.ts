@@ -94,7 +94,7 @@ describe('the register in PostgreSQL', () => {
   it('should append the entries a step returns, in its transaction, and nothing when it fails', async () => {
     const before = (await service.verify()).headSeq;
     const { entries, result } = await service.appendAfter(async (trx) => {
-      // The step sees the head it runs under: the register is locked for it.
+      // The step runs in the append's transaction, before its entries are sealed.
       const head = await trx
         .selectFrom('register_head')
         .select('seq')
@@ -199,7 +199,20 @@ describe('the register in PostgreSQL', () => {
     await append(a, 'a-5');
     await append(b, 'b-2'); // stale: locked
     expect(locks).toEqual([2, 2]);
-    expect(seqs.slice(1).map((seq, i) => seq - (seqs[i] ?? 0))).toEqual([1, 1, 1, 1, 1, 1]);
+    // After a step too: its own head, no lock; another's since, the lock.
+    const afterStep = async (s: RegisterService, tag: string) =>
+      seqs.push(
+        ...(
+          await s.appendAfter(() =>
+            Promise.resolve({ inputs: [aDisclosure({ transmissionId: tag })], result: null }),
+          )
+        ).entries.map((entry) => entry.seq),
+      );
+    await afterStep(b, 'b-3');
+    expect(locks).toEqual([2, 2]);
+    await afterStep(a, 'a-6');
+    expect(locks).toEqual([3, 2]);
+    expect(seqs.slice(1).map((seq, i) => seq - (seqs[i] ?? 0))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
     expect((await service.verify()).intact).toBe(true);
   });
 

@@ -128,8 +128,8 @@ export class RegisterAppender {
   }
 
   /**
-   * Runs `step` in the transaction of an append, under the register's lock, and appends the
-   * entries it returns: its changes and its entries are committed together, or neither
+   * Runs `step` in the transaction of an append, before the entries are sealed, and appends
+   * the entries it returns: its changes and its entries are committed together, or neither
    * (e.g. a transmission's row marked delivered and its `disclosure-delivered` entry).
    * `expected`: about how many entries the step will return (for batching).
    */
@@ -212,15 +212,13 @@ export class RegisterAppender {
       );
     };
     // The head this process wrote last is most often still the head (one worker, one API
-    // process appending at a time): then one statement, no transaction round trips. A batch
-    // with companion rows or steps takes the transaction, as does any batch after another
-    // writer.
+    // process appending at a time): then the entries go in with one statement that checks
+    // it — on their own without a transaction, or after the steps in theirs. A batch with
+    // companion rows takes the lock, as does any batch after another writer.
     const known = this.known;
     this.known = undefined;
-    if (
-      known !== undefined &&
-      batch.every((pending) => pending.companion === undefined && pending.step === undefined)
-    ) {
+    const optimistic = known !== undefined && batch.every((p) => p.companion === undefined);
+    if (known !== undefined && optimistic && batch.every((p) => p.step === undefined)) {
       const entries = await seal(
         known,
         batch.flatMap((pending) => pending.inputs),
@@ -234,18 +232,23 @@ export class RegisterAppender {
       }
     }
     const written = await this.repository.db.transaction().execute(async (trx) => {
-      const head = await this.repository.lockHead(trx);
-      // Steps run under the lock, in batch order, before anything is sealed.
+      // Steps first, in batch order (the rows they change locked), then the head: the one
+      // order every appender takes its locks in.
       const inputs: (readonly RegisterEntryInput[])[] = [];
       for (const pending of batch) {
         inputs.push(pending.step === undefined ? pending.inputs : await pending.step(trx));
       }
+      const lengths = inputs.map((list) => list.length);
+      if (known !== undefined && optimistic && batch.some((p) => p.step !== undefined)) {
+        const entries = await seal(known, inputs.flat());
+        if (await this.repository.appendIfHead(entries, known, trx)) {
+          return { each: slices(lengths, entries), entries, head: known };
+        }
+      }
+      const head = await this.repository.lockHead(trx);
       const entries = await seal(head, inputs.flat());
       await this.repository.insertSealed(trx, entries, head);
-      const each = slices(
-        inputs.map((list) => list.length),
-        entries,
-      );
+      const each = slices(lengths, entries);
       // Companion rows, one INSERT per table.
       const byTable = new Map<Companion['table'], unknown[]>();
       batch.forEach((pending, i) => {

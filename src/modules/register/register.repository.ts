@@ -214,7 +214,11 @@ export class RegisterRepository {
    * written, when another process appended since — the caller then takes the locking path.
    * The rows travel as one JSON document, read by `jsonb_populate_recordset`.
    */
-  async appendIfHead(entries: readonly RegisterEntry[], expected: RegisterHead): Promise<boolean> {
+  async appendIfHead(
+    entries: readonly RegisterEntry[],
+    expected: RegisterHead,
+    executor: Db = this.db,
+  ): Promise<boolean> {
     const last = entries[entries.length - 1];
     if (last === undefined) return true;
     const rows = JSON.stringify(
@@ -240,7 +244,7 @@ export class RegisterRepository {
              occurred_at = ${new Date(last.occurredAt)},
              count = count + (SELECT count(*) FROM appended)
        WHERE id = 1 AND EXISTS (SELECT 1 FROM head)
-      RETURNING seq`.execute(this.db);
+      RETURNING seq`.execute(executor);
     return result.rows.length === 1;
   }
 

@@ -95,7 +95,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       const missed = await this.repository.markMissed(now);
       for (const transmission of missed) this.alerts.raise('missed', transmission);
       const due = await this.repository.claimDue(now, 500);
-      await this.enqueue(due.map(({ transmission, jobId }) => ({ ...transmission, jobId })));
+      await this.enqueue(due);
       // The repair runs at most once a second, however short the dispatch interval: it reads
       // every queued transmission and every live job id, and a backlog made it the costliest
       // part of each round.

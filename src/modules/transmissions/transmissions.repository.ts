@@ -85,11 +85,8 @@ export const jobIdOf = (transmission: Pick<Transmission, 'id' | 'generation'>): 
 /** Most transmissions in one job (one trip's, fallen due together). */
 export const MAX_TRANSMISSIONS_PER_JOB = 100;
 
-/** A transmission the dispatcher claimed, and the job that is to carry it. */
-export interface Claimed {
-  readonly transmission: Transmission;
-  readonly jobId: string;
-}
+/** A transmission the dispatcher claimed: what its job is made of. */
+export type Claimed = InFlight;
 
 /** A transmission the queue should hold, and the job that carries it. */
 export interface InFlight {
@@ -334,7 +331,7 @@ export class TransmissionsRepository {
   async claimDue(now: Date, limit: number, perJob = MAX_TRANSMISSIONS_PER_JOB): Promise<Claimed[]> {
     return this.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(hashtext('passerelle:claim-due'))`.execute(trx);
-      const rows = await sql<Row>`
+      const rows = await sql<{ id: string; contract_id: string; job_id: string }>`
         UPDATE transmissions t SET status = 'queued', updated_at = ${now}, job_id = j.job_id
         FROM (
           SELECT n.id, first_value(n.id::text || '.' || n.generation) OVER (
@@ -358,10 +355,13 @@ export class TransmissionsRepository {
                 LIMIT ${limit})
               FOR UPDATE SKIP LOCKED) c) n) j
         WHERE t.id = j.id
-        RETURNING t.*`.execute(trx);
+        RETURNING t.id, t.contract_id, t.job_id`.execute(trx);
+      // Only what the jobs are made of: whole rows cost the dispatcher more to read than
+      // to claim.
       return rows.rows.map((row) => ({
-        transmission: toTransmission(row),
-        jobId: row.job_id ?? jobIdOf(toTransmission(row)),
+        id: row.id,
+        contractId: row.contract_id,
+        jobId: row.job_id,
       }));
     });
   }
