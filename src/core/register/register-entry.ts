@@ -118,7 +118,7 @@ export function canonicalForm(
   );
 }
 
-/** `0:` … `1023:`, written once: turning each length into digits was a third of the form's cost. */
+/** `0:` … `1023:`, written once: turning each length into digits was an eighth of the form's cost. */
 const LENGTH_PREFIXES: readonly string[] = Array.from({ length: 1024 }, (_, n) => `${n}:`);
 const str = (text: string): string => `${LENGTH_PREFIXES[text.length] ?? `${text.length}:`}${text}`;
 const opt = (text: string | undefined): string => (text === undefined ? '-' : str(text));
