@@ -103,12 +103,11 @@ export interface TripsTable {
  * A booking: ids in clear, the document encrypted (AES-256-GCM) under a data key of its own,
  * wrapped by the master key. Erased: every encrypted part NULL, `erased_at` set.
  */
-export interface BookingsTable {
-  reference: string;
-  trip_id: string;
-  revision: number;
-  status: string;
-  participant_ids: string[];
+/**
+ * A document sealed with AES-256-GCM under its own data key, wrapped by the master key
+ * (bookings, emergency requests); every column NULL once erased.
+ */
+export interface SealedColumnsTable {
   ciphertext: Buffer | null;
   iv: Buffer | null;
   auth_tag: Buffer | null;
@@ -117,6 +116,14 @@ export interface BookingsTable {
   wrap_tag: Buffer | null;
   /** Which master key wrapped the data key (a fingerprint), for rotation. */
   key_id: string | null;
+}
+
+export interface BookingsTable extends SealedColumnsTable {
+  reference: string;
+  trip_id: string;
+  revision: number;
+  status: string;
+  participant_ids: string[];
   created_at: ColumnType<Date, Date, never>;
   updated_at: ColumnType<Date, Date, Date>;
   erased_at: Date | null;
@@ -134,7 +141,7 @@ export interface BookingPoliciesTable {
 }
 
 /** Each emergency request: ids in clear, what the agent wrote sealed (migration 0004). */
-export interface EmergencyRequestsTable {
+export interface EmergencyRequestsTable extends SealedColumnsTable {
   id: string;
   client_id: string;
   insurer_id: string;
@@ -145,13 +152,6 @@ export interface EmergencyRequestsTable {
   booking_reference: string | null;
   participant_id: string | null;
   request_sha256: string;
-  ciphertext: Buffer | null;
-  iv: Buffer | null;
-  auth_tag: Buffer | null;
-  wrapped_key: Buffer | null;
-  wrap_iv: Buffer | null;
-  wrap_tag: Buffer | null;
-  key_id: string | null;
   created_at: ColumnType<Date, Date, never>;
   erased_at: Date | null;
 }

@@ -5,7 +5,7 @@ import { BookingsService } from '../../src/modules/bookings/bookings.service.js'
 import { CONTRACT_CATALOG } from '../../src/modules/contracts/contracts.module.js';
 import type { ContractCatalog } from '../../src/modules/contracts/load-contract-catalog.js';
 import { RegisterRepository } from '../../src/modules/register/register.repository.js';
-import { transmissionReference } from '../../src/modules/transmissions/transmission-sender.js';
+import { controlReference } from '../../src/core/formats/control-reference.js';
 import type { Transmission } from '../../src/modules/transmissions/transmissions.repository.js';
 import type { TestApp } from './test-app.js';
 
@@ -45,7 +45,7 @@ export async function expectedFiles(
       catalogue: catalog.catalogue,
       formats: catalog.formats,
       now: preparedAt,
-      contextFor: () => ({ reference: transmissionReference(transmission.id), preparedAt }),
+      contextFor: () => ({ reference: controlReference(transmission.id), preparedAt }),
     },
     unit,
   );

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Trip } from '../../core/model/trip.js';
 import type { Db } from '../../database/database.js';
-import type { BookingsTable, Database } from '../../database/schema.js';
+import type { BookingsTable, Database, SealedColumnsTable } from '../../database/schema.js';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { SealedDocument } from './booking-cipher.js';
 import type { PolicyIndexEntry } from './policy-index.js';
@@ -37,15 +37,7 @@ export interface BookingWrite {
 }
 
 /** The columns a sealed document is stored in (bookings, emergency requests). */
-export interface SealedColumns {
-  readonly ciphertext: Buffer | null;
-  readonly iv: Buffer | null;
-  readonly auth_tag: Buffer | null;
-  readonly wrapped_key: Buffer | null;
-  readonly wrap_iv: Buffer | null;
-  readonly wrap_tag: Buffer | null;
-  readonly key_id: string | null;
-}
+export type SealedColumns = Readonly<SealedColumnsTable>;
 
 /** What erasing a sealed document writes: every part NULL, the data key with them. */
 export const ERASED_SEALED_COLUMNS = {

@@ -8,7 +8,7 @@ import { describeForLog } from '../http/error.filter.js';
 import type { RegisterService } from '../register/register.service.js';
 import { PasserelleError, type PasserelleErrorDetail } from '../shared/passerelle-error.js';
 import { BookingCipherError, type BookingCipher } from './booking-cipher.js';
-import type { BookingRow, BookingsRepository } from './bookings.repository.js';
+import type { BookingRow, BookingsRepository, Executor } from './bookings.repository.js';
 import { canonicalJson } from './canonical-json.js';
 import { PolicyIndex } from './policy-index.js';
 import {
@@ -253,13 +253,7 @@ export class BookingsService {
         const now = this.now();
         if (stored === undefined) await this.repository.insertBooking(trx, write, now);
         else await this.repository.updateBooking(trx, write, now);
-        await this.repository.replacePolicies(
-          trx,
-          booking.reference,
-          booking.tripId,
-          this.policies.entriesOf(booking),
-          this.policies.keyId,
-        );
+        await this.writePolicies(trx, booking);
         return {
           created: stored === undefined,
           changed: true,
@@ -347,14 +341,7 @@ export class BookingsService {
           RETENTION_BATCH,
         );
         for (const row of rows) {
-          const booking = JSON.parse(this.open(row).toString('utf8')) as Booking;
-          await this.repository.replacePolicies(
-            trx,
-            row.reference,
-            row.tripId,
-            this.policies.entriesOf(booking),
-            this.policies.keyId,
-          );
+          await this.writePolicies(trx, JSON.parse(this.open(row).toString('utf8')) as Booking);
         }
         return rows.length;
       });
@@ -363,6 +350,17 @@ export class BookingsService {
     }
     if (indexed > 0) this.logger.log({ msg: 'policy index built', bookings: indexed });
     return indexed;
+  }
+
+  /** The booking's insured participants in the policy index, under the current key. */
+  private writePolicies(trx: Executor, booking: Booking): Promise<void> {
+    return this.repository.replacePolicies(
+      trx,
+      booking.reference,
+      booking.tripId,
+      this.policies.entriesOf(booking),
+      this.policies.keyId,
+    );
   }
 
   listTripIds(): Promise<string[]> {

@@ -18,7 +18,7 @@ import type { ContractCatalog, LoadedContract } from '../contracts/load-contract
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RegisterService } from '../register/register.service.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
-import { transmissionReference } from '../transmissions/transmission-sender.js';
+import { controlReference } from '../../core/formats/control-reference.js';
 import { EmergencyAlerts } from './emergency-alerts.js';
 import { parseEmergencyRequest, type EmergencyRequest } from './emergency-request.js';
 import {
@@ -161,7 +161,7 @@ export class EmergencyService {
       formats: this.catalog.formats,
       ...(this.prepared === undefined ? {} : { prepared: this.prepared }),
       now: now.toISOString(),
-      reference: transmissionReference(requestId),
+      reference: controlReference(requestId),
     });
 
     // What the agent wrote is sealed apart; the register holds its digest.

@@ -14,7 +14,7 @@ import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { PlannerService } from './planner.service.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
-import { jobIdOf, TransmissionsRepository, type InFlight } from './transmissions.repository.js';
+import { TransmissionsRepository, type InFlight } from './transmissions.repository.js';
 
 export const TRANSMISSIONS_QUEUE = 'transmissions';
 
@@ -37,8 +37,6 @@ const RECONCILE_EVERY_MS = 1000;
 
 /** The states of a job that is still to run (or running): its transmission needs nothing more. */
 const LIVE_JOB_STATES: JobType[] = ['active', 'wait', 'delayed', 'prioritized', 'waiting-children'];
-
-export { jobIdOf };
 
 /**
  * Moves the plan into the queue. Long delays do not live in Redis: transmissions wait in

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { controlReference } from '../../core/formats/control-reference.js';
 import { payloadDigest } from '../../core/planning/plan-trip.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
@@ -36,15 +37,8 @@ import {
 
 export type SendOutcome = 'delivered' | 'failed' | 'retry' | 'cancelled' | 'skipped';
 
-/** A stable 12-character reference per transmission: retries keep their control references. */
-export function transmissionReference(id: string): string {
-  const digest = createHash('sha256').update(id).digest();
-  return BigInt(`0x${digest.subarray(0, 8).toString('hex')}`)
-    .toString(36)
-    .toUpperCase()
-    .padStart(12, '0')
-    .slice(-12);
-}
+/** A transmission's attempt as leased: its `attempts` is the fencing token. */
+const leaseOf = (t: Transmission): Lease => ({ id: t.id, attempt: t.attempts });
 
 interface TripData {
   readonly trip: Trip;
@@ -133,7 +127,7 @@ export class TransmissionSender {
         formats: this.catalog.formats,
         now: now.toISOString(),
         contextFor: () => ({
-          reference: transmissionReference(transmission.id),
+          reference: controlReference(transmission.id),
           preparedAt: now.toISOString(),
         }),
       },
@@ -209,7 +203,7 @@ export class TransmissionSender {
           release();
         }
         for (const { transmission } of started) {
-          leases.set(transmission.id, { id: transmission.id, attempt: transmission.attempts });
+          leases.set(transmission.id, leaseOf(transmission));
         }
         if (started.length === 0) continue;
         rounds.push(
@@ -249,7 +243,6 @@ export class TransmissionSender {
       readonly load: (tripId: string) => Promise<TripData | undefined>;
     },
   ): Promise<void> {
-    const leaseOf = (t: Transmission) => ({ id: t.id, attempt: t.attempts });
     const finishNow = async (finishes: readonly Finish[]) => {
       await this.repository.finish(finishes, new Date());
     };
@@ -335,7 +328,7 @@ export class TransmissionSender {
     const overridden = this.config.transportOverride === 'outbox';
     for (const started_ of started) {
       const { transmission, lastDeliveredDigest } = started_;
-      const lease = { id: transmission.id, attempt: transmission.attempts };
+      const lease = leaseOf(transmission);
       const data = trips.get(transmission.tripId);
       const rendered = data === undefined ? undefined : this.renderWith(data, transmission, now);
       if (rendered === undefined || rendered.unit.participantIds.length === 0) {
@@ -431,7 +424,7 @@ export class TransmissionSender {
     const finals: { transmission: Transmission; code: string }[] = [];
     for (const { attempt, result } of delivered) {
       const { transmission } = attempt.started;
-      const lease = { id: transmission.id, attempt: transmission.attempts };
+      const lease = leaseOf(transmission);
       if (result.ok) {
         entries.push({
           ...attempt.base,

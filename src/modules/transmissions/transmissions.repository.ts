@@ -78,10 +78,6 @@ const toState = (t: Transmission): TransmissionState => ({
   ...(t.deliveredAt === null ? {} : { deliveredAt: t.deliveredAt }),
 });
 
-/** The deterministic job id of a transmission queued on its own: never queued twice at once. */
-export const jobIdOf = (transmission: Pick<Transmission, 'id' | 'generation'>): string =>
-  `${transmission.id}.${transmission.generation}`;
-
 /** Most transmissions in one job (one trip's, fallen due together). */
 export const MAX_TRANSMISSIONS_PER_JOB = 100;
 
