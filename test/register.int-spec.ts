@@ -216,6 +216,75 @@ describe('the register in PostgreSQL', () => {
     expect((await service.verify()).intact).toBe(true);
   });
 
+  it('should write companion rows in the one statement, bytes intact, and once after another appended', async () => {
+    const repositories = [new RegisterRepository(test.db), new RegisterRepository(test.db)];
+    const locks = [0, 0];
+    repositories.forEach((repository, n) => {
+      const lockHead = repository.lockHead.bind(repository);
+      repository.lockHead = (trx) => {
+        locks[n] = (locks[n] ?? 0) + 1;
+        return lockHead(trx);
+      };
+    });
+    const [a, b] = repositories.map(
+      (repository) => new RegisterService(repository, new RegisterAppender(repository)),
+    );
+    if (a === undefined || b === undefined) throw new Error('two services');
+    const sealed = {
+      ciphertext: Buffer.from([0, 1, 2, 0x5c, 0x78, 255]),
+      iv: Buffer.alloc(12, 7),
+      auth_tag: Buffer.alloc(16, 9),
+      wrapped_key: Buffer.alloc(32, 0xfe),
+      wrap_iv: Buffer.alloc(12, 1),
+      wrap_tag: Buffer.alloc(16, 2),
+      key_id: 'k1',
+    };
+    const companion = (id: string) =>
+      ({
+        table: 'emergency_requests',
+        row: (entry: { id: string }) => ({
+          id,
+          client_id: 'c',
+          insurer_id: 'I',
+          outcome: 'refused' as const,
+          refusal: 'unknown-policy',
+          register_entry_id: entry.id,
+          trip_id: null,
+          booking_reference: null,
+          participant_id: null,
+          request_sha256: 'y',
+          ...sealed,
+          created_at: new Date('2026-11-26T10:00:00.123Z'),
+          erased_at: null,
+        }),
+      }) as const;
+    const ids = [1, 2, 3].map((n) => `3333333${n}-3333-4333-8333-333333333333`);
+    await a.append(aDisclosure({ transmissionId: 'c-0' })); // the head known from here on
+    // Several at once: one batch, one statement, no lock.
+    const together = await Promise.all([
+      a.appendWith(aDisclosure({ subjects: ['PE'] }), companion(ids[0] ?? '')),
+      a.appendWith(aDisclosure({ subjects: ['PF'] }), companion(ids[1] ?? '')),
+    ]);
+    expect(locks).toEqual([1, 0]);
+    await b.append(aDisclosure({ transmissionId: 'c-1' })); // a's head is stale now
+    const after = await a.appendWith(aDisclosure({ subjects: ['PG'] }), companion(ids[2] ?? ''));
+    expect(locks).toEqual([2, 1]);
+    const { rows } = await test.admin(
+      `SELECT id, register_entry_id, ciphertext, iv, auth_tag, wrapped_key, wrap_iv, wrap_tag,
+              key_id, created_at FROM emergency_requests WHERE id = ANY($1) ORDER BY id`,
+      [ids],
+    );
+    expect(rows).toEqual(
+      [...together, after].map((entry, i) => ({
+        id: ids[i],
+        register_entry_id: entry.id,
+        ...sealed,
+        created_at: new Date('2026-11-26T10:00:00.123Z'),
+      })),
+    );
+    expect((await service.verify()).intact).toBe(true);
+  });
+
   it('should name the first bad entry when a row is edited behind the trigger’s back', async () => {
     const other = await createTestDatabase();
     try {

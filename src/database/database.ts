@@ -1,4 +1,5 @@
-import { Kysely, Migrator, PostgresDialect, type Migration } from 'kysely';
+import { createHash } from 'node:crypto';
+import { Kysely, Migrator, PostgresDialect, type CompiledQuery, type Migration } from 'kysely';
 import pg from 'pg';
 import { registerMigration } from './migrations/0001-register.js';
 import { bookingsMigration } from './migrations/0002-bookings.js';
@@ -24,12 +25,53 @@ export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort()
 
 export type Db = Kysely<Database>;
 
+/** Statement texts run as named prepared statements, by name (see `prepared`). */
+const preparedNames = new Map<string, string>();
+
+/**
+ * Marks a compiled query's text to run as a named prepared statement: parsed and planned
+ * once per connection, not on every call. For the few hot queries whose planning costs as
+ * much as running them (a join of several tables, run on every emergency request); their
+ * text is constant, the values vary.
+ */
+export function prepared<R>(query: CompiledQuery<R>): CompiledQuery<R> {
+  if (!preparedNames.has(query.sql)) {
+    const digest = createHash('sha256').update(query.sql).digest('hex');
+    preparedNames.set(query.sql, `passerelle_${digest.slice(0, 24)}`);
+  }
+  return query;
+}
+
+type Query = (...args: unknown[]) => unknown;
+const PREPARING = Symbol('passerelle.preparing');
+
+/** The pool's client, whose `query` names the statements `prepared` marked. */
+function preparing(client: pg.PoolClient): pg.PoolClient {
+  const marked = client as pg.PoolClient & { [PREPARING]?: true };
+  if (marked[PREPARING] === true) return client;
+  marked[PREPARING] = true;
+  const query = (client.query as Query).bind(client);
+  (client as unknown as { query: Query }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    const name = typeof text === 'string' ? preparedNames.get(text) : undefined;
+    return name === undefined ? query(...args) : query({ name, text, values });
+  };
+  return client;
+}
+
 export function createDatabase(url: string, poolSize = 10): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection dropped by the server (a restart, a failover) is replaced on the
   // next query; without a listener its error would stop the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool: {
+        connect: async () => preparing(await pool.connect()),
+        end: () => pool.end(),
+      },
+    }),
+  });
 }
 
 /**

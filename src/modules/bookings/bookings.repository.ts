@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Trip } from '../../core/model/trip.js';
-import type { Db } from '../../database/database.js';
+import { prepared, type Db } from '../../database/database.js';
 import type { BookingsTable, Database, SealedColumnsTable } from '../../database/schema.js';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { SealedDocument } from './booking-cipher.js';
@@ -349,7 +349,7 @@ export class BookingsRepository {
     // Each trip's document once (on its first row), and of the bookings only what is opened:
     // the answer was four copies of the trip and every column, and reading it cost the API
     // process as much as the rest of a release.
-    const result = await sql<
+    const query = sql<
       {
         [K in BookingColumn]: Selectable<BookingsTable>[K] | null;
       } & {
@@ -372,7 +372,9 @@ export class BookingsRepository {
       LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
       WHERE p.policy_digest = ${digest}
-      ORDER BY p.booking_reference, p.participant_id, b.reference`.execute(this.db);
+      ORDER BY p.booking_reference, p.participant_id, b.reference`;
+    // Planning this join cost more than running it: it is prepared once per connection.
+    const result = await this.db.executeQuery(prepared(query.compile(this.db)));
     const holders = new Map<string, PolicyHolder>();
     const trips = new Map<string, { document: string; rows: Map<string, BookingRow> }>();
     for (const row of result.rows) {

@@ -6,7 +6,7 @@ import {
   type RegisterEntryInput,
 } from '../../core/register/register-entry.js';
 import type { Database } from '../../database/schema.js';
-import type { RegisterHead, RegisterRepository } from './register.repository.js';
+import type { CompanionRows, RegisterHead, RegisterRepository } from './register.repository.js';
 
 /**
  * A row written in the same transaction as an entry (and so committed with it, or not at
@@ -55,6 +55,22 @@ function slices(lengths: readonly number[], entries: readonly RegisterEntry[]): 
     offset += length;
     return slice;
   });
+}
+
+/** The batch's companion rows, made from their sealed entries, grouped by table. */
+function companionRows(
+  batch: readonly Pending[],
+  each: readonly (readonly RegisterEntry[])[],
+): CompanionRows[] {
+  const byTable = new Map<Companion['table'], Record<string, unknown>[]>();
+  batch.forEach((pending, i) => {
+    const entry = each[i]?.[0];
+    if (pending.companion === undefined || entry === undefined) return;
+    const rows = byTable.get(pending.companion.table) ?? [];
+    rows.push(pending.companion.row(entry));
+    byTable.set(pending.companion.table, rows);
+  });
+  return [...byTable].map(([table, rows]) => ({ table, rows }));
 }
 
 /** The head once `entries` are appended after `head`. */
@@ -212,23 +228,23 @@ export class RegisterAppender {
       );
     };
     // The head this process wrote last is most often still the head (one worker, one API
-    // process appending at a time): then the entries go in with one statement that checks
-    // it — on their own without a transaction, or after the steps in theirs. A batch with
-    // companion rows takes the lock, as does any batch after another writer.
+    // process appending at a time): then the entries and their companion rows go in with one
+    // statement that checks it — on their own without a transaction, or after the steps in
+    // theirs. Any batch after another writer takes the lock.
     const known = this.known;
     this.known = undefined;
-    const optimistic = known !== undefined && batch.every((p) => p.companion === undefined);
-    if (known !== undefined && optimistic && batch.every((p) => p.step === undefined)) {
-      const entries = await seal(
-        known,
-        batch.flatMap((pending) => pending.inputs),
+    if (known !== undefined && batch.every((p) => p.step === undefined)) {
+      const inputs = batch.map((pending) => pending.inputs);
+      const entries = await seal(known, inputs.flat());
+      const each = slices(
+        inputs.map((list) => list.length),
+        entries,
       );
-      if (await this.repository.appendIfHead(entries, known)) {
+      if (
+        await this.repository.appendIfHead(entries, known, undefined, companionRows(batch, each))
+      ) {
         this.known = headAfter(entries, known);
-        return slices(
-          batch.map((pending) => pending.inputs.length),
-          entries,
-        );
+        return each;
       }
     }
     const written = await this.repository.db.transaction().execute(async (trx) => {
@@ -239,26 +255,18 @@ export class RegisterAppender {
         inputs.push(pending.step === undefined ? pending.inputs : await pending.step(trx));
       }
       const lengths = inputs.map((list) => list.length);
-      if (known !== undefined && optimistic && batch.some((p) => p.step !== undefined)) {
+      if (known !== undefined && batch.some((p) => p.step !== undefined)) {
         const entries = await seal(known, inputs.flat());
-        if (await this.repository.appendIfHead(entries, known, trx)) {
-          return { each: slices(lengths, entries), entries, head: known };
+        const each = slices(lengths, entries);
+        if (await this.repository.appendIfHead(entries, known, trx, companionRows(batch, each))) {
+          return { each, entries, head: known };
         }
       }
       const head = await this.repository.lockHead(trx);
       const entries = await seal(head, inputs.flat());
       await this.repository.insertSealed(trx, entries, head);
       const each = slices(lengths, entries);
-      // Companion rows, one INSERT per table.
-      const byTable = new Map<Companion['table'], unknown[]>();
-      batch.forEach((pending, i) => {
-        const entry = each[i]?.[0];
-        if (pending.companion === undefined || entry === undefined) return;
-        const rows = byTable.get(pending.companion.table) ?? [];
-        rows.push(pending.companion.row(entry));
-        byTable.set(pending.companion.table, rows);
-      });
-      for (const [table, rows] of byTable) {
+      for (const { table, rows } of companionRows(batch, each)) {
         await trx.insertInto(table).values(rows).execute();
       }
       return { each, entries, head };

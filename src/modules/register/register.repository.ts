@@ -119,6 +119,35 @@ function entryToRow(entry: RegisterEntry) {
   };
 }
 
+/** Rows to insert into another table in an append's statement (see `appendIfHead`). */
+export interface CompanionRows {
+  readonly table: keyof Database;
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** A value as `jsonb_populate_recordset` reads it into its column (bytea in hex form). */
+const jsonValue = (value: unknown): unknown =>
+  Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : value;
+
+/**
+ * `, companion_N AS (INSERT …)`: the rows, as one JSON document, inserted only when the
+ * statement's `head` matched; the columns named, so those no row sets take their default.
+ */
+function companionInsert(companion: CompanionRows, n: number) {
+  const columns = [...new Set(companion.rows.flatMap((row) => Object.keys(row)))];
+  const rows = JSON.stringify(
+    companion.rows.map((row) =>
+      Object.fromEntries(Object.entries(row).map(([key, value]) => [key, jsonValue(value)])),
+    ),
+  );
+  const names = sql.join(columns.map((column) => sql.id(column)));
+  return sql`,
+      ${sql.id(`companion_${n}`)} AS (
+        INSERT INTO ${sql.table(companion.table)} (${names})
+        SELECT ${names} FROM jsonb_populate_recordset(NULL::${sql.table(companion.table)}, ${rows}::jsonb)
+         WHERE EXISTS (SELECT 1 FROM head))`;
+}
+
 export interface RegisterHead {
   readonly seq: number;
   readonly hash: string;
@@ -212,12 +241,14 @@ export class RegisterRepository {
    * head is still `expected` (the one this process last wrote): the head row is locked and
    * compared, the rows inserted and the head moved only if it matched. False, with nothing
    * written, when another process appended since — the caller then takes the locking path.
-   * The rows travel as one JSON document, read by `jsonb_populate_recordset`.
+   * The rows travel as one JSON document, read by `jsonb_populate_recordset`; so do the
+   * companion rows to insert with them (in the same statement: all, or nothing).
    */
   async appendIfHead(
     entries: readonly RegisterEntry[],
     expected: RegisterHead,
     executor: Db = this.db,
+    companions: readonly CompanionRows[] = [],
   ): Promise<boolean> {
     const last = entries[entries.length - 1];
     if (last === undefined) return true;
@@ -238,7 +269,7 @@ export class RegisterRepository {
         INSERT INTO register_entries
         SELECT * FROM jsonb_populate_recordset(NULL::register_entries, ${rows}::jsonb)
          WHERE EXISTS (SELECT 1 FROM head)
-        RETURNING seq)
+        RETURNING seq)${sql.join(companions.map(companionInsert), sql``)}
       UPDATE register_head
          SET seq = ${String(last.seq)}, hash = ${last.hash},
              occurred_at = ${new Date(last.occurredAt)},

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, prepared, type Db } from '../src/database/database.js';
+import { BookingsRepository } from '../src/modules/bookings/bookings.repository.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+let test: TestDatabase;
+/** One connection: what it has prepared is what `pg_prepared_statements` shows it. */
+let db: Db;
+
+beforeAll(async () => {
+  test = await createTestDatabase();
+  db = createDatabase(test.url, 1);
+});
+afterAll(async () => {
+  await db.destroy();
+  await test.drop();
+});
+
+const preparedOnConnection = async () =>
+  (
+    await sql<{
+      name: string;
+      statement: string;
+      calls: number;
+    }>`SELECT name, statement, (generic_plans + custom_plans)::int AS calls FROM pg_prepared_statements`.execute(
+      db,
+    )
+  ).rows;
+
+describe('prepared statements', () => {
+  it('should run a marked query as one named statement per connection, and others unnamed', async () => {
+    const add = (n: number) => prepared(sql<{ n: number }>`SELECT ${n}::int + 1 AS n`.compile(db));
+    const results = [];
+    for (let n = 0; n < 8; n += 1) results.push((await db.executeQuery(add(n))).rows[0]?.n);
+    expect(results).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    await sql`SELECT 2 AS unmarked`.execute(db);
+    const statements = await preparedOnConnection();
+    expect(statements.map(({ statement, calls }) => ({ statement, calls }))).toEqual([
+      { statement: 'SELECT $1::int + 1 AS n', calls: 8 },
+    ]);
+    expect(statements[0]?.name).toMatch(/^passerelle_[0-9a-f]{24}$/);
+  });
+
+  it('should prepare the emergency policy lookup, planned once for every call', async () => {
+    const repository = new BookingsRepository(db);
+    for (let n = 0; n < 7; n += 1) {
+      const found = await repository.insuredByPolicy(Buffer.alloc(32, n), 'INS-A');
+      expect(found.holders).toEqual([]);
+    }
+    const lookup = (await preparedOnConnection()).filter((s) =>
+      s.statement.includes('holder_participant'),
+    );
+    expect(lookup).toHaveLength(1);
+    expect(lookup[0]?.calls).toBe(7);
+  });
+});
