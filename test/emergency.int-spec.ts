@@ -576,6 +576,54 @@ describe('storage', () => {
     expect((await emergency(t, ASSUR, request('AJ-88120'))).status).toBe(200);
   });
 
+  it('should open only the participant’s own booking and those holding a leader', async () => {
+    const { rows: flags } = await t.database.admin(
+      'SELECT reference, leads FROM bookings WHERE trip_id = $1 ORDER BY reference',
+      [TRIP_ID],
+    );
+    expect(flags).toEqual([
+      { reference: 'B-1001', leads: false },
+      { reference: 'B-1002', leads: false },
+      { reference: 'B-1003', leads: false },
+      { reference: 'B-STAFF-07', leads: true },
+    ]);
+    const leaderPhone = async () => {
+      const answer = await emergency(t, MUTUELLE, request('MV-2027-004411'));
+      expect(answer.status, answer.text).toBe(200);
+      const body = JSON.parse(answer.text) as { unit: Record<string, unknown> };
+      return body.unit['trip.leaders.phone'];
+    };
+    const phone = await leaderPhone();
+    expect(phone).toEqual([expect.any(String)]);
+    // Another participant's booking that cannot be opened (its tag broken) is not opened.
+    const { rows } = await t.database.admin(
+      "SELECT auth_tag FROM bookings WHERE reference = 'B-1002'",
+    );
+    const tag = (rows[0] as { auth_tag: Buffer }).auth_tag;
+    await t.database.admin("UPDATE bookings SET auth_tag = $1 WHERE reference = 'B-1002'", [
+      Buffer.alloc(tag.length, 0),
+    ]);
+    try {
+      expect(await leaderPhone()).toEqual(phone);
+    } finally {
+      await t.database.admin("UPDATE bookings SET auth_tag = $1 WHERE reference = 'B-1002'", [tag]);
+    }
+    // A booking written before the flag was kept is read as holding a leader, and indexed.
+    await t.database.admin(
+      "UPDATE bookings SET leads = NULL WHERE reference IN ('B-STAFF-07', 'B-1002')",
+    );
+    expect(await leaderPhone()).toEqual(phone);
+    expect(await t.app.get(BookingsService).indexPolicies()).toBe(2);
+    const { rows: after } = await t.database.admin(
+      "SELECT reference, leads FROM bookings WHERE reference IN ('B-STAFF-07', 'B-1002') ORDER BY reference",
+    );
+    expect(after).toEqual([
+      { reference: 'B-1002', leads: false },
+      { reference: 'B-STAFF-07', leads: true },
+    ]);
+    expect(await leaderPhone()).toEqual(phone);
+  });
+
   it('should forget the policy and the agents’ texts with the booking when it is erased', async () => {
     expect((await ask(t, 'DELETE', '/v1/bookings/B-1001', { role: 'ingest' })).status).toBe(204);
     const policies = await t.database.admin(

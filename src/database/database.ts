@@ -1,11 +1,19 @@
 import { createHash } from 'node:crypto';
-import { Kysely, Migrator, PostgresDialect, type CompiledQuery, type Migration } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type CompiledQuery,
+  type Migration,
+  type QueryResult,
+} from 'kysely';
 import pg from 'pg';
 import { registerMigration } from './migrations/0001-register.js';
 import { bookingsMigration } from './migrations/0002-bookings.js';
 import { transmissionsMigration } from './migrations/0003-transmissions.js';
 import { emergencyMigration } from './migrations/0004-emergency.js';
 import { transmissionJobsMigration } from './migrations/0005-transmission-jobs.js';
+import { bookingLeadsMigration } from './migrations/0006-booking-leads.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -18,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-transmissions': transmissionsMigration,
   '0004-emergency': emergencyMigration,
   '0005-transmission-jobs': transmissionJobsMigration,
+  '0006-booking-leads': bookingLeadsMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */
@@ -54,9 +63,25 @@ function preparing(client: pg.PoolClient): pg.PoolClient {
   (client as unknown as { query: Query }).query = (...args: unknown[]) => {
     const [text, values] = args;
     const name = typeof text === 'string' ? preparedNames.get(text) : undefined;
-    return name === undefined ? query(...args) : query({ name, text, values });
+    if (name === undefined) return query(...args);
+    return (query({ name, text, values }) as Promise<unknown>).catch((error: unknown) => {
+      // 0A000 "cached plan must not change result type": a migration changed the columns
+      // of a `*` under a connection that had prepared it. From then on the text runs
+      // unnamed in this process (as it would have without marking).
+      if (!(error instanceof Error && 'code' in error && error.code === '0A000')) throw error;
+      preparedNames.delete(text as string);
+      return query(...args);
+    });
   };
   return client;
+}
+
+/** Runs a query, compiled once more, as a named prepared statement (see `prepared`). */
+export function executePrepared<R>(
+  query: { compile(executor: Db): CompiledQuery<R> },
+  executor: Db,
+): Promise<QueryResult<R>> {
+  return executor.executeQuery(prepared(query.compile(executor)));
 }
 
 export function createDatabase(url: string, poolSize = 10): Db {

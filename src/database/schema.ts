@@ -129,6 +129,8 @@ export interface BookingsTable extends SealedColumnsTable {
   erased_at: Date | null;
   /** The policy index key its `booking_policies` rows were written under; NULL: not yet. */
   policies_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Whether it holds a group leader, set with its policy index rows; NULL: not yet. */
+  leads: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
 }
 
 /** Insured participants by HMAC of their policy number (migration 0004): ids only. */

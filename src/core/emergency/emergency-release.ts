@@ -44,7 +44,10 @@ export interface ReleaseInput {
   /** The calling client's insurer. */
   readonly insurerId: string;
   readonly holders: readonly PolicyHolder[];
-  /** The trips of the calling insurer's holders, with their bookings that are not erased. */
+  /**
+   * The trips of the calling insurer's holders, with their bookings that are not erased:
+   * at least the holders' own and those holding a leader (all a participant's unit reads).
+   */
   readonly trips: ReadonlyMap<
     string,
     { readonly trip: Trip; readonly bookings: readonly Booking[] }

@@ -21,8 +21,12 @@ export interface UnitReadContext {
   readonly trip: Trip;
   readonly flight?: Flight;
   readonly stay?: Stay;
-  /** Every participant of the trip's confirmed bookings (for `trip.leaders.*`). */
-  readonly tripParticipants: readonly Participant[];
+  /**
+   * The group leaders of the trip's confirmed bookings, by id (for `trip.leaders.*`): of the
+   * other participants, a unit-level value may read these only. So a participant's unit is
+   * rendered from their own booking and the leaders' — all an emergency release opens.
+   */
+  readonly leaders: readonly Participant[];
 }
 
 export type UnitKind = 'flight' | 'stay' | 'trip' | 'booking' | 'participant';
@@ -159,20 +163,6 @@ export function destinationCountriesOf(trip: Trip): string[] {
 /** Orders instants by absolute time (their offsets differ). */
 export function compareInstants(a: IsoInstant, b: IsoInstant): number {
   return Date.parse(a) - Date.parse(b);
-}
-
-const leadersCache = new WeakMap<readonly Participant[], readonly Participant[]>();
-
-/** The trip's leaders by id; cached per participant list (a projection reads it once per unit). */
-function leadersOf(context: UnitReadContext): readonly Participant[] {
-  let leaders = leadersCache.get(context.tripParticipants);
-  if (leaders === undefined) {
-    leaders = context.tripParticipants
-      .filter((participant) => participant.role === 'leader')
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    leadersCache.set(context.tripParticipants, leaders);
-  }
-  return leaders;
 }
 
 /**
@@ -318,16 +308,16 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
   'trip.destinationCountries': unitField(({ trip }) => nonEmpty(destinationCountriesOf(trip))),
   'trip.leaders.name': {
     level: 'unit',
-    read: (context) => nonEmpty(leadersOf(context).map((l) => `${l.givenNames} ${l.surname}`)),
-    subjects: (context) => leadersOf(context).map((l) => l.id),
+    read: (context) => nonEmpty(context.leaders.map((l) => `${l.givenNames} ${l.surname}`)),
+    subjects: (context) => context.leaders.map((l) => l.id),
   },
   'trip.leaders.phone': {
     level: 'unit',
     // Aligned with `trip.leaders.name`: a leader without a telephone number gets ''.
     read: (context) =>
-      leadersOf(context).some((l) => l.phone !== undefined)
-        ? leadersOf(context).map((l) => l.phone ?? '')
+      context.leaders.some((l) => l.phone !== undefined)
+        ? context.leaders.map((l) => l.phone ?? '')
         : undefined,
-    subjects: (context) => leadersOf(context).map((l) => l.id),
+    subjects: (context) => context.leaders.map((l) => l.id),
   },
 };

@@ -123,7 +123,7 @@ function allowedCorpus(world: TripWorld, contract: Contract, unit: RenderedUnit)
         trip: world.trip,
         ...(flight ? { flight } : {}),
         ...(stay ? { stay } : {}),
-        tripParticipants: confirmed,
+        leaders: confirmed.filter((p) => p.role === 'leader'),
       });
       if (value !== undefined)
         parts.push(

@@ -163,7 +163,8 @@ interface Prepared {
   readonly allowed: readonly FieldDefinition[];
   readonly allowedIds: ReadonlySet<string>;
   readonly required: ReadonlySet<string>;
-  readonly tripParticipants: readonly Participant[];
+  /** The trip's leaders, by id (see `UnitReadContext.leaders`). */
+  readonly leaders: readonly Participant[];
   /** Unit-level values by flight and stay id (see `unitLevelValues`). */
   readonly unitValues: Map<
     string,
@@ -188,7 +189,7 @@ function unitLevelValues(
     trip,
     ...(unit.flight === undefined ? {} : { flight: unit.flight }),
     ...(unit.stay === undefined ? {} : { stay: unit.stay }),
-    tripParticipants: prepared.tripParticipants,
+    leaders: prepared.leaders,
   };
   const values: Record<string, FieldValue> = {};
   const subjects: string[] = [];
@@ -212,9 +213,10 @@ function prepare(input: ProjectionInput): Prepared {
     allowed,
     allowedIds: new Set(allowed.map((field) => field.id)),
     required: new Set(input.requiredFields ?? []),
-    tripParticipants: confirmedMembers(input.trip, input.bookings).map(
-      (member) => member.participant,
-    ),
+    leaders: confirmedMembers(input.trip, input.bookings)
+      .map((member) => member.participant)
+      .filter((participant) => participant.role === 'leader')
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
     unitValues: new Map(),
   };
 }

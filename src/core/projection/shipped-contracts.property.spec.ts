@@ -11,6 +11,7 @@ import {
 import type { Contract } from '../contracts/contract.js';
 import { lintContracts } from '../contracts/lint-contracts.js';
 import type { Participant } from '../model/booking.js';
+import { unitsOfField } from '../fields/field-readers.js';
 import { prepareFormat, renderContractUnits, renderOneUnit } from './render-unit.js';
 
 const context = shippedLintContext();
@@ -201,6 +202,45 @@ describe('a format prepared once per contract (the worker keeps it)', () => {
         },
       ),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('a participant’s unit (what an emergency release opens)', () => {
+  it('should render from the participant’s own booking and the leaders’ exactly as from every booking of the trip', () => {
+    const emergency = contract('insurer-emergency');
+    // Every field a participant unit may hold, not only those shipped.
+    const everyField: Contract = {
+      ...emergency,
+      fields: [...context.catalogue.fields.values()]
+        .filter(
+          (field) => field.reader !== undefined && unitsOfField(field.id).includes('participant'),
+        )
+        .map((field) => field.id),
+      format: { type: 'json', options: {} },
+    };
+    const participantContracts = [
+      ...[...shipped.contracts.values()]
+        .map((loaded) => loaded.contract)
+        .filter((c) => c.unit === 'participant'),
+      everyField,
+    ];
+    fc.assert(
+      fc.property(arbTripWorld(), fc.constantFrom(...participantContracts), (world, c) => {
+        const input = { ...renderInput(world, c.id), contract: c };
+        for (const unit of renderContractUnits(input)) {
+          const own = world.bookings.filter(
+            (booking) =>
+              booking.participants.some((p) => p.id === unit.unit.id) ||
+              booking.participants.some((p) => p.role === 'leader'),
+          );
+          expect(own.length).toBeLessThanOrEqual(world.bookings.length);
+          expect(renderOneUnit({ ...input, bookings: own }, unit.unit)).toEqual(
+            renderOneUnit(input, unit.unit),
+          );
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 });

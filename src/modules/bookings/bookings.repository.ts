@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Trip } from '../../core/model/trip.js';
-import { prepared, type Db } from '../../database/database.js';
+import { executePrepared, type Db } from '../../database/database.js';
 import type { BookingsTable, Database, SealedColumnsTable } from '../../database/schema.js';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { SealedDocument } from './booking-cipher.js';
@@ -302,7 +302,8 @@ export class BookingsRepository {
 
   /**
    * Replaces a booking's rows in the policy index (in the caller's transaction, with the
-   * booking's own write) and records the index key they were made with.
+   * booking's own write), records the index key they were made with and whether the booking
+   * holds a group leader.
    */
   async replacePolicies(
     trx: Executor,
@@ -310,6 +311,7 @@ export class BookingsRepository {
     tripId: string,
     entries: readonly PolicyIndexEntry[],
     keyId: string,
+    leads: boolean,
   ): Promise<void> {
     await trx.deleteFrom('booking_policies').where('booking_reference', '=', reference).execute();
     if (entries.length > 0) {
@@ -328,7 +330,7 @@ export class BookingsRepository {
     }
     await trx
       .updateTable('bookings')
-      .set({ policies_key_id: keyId })
+      .set({ policies_key_id: keyId, leads })
       .where('reference', '=', reference)
       .execute();
   }
@@ -336,8 +338,9 @@ export class BookingsRepository {
   /**
    * In one statement: the participants of live bookings whose policy digest is `digest`
    * (any insurer), and — for those insured by `insurerId` only — their trip (its document
-   * as text, parsed once by the caller) with its live bookings. One row per holder, or per
-   * holder and booking of its trip.
+   * as text, parsed once by the caller) with the live bookings a participant's unit is
+   * rendered from: the holder's own, and those holding a group leader (or not known not to).
+   * One row per holder, or per holder and booking.
    */
   async insuredByPolicy(
     digest: Buffer,
@@ -371,10 +374,11 @@ export class BookingsRepository {
       JOIN bookings hb ON hb.reference = p.booking_reference AND hb.erased_at IS NULL
       LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
+        AND (b.reference = p.booking_reference OR b.leads IS NOT FALSE)
       WHERE p.policy_digest = ${digest}
       ORDER BY p.booking_reference, p.participant_id, b.reference`;
     // Planning this join cost more than running it: it is prepared once per connection.
-    const result = await this.db.executeQuery(prepared(query.compile(this.db)));
+    const result = await executePrepared(query, this.db);
     const holders = new Map<string, PolicyHolder>();
     const trips = new Map<string, { document: string; rows: Map<string, BookingRow> }>();
     for (const row of result.rows) {
@@ -403,15 +407,21 @@ export class BookingsRepository {
 
   /**
    * Live bookings whose policies are not indexed under `keyId` (written before the index
-   * existed, or under another master key), locked for the caller; rows another process
-   * holds are skipped.
+   * existed, or under another master key) or not known to hold a leader or not, locked for
+   * the caller; rows another process holds are skipped.
    */
   async lockUnindexedBookings(trx: Executor, keyId: string, limit: number): Promise<BookingRow[]> {
     const rows = await trx
       .selectFrom('bookings')
       .selectAll()
       .where('erased_at', 'is', null)
-      .where((eb) => eb.or([eb('policies_key_id', 'is', null), eb('policies_key_id', '!=', keyId)]))
+      .where((eb) =>
+        eb.or([
+          eb('policies_key_id', 'is', null),
+          eb('policies_key_id', '!=', keyId),
+          eb('leads', 'is', null),
+        ]),
+      )
       .orderBy('reference')
       .limit(limit)
       .forUpdate()

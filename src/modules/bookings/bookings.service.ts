@@ -306,8 +306,9 @@ export class BookingsService {
 
   /**
    * Everyone whose policy number is this one (any insurer, the caller decides), and the
-   * trips — decrypted, with their bookings that are not erased — of those `insurerId`
-   * insures: one round trip.
+   * trips of those `insurerId` insures, each with the bookings their units are rendered
+   * from (their own and the leaders', not erased), decrypted: one round trip. The trip's
+   * other bookings are not opened.
    */
   async findInsured(
     policyNumber: string,
@@ -360,6 +361,7 @@ export class BookingsService {
       booking.tripId,
       this.policies.entriesOf(booking),
       this.policies.keyId,
+      booking.participants.some((participant) => participant.role === 'leader'),
     );
   }
 
