@@ -42,6 +42,17 @@ describe('prepared statements', () => {
     expect(statements[0]?.name).toMatch(/^passerelle_[0-9a-f]{24}$/);
   });
 
+  it('should run a statement unnamed from then on when a migration changed the columns of its `*`', async () => {
+    await sql`CREATE TABLE prepared_probe (id int)`.execute(db);
+    await sql`INSERT INTO prepared_probe VALUES (1)`.execute(db);
+    const all = () =>
+      prepared(sql<Record<string, number>>`SELECT * FROM prepared_probe`.compile(db));
+    expect((await db.executeQuery(all())).rows).toEqual([{ id: 1 }]);
+    await sql`ALTER TABLE prepared_probe ADD COLUMN more int DEFAULT 2`.execute(db);
+    expect((await db.executeQuery(all())).rows).toEqual([{ id: 1, more: 2 }]);
+    expect((await db.executeQuery(all())).rows).toEqual([{ id: 1, more: 2 }]);
+  });
+
   it('should prepare the emergency policy lookup, planned once for every call', async () => {
     const repository = new BookingsRepository(db);
     for (let n = 0; n < 7; n += 1) {
