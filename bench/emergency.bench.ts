@@ -114,9 +114,13 @@ async function startServer(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // BENCH_EMERGENCY_CPU_PROFILE=<dir>: a V8 CPU profile of the API process, for looking into it.
-    ...(process.env.BENCH_EMERGENCY_CPU_PROFILE === undefined
-      ? {}
-      : { execArgv: ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_EMERGENCY_CPU_PROFILE}`] }),
+    // Node's defaults; BENCH_EMERGENCY_NODE_OPTIONS to try others (e.g. heap sizes).
+    execArgv: [
+      ...(process.env.BENCH_EMERGENCY_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+      ...(process.env.BENCH_EMERGENCY_CPU_PROFILE === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_EMERGENCY_CPU_PROFILE}`]),
+    ],
   });
   const [message] = (await once(child, 'message')) as [{ type: string; url: string }];
   return { child, url: message.url };
