@@ -23,6 +23,24 @@ function serviceFor(database: TestDatabase, now?: () => Date): RegisterService {
   );
 }
 
+/** Two register services on one database, each counting the times it took the head's lock. */
+function twoAppendingServices(): { a: RegisterService; b: RegisterService; locks: number[] } {
+  const repositories = [new RegisterRepository(test.db), new RegisterRepository(test.db)];
+  const locks = [0, 0];
+  repositories.forEach((repository, n) => {
+    const lockHead = repository.lockHead.bind(repository);
+    repository.lockHead = (trx) => {
+      locks[n] = (locks[n] ?? 0) + 1;
+      return lockHead(trx);
+    };
+  });
+  const [a, b] = repositories.map(
+    (repository) => new RegisterService(repository, new RegisterAppender(repository)),
+  );
+  if (a === undefined || b === undefined) throw new Error('two services');
+  return { a, b, locks };
+}
+
 beforeAll(async () => {
   test = await createTestDatabase();
   service = serviceFor(test);
@@ -170,19 +188,7 @@ describe('the register in PostgreSQL', () => {
   }, 60_000);
 
   it('should append in one statement while the head is its own, and take the lock when another appended since', async () => {
-    const repositories = [new RegisterRepository(test.db), new RegisterRepository(test.db)];
-    const locks = [0, 0];
-    repositories.forEach((repository, n) => {
-      const lockHead = repository.lockHead.bind(repository);
-      repository.lockHead = (trx) => {
-        locks[n] = (locks[n] ?? 0) + 1;
-        return lockHead(trx);
-      };
-    });
-    const [a, b] = repositories.map(
-      (repository) => new RegisterService(repository, new RegisterAppender(repository)),
-    );
-    if (a === undefined || b === undefined) throw new Error('two services');
+    const { a, b, locks } = twoAppendingServices();
     const seqs: number[] = [];
     const append = async (s: RegisterService, tag: string) =>
       seqs.push((await s.append(aDisclosure({ transmissionId: tag }))).seq);
@@ -217,19 +223,7 @@ describe('the register in PostgreSQL', () => {
   });
 
   it('should write companion rows in the one statement, bytes intact, and once after another appended', async () => {
-    const repositories = [new RegisterRepository(test.db), new RegisterRepository(test.db)];
-    const locks = [0, 0];
-    repositories.forEach((repository, n) => {
-      const lockHead = repository.lockHead.bind(repository);
-      repository.lockHead = (trx) => {
-        locks[n] = (locks[n] ?? 0) + 1;
-        return lockHead(trx);
-      };
-    });
-    const [a, b] = repositories.map(
-      (repository) => new RegisterService(repository, new RegisterAppender(repository)),
-    );
-    if (a === undefined || b === undefined) throw new Error('two services');
+    const { a, b, locks } = twoAppendingServices();
     const sealed = {
       ciphertext: Buffer.from([0, 1, 2, 0x5c, 0x78, 255]),
       iv: Buffer.alloc(12, 7),
