@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { BookingCipher, BookingCipherError, type SealedDocument } from './booking-cipher.js';
+import {
+  BookingCipher,
+  BookingCipherError,
+  SEALED_PACKING,
+  unpackSealed,
+  type SealedDocument,
+} from './booking-cipher.js';
+import { sealedColumns } from './bookings.repository.js';
 
 const MASTER = randomBytes(32);
 const DOCUMENT = Buffer.from(
@@ -21,6 +28,22 @@ describe('BookingCipher', () => {
     const sealed = cipher.seal('B-1', DOCUMENT);
     expect(cipher.open('B-1', sealed).equals(DOCUMENT)).toBe(true);
     expect(new BookingCipher(Buffer.from(MASTER)).open('B-1', sealed).equals(DOCUMENT)).toBe(true);
+  });
+
+  it('should open a document whose parts come packed in one byte string, in the packing order', () => {
+    const cipher = new BookingCipher(MASTER);
+    const sealed = cipher.seal('B-1', DOCUMENT);
+    const columns = sealedColumns(sealed);
+    const packed = Buffer.concat(SEALED_PACKING.map((column) => columns[column]));
+    const unpacked = unpackSealed(packed, sealed.keyId);
+    expect(unpacked).toEqual(sealed);
+    expect(cipher.open('B-1', unpacked).equals(DOCUMENT)).toBe(true);
+    // The parts in another order do not open; too few bytes are malformed.
+    const swapped = Buffer.concat([columns.auth_tag, columns.iv, packed.subarray(28)]);
+    expect(() => cipher.open('B-1', unpackSealed(swapped, sealed.keyId))).toThrow(
+      BookingCipherError,
+    );
+    expect(() => unpackSealed(packed.subarray(0, 87), sealed.keyId)).toThrow('malformed');
   });
 
   it('should hold nothing of the document in clear when it is sealed', () => {

@@ -41,6 +41,37 @@ const documentAad = (reference: string): Buffer =>
 const keyAad = (reference: string): Buffer =>
   Buffer.from(`passerelle/booking-data-key/v1\u0000${reference}`, 'utf8');
 
+/**
+ * The parts of a sealed document in the order `unpackSealed` reads them packed in one byte
+ * string (the column names): a query returns one column, not six.
+ */
+export const SEALED_PACKING = [
+  'iv',
+  'auth_tag',
+  'wrap_iv',
+  'wrap_tag',
+  'wrapped_key',
+  'ciphertext',
+] as const;
+
+/** A sealed document from its parts packed in `SEALED_PACKING` order. */
+export function unpackSealed(packed: Buffer, keyId: string): SealedDocument {
+  if (packed.length < 2 * IV_BYTES + 2 * TAG_BYTES + KEY_BYTES) {
+    throw new BookingCipherError('the sealed booking is malformed');
+  }
+  let at = 0;
+  const take = (bytes: number) => packed.subarray(at, (at += bytes));
+  return {
+    iv: take(IV_BYTES),
+    authTag: take(TAG_BYTES),
+    wrapIv: take(IV_BYTES),
+    wrapTag: take(TAG_BYTES),
+    wrappedKey: take(KEY_BYTES),
+    ciphertext: packed.subarray(at),
+    keyId,
+  };
+}
+
 /** A fingerprint of the master key, stored beside each wrapped key (for rotation). */
 export function masterKeyId(masterKey: Buffer): string {
   return createHash('sha256')

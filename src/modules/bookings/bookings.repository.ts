@@ -3,7 +3,7 @@ import type { Trip } from '../../core/model/trip.js';
 import { executePrepared, type Db } from '../../database/database.js';
 import type { BookingsTable, Database, SealedColumnsTable } from '../../database/schema.js';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
-import type { SealedDocument } from './booking-cipher.js';
+import { SEALED_PACKING, unpackSealed, type SealedDocument } from './booking-cipher.js';
 import type { PolicyIndexEntry } from './policy-index.js';
 
 /** The database or a transaction on it. */
@@ -14,6 +14,9 @@ export interface StoredTrip {
   readonly revision: number;
   readonly document: Trip;
 }
+
+/** A booking as far as opening it goes. */
+export type SealedBooking = Pick<BookingRow, 'reference' | 'sealed'>;
 
 export interface BookingRow {
   readonly reference: string;
@@ -347,29 +350,32 @@ export class BookingsRepository {
     insurerId: string,
   ): Promise<{
     holders: PolicyHolder[];
-    trips: Map<string, { readonly document: string; readonly rows: Map<string, BookingRow> }>;
+    trips: Map<string, { readonly document: string; readonly rows: Map<string, SealedBooking> }>;
   }> {
     // Each trip's document once (on its first row), and of the bookings only what is opened:
     // the answer was four copies of the trip and every column, and reading it cost the API
-    // process as much as the rest of a release.
-    const query = sql<
-      {
-        [K in BookingColumn]: Selectable<BookingsTable>[K] | null;
-      } & {
-        holder_participant: string;
-        holder_booking: string;
-        holder_trip: string;
-        holder_insurer: string;
-        trip_document: string | null;
-      }
-    >`
+    // process as much as the rest of a release. The sealed parts come packed in one column,
+    // in base64 (the bytes as hex text, the default, were half again as long to read).
+    const packed = sql.join(
+      SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
+      sql` || `,
+    );
+    const query = sql<{
+      holder_participant: string;
+      holder_booking: string;
+      holder_trip: string;
+      holder_insurer: string;
+      trip_document: string | null;
+      reference: string | null;
+      key_id: string | null;
+      sealed: string | null;
+    }>`
       SELECT p.participant_id AS holder_participant, p.booking_reference AS holder_booking,
              p.trip_id AS holder_trip, p.insurer_id AS holder_insurer,
              CASE WHEN t.id IS NOT NULL AND row_number() OVER (
                     PARTITION BY p.booking_reference, p.participant_id ORDER BY b.reference) = 1
                   THEN t.document::text END AS trip_document,
-             b.reference, b.trip_id, b.revision, b.status, b.participant_ids, b.ciphertext, b.iv,
-             b.auth_tag, b.wrapped_key, b.wrap_iv, b.wrap_tag, b.key_id, b.erased_at
+             b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
       FROM booking_policies p
       JOIN bookings hb ON hb.reference = p.booking_reference AND hb.erased_at IS NULL
       LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
@@ -380,7 +386,7 @@ export class BookingsRepository {
     // Planning this join cost more than running it: it is prepared once per connection.
     const result = await executePrepared(query, this.db);
     const holders = new Map<string, PolicyHolder>();
-    const trips = new Map<string, { document: string; rows: Map<string, BookingRow> }>();
+    const trips = new Map<string, { document: string; rows: Map<string, SealedBooking> }>();
     for (const row of result.rows) {
       holders.set(`${row.holder_booking}\u0000${row.holder_participant}`, {
         participantId: row.holder_participant,
@@ -396,10 +402,13 @@ export class BookingsRepository {
         trips.set(row.holder_trip, trip);
       }
       if (row.reference !== null && !trip.rows.has(row.reference)) {
-        trip.rows.set(
-          row.reference,
-          bookingRowOf(row as Pick<Selectable<BookingsTable>, BookingColumn>),
-        );
+        trip.rows.set(row.reference, {
+          reference: row.reference,
+          sealed:
+            row.sealed === null || row.key_id === null
+              ? undefined
+              : unpackSealed(Buffer.from(row.sealed, 'base64'), row.key_id),
+        });
       }
     }
     return { holders: [...holders.values()], trips };

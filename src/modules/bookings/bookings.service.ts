@@ -8,7 +8,12 @@ import { describeForLog } from '../http/error.filter.js';
 import type { RegisterService } from '../register/register.service.js';
 import { PasserelleError, type PasserelleErrorDetail } from '../shared/passerelle-error.js';
 import { BookingCipherError, type BookingCipher } from './booking-cipher.js';
-import type { BookingRow, BookingsRepository, Executor } from './bookings.repository.js';
+import type {
+  BookingRow,
+  BookingsRepository,
+  Executor,
+  SealedBooking,
+} from './bookings.repository.js';
 import { canonicalJson } from './canonical-json.js';
 import { PolicyIndex } from './policy-index.js';
 import {
@@ -445,7 +450,7 @@ export class BookingsService {
     throw new Error('the booking kept changing during its erasure');
   }
 
-  private open(row: BookingRow): Buffer {
+  private open(row: SealedBooking): Buffer {
     if (row.sealed === undefined) throw new Error('an erased booking cannot be opened');
     try {
       return this.cipher.open(row.reference, row.sealed);
@@ -458,7 +463,7 @@ export class BookingsService {
     }
   }
 
-  private openAll(rows: readonly BookingRow[]): Booking[] {
+  private openAll(rows: readonly SealedBooking[]): Booking[] {
     return rows.map((row) => JSON.parse(this.open(row).toString('utf8')) as Booking);
   }
 
