@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, prepared, type Db } from '../src/database/database.js';
+import { compiledTemplate, createDatabase, prepared, type Db } from '../src/database/database.js';
 import { BookingsRepository } from '../src/modules/bookings/bookings.repository.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
@@ -51,6 +51,22 @@ describe('prepared statements', () => {
     await sql`ALTER TABLE prepared_probe ADD COLUMN more int DEFAULT 2`.execute(db);
     expect((await db.executeQuery(all())).rows).toEqual([{ id: 1, more: 2 }]);
     expect((await db.executeQuery(all())).rows).toEqual([{ id: 1, more: 2 }]);
+  });
+
+  it('should compile a template once and bind each call’s values in their places', async () => {
+    let built = 0;
+    const template = compiledTemplate((a: number, b: string) => {
+      built += 1;
+      return sql<{ a: number; b: string; c: number; again: number }>`
+        SELECT ${a}::int AS a, ${b}::text AS b, ${7}::int AS c, ${a}::int + 1 AS again`;
+    });
+    const first = template(db, 1, 'x');
+    const second = template(db, 2, 'y');
+    expect(built).toBe(1);
+    expect(second.sql).toBe(first.sql);
+    expect((await db.executeQuery(first)).rows).toEqual([{ a: 1, b: 'x', c: 7, again: 2 }]);
+    expect((await db.executeQuery(second)).rows).toEqual([{ a: 2, b: 'y', c: 7, again: 3 }]);
+    expect((await preparedOnConnection()).map((s) => s.statement)).toContain(first.sql);
   });
 
   it('should prepare the emergency policy lookup, planned once for every call', async () => {

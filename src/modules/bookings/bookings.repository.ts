@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Trip } from '../../core/model/trip.js';
-import { executePrepared, type Db } from '../../database/database.js';
+import { compiledTemplate, type Db } from '../../database/database.js';
 import type { BookingsTable, Database, SealedColumnsTable } from '../../database/schema.js';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import { SEALED_PACKING, unpackSealed, type SealedDocument } from './booking-cipher.js';
@@ -106,6 +106,44 @@ export const sealedColumns = (sealed: SealedDocument) => ({
   wrap_iv: sealed.wrapIv,
   wrap_tag: sealed.wrapTag,
   key_id: sealed.keyId,
+});
+
+/**
+ * The emergency policy lookup (see `insuredByPolicy`). Each trip's document once (on its
+ * first row), and of the bookings only what is opened: the answer was four copies of the
+ * trip and every column, and reading it cost the API process as much as the rest of a
+ * release. The sealed parts come packed in one column, in base64 (the bytes as hex text,
+ * the default, were half again as long to read). Compiled once; planning its joins cost
+ * PostgreSQL more than running them, so it is prepared once per connection.
+ */
+const policyLookup = compiledTemplate((insurerId: string, digest: Buffer) => {
+  const packed = sql.join(
+    SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
+    sql` || `,
+  );
+  return sql<{
+    holder_participant: string;
+    holder_booking: string;
+    holder_trip: string;
+    holder_insurer: string;
+    trip_document: string | null;
+    reference: string | null;
+    key_id: string | null;
+    sealed: string | null;
+  }>`
+      SELECT p.participant_id AS holder_participant, p.booking_reference AS holder_booking,
+             p.trip_id AS holder_trip, p.insurer_id AS holder_insurer,
+             CASE WHEN t.id IS NOT NULL AND row_number() OVER (
+                    PARTITION BY p.booking_reference, p.participant_id ORDER BY b.reference) = 1
+                  THEN t.document::text END AS trip_document,
+             b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
+      FROM booking_policies p
+      JOIN bookings hb ON hb.reference = p.booking_reference AND hb.erased_at IS NULL
+      LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
+      LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
+        AND (b.reference = p.booking_reference OR b.leads IS NOT FALSE)
+      WHERE p.policy_digest = ${digest}
+      ORDER BY p.booking_reference, p.participant_id, b.reference`;
 });
 
 /** Trips and bookings in PostgreSQL; the service decides, this only reads and writes. */
@@ -352,39 +390,7 @@ export class BookingsRepository {
     holders: PolicyHolder[];
     trips: Map<string, { readonly document: string; readonly rows: Map<string, SealedBooking> }>;
   }> {
-    // Each trip's document once (on its first row), and of the bookings only what is opened:
-    // the answer was four copies of the trip and every column, and reading it cost the API
-    // process as much as the rest of a release. The sealed parts come packed in one column,
-    // in base64 (the bytes as hex text, the default, were half again as long to read).
-    const packed = sql.join(
-      SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
-      sql` || `,
-    );
-    const query = sql<{
-      holder_participant: string;
-      holder_booking: string;
-      holder_trip: string;
-      holder_insurer: string;
-      trip_document: string | null;
-      reference: string | null;
-      key_id: string | null;
-      sealed: string | null;
-    }>`
-      SELECT p.participant_id AS holder_participant, p.booking_reference AS holder_booking,
-             p.trip_id AS holder_trip, p.insurer_id AS holder_insurer,
-             CASE WHEN t.id IS NOT NULL AND row_number() OVER (
-                    PARTITION BY p.booking_reference, p.participant_id ORDER BY b.reference) = 1
-                  THEN t.document::text END AS trip_document,
-             b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
-      FROM booking_policies p
-      JOIN bookings hb ON hb.reference = p.booking_reference AND hb.erased_at IS NULL
-      LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
-      LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
-        AND (b.reference = p.booking_reference OR b.leads IS NOT FALSE)
-      WHERE p.policy_digest = ${digest}
-      ORDER BY p.booking_reference, p.participant_id, b.reference`;
-    // Planning this join cost more than running it: it is prepared once per connection.
-    const result = await executePrepared(query, this.db);
+    const result = await this.db.executeQuery(policyLookup(this.db, insurerId, digest));
     const holders = new Map<string, PolicyHolder>();
     const trips = new Map<string, { document: string; rows: Map<string, SealedBooking> }>();
     for (const row of result.rows) {

@@ -125,9 +125,14 @@ export interface CompanionRows {
   readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
 
-/** A value as `jsonb_populate_recordset` reads it into its column (bytea in hex form). */
-const jsonValue = (value: unknown): unknown =>
-  Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : value;
+/**
+ * `JSON.stringify`'s replacer for rows `jsonb_populate_recordset` reads: bytea in its hex
+ * form (the holder's own value: a Buffer's `toJSON` has already run on `value`).
+ */
+function byteaAsHex(this: Readonly<Record<string, unknown>>, key: string, value: unknown) {
+  const own = this[key];
+  return Buffer.isBuffer(own) ? `\\x${own.toString('hex')}` : value;
+}
 
 /**
  * `, companion_N AS (INSERT …)`: the rows, as one JSON document, inserted only when the
@@ -135,11 +140,7 @@ const jsonValue = (value: unknown): unknown =>
  */
 function companionInsert(companion: CompanionRows, n: number) {
   const columns = [...new Set(companion.rows.flatMap((row) => Object.keys(row)))];
-  const rows = JSON.stringify(
-    companion.rows.map((row) =>
-      Object.fromEntries(Object.entries(row).map(([key, value]) => [key, jsonValue(value)])),
-    ),
-  );
+  const rows = JSON.stringify(companion.rows, byteaAsHex);
   const names = sql.join(columns.map((column) => sql.id(column)));
   return sql`,
       ${sql.id(`companion_${n}`)} AS (
