@@ -112,9 +112,22 @@ function unitKey(kind: string, id: string, insurerId?: string): string {
 }
 
 /** Row scoping: the unit's participants, split per insurer when the recipient is the insurer. */
-function scopedUnits(trip: Trip, bookings: readonly Booking[], contract: Contract): ScopedUnit[] {
+function scopedUnits(
+  trip: Trip,
+  bookings: readonly Booking[],
+  contract: Contract,
+  only?: UnitRef,
+): ScopedUnit[] {
   const units: ScopedUnit[] = [];
-  for (const base of baseUnits(trip, confirmedMembers(trip, bookings), contract)) {
+  let members = confirmedMembers(trip, bookings);
+  // One participant's or one booking's unit is made of their members alone: the others'
+  // units need not be made to find it.
+  if (only?.kind === contract.unit && only.kind === 'participant') {
+    members = members.filter((member) => member.participant.id === only.id);
+  } else if (only?.kind === contract.unit && only.kind === 'booking') {
+    members = members.filter((member) => member.booking.reference === only.id);
+  }
+  for (const base of baseUnits(trip, members, contract)) {
     if (contract.scope.insuredBy === 'recipient') {
       const insurers = [
         ...new Set(
@@ -236,7 +249,7 @@ export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
  * randomness, participants ordered by id. A unit that no longer exists projects empty.
  */
 export function projectUnit(input: ProjectionInput, unit: UnitRef): ProjectedUnit {
-  const scoped = scopedUnits(input.trip, input.bookings, input.contract).find(
+  const scoped = scopedUnits(input.trip, input.bookings, input.contract, unit).find(
     (u) => u.ref.key === unit.key,
   );
   const base = scoped ?? { kind: unit.kind, id: unit.id, members: [], ref: unit };

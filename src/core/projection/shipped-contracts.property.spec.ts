@@ -196,6 +196,8 @@ describe('a format prepared once per contract (the worker keeps it)', () => {
           const stale = prepareFormat(contract(other), context.formats);
           for (const unit of renderContractUnits(input)) {
             const fresh = renderOneUnit(input, unit.unit);
+            // One unit rendered alone is the same unit rendered with all the others.
+            expect(fresh).toEqual(unit);
             expect(renderOneUnit({ ...input, prepared: kept }, unit.unit)).toEqual(fresh);
             expect(renderOneUnit({ ...input, prepared: stale }, unit.unit)).toEqual(fresh);
           }
