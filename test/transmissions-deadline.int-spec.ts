@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DispatcherService } from '../src/modules/transmissions/dispatcher.service.js';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
 import { sampleTrip } from './support/input-documents.js';
-import { startSampleOutboxApp, transmissionsOf, type SampleOutboxApp } from './support/pipeline.js';
-import type { TestApp } from './support/test-app.js';
+import { transmissionsOf, useSampleOutboxApp } from './support/pipeline.js';
 
 /**
  * "Never sent late", when the last moment passes between the dispatcher's claim and the
@@ -14,47 +13,39 @@ import type { TestApp } from './support/test-app.js';
  * test turns the worker and the dispatcher itself, in the order of the race.
  */
 describe('a queued transmission whose last moment has passed', () => {
-  let sample: SampleOutboxApp;
-  let app: TestApp;
-  beforeAll(async () => {
-    sample = await startSampleOutboxApp();
-    app = sample.app;
-  }, 60_000);
-  afterAll(async () => {
-    await sample.close();
-  });
+  const given = useSampleOutboxApp();
 
   it('should not be leased, nor sent, and should then be reported missed', async () => {
-    const target = await sample.planned('us-apis');
+    const target = await given.sample.planned('us-apis');
     // Claimed a moment ago; its last moment passed since.
-    await app.database.admin(
+    await given.app.database.admin(
       `UPDATE transmissions SET status = 'queued', due_at = now() - interval '2 seconds',
          deadline = now() - interval '1 second' WHERE id = $1`,
       [target.id],
     );
-    const outcomes = await app.app.get(TransmissionSender).send([target.id]);
+    const outcomes = await given.app.app.get(TransmissionSender).send([target.id]);
     expect(outcomes.get(target.id)).toBe('skipped');
-    expect(eventsOf(await registerEntries(app), target.id)).toEqual([]);
-    expect(await sample.outboxFilesOf(target.id)).toEqual([]);
+    expect(eventsOf(await registerEntries(given.app), target.id)).toEqual([]);
+    expect(await given.sample.outboxFilesOf(target.id)).toEqual([]);
 
-    const round = await app.app.get(DispatcherService).tick();
+    const round = await given.app.app.get(DispatcherService).tick();
     expect(round.missed).toBeGreaterThanOrEqual(1);
-    const after = (await transmissionsOf(app, sampleTrip().id as string)).find(
+    const after = (await transmissionsOf(given.app, sampleTrip().id as string)).find(
       (t) => t.id === target.id,
     );
     expect(after).toMatchObject({ status: 'missed' });
   });
 
   it('should report missed one whose sender died past its last moment', async () => {
-    const target = await sample.planned('secure-flight');
-    await app.database.admin(
+    const target = await given.sample.planned('secure-flight');
+    await given.app.database.admin(
       `UPDATE transmissions SET status = 'sending', attempts = 1,
          lease_until = now() - interval '1 second', deadline = now() - interval '1 second'
        WHERE id = $1`,
       [target.id],
     );
-    await app.app.get(DispatcherService).tick();
-    const after = (await transmissionsOf(app, sampleTrip().id as string)).find(
+    await given.app.app.get(DispatcherService).tick();
+    const after = (await transmissionsOf(given.app, sampleTrip().id as string)).find(
       (t) => t.id === target.id,
     );
     expect(after).toMatchObject({ status: 'missed' });
@@ -67,11 +58,7 @@ describe('a queued transmission whose last moment has passed', () => {
  * indexes, never a scan of the whole table.
  */
 describe("the dispatcher's search for missed transmissions", () => {
-  let sample: SampleOutboxApp;
-  let app: TestApp;
-  beforeAll(async () => {
-    sample = await startSampleOutboxApp();
-    app = sample.app;
+  const given = useSampleOutboxApp(async (app) => {
     // A year of history: finished transmissions, many times the open ones.
     await app.database.admin(
       `INSERT INTO transmissions (id, contract_id, contract_version, trip_id, unit_key,
@@ -83,17 +70,16 @@ describe("the dispatcher's search for missed transmissions", () => {
          FROM transmissions t, generate_series(1, 3000) n`,
     );
     await app.database.admin('ANALYZE transmissions');
-  }, 60_000);
-  afterAll(async () => {
-    await sample.close();
   });
 
   it('should use the indexes of open transmissions, not scan the table', async () => {
-    const { sql, parameters } = app.app
+    const { sql, parameters } = given.app.app
       .get(TransmissionsRepository)
       .missedQuery(new Date())
       .compile();
-    const { rows } = await app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [...parameters]);
+    const { rows } = await given.app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [
+      ...parameters,
+    ]);
     const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
     expect(plan).not.toContain('Seq Scan');
     expect(plan).toContain('transmissions_deadline');

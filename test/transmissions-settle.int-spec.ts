@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
-import { startSampleOutboxApp, type SampleOutboxApp } from './support/pipeline.js';
-import type { TestApp } from './support/test-app.js';
+import { useSampleOutboxApp } from './support/pipeline.js';
 
 /**
  * A delivery's outcome is one commit: the row marked delivered and its `disclosure-delivered`
@@ -13,49 +12,42 @@ import type { TestApp } from './support/test-app.js';
  * the worker itself.
  */
 describe('recording a delivery', () => {
-  let sample: SampleOutboxApp;
-  let app: TestApp;
-  beforeAll(async () => {
-    sample = await startSampleOutboxApp();
-    app = sample.app;
-  }, 60_000);
-  afterAll(async () => {
-    await sample.close();
-  });
+  const given = useSampleOutboxApp();
 
   it('should commit the row and its entry together: a failure finishing the row records no delivery, and the next attempt records the only one', async () => {
-    const target = await sample.planned('us-apis');
-    await app.database.admin(
+    const target = await given.sample.planned('us-apis');
+    await given.app.database.admin(
       `UPDATE transmissions SET status = 'queued', due_at = now() WHERE id = $1`,
       [target.id],
     );
-    const repository = app.app.get(TransmissionsRepository);
+    const repository = given.app.app.get(TransmissionsRepository);
     const finish = repository.finish.bind(repository);
     repository.finish = (finishes, now, executor) =>
       finishes.some((f) => f.status === 'delivered')
         ? Promise.reject(new Error('the database went away'))
         : finish(finishes, now, executor);
-    const sender = app.app.get(TransmissionSender);
+    const sender = given.app.app.get(TransmissionSender);
     try {
       await expect(sender.send([target.id])).rejects.toThrow('the database went away');
     } finally {
       repository.finish = finish;
     }
     // The file left; its delivery is not recorded, and the row is still being sent.
-    expect(await sample.outboxFilesOf(target.id)).not.toEqual([]);
-    expect(eventsOf(await registerEntries(app), target.id)).toEqual(['disclosure-attempted']);
-    const { rows } = await app.database.admin('SELECT status FROM transmissions WHERE id = $1', [
-      target.id,
-    ]);
+    expect(await given.sample.outboxFilesOf(target.id)).not.toEqual([]);
+    expect(eventsOf(await registerEntries(given.app), target.id)).toEqual(['disclosure-attempted']);
+    const { rows } = await given.app.database.admin(
+      'SELECT status FROM transmissions WHERE id = $1',
+      [target.id],
+    );
     expect(rows[0]).toEqual({ status: 'sending' });
 
     // Its lease runs out (the reconciler's case): sent again, recorded once.
-    await app.database.admin(
+    await given.app.database.admin(
       `UPDATE transmissions SET lease_until = now() - interval '1 second' WHERE id = $1`,
       [target.id],
     );
     expect((await sender.send([target.id])).get(target.id)).toBe('delivered');
-    expect(eventsOf(await registerEntries(app), target.id)).toEqual([
+    expect(eventsOf(await registerEntries(given.app), target.id)).toEqual([
       'disclosure-attempted',
       'disclosure-attempted',
       'disclosure-delivered',

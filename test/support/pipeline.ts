@@ -1,6 +1,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { stringify } from 'yaml';
 import { secretVariable } from '../../src/modules/transports/endpoint-secrets.js';
 import type { Transmission } from '../../src/modules/transmissions/transmissions.repository.js';
@@ -163,6 +164,26 @@ export interface SampleOutboxApp {
   /** Files in the outbox whose path names the transmission. */
   outboxFilesOf(transmissionId: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/**
+ * `startSampleOutboxApp` for the tests of a `describe` block: started (then `prepare`d)
+ * before them, closed after; `sample` and `app` are set once they start.
+ */
+export function useSampleOutboxApp(prepare?: (app: TestApp) => Promise<void>): {
+  readonly sample: SampleOutboxApp;
+  readonly app: TestApp;
+} {
+  const given = {} as { sample: SampleOutboxApp; app: TestApp };
+  beforeAll(async () => {
+    given.sample = await startSampleOutboxApp();
+    given.app = given.sample.app;
+    await prepare?.(given.app);
+  }, 60_000);
+  afterAll(async () => {
+    await given.sample.close();
+  });
+  return given;
 }
 
 /**
