@@ -7,6 +7,7 @@ import { lintContracts, type ContractProblem } from '../../core/contracts/lint-c
 import { parseFieldCatalogue, type FieldCatalogue } from '../../core/fields/field-catalogue.js';
 import { shippedFormatRegistry } from '../../core/formats/format-registry.js';
 import type { FormatRegistry } from '../../core/formats/payload-format.js';
+import { prepareFormat, type PreparedFormat } from '../../core/projection/render-unit.js';
 import type { Result } from '../../core/shared/result.js';
 
 export interface ContractCatalogDirs {
@@ -20,6 +21,8 @@ export interface LoadedContract {
   readonly file: string;
   /** sha256 of the file's bytes: recorded with every disclosure made under it. */
   readonly sha256: string;
+  /** Its format, options parsed, prepared once: the same for every unit it renders. */
+  readonly prepared: PreparedFormat;
 }
 
 /** Everything the gateway needs to decide what may leave: contracts, fields, formats, endpoints. */
@@ -117,7 +120,11 @@ export async function loadContractCatalog(dirs: ContractCatalogDirs): Promise<Ca
   for (const id of [...result.contracts.keys()].sort()) {
     const linted = result.contracts.get(id);
     if (linted === undefined) continue;
-    contracts.set(id, { ...linted, sha256: digests.get(linted.file) ?? '' });
+    contracts.set(id, {
+      ...linted,
+      sha256: digests.get(linted.file) ?? '',
+      prepared: prepareFormat(linted.contract, formats),
+    });
   }
   return {
     catalog: { catalogue: catalogue.value, endpoints: endpoints.value, formats, contracts },

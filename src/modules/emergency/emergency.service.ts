@@ -4,7 +4,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import type { Contract } from '../../core/contracts/contract.js';
 import { decideRelease, type ReleaseDecision } from '../../core/emergency/emergency-release.js';
-import { prepareFormat, type PreparedFormat } from '../../core/projection/render-unit.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import type { AppConfig } from '../../config/app-config.js';
@@ -97,8 +96,6 @@ export class EmergencyService {
   private readonly logger = new Logger('Emergency');
   private readonly requests: Counter<'outcome' | 'reason' | 'insurer'>;
   private readonly contract: LoadedContract | undefined;
-  /** The emergency contract's format, options parsed once. */
-  private readonly prepared: PreparedFormat | undefined;
 
   constructor(
     private readonly bookings: BookingsService,
@@ -117,10 +114,6 @@ export class EmergencyService {
       labelNames: ['outcome', 'reason', 'insurer'],
     });
     this.contract = emergencyContractOf(catalog);
-    this.prepared =
-      this.contract === undefined
-        ? undefined
-        : prepareFormat(this.contract.contract, catalog.formats);
   }
 
   async request(client: ApiClient, raw: unknown): Promise<EmergencyRelease> {
@@ -159,7 +152,7 @@ export class EmergencyService {
       contract: loaded.contract,
       catalogue: this.catalog.catalogue,
       formats: this.catalog.formats,
-      ...(this.prepared === undefined ? {} : { prepared: this.prepared }),
+      prepared: loaded.prepared,
       now: now.toISOString(),
       reference: controlReference(requestId),
     });

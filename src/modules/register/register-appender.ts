@@ -227,50 +227,66 @@ export class RegisterAppender {
         inputs.map(() => this.newId()),
       );
     };
+    const sealBatch = async (
+      head: RegisterHead,
+      inputs: readonly (readonly RegisterEntryInput[])[],
+    ) => {
+      const entries = await seal(head, inputs.flat());
+      return {
+        entries,
+        each: slices(
+          inputs.map((list) => list.length),
+          entries,
+        ),
+        head,
+      };
+    };
+    // The entries and their companion rows in one statement that checks the head is still
+    // `head`: false, with nothing written, if another process appended since.
+    const appendAt = async (
+      head: RegisterHead,
+      inputs: readonly (readonly RegisterEntryInput[])[],
+      executor?: Transaction<Database>,
+    ) => {
+      const sealed = await sealBatch(head, inputs);
+      const appended = await this.repository.appendIfHead(
+        sealed.entries,
+        head,
+        executor,
+        companionRows(batch, sealed.each),
+      );
+      return appended ? sealed : undefined;
+    };
     // The head this process wrote last is most often still the head (one worker, one API
-    // process appending at a time): then the entries and their companion rows go in with one
-    // statement that checks it — on their own without a transaction, or after the steps in
-    // theirs. Any batch after another writer takes the lock.
+    // process appending at a time): then the batch goes in without a lock — on its own, or
+    // after the steps in their transaction. Any batch after another writer takes the lock.
     const known = this.known;
     this.known = undefined;
-    if (known !== undefined && batch.every((p) => p.step === undefined)) {
-      const inputs = batch.map((pending) => pending.inputs);
-      const entries = await seal(known, inputs.flat());
-      const each = slices(
-        inputs.map((list) => list.length),
-        entries,
-      );
-      if (
-        await this.repository.appendIfHead(entries, known, undefined, companionRows(batch, each))
-      ) {
-        this.known = headAfter(entries, known);
-        return each;
-      }
-    }
-    const written = await this.repository.db.transaction().execute(async (trx) => {
-      // Steps first, in batch order (the rows they change locked), then the head: the one
-      // order every appender takes its locks in.
-      const inputs: (readonly RegisterEntryInput[])[] = [];
-      for (const pending of batch) {
-        inputs.push(pending.step === undefined ? pending.inputs : await pending.step(trx));
-      }
-      const lengths = inputs.map((list) => list.length);
-      if (known !== undefined && batch.some((p) => p.step !== undefined)) {
-        const entries = await seal(known, inputs.flat());
-        const each = slices(lengths, entries);
-        if (await this.repository.appendIfHead(entries, known, trx, companionRows(batch, each))) {
-          return { each, entries, head: known };
+    const steps = batch.some((pending) => pending.step !== undefined);
+    const optimistic =
+      known === undefined || steps
+        ? undefined
+        : await appendAt(
+            known,
+            batch.map((pending) => pending.inputs),
+          );
+    const written =
+      optimistic ??
+      (await this.repository.db.transaction().execute(async (trx) => {
+        // Steps first, in batch order (the rows they change locked), then the head: the one
+        // order every appender takes its locks in.
+        const inputs: (readonly RegisterEntryInput[])[] = [];
+        for (const pending of batch) {
+          inputs.push(pending.step === undefined ? pending.inputs : await pending.step(trx));
         }
-      }
-      const head = await this.repository.lockHead(trx);
-      const entries = await seal(head, inputs.flat());
-      await this.repository.insertSealed(trx, entries, head);
-      const each = slices(lengths, entries);
-      for (const { table, rows } of companionRows(batch, each)) {
-        await trx.insertInto(table).values(rows).execute();
-      }
-      return { each, entries, head };
-    });
+        const withoutLock =
+          known !== undefined && steps ? await appendAt(known, inputs, trx) : undefined;
+        if (withoutLock !== undefined) return withoutLock;
+        const head = await this.repository.lockHead(trx);
+        const locked = await appendAt(head, inputs, trx);
+        if (locked === undefined) throw new Error('the locked register head moved');
+        return locked;
+      }));
     this.known = headAfter(written.entries, written.head);
     return written.each;
   }

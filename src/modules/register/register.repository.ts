@@ -214,34 +214,12 @@ export class RegisterRepository {
     };
   }
 
-  async insertSealed(
-    trx: Transaction<Database>,
-    entries: readonly RegisterEntry[],
-    head: RegisterHead,
-  ): Promise<void> {
-    const last = entries[entries.length - 1];
-    if (last === undefined) return;
-    // One statement, one round trip: the rows, and the head moved past them.
-    await trx
-      .with('appended', (db) =>
-        db.insertInto('register_entries').values(entries.map(entryToRow)).returning('seq'),
-      )
-      .updateTable('register_head')
-      .set({
-        seq: String(last.seq),
-        hash: last.hash,
-        occurred_at: new Date(last.occurredAt),
-        count: String(head.count + entries.length),
-      })
-      .where('id', '=', 1)
-      .execute();
-  }
-
   /**
-   * Appends sealed entries in one statement, without a transaction of its own, provided the
-   * head is still `expected` (the one this process last wrote): the head row is locked and
+   * Appends sealed entries in one statement, provided the head is still `expected` (the one
+   * this process last wrote, or the one it holds locked): the head row is locked and
    * compared, the rows inserted and the head moved only if it matched. False, with nothing
    * written, when another process appended since — the caller then takes the locking path.
+   * The only way rows enter the register.
    * The rows travel as one JSON document, read by `jsonb_populate_recordset`; so do the
    * companion rows to insert with them (in the same statement: all, or nothing).
    */

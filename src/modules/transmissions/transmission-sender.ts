@@ -7,10 +7,8 @@ import { payloadDigest } from '../../core/planning/plan-trip.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
   parseUnitKey,
-  prepareFormat,
   renderOneUnit,
   unitFileStem,
-  type PreparedFormat,
   type RenderedUnit,
 } from '../../core/projection/render-unit.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
@@ -79,8 +77,6 @@ export class TransmissionSender {
   private readonly settleQueue: SettleQueue<Delivered, SendOutcome>;
   /** At most `PASSERELLE_WORKER_CONCURRENCY` transmissions on their way, all jobs together. */
   private readonly slots: DeliverySlots;
-  /** Each contract's format, options parsed, prepared once (the catalogue is fixed at boot). */
-  private readonly preparedFormats = new Map<string, PreparedFormat>();
 
   constructor(
     private readonly repository: TransmissionsRepository,
@@ -112,14 +108,9 @@ export class TransmissionSender {
     const loaded = this.catalog.contracts.get(transmission.contractId);
     const ref = parseUnitKey(transmission.unit);
     if (loaded === undefined || ref === undefined) return undefined;
-    let prepared = this.preparedFormats.get(transmission.contractId);
-    if (prepared === undefined) {
-      prepared = prepareFormat(loaded.contract, this.catalog.formats);
-      this.preparedFormats.set(transmission.contractId, prepared);
-    }
     const unit = renderOneUnit(
       {
-        prepared,
+        prepared: loaded.prepared,
         trip: data.trip,
         bookings: data.bookings,
         contract: loaded.contract,
