@@ -146,6 +146,33 @@ const policyLookup = compiledTemplate((insurerId: string, digest: Buffer) => {
       ORDER BY p.booking_reference, p.participant_id, b.reference`;
 });
 
+/**
+ * A trip and its live bookings, as the worker and the planner load them (every send, every
+ * re-plan): the trip's document once (on the first row) and as text, parsed once by the
+ * caller — the join repeated it on every booking's row, and the driver parsed each copy —
+ * and of the bookings only what is opened, packed as in `policyLookup`. Compiled once and
+ * prepared per connection.
+ */
+const tripLoad = compiledTemplate((tripId: string) => {
+  const packed = sql.join(
+    SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
+    sql` || `,
+  );
+  return sql<{
+    trip_document: string | null;
+    reference: string | null;
+    key_id: string | null;
+    sealed: string | null;
+  }>`
+      SELECT CASE WHEN row_number() OVER (ORDER BY b.reference) = 1
+                  THEN t.document::text END AS trip_document,
+             b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
+      FROM trips t
+      LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
+      WHERE t.id = ${tripId}
+      ORDER BY b.reference`;
+});
+
 /** Trips and bookings in PostgreSQL; the service decides, this only reads and writes. */
 export class BookingsRepository {
   constructor(readonly db: Db) {}
@@ -235,29 +262,27 @@ export class BookingsRepository {
 
   /**
    * A trip with its bookings that are not erased (by reference), in one statement — one
-   * round trip, one consistent snapshot.
+   * round trip, one consistent snapshot: the trip's document as text, and of each booking
+   * what is opened (see `tripLoad`).
    */
   async tripWithLiveBookings(
     tripId: string,
-  ): Promise<{ readonly stored: StoredTrip; readonly rows: BookingRow[] } | undefined> {
-    const rows = await this.db
-      .selectFrom('trips as t')
-      .leftJoin('bookings as b', (join) =>
-        join.onRef('b.trip_id', '=', 't.id').on('b.erased_at', 'is', null),
-      )
-      .selectAll('b')
-      .select(['t.revision as trip_revision', 't.document as trip_document'])
-      .where('t.id', '=', tripId)
-      .orderBy('b.reference')
-      .execute();
-    const first = rows[0];
-    if (first === undefined) return undefined;
-    return {
-      stored: { id: tripId, revision: first.trip_revision, document: first.trip_document as Trip },
-      rows: rows
-        .filter((row) => row.reference !== null)
-        .map((row) => bookingRowOf(row as Selectable<BookingsTable>)),
-    };
+  ): Promise<{ readonly document: string; readonly rows: SealedBooking[] } | undefined> {
+    const result = await this.db.executeQuery(tripLoad(this.db, tripId));
+    const document = result.rows[0]?.trip_document;
+    if (document === undefined || document === null) return undefined;
+    const rows: SealedBooking[] = [];
+    for (const row of result.rows) {
+      if (row.reference === null) continue;
+      rows.push({
+        reference: row.reference,
+        sealed:
+          row.sealed === null || row.key_id === null
+            ? undefined
+            : unpackSealed(Buffer.from(row.sealed, 'base64'), row.key_id),
+      });
+    }
+    return { document, rows };
   }
 
   /** The trip's bookings that are not erased, confirmed and cancelled, by reference. */

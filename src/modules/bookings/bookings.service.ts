@@ -306,7 +306,7 @@ export class BookingsService {
   async loadTrip(tripId: string): Promise<LoadedTrip | undefined> {
     const found = await this.repository.tripWithLiveBookings(tripId);
     if (found === undefined) return undefined;
-    return { trip: found.stored.document, bookings: this.openAll(found.rows) };
+    return { trip: JSON.parse(found.document) as Trip, bookings: this.openAll(found.rows) };
   }
 
   /**

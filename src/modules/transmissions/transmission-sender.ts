@@ -29,6 +29,7 @@ import {
   TransmissionsRepository,
   type Finish,
   type Lease,
+  type LeasedTransmission,
   type Started,
   type Transmission,
 } from './transmissions.repository.js';
@@ -36,7 +37,7 @@ import {
 export type SendOutcome = 'delivered' | 'failed' | 'retry' | 'cancelled' | 'skipped';
 
 /** A transmission's attempt as leased: its `attempts` is the fencing token. */
-const leaseOf = (t: Transmission): Lease => ({ id: t.id, attempt: t.attempts });
+const leaseOf = (t: LeasedTransmission): Lease => ({ id: t.id, attempt: t.attempts });
 
 interface TripData {
   readonly trip: Trip;
@@ -102,7 +103,7 @@ export class TransmissionSender {
 
   private renderWith(
     data: TripData,
-    transmission: Transmission,
+    transmission: LeasedTransmission,
     now: Date,
   ): { loaded: LoadedContract; unit: RenderedUnit } | undefined {
     const loaded = this.catalog.contracts.get(transmission.contractId);
@@ -412,7 +413,7 @@ export class TransmissionSender {
     const outcomes: SendOutcome[] = [];
     const entries: RegisterEntryInput[] = [];
     const finishes: Finish[] = [];
-    const finals: { transmission: Transmission; code: string }[] = [];
+    const finals: { transmission: LeasedTransmission; code: string }[] = [];
     for (const { attempt, result } of delivered) {
       const { transmission } = attempt.started;
       const lease = leaseOf(transmission);
@@ -466,7 +467,7 @@ export class TransmissionSender {
   }
   /** What every register entry of this transmission says (ids, categories, digests — no value). */
   entryBase(
-    transmission: Transmission,
+    transmission: LeasedTransmission,
     loaded: LoadedContract,
     unit: ProjectedUnit,
     payload: {

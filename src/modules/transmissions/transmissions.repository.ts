@@ -6,7 +6,7 @@ import type {
   TransmissionState,
   TransmissionStatus,
 } from '../../core/planning/reconcile-plan.js';
-import type { Db } from '../../database/database.js';
+import { compiledTemplate, type Db } from '../../database/database.js';
 import type { Database, TransmissionsTable } from '../../database/schema.js';
 
 type Row = Selectable<TransmissionsTable>;
@@ -91,11 +91,47 @@ export interface InFlight {
   readonly jobId: string;
 }
 
+/** What the worker reads of a transmission it leased: what it sends, records and fences by. */
+export type LeasedTransmission = Pick<
+  Transmission,
+  'id' | 'contractId' | 'tripId' | 'unit' | 'recipientId' | 'attempts'
+>;
+
 /** A leased transmission, with the digest last delivered for its contract × unit. */
 export interface Started {
-  readonly transmission: Transmission;
+  readonly transmission: LeasedTransmission;
   readonly lastDeliveredDigest: string | undefined;
 }
+
+/**
+ * The lease (see `startSending`), compiled once and prepared per connection: it runs for
+ * every few transmissions sent. It returns the columns the worker reads, not whole rows —
+ * the driver parsed four timestamps and a JSON column per row, which the worker then turned
+ * back into text, and that cost more than the statement.
+ */
+const lease = compiledTemplate((ids: readonly string[], now: Date, leaseUntil: Date) =>
+  sql<{
+    id: string;
+    contract_id: string;
+    trip_id: string;
+    unit_key: string;
+    recipient_id: string;
+    attempts: number;
+    last_delivered_digest: string | null;
+  }>`
+      UPDATE transmissions t
+      SET status = 'sending', attempts = t.attempts + 1,
+          lease_until = ${leaseUntil}, updated_at = ${now}
+      WHERE t.id = ANY(${ids}::uuid[])
+        AND (t.status = 'queued' OR (t.status = 'sending' AND t.lease_until < ${now}))
+        -- Never late: past its last moment it stays as it is, and the dispatcher misses it.
+        AND t.deadline > ${now}
+      RETURNING t.id, t.contract_id, t.trip_id, t.unit_key, t.recipient_id, t.attempts, (
+        SELECT d.delivered_digest FROM transmissions d
+        WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
+          AND d.unit_key = t.unit_key AND d.status = 'delivered'
+        ORDER BY d.delivered_at DESC LIMIT 1) AS last_delivered_digest`,
+);
 
 /** An attempt: the transmission and its `attempts` when leased (the fencing token). */
 export interface Lease {
@@ -401,19 +437,9 @@ export class TransmissionsRepository {
    */
   async startSending(ids: readonly string[], now: Date, leaseMs: number): Promise<Started[]> {
     if (ids.length === 0) return [];
-    const result = await sql<Row & { last_delivered_digest: string | null }>`
-      UPDATE transmissions t
-      SET status = 'sending', attempts = t.attempts + 1,
-          lease_until = ${new Date(now.getTime() + leaseMs)}, updated_at = ${now}
-      WHERE t.id = ANY(${ids}::uuid[])
-        AND (t.status = 'queued' OR (t.status = 'sending' AND t.lease_until < ${now}))
-        -- Never late: past its last moment it stays as it is, and the dispatcher misses it.
-        AND t.deadline > ${now}
-      RETURNING t.*, (
-        SELECT d.delivered_digest FROM transmissions d
-        WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
-          AND d.unit_key = t.unit_key AND d.status = 'delivered'
-        ORDER BY d.delivered_at DESC LIMIT 1) AS last_delivered_digest`.execute(this.db);
+    const result = await this.db.executeQuery(
+      lease(this.db, ids, now, new Date(now.getTime() + leaseMs)),
+    );
     const byId = new Map(result.rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
@@ -421,7 +447,14 @@ export class TransmissionsRepository {
         ? []
         : [
             {
-              transmission: toTransmission(row),
+              transmission: {
+                id: row.id,
+                contractId: row.contract_id,
+                tripId: row.trip_id,
+                unit: row.unit_key,
+                recipientId: row.recipient_id,
+                attempts: row.attempts,
+              },
               lastDeliveredDigest: row.last_delivered_digest ?? undefined,
             },
           ];
