@@ -109,16 +109,17 @@ export interface Started {
  * the driver parsed four timestamps and a JSON column per row, which the worker then turned
  * back into text, and that cost more than the statement.
  */
-const lease = compiledTemplate((ids: readonly string[], now: Date, leaseUntil: Date) =>
-  sql<{
-    id: string;
-    contract_id: string;
-    trip_id: string;
-    unit_key: string;
-    recipient_id: string;
-    attempts: number;
-    last_delivered_digest: string | null;
-  }>`
+const lease = compiledTemplate(
+  (ids: readonly string[], now: Date, leaseUntil: Date) =>
+    sql<{
+      id: string;
+      contract_id: string;
+      trip_id: string;
+      unit_key: string;
+      recipient_id: string;
+      attempts: number;
+      last_delivered_digest: string | null;
+    }>`
       UPDATE transmissions t
       SET status = 'sending', attempts = t.attempts + 1,
           lease_until = ${leaseUntil}, updated_at = ${now}
