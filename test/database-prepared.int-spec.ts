@@ -1,8 +1,13 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealEntries } from '../src/core/register/register-entry.js';
 import { compiledTemplate, createDatabase, prepared, type Db } from '../src/database/database.js';
 import { BookingsRepository } from '../src/modules/bookings/bookings.repository.js';
+import { RegisterRepository } from '../src/modules/register/register.repository.js';
+import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { aDisclosure } from './support/register-entries.js';
 
 let test: TestDatabase;
 /** One connection: what it has prepared is what `pg_prepared_statements` shows it. */
@@ -80,5 +85,96 @@ describe('prepared statements', () => {
     );
     expect(lookup).toHaveLength(1);
     expect(lookup[0]?.calls).toBe(7);
+  });
+
+  it('should prepare the trip load and the lease, each planned once for every call', async () => {
+    const bookings = new BookingsRepository(db);
+    const transmissions = new TransmissionsRepository(db);
+    for (let n = 0; n < 3; n += 1) {
+      expect(await bookings.tripWithLiveBookings(`T-NONE-${n}`)).toBeUndefined();
+      expect(await transmissions.startSending([randomUUID()], new Date(), 60_000)).toEqual([]);
+    }
+    const statements = await preparedOnConnection();
+    const load = statements.filter((s) => s.statement.includes('FROM trips t'));
+    const lease = statements.filter((s) => s.statement.includes('last_delivered_digest'));
+    expect(load.map((s) => s.calls)).toEqual([3]);
+    expect(lease.map((s) => s.calls)).toEqual([3]);
+  });
+
+  it('should read the policy holder’s booking by its key, whatever the statistics say', async () => {
+    // Statistics taken while the table held two bookings, then two hundred more: a join the
+    // planner may flatten sorted every live booking to merge them with the one policy row,
+    // and a prepared statement kept that plan.
+    const bytes = `decode(repeat('00', 64), 'hex')`;
+    const ciphertext = `decode(repeat('00', 2000), 'hex')`;
+    const sealed = `${ciphertext}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, 'k1'`;
+    const insertBookings = async (from: number, to: number) => {
+      await test.admin(`
+        INSERT INTO trips (id, revision, document, ends_at, created_at, updated_at)
+        SELECT 'T-' || n, 1, '{}', now(), now(), now() FROM generate_series(${from}, ${to - 1}) n;
+        INSERT INTO bookings (reference, trip_id, revision, status, participant_ids, ciphertext,
+                              iv, auth_tag, wrapped_key, wrap_iv, wrap_tag, key_id,
+                              created_at, updated_at)
+        SELECT 'B-' || n, 'T-' || n, 1, 'confirmed', ARRAY['P-' || n], ${sealed}, now(), now()
+        FROM generate_series(${from}, ${to - 1}) n;
+        INSERT INTO booking_policies (booking_reference, participant_id, trip_id, insurer_id,
+                                      policy_digest)
+        SELECT 'B-' || n, 'P-' || n, 'T-' || n, 'INS-A', sha256(('P-' || n)::bytea)
+        FROM generate_series(${from}, ${to - 1}) n`);
+    };
+    await insertBookings(0, 160);
+    const repository = new BookingsRepository(db);
+    const digest = createHash('sha256').update('P-7').digest();
+    const found = await repository.insuredByPolicy(digest, 'INS-A');
+    expect(found.holders.map((h) => h.bookingReference)).toEqual(['B-7']);
+    const name = (await preparedOnConnection()).find((s) =>
+      s.statement.includes('holder_participant'),
+    )?.name;
+    expect(name).toBeDefined();
+    // The plan every later call runs once the connection settles on the generic one.
+    await sql`SET plan_cache_mode = force_generic_plan`.execute(db);
+    try {
+      const plan = await sql<{ 'QUERY PLAN': unknown }>`
+        EXPLAIN (FORMAT JSON) EXECUTE ${sql.id(name ?? '')}('INS-A', ${sql.raw(`decode('${digest.toString('hex')}', 'hex')`)})`.execute(
+        db,
+      );
+      const nodes: { 'Relation Name'?: string; 'Index Name'?: string; Alias?: string }[] = [];
+      const walk = (node: Record<string, unknown>) => {
+        nodes.push(node);
+        for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) {
+          walk(child);
+        }
+      };
+      walk((plan.rows[0]?.['QUERY PLAN'] as { Plan: Record<string, unknown> }[])[0]?.Plan ?? {});
+      // The holder's booking (`hb`, however the planner renames it): one read by its key.
+      const holder = nodes.filter(
+        (node) => node['Relation Name'] === 'bookings' && node.Alias?.startsWith('hb') === true,
+      );
+      expect(holder.map((node) => node['Index Name'])).toEqual(['bookings_pkey']);
+    } finally {
+      await sql`SET plan_cache_mode = auto`.execute(db);
+    }
+  });
+
+  it('should prepare the register’s append, one statement for every batch', async () => {
+    const register = new RegisterRepository(db);
+    const at = new Date('2026-11-26T10:00:00Z');
+    await register.ensurePartition(at);
+    for (let batch = 1; batch <= 3; batch += 1) {
+      const head = await register.readHead();
+      const inputs = Array.from({ length: batch }, () => aDisclosure());
+      const entries = sealEntries(
+        inputs,
+        head,
+        at.toISOString(),
+        inputs.map(() => randomUUID()),
+      );
+      expect(await register.appendIfHead(entries, head)).toBe(true);
+    }
+    expect((await register.readHead()).seq).toBe(6);
+    const append = (await preparedOnConnection()).filter((s) =>
+      s.statement.includes('UPDATE register_head'),
+    );
+    expect(append.map((s) => s.calls)).toEqual([3]);
   });
 });

@@ -138,11 +138,18 @@ const policyLookup = compiledTemplate((insurerId: string, digest: Buffer) => {
                   THEN t.document::text END AS trip_document,
              b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
       FROM booking_policies p
-      JOIN bookings hb ON hb.reference = p.booking_reference AND hb.erased_at IS NULL
+      -- The holder's booking, read by its key (the LIMIT keeps the planner from flattening
+      -- this into a join, and from pushing the erasure test down, where the partial index
+      -- of live bookings would match it): as a join, with statistics taken while the table
+      -- was small, the plan scanned every live booking for the one row — and, prepared,
+      -- the connection kept it.
+      CROSS JOIN LATERAL (
+        SELECT hb.erased_at FROM bookings hb WHERE hb.reference = p.booking_reference
+        LIMIT 1) hb
       LEFT JOIN trips t ON t.id = p.trip_id AND p.insurer_id = ${insurerId}
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
         AND (b.reference = p.booking_reference OR b.leads IS NOT FALSE)
-      WHERE p.policy_digest = ${digest}
+      WHERE p.policy_digest = ${digest} AND hb.erased_at IS NULL
       ORDER BY p.booking_reference, p.participant_id, b.reference`;
 });
 

@@ -65,6 +65,9 @@ export class EmergencyModule {
               enableOfflineQueue: false,
               maxRetriesPerRequest: 1,
               connectTimeout: 2000,
+              // The limiter's calls of requests arriving together leave in one write: under
+              // load each was a socket write of its own, a tenth of a release's time.
+              enableAutoPipelining: true,
             }),
         },
         EmergencyRedisCloser,

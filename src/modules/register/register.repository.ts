@@ -5,7 +5,7 @@ import type {
   RegisterEntry,
   RegisterEvent,
 } from '../../core/register/register-entry.js';
-import type { Db } from '../../database/database.js';
+import { prepared, type Db } from '../../database/database.js';
 import type { Database, RegisterEntriesTable } from '../../database/schema.js';
 
 type EntryRow = Selectable<RegisterEntriesTable>;
@@ -239,7 +239,9 @@ export class RegisterRepository {
         detail: entry.detail ?? {},
       })),
     );
-    const result = await sql<{ seq: string }>`
+    // Prepared per connection: its text is the same for every batch (the rows travel as a
+    // parameter), and planning it cost PostgreSQL a quarter of running it.
+    const query = sql<{ seq: string }>`
       WITH head AS (
         SELECT id FROM register_head
          WHERE id = 1 AND seq = ${String(expected.seq)} AND hash = ${expected.hash}
@@ -254,7 +256,8 @@ export class RegisterRepository {
              occurred_at = ${new Date(last.occurredAt)},
              count = count + (SELECT count(*) FROM appended)
        WHERE id = 1 AND EXISTS (SELECT 1 FROM head)
-      RETURNING seq`.execute(executor);
+      RETURNING seq`;
+    const result = await executor.executeQuery(prepared(query.compile(executor)));
     return result.rows.length === 1;
   }
 
