@@ -85,4 +85,38 @@ describe("the dispatcher's search for missed transmissions", () => {
     expect(plan).toContain('transmissions_deadline');
     expect(plan).toContain('transmissions_open');
   });
+
+  it('should claim due transmissions by key, asking the index of those in flight', async () => {
+    const { sql, parameters } = given.app.app
+      .get(TransmissionsRepository)
+      .claimQuery(new Date(), 500, 100);
+    const { rows } = await given.app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [
+      ...parameters,
+    ]);
+    const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+    expect(plan).not.toContain('Seq Scan');
+    expect(plan).toContain('transmissions_due');
+    expect(plan).toContain('"transmissions_unit"');
+    // Not compared with every row in flight (this history's statistics say there are none).
+    expect(plan).not.toContain('transmissions_open');
+  });
+
+  it('should lease by key, finding what was last delivered through the index of its unit', async () => {
+    const { rows: some } = await given.app.database.admin(
+      `SELECT id FROM transmissions WHERE status = 'planned' LIMIT 7`,
+    );
+    const ids = some.map((row) => (row as { id: string }).id);
+    expect(ids).toHaveLength(7);
+    const { sql, parameters } = given.app.app
+      .get(TransmissionsRepository)
+      .leaseQuery(ids, new Date(), 60_000);
+    const { rows } = await given.app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [
+      ...parameters,
+    ]);
+    const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+    expect(plan).not.toContain('Seq Scan');
+    expect(plan).toContain('transmissions_pkey');
+    expect(plan).toContain('"transmissions_unit"');
+    expect(plan).not.toContain('transmissions_open');
+  });
 });

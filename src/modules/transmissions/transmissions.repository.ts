@@ -124,7 +124,12 @@ const lease = compiledTemplate(
       SET status = 'sending', attempts = t.attempts + 1,
           lease_until = ${leaseUntil}, updated_at = ${now}
       WHERE t.id = ANY(${ids}::uuid[])
-        AND (t.status = 'queued' OR (t.status = 'sending' AND t.lease_until < ${now}))
+        -- As a CASE, the status test cannot match the partial index of those in flight:
+        -- with statistics taken while few were, the planner scanned that index for the
+        -- rows named here by key, and the prepared statement kept that plan.
+        AND CASE t.status WHEN 'queued' THEN true
+                          WHEN 'sending' THEN t.lease_until < ${now}
+                          ELSE false END
         -- Never late: past its last moment it stays as it is, and the dispatcher misses it.
         AND t.deadline > ${now}
       RETURNING t.id, t.contract_id, t.trip_id, t.unit_key, t.recipient_id, t.attempts, (
@@ -364,31 +369,7 @@ export class TransmissionsRepository {
   async claimDue(now: Date, limit: number, perJob = MAX_TRANSMISSIONS_PER_JOB): Promise<Claimed[]> {
     return this.db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(hashtext('passerelle:claim-due'))`.execute(trx);
-      const rows = await sql<{ id: string; contract_id: string; job_id: string }>`
-        UPDATE transmissions t SET status = 'queued', updated_at = ${now}, job_id = j.job_id
-        FROM (
-          SELECT n.id, first_value(n.id::text || '.' || n.generation) OVER (
-            PARTITION BY n.trip_id, (n.rank - 1) / ${perJob} ORDER BY n.id) AS job_id
-          FROM (
-            SELECT c.id, c.trip_id, c.generation,
-                   row_number() OVER (PARTITION BY c.trip_id ORDER BY c.id) AS rank
-            FROM (
-              SELECT id, trip_id, generation FROM transmissions WHERE id IN (
-                SELECT d.id FROM (
-                  SELECT DISTINCT ON (trip_id, contract_id, unit_key) id, trip_id, due_at
-                  FROM transmissions t
-                  WHERE status = 'planned' AND due_at <= ${now}
-                    AND NOT EXISTS (
-                      SELECT 1 FROM transmissions busy
-                      WHERE busy.trip_id = t.trip_id AND busy.contract_id = t.contract_id
-                        AND busy.unit_key = t.unit_key AND busy.status IN ('queued', 'sending'))
-                  ORDER BY trip_id, contract_id, unit_key, due_at, id) d
-                -- The earliest due first, a trip's together: the limit splits one trip at most.
-                ORDER BY min(d.due_at) OVER (PARTITION BY d.trip_id), d.trip_id, d.due_at
-                LIMIT ${limit})
-              FOR UPDATE SKIP LOCKED) c) n) j
-        WHERE t.id = j.id
-        RETURNING t.id, t.contract_id, t.job_id`.execute(trx);
+      const rows = await trx.executeQuery(this.claimQuery(now, limit, perJob));
       // Only what the jobs are made of: whole rows cost the dispatcher more to read than
       // to claim.
       return rows.rows.map((row) => ({
@@ -397,6 +378,51 @@ export class TransmissionsRepository {
         jobId: row.job_id,
       }));
     });
+  }
+
+  /**
+   * `claimDue`'s statement (its plan is tested). The rows are found by key (`= ANY` of the
+   * ids chosen), not joined — a join let the planner read the whole table twice a round,
+   * and the table keeps every transmission ever planned; "another of the unit in flight" is
+   * one probe of the index of those in flight, where it compared each candidate with every
+   * row in flight. The rows are locked again under their own conditions: a row an operator
+   * held in the meantime is left as it is.
+   */
+  claimQuery(now: Date, limit: number, perJob: number) {
+    return sql<{ id: string; contract_id: string; job_id: string }>`
+      WITH picked AS (
+        SELECT d.id FROM (
+          SELECT DISTINCT ON (trip_id, contract_id, unit_key) id, trip_id, due_at
+          FROM transmissions t
+          WHERE status = 'planned' AND due_at <= ${now}
+            -- One probe of the unit's index; the status test, as a CASE, cannot match the
+            -- partial index of those in flight, which the planner otherwise compared
+            -- with each candidate in turn whenever its statistics said it held few.
+            AND NOT EXISTS (
+              SELECT 1 FROM transmissions busy
+              WHERE busy.trip_id = t.trip_id AND busy.contract_id = t.contract_id
+                AND busy.unit_key = t.unit_key
+                AND CASE busy.status WHEN 'queued' THEN true WHEN 'sending' THEN true
+                                     ELSE false END)
+          ORDER BY trip_id, contract_id, unit_key, due_at, id) d
+        -- The earliest due first, a trip's together: the limit splits one trip at most.
+        ORDER BY min(d.due_at) OVER (PARTITION BY d.trip_id), d.trip_id, d.due_at
+        LIMIT ${limit}),
+      locked AS (
+        SELECT id, trip_id, generation FROM transmissions
+        WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND status = 'planned' AND due_at <= ${now}
+        FOR UPDATE SKIP LOCKED),
+      jobs AS (
+        SELECT n.id, first_value(n.id::text || '.' || n.generation) OVER (
+                 PARTITION BY n.trip_id, (n.rank - 1) / ${perJob} ORDER BY n.id) AS job_id
+        FROM (
+          SELECT l.id, l.trip_id, l.generation,
+                 row_number() OVER (PARTITION BY l.trip_id ORDER BY l.id) AS rank
+          FROM locked l) n)
+      UPDATE transmissions t SET status = 'queued', updated_at = ${now}, job_id = j.job_id
+      FROM jobs j
+      WHERE t.id = ANY(ARRAY(SELECT id FROM jobs)) AND t.id = j.id
+      RETURNING t.id, t.contract_id, t.job_id`.compile(this.db);
   }
 
   /**
@@ -438,9 +464,7 @@ export class TransmissionsRepository {
    */
   async startSending(ids: readonly string[], now: Date, leaseMs: number): Promise<Started[]> {
     if (ids.length === 0) return [];
-    const result = await this.db.executeQuery(
-      lease(this.db, ids, now, new Date(now.getTime() + leaseMs)),
-    );
+    const result = await this.db.executeQuery(this.leaseQuery(ids, now, leaseMs));
     const byId = new Map(result.rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => {
       const row = byId.get(id);
@@ -460,6 +484,11 @@ export class TransmissionsRepository {
             },
           ];
     });
+  }
+
+  /** `startSending`'s statement (its plan is tested). */
+  leaseQuery(ids: readonly string[], now: Date, leaseMs: number) {
+    return lease(this.db, ids, now, new Date(now.getTime() + leaseMs));
   }
 
   /**
