@@ -71,29 +71,29 @@ describe("the dispatcher's search for missed transmissions", () => {
     );
     await app.database.admin('ANALYZE transmissions');
   });
-
-  it('should use the indexes of open transmissions, not scan the table', async () => {
-    const { sql, parameters } = given.app.app
-      .get(TransmissionsRepository)
-      .missedQuery(new Date())
-      .compile();
+  /** The plan PostgreSQL makes for a statement of the repository, as JSON text. */
+  const planOf = async (
+    query: (repository: TransmissionsRepository) => {
+      readonly sql: string;
+      readonly parameters: readonly unknown[];
+    },
+  ): Promise<string> => {
+    const { sql, parameters } = query(given.app.app.get(TransmissionsRepository));
     const { rows } = await given.app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [
       ...parameters,
     ]);
-    const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+    return JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+  };
+
+  it('should use the indexes of open transmissions, not scan the table', async () => {
+    const plan = await planOf((repository) => repository.missedQuery(new Date()).compile());
     expect(plan).not.toContain('Seq Scan');
     expect(plan).toContain('transmissions_deadline');
     expect(plan).toContain('transmissions_open');
   });
 
   it('should claim due transmissions by key, asking the index of those in flight', async () => {
-    const { sql, parameters } = given.app.app
-      .get(TransmissionsRepository)
-      .claimQuery(new Date(), 500, 100);
-    const { rows } = await given.app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [
-      ...parameters,
-    ]);
-    const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+    const plan = await planOf((repository) => repository.claimQuery(new Date(), 500, 100));
     expect(plan).not.toContain('Seq Scan');
     expect(plan).toContain('transmissions_due');
     expect(plan).toContain('"transmissions_unit"');
@@ -107,13 +107,7 @@ describe("the dispatcher's search for missed transmissions", () => {
     );
     const ids = some.map((row) => (row as { id: string }).id);
     expect(ids).toHaveLength(7);
-    const { sql, parameters } = given.app.app
-      .get(TransmissionsRepository)
-      .leaseQuery(ids, new Date(), 60_000);
-    const { rows } = await given.app.database.admin(`EXPLAIN (FORMAT JSON) ${sql}`, [
-      ...parameters,
-    ]);
-    const plan = JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
+    const plan = await planOf((repository) => repository.leaseQuery(ids, new Date(), 60_000));
     expect(plan).not.toContain('Seq Scan');
     expect(plan).toContain('transmissions_pkey');
     expect(plan).toContain('"transmissions_unit"');
