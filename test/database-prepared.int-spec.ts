@@ -178,3 +178,19 @@ describe('prepared statements', () => {
     expect(append.map((s) => s.calls)).toEqual([3]);
   });
 });
+
+describe('a connection taken from the pool', () => {
+  it('should survive the server dropping it between two statements, and fail the next one', async () => {
+    await db.connection().execute(async (connection) => {
+      const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(
+        connection,
+      );
+      // Dropped by the server while this code holds the connection, no statement running.
+      await test.admin('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await expect(sql`SELECT 1`.execute(connection)).rejects.toThrow();
+    });
+    // The pool gave the broken client up: the next statement has a connection of its own.
+    expect((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows).toEqual([{ one: 1 }]);
+  });
+});

@@ -98,6 +98,24 @@ export function compiledTemplate<A extends unknown[], R>(
   };
 }
 
+const LISTENING = Symbol('passerelle.listening');
+
+/**
+ * A client taken from the pool, listened to for errors while it is out. The pool listens
+ * to idle clients only: one whose connection the server dropped (a restart, a failover)
+ * while it was taken but between two statements — a transaction running code of its own —
+ * raised an error nothing caught, which stops a Node process. The error then reaches the
+ * client's next statement instead, as a rejected query, and the pool discards the client.
+ */
+function listened(client: pg.PoolClient): pg.PoolClient {
+  const marked = client as pg.PoolClient & { [LISTENING]?: true };
+  if (marked[LISTENING] !== true) {
+    marked[LISTENING] = true;
+    client.on('error', () => undefined);
+  }
+  return client;
+}
+
 export function createDatabase(url: string, poolSize = 10): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection dropped by the server (a restart, a failover) is replaced on the
@@ -106,7 +124,7 @@ export function createDatabase(url: string, poolSize = 10): Db {
   return new Kysely<Database>({
     dialect: new PostgresDialect({
       pool: {
-        connect: async () => preparing(await pool.connect()),
+        connect: async () => preparing(listened(await pool.connect())),
         end: () => pool.end(),
       },
     }),
