@@ -109,34 +109,54 @@ export const sealedColumns = (sealed: SealedDocument) => ({
 });
 
 /**
+ * Of a booking row `b`, what opening it needs in one column, `sealed`: its sealed parts
+ * packed in `SEALED_PACKING` order, in base64 (the bytes as hex text, the default, were half
+ * again as long to read) — with `b.key_id` beside it, read back by `sealedBookingOf`.
+ */
+const packedSealed = sql`encode(${sql.join(
+  SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
+  sql` || `,
+)}, 'base64') AS sealed`;
+
+/** Booking `reference` to open, from a row that selected `b.key_id` and `packedSealed`. */
+function sealedBookingOf(
+  reference: string,
+  row: { readonly key_id: string | null; readonly sealed: string | null },
+): SealedBooking {
+  return {
+    reference,
+    sealed:
+      row.sealed === null || row.key_id === null
+        ? undefined
+        : unpackSealed(Buffer.from(row.sealed, 'base64'), row.key_id),
+  };
+}
+
+/**
  * The emergency policy lookup (see `insuredByPolicy`). Each trip's document once (on its
  * first row), and of the bookings only what is opened: the answer was four copies of the
  * trip and every column, and reading it cost the API process as much as the rest of a
- * release. The sealed parts come packed in one column, in base64 (the bytes as hex text,
- * the default, were half again as long to read). Compiled once; planning its joins cost
- * PostgreSQL more than running them, so it is prepared once per connection.
+ * release; the sealed parts packed in one column (`packedSealed`). Compiled once; planning
+ * its joins cost PostgreSQL more than running them, so it is prepared once per connection.
  */
-const policyLookup = compiledTemplate((insurerId: string, digest: Buffer) => {
-  const packed = sql.join(
-    SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
-    sql` || `,
-  );
-  return sql<{
-    holder_participant: string;
-    holder_booking: string;
-    holder_trip: string;
-    holder_insurer: string;
-    trip_document: string | null;
-    reference: string | null;
-    key_id: string | null;
-    sealed: string | null;
-  }>`
+const policyLookup = compiledTemplate(
+  (insurerId: string, digest: Buffer) =>
+    sql<{
+      holder_participant: string;
+      holder_booking: string;
+      holder_trip: string;
+      holder_insurer: string;
+      trip_document: string | null;
+      reference: string | null;
+      key_id: string | null;
+      sealed: string | null;
+    }>`
       SELECT p.participant_id AS holder_participant, p.booking_reference AS holder_booking,
              p.trip_id AS holder_trip, p.insurer_id AS holder_insurer,
              CASE WHEN t.id IS NOT NULL AND row_number() OVER (
                     PARTITION BY p.booking_reference, p.participant_id ORDER BY b.reference) = 1
                   THEN t.document::text END AS trip_document,
-             b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
+             b.reference, b.key_id, ${packedSealed}
       FROM booking_policies p
       -- The holder's booking, read by its key (the LIMIT keeps the planner from flattening
       -- this into a join, and from pushing the erasure test down, where the partial index
@@ -150,35 +170,32 @@ const policyLookup = compiledTemplate((insurerId: string, digest: Buffer) => {
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
         AND (b.reference = p.booking_reference OR b.leads IS NOT FALSE)
       WHERE p.policy_digest = ${digest} AND hb.erased_at IS NULL
-      ORDER BY p.booking_reference, p.participant_id, b.reference`;
-});
+      ORDER BY p.booking_reference, p.participant_id, b.reference`,
+);
 
 /**
  * A trip and its live bookings, as the worker and the planner load them (every send, every
  * re-plan): the trip's document once (on the first row) and as text, parsed once by the
  * caller — the join repeated it on every booking's row, and the driver parsed each copy —
- * and of the bookings only what is opened, packed as in `policyLookup`. Compiled once and
+ * and of the bookings only what is opened (`packedSealed`). Compiled once and
  * prepared per connection.
  */
-const tripLoad = compiledTemplate((tripId: string) => {
-  const packed = sql.join(
-    SEALED_PACKING.map((column) => sql.ref(`b.${column}`)),
-    sql` || `,
-  );
-  return sql<{
-    trip_document: string | null;
-    reference: string | null;
-    key_id: string | null;
-    sealed: string | null;
-  }>`
+const tripLoad = compiledTemplate(
+  (tripId: string) =>
+    sql<{
+      trip_document: string | null;
+      reference: string | null;
+      key_id: string | null;
+      sealed: string | null;
+    }>`
       SELECT CASE WHEN row_number() OVER (ORDER BY b.reference) = 1
                   THEN t.document::text END AS trip_document,
-             b.reference, b.key_id, encode(${packed}, 'base64') AS sealed
+             b.reference, b.key_id, ${packedSealed}
       FROM trips t
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
       WHERE t.id = ${tripId}
-      ORDER BY b.reference`;
-});
+      ORDER BY b.reference`,
+);
 
 /** Trips and bookings in PostgreSQL; the service decides, this only reads and writes. */
 export class BookingsRepository {
@@ -281,13 +298,7 @@ export class BookingsRepository {
     const rows: SealedBooking[] = [];
     for (const row of result.rows) {
       if (row.reference === null) continue;
-      rows.push({
-        reference: row.reference,
-        sealed:
-          row.sealed === null || row.key_id === null
-            ? undefined
-            : unpackSealed(Buffer.from(row.sealed, 'base64'), row.key_id),
-      });
+      rows.push(sealedBookingOf(row.reference, row));
     }
     return { document, rows };
   }
@@ -440,13 +451,7 @@ export class BookingsRepository {
         trips.set(row.holder_trip, trip);
       }
       if (row.reference !== null && !trip.rows.has(row.reference)) {
-        trip.rows.set(row.reference, {
-          reference: row.reference,
-          sealed:
-            row.sealed === null || row.key_id === null
-              ? undefined
-              : unpackSealed(Buffer.from(row.sealed, 'base64'), row.key_id),
-        });
+        trip.rows.set(row.reference, sealedBookingOf(row.reference, row));
       }
     }
     return { holders: [...holders.values()], trips };

@@ -384,8 +384,8 @@ export class TransmissionsRepository {
    * `claimDue`'s statement (its plan is tested). The rows are found by key (`= ANY` of the
    * ids chosen), not joined — a join let the planner read the whole table twice a round,
    * and the table keeps every transmission ever planned; "another of the unit in flight" is
-   * one probe of the index of those in flight, where it compared each candidate with every
-   * row in flight. The rows are locked again under their own conditions: a row an operator
+   * one probe of the unit's index, where it compared each candidate with every row in
+   * flight. The rows are locked again under their own conditions: a row an operator
    * held in the meantime is left as it is.
    */
   claimQuery(now: Date, limit: number, perJob: number) {
