@@ -1,4 +1,3 @@
-import { XMLBuilder, type XmlBuilderOptions } from 'fast-xml-parser';
 import { z } from 'zod';
 import { isFieldValueList, type FieldValue } from '../../fields/field-value.js';
 import type { RoomType } from '../../model/trip.js';
@@ -14,6 +13,7 @@ import {
   ROOM_TYPE_DESCRIPTIONS,
   UNIQUE_ID_TYPE,
 } from './ota-codes.js';
+import { ATTRIBUTES, writeXml, type XmlElement } from './xml-writer.js';
 
 /** The OpenTravel namespace of every 1.0 message, whatever the release. */
 export const OTA_NAMESPACE = 'http://www.opentravel.org/OTA/2003/05';
@@ -86,64 +86,6 @@ const optionsSchema = z.strictObject({
 export type OtaRoomListOptions = z.infer<typeof optionsSchema>;
 
 /**
- * Where an element's attributes go in the builder's tree: one object under this key rather
- * than a prefixed key each, which halves the builder's work (it no longer tests every key
- * for the prefix).
- */
-const ATTRIBUTES = ':@';
-
-/** What the builder takes: attributes under `:@`, text as `#text`, children by tag name. */
-export interface XmlElement {
-  [key: string]: string | XmlElement | readonly (string | XmlElement)[];
-}
-
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&apos;',
-  // Attribute-value normalization would turn raw whitespace into spaces on reading.
-  '\t': '&#x9;',
-  '\n': '&#xA;',
-  '\r': '&#xD;',
-};
-const TO_ESCAPE = /[&<>"'\t\n\r]/;
-const TO_ESCAPE_ALL = /[&<>"'\t\n\r]/g;
-function escapeXml(value: unknown): string {
-  const text = String(value);
-  return TO_ESCAPE.test(text) ? text.replace(TO_ESCAPE_ALL, (char) => ESCAPES[char] ?? char) : text;
-}
-
-/**
- * The builder's own escaping (`processEntities`) replaces `& < > ' "` in text and in
- * attributes, but leaves tabs and line breaks raw in attribute values, where a reader
- * normalizes them to spaces, and runs five regular expressions over every value: one
- * escaper in both value processors does it all, in one pass (the builder then finds no
- * quote left to escape). Its default `suppressBooleanAttributes` would write an attribute
- * whose value is `true` without a value, which is not XML. The list is not indented and
- * the builder does not track paths for callbacks (`jPath`, documented but untyped): both
- * cost a fifth of the build for a 350-guest list, and no reader needs them.
- */
-const BUILDER_OPTIONS: XmlBuilderOptions & { readonly jPath: boolean } = {
-  ignoreAttributes: false,
-  attributesGroupName: ATTRIBUTES,
-  attributeNamePrefix: '',
-  textNodeName: '#text',
-  format: false,
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-  processEntities: false,
-  tagValueProcessor: (_name, value) => escapeXml(value),
-  attributeValueProcessor: (_name, value) => escapeXml(value),
-  jPath: false,
-};
-// fast-xml-parser marks XMLBuilder deprecated in favour of the fast-xml-builder package,
-// which it re-exports unchanged; the project depends on fast-xml-parser only.
-// eslint-disable-next-line @typescript-eslint/no-deprecated
-const builder = new XMLBuilder(BUILDER_OPTIONS);
-
-/**
  * OpenTravel 2017B `OTA_HotelRoomListRQ` (OTA_HotelRoomListRQ.xsd, namespace
  * `http://www.opentravel.org/OTA/2003/05`): the rooming list of a group booked into a
  * hotel's block. Guests carry their names and an `RPH` (their position in the unit, from
@@ -210,14 +152,13 @@ function serializeRoomList(
 ): Result<RenderedFile[], FormatError> {
   const tree = buildRoomListTree(unit, options, context);
   if (!tree.ok) return tree;
-  const content = `${builder.build(tree.value)}\n`;
+  const content = `${writeXml(tree.value)}\n`;
   return ok([{ suffix: 'xml', mediaType: 'application/xml; charset=utf-8', content }]);
 }
 
 /**
- * The rooming list as the object tree fast-xml-parser's builder writes (`@_` attributes,
- * `#text` text). Exported for the benchmark, whose baseline is `JSON.stringify` of this
- * same tree.
+ * The rooming list as the element tree the writer writes (attributes under `:@`, `#text`
+ * text). Exported for the benchmark, whose baseline is `JSON.stringify` of this same tree.
  */
 export function buildRoomListTree(
   unit: MinimizedUnit,
