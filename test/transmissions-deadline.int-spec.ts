@@ -92,7 +92,7 @@ describe("the dispatcher's search for missed transmissions", () => {
     expect(plan).toContain('transmissions_open');
   });
 
-  it('should claim due transmissions by key, asking the index of those in flight', async () => {
+  it('should claim due transmissions by key, asking the index of their unit', async () => {
     const plan = await planOf((repository) => repository.claimQuery(new Date(), 500, 100));
     expect(plan).not.toContain('Seq Scan');
     expect(plan).toContain('transmissions_due');

@@ -239,8 +239,9 @@ export class RegisterRepository {
         detail: entry.detail ?? {},
       })),
     );
-    // Prepared per connection: its text is the same for every batch (the rows travel as a
-    // parameter), and planning it cost PostgreSQL a quarter of running it.
+    // Prepared per connection: its text is the same for every batch with the same companion
+    // tables (the rows travel as a parameter), and planning it cost PostgreSQL a quarter of
+    // running it. Not a `compiledTemplate`: the companions change the text.
     const query = sql<{ seq: string }>`
       WITH head AS (
         SELECT id FROM register_head
