@@ -21,7 +21,8 @@ import { TransmissionSender } from '../src/modules/transmissions/transmission-se
 export type WorkerCommand =
   | { readonly type: 'register'; readonly mode: 'stub' | 'real' }
   | { readonly type: 'stats' }
-  | { readonly type: 'progress' }
+  /** Answered once this process has finished `atLeast` transmissions (at once: 0). */
+  | { readonly type: 'progress'; readonly atLeast?: number }
   | { readonly type: 'stop' };
 
 export type WorkerReport =
@@ -87,11 +88,20 @@ async function main(): Promise<void> {
   const sender = app.get(TransmissionSender);
   const send = sender.send.bind(sender);
   let finished = 0;
+  // A question waiting for a count: answered the moment the count is reached, so that the
+  // run's end is timed to the job that ended it (as the baseline's is, by its own event).
+  let awaited: number | undefined;
+  const answer = () => {
+    if (awaited === undefined || finished < awaited) return;
+    awaited = undefined;
+    reply({ type: 'progress', finished });
+  };
   sender.send = async (ids) => {
     const outcomes = await send(ids);
     for (const outcome of outcomes.values()) {
       if (outcome === 'delivered' || outcome === 'failed' || outcome === 'cancelled') finished += 1;
     }
+    answer();
     return outcomes;
   };
   await app.init();
@@ -129,7 +139,8 @@ async function main(): Promise<void> {
         return;
       }
       case 'progress':
-        reply({ type: 'progress', finished });
+        awaited = command.atLeast ?? 0;
+        answer();
         return;
       case 'stop':
         clearInterval(sampler);

@@ -305,7 +305,8 @@ async function pipelineRun(
 ): Promise<{ cost: Cost; byStatus: Record<string, number>; registerEntries: number }> {
   const { admin } = where;
   const workerCpuMs = async () => (await worker.ask({ type: 'stats' }, 'stats')).cpuMicros / 1000;
-  const finished = async () => (await worker.ask({ type: 'progress' }, 'progress')).finished;
+  const finished = async (atLeast = 0) =>
+    (await worker.ask({ type: 'progress', atLeast }, 'progress')).finished;
   const before = await finished();
   const cost = await measure(where, workerCpuMs, async () => {
     await admin.query(
@@ -314,11 +315,15 @@ async function pipelineRun(
       [ids],
     );
     const deadline = Date.now() + RUN_TIMEOUT_MS;
-    // The worker's own count first (an IPC message: watching costs the machine next to
-    // nothing), then PostgreSQL's word that none of this run's transmissions is open.
-    while ((await finished()) - before < ids.length && Date.now() <= deadline) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
+    // The worker's own word first (one IPC message, sent the moment its count reaches the
+    // run's: watching costs the machine nothing, and the end is not a poll late), then
+    // PostgreSQL's that none of this run's transmissions is open.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      finished(before + ids.length),
+      new Promise((resolve) => (timer = setTimeout(resolve, RUN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
     for (;;) {
       const { rows } = await admin.query<{ open: string }>(
         `SELECT count(*) AS open FROM transmissions WHERE status IN ('planned', 'queued', 'sending')`,

@@ -8,6 +8,7 @@ import { emergencyMigration } from './migrations/0004-emergency.js';
 import { transmissionJobsMigration } from './migrations/0005-transmission-jobs.js';
 import { bookingLeadsMigration } from './migrations/0006-booking-leads.js';
 import { transmissionUnitIndexMigration } from './migrations/0007-transmission-unit-index.js';
+import { transmissionsDueNotifyMigration } from './migrations/0008-transmissions-due-notify.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -22,6 +23,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-transmission-jobs': transmissionJobsMigration,
   '0006-booking-leads': bookingLeadsMigration,
   '0007-transmission-unit-index': transmissionUnitIndexMigration,
+  '0008-transmissions-due-notify': transmissionsDueNotifyMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

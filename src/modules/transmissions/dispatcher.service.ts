@@ -11,6 +11,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import { DueListener } from './due-listener.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { PlannerService } from './planner.service.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
@@ -32,6 +33,13 @@ export const transmissionIdsOf = (data: SendJob): readonly string[] =>
 /** Retries when a contract does not say: exponential backoff, then a final failure. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
+/**
+ * The most transmissions one round claims. A round that claims this many runs again at
+ * once: a backlog (many trips falling due together, a worker back after a pause) drains at
+ * the pace of the queue, not of the dispatch interval (500 per 5 s by default).
+ */
+const CLAIM_BATCH = 500;
+
 /** The least time between two reconciliations of the queue with the plan. */
 const RECONCILE_EVERY_MS = 1000;
 
@@ -52,6 +60,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger('Dispatcher');
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** Another round was asked for while one ran: it runs as soon as that one ends. */
+  private again = false;
+  private stopped = false;
+  private listener: DueListener | undefined;
   private reconciledAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -73,27 +85,45 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     if (this.config.role === 'api') return;
     this.timer = setInterval(() => void this.tick(), this.config.dispatchIntervalMs);
     this.timer.unref();
+    // What falls due at once (a confirmed booking's sends, an operator's send-now, from any
+    // process) is announced by PostgreSQL: claimed now, not at the next tick.
+    this.listener = new DueListener(this.config.databaseUrl, () => {
+      this.tickSoon();
+    });
+    this.listener.start();
     // At start: the plan against the current contracts, then the queue against the plan.
     void this.planner.replanAll().then(() => this.tick());
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
+    await this.listener?.stop();
   }
 
+  /** Whether this dispatcher hears PostgreSQL announce transmissions falling due. */
+  get listening(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
+  /** A round as soon as possible: now, or right after the one running. */
   private tickSoon(): void {
-    if (this.config.role !== 'api') void this.tick();
+    if (this.config.role === 'api') return;
+    if (this.running) this.again = true;
+    else void this.tick();
   }
 
   /** One round: miss what is past its last moment, queue what fell due, repair the queue. */
   async tick(now = new Date()): Promise<{ missed: number; queued: number; requeued: number }> {
     if (this.running) return { missed: 0, queued: 0, requeued: 0 };
     this.running = true;
+    let full = false;
     try {
       const missed = await this.repository.markMissed(now);
       for (const transmission of missed) this.alerts.raise('missed', transmission);
-      const due = await this.repository.claimDue(now, 500);
+      const due = await this.repository.claimDue(now, CLAIM_BATCH);
       await this.enqueue(due);
+      full = due.length === CLAIM_BATCH;
       // The repair runs at most once a second, however short the dispatch interval: it reads
       // every queued transmission and every live job id, and a backlog made it the costliest
       // part of each round.
@@ -108,6 +138,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       return { missed: 0, queued: 0, requeued: 0 };
     } finally {
       this.running = false;
+      // A full claim leaves more due behind it; an announcement heard meanwhile, more too.
+      if ((full || this.again) && !this.stopped && this.config.role !== 'api') {
+        this.again = false;
+        setImmediate(() => void this.tick());
+      }
     }
   }
 

@@ -1,0 +1,76 @@
+import pg from 'pg';
+import { TRANSMISSIONS_DUE_CHANNEL } from '../../database/migrations/0008-transmissions-due-notify.js';
+
+/**
+ * Listens on PostgreSQL's `passerelle_transmissions_due` channel (see its migration) on a
+ * connection of its own, and calls `onDue` for each announcement — and once each time it
+ * starts listening, since what was announced while it was not is not heard again. A lost
+ * connection is opened again after `retryMs`; meanwhile the dispatcher's timer still
+ * turns, so nothing waits longer than it did without the listener.
+ */
+export class DueListener {
+  private client: pg.Client | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private ready = false;
+  private stopped = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly onDue: () => void,
+    private readonly retryMs = 1000,
+  ) {}
+
+  /** Whether it is listening now. */
+  get listening(): boolean {
+    return this.ready;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.url });
+    this.client = client;
+    this.ready = false;
+    client.on('notification', () => {
+      this.onDue();
+    });
+    client.on('error', () => {
+      this.lost(client);
+    });
+    client.on('end', () => {
+      this.lost(client);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${TRANSMISSIONS_DUE_CHANNEL}`);
+      if (this.client !== client) return;
+      this.ready = true;
+      this.onDue();
+    } catch {
+      this.lost(client);
+    }
+  }
+
+  /** The connection is gone (or never came): another after `retryMs`, unless stopped. */
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    this.ready = false;
+    client.end().catch(() => undefined);
+    if (this.stopped) return;
+    this.retry = setTimeout(() => void this.connect(), this.retryMs);
+    this.retry.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    this.ready = false;
+    await client?.end().catch(() => undefined);
+  }
+}
