@@ -174,28 +174,37 @@ const policyLookup = compiledTemplate(
 );
 
 /**
- * A trip and its live bookings, as the worker and the planner load them (every send, every
- * re-plan): the trip's document once (on the first row) and as text, parsed once by the
+ * Trips and their live bookings, as the worker and the planner load them (every send, every
+ * re-plan; the worker asks for the trips of every job starting at about the same moment at
+ * once): each trip's document once (on its first row) and as text, parsed once by the
  * caller — the join repeated it on every booking's row, and the driver parsed each copy —
- * and of the bookings only what is opened (`packedSealed`). Compiled once and
- * prepared per connection.
+ * and of the bookings only what is opened (`packedSealed`). Compiled once and prepared per
+ * connection.
  */
 const tripLoad = compiledTemplate(
-  (tripId: string) =>
+  (tripIds: readonly string[]) =>
     sql<{
+      trip_id: string;
       trip_document: string | null;
       reference: string | null;
       key_id: string | null;
       sealed: string | null;
     }>`
-      SELECT CASE WHEN row_number() OVER (ORDER BY b.reference) = 1
+      SELECT t.id AS trip_id,
+             CASE WHEN row_number() OVER (PARTITION BY t.id ORDER BY b.reference) = 1
                   THEN t.document::text END AS trip_document,
              b.reference, b.key_id, ${packedSealed}
       FROM trips t
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
-      WHERE t.id = ${tripId}
-      ORDER BY b.reference`,
+      WHERE t.id = ANY(${tripIds}::text[])
+      ORDER BY t.id, b.reference`,
 );
+
+/** A stored trip's document as text, and its live bookings as stored (sealed). */
+export interface StoredTripText {
+  readonly document: string;
+  readonly rows: readonly SealedBooking[];
+}
 
 /** Trips and bookings in PostgreSQL; the service decides, this only reads and writes. */
 export class BookingsRepository {
@@ -289,18 +298,26 @@ export class BookingsRepository {
    * round trip, one consistent snapshot: the trip's document as text, and of each booking
    * what is opened (see `tripLoad`).
    */
-  async tripWithLiveBookings(
-    tripId: string,
-  ): Promise<{ readonly document: string; readonly rows: SealedBooking[] } | undefined> {
-    const result = await this.db.executeQuery(tripLoad(this.db, tripId));
-    const document = result.rows[0]?.trip_document;
-    if (document === undefined || document === null) return undefined;
-    const rows: SealedBooking[] = [];
+  async tripWithLiveBookings(tripId: string): Promise<StoredTripText | undefined> {
+    return (await this.tripsWithLiveBookings([tripId])).get(tripId);
+  }
+
+  /** The same for several trips, in one statement; those not stored are absent. */
+  async tripsWithLiveBookings(tripIds: readonly string[]): Promise<Map<string, StoredTripText>> {
+    const found = new Map<string, { document: string; rows: SealedBooking[] }>();
+    if (tripIds.length === 0) return found;
+    const result = await this.db.executeQuery(tripLoad(this.db, tripIds));
+    let current: { document: string; rows: SealedBooking[] } | undefined;
     for (const row of result.rows) {
-      if (row.reference === null) continue;
-      rows.push(sealedBookingOf(row.reference, row));
+      // Each trip's rows come together, its document on the first.
+      if (row.trip_document !== null) {
+        current = { document: row.trip_document, rows: [] };
+        found.set(row.trip_id, current);
+      }
+      if (row.reference === null || current === undefined) continue;
+      current.rows.push(sealedBookingOf(row.reference, row));
     }
-    return { document, rows };
+    return found;
   }
 
   /** The trip's bookings that are not erased, confirmed and cancelled, by reference. */

@@ -304,9 +304,19 @@ export class BookingsService {
 
   /** The trip and all its bookings that are not erased (confirmed and cancelled), decrypted. */
   async loadTrip(tripId: string): Promise<LoadedTrip | undefined> {
-    const found = await this.repository.tripWithLiveBookings(tripId);
-    if (found === undefined) return undefined;
-    return { trip: JSON.parse(found.document) as Trip, bookings: this.openAll(found.rows) };
+    return (await this.loadTrips([tripId])).get(tripId);
+  }
+
+  /** The same for several trips at once (one statement); those not stored are absent. */
+  async loadTrips(tripIds: readonly string[]): Promise<Map<string, LoadedTrip>> {
+    const loaded = new Map<string, LoadedTrip>();
+    for (const [tripId, found] of await this.repository.tripsWithLiveBookings(tripIds)) {
+      loaded.set(tripId, {
+        trip: JSON.parse(found.document) as Trip,
+        bookings: this.openAll(found.rows),
+      });
+    }
+    return loaded;
   }
 
   /**

@@ -54,6 +54,12 @@ interface Attempt {
   readonly overridden: boolean;
 }
 
+/** A job's share of a lease statement, and the moment it was taken (the files say it). */
+interface Leased {
+  readonly started: readonly Started[];
+  readonly now: Date;
+}
+
 /** A delivery that came back, to be recorded and finished. */
 interface Delivered {
   readonly attempt: Attempt;
@@ -69,13 +75,19 @@ interface Delivered {
  *
  * At most `PASSERELLE_WORKER_CONCURRENCY` transmissions are leased at a time in the whole
  * process, all jobs together (`DeliverySlots`), each leased only when a slot is free, so a
- * lease never runs out while its transmission waits behind others. Each step takes all the transmissions at hand in one statement: one
- * lease, one register batch of attempts; outcomes are recorded and rows finished together,
- * for every delivery that came back at the same moment, whichever job it belongs to.
+ * lease never runs out while its transmission waits behind others. Each step takes all the
+ * transmissions at hand in one statement, whichever job they belong to: the leases asked for
+ * at the same moment, the trips the jobs starting then load; one register batch of attempts
+ * a round; outcomes recorded and rows finished together for every delivery that came back
+ * at the same moment.
  */
 @Injectable()
 export class TransmissionSender {
   private readonly settleQueue: SettleQueue<Delivered, SendOutcome>;
+  /** Leases asked for at about the same moment, by any job: one statement for them all. */
+  private readonly leaseQueue: SettleQueue<readonly string[], Leased>;
+  /** The same for the trips jobs load (a trip gone is `data: undefined`). */
+  private readonly tripQueue: SettleQueue<string, { readonly data: TripData | undefined }>;
   /** At most `PASSERELLE_WORKER_CONCURRENCY` transmissions on their way, all jobs together. */
   private readonly slots: DeliverySlots;
 
@@ -89,6 +101,13 @@ export class TransmissionSender {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.settleQueue = new SettleQueue((delivered) => this.settle(delivered));
+    this.leaseQueue = new SettleQueue((asks) => this.lease(asks));
+    this.tripQueue = new SettleQueue<string, { readonly data: TripData | undefined }>(
+      async (tripIds) => {
+        const loaded = await this.trips.loadTrips([...new Set(tripIds)]);
+        return tripIds.map((tripId) => ({ data: loaded.get(tripId) }));
+      },
+    );
     this.slots = new DeliverySlots(config.workerConcurrency);
   }
 
@@ -153,7 +172,7 @@ export class TransmissionSender {
     const load = (tripId: string): Promise<TripData | undefined> => {
       let loading = loads.get(tripId);
       if (loading === undefined) {
-        loading = this.trips.loadTrip(tripId);
+        loading = this.tripQueue.push(tripId).then(({ data }) => data);
         loads.set(tripId, loading);
       }
       return loading;
@@ -178,11 +197,11 @@ export class TransmissionSender {
         const granted = await this.slots.take(waiting.length, () => failure !== undefined);
         if (granted === 0) break;
         const take = waiting.splice(0, granted);
-        const now = new Date();
-        let started: Started[];
+        let started: readonly Started[];
+        let now: Date;
         try {
           // The lease: if this process dies, the reconciler hands them to another.
-          started = await this.repository.startSending(take, now, this.config.sendLeaseMs);
+          ({ started, now } = await this.leaseQueue.push(take));
         } catch (error) {
           release(take.length);
           failure = { error };
@@ -219,6 +238,31 @@ export class TransmissionSender {
     }
     if (failure !== undefined) throw failure.error;
     return outcomes;
+  }
+
+  /**
+   * Leases the transmissions several jobs asked for at about the same moment, in one
+   * statement, and gives each job those it named. A transmission two jobs named (its lost
+   * job given again while the first still runs) goes to the first only: leased once, sent once.
+   */
+  private async lease(asks: readonly (readonly string[])[]): Promise<Leased[]> {
+    const now = new Date();
+    const started = await this.repository.startSending(
+      [...new Set(asks.flat())],
+      now,
+      this.config.sendLeaseMs,
+    );
+    const byId = new Map(started.map((s) => [s.transmission.id, s]));
+    return asks.map((ids) => {
+      const mine: Started[] = [];
+      for (const id of ids) {
+        const found = byId.get(id);
+        if (found === undefined) continue;
+        byId.delete(id);
+        mine.push(found);
+      }
+      return { started: mine, now };
+    });
   }
 
   /**

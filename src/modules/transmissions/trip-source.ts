@@ -4,6 +4,8 @@ import type { Trip } from '../../core/model/trip.js';
 /** Where the planner and the worker read trips and their (decrypted) bookings. */
 export interface TripSource {
   loadTrip(tripId: string): Promise<{ trip: Trip; bookings: Booking[] } | undefined>;
+  /** Several at once (one round trip); those not stored are absent. */
+  loadTrips(tripIds: readonly string[]): Promise<Map<string, { trip: Trip; bookings: Booking[] }>>;
   listTripIds(): Promise<string[]>;
   /** Called after every effective change of a trip or one of its bookings. */
   onTripChanged(listener: (tripId: string) => Promise<void>): void;
