@@ -7,14 +7,15 @@ import { useSampleOutboxApp } from './support/pipeline.js';
 
 /**
  * Jobs that start at the same moment (BullMQ runs several at once) share their statements: one
- * lease for the transmissions of all of them, one load of their trips. A transmission two
+ * lease for the transmissions of all of them, one load of their trips; their rows are finished
+ * in the statement that appends their outcomes to the register. A transmission two
  * jobs name (its lost job given again while the first still runs) is leased by one, and
  * sent once. An `api` app: no timer runs, the test turns the worker itself.
  */
 describe('jobs starting together', () => {
   const given = useSampleOutboxApp();
 
-  it('should lease in one statement and load the trip once, and send a transmission two of them name once', async () => {
+  it('should lease in one statement, load the trip once, finish the rows with their entries, and send a transmission two of them name once', async () => {
     // The first transmission of four units of the sample trip, queued as if claimed.
     const { rows } = await given.app.database.admin(
       `UPDATE transmissions SET status = 'queued', due_at = now()
@@ -31,6 +32,12 @@ describe('jobs starting together', () => {
     const leases: string[][] = [];
     const loads: string[][] = [];
     const startSending = repository.startSending.bind(repository);
+    const finish = repository.finish.bind(repository);
+    let finishedApart = 0;
+    repository.finish = (finishes, now, executor) => {
+      finishedApart += 1;
+      return finish(finishes, now, executor);
+    };
     const loadTrips = bookings.loadTrips.bind(bookings);
     repository.startSending = (ids, now, leaseMs) => {
       leases.push([...ids]);
@@ -46,11 +53,14 @@ describe('jobs starting together', () => {
       outcomes = await Promise.all([sender.send([a, b]), sender.send([b, c, d])]);
     } finally {
       repository.startSending = startSending;
+      repository.finish = finish;
       bookings.loadTrips = loadTrips;
     }
 
     expect(leases.map((ids) => [...ids].sort())).toEqual([[a, b, c, d].sort()]);
     expect(loads).toHaveLength(1);
+    // The rows finished in the register's append of their outcomes: no statement of their own.
+    expect(finishedApart).toBe(0);
     // `b` went to one job, and the other was told it was not its to send.
     const ofB = outcomes.map((outcome) => outcome.get(b)).sort();
     expect(ofB).toEqual(['delivered', 'skipped']);

@@ -6,7 +6,13 @@ import {
   type RegisterEntryInput,
 } from '../../core/register/register-entry.js';
 import type { Database } from '../../database/schema.js';
-import type { CompanionRows, RegisterHead, RegisterRepository } from './register.repository.js';
+import {
+  AppendGuardFailed,
+  type AppendGuard,
+  type CompanionRows,
+  type RegisterHead,
+  type RegisterRepository,
+} from './register.repository.js';
 
 /**
  * A row written in the same transaction as an entry (and so committed with it, or not at
@@ -27,6 +33,18 @@ export type AppendStep<T> = (
   trx: Transaction<Database>,
 ) => Promise<{ readonly inputs: readonly RegisterEntryInput[]; readonly result: T }>;
 
+/**
+ * What a step amounts to when nothing got in its way — its entries, the rows its statement
+ * must change (`guard`), its result — so that it can run inside the append's own statement,
+ * without a transaction around it. If the guard does not hold, nothing of that statement is
+ * written and the step runs as a step.
+ */
+export interface AppendShortcut<T> {
+  readonly inputs: readonly RegisterEntryInput[];
+  readonly guard: AppendGuard;
+  readonly result: T;
+}
+
 interface Pending {
   /** The entries, or with `step` none until it has run. */
   readonly inputs: readonly RegisterEntryInput[];
@@ -34,6 +52,12 @@ interface Pending {
   readonly size: number;
   readonly companion?: Companion;
   readonly step?: (trx: Transaction<Database>) => Promise<readonly RegisterEntryInput[]>;
+  /** The step as part of the append's statement (see `AppendShortcut`); told if it was taken. */
+  readonly shortcut?: {
+    readonly inputs: readonly RegisterEntryInput[];
+    readonly guard: AppendGuard;
+    readonly taken: () => void;
+  };
   readonly resolve: (entries: RegisterEntry[]) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -152,6 +176,7 @@ export class RegisterAppender {
   appendAfter<T>(
     step: AppendStep<T>,
     expected = 1,
+    shortcut?: AppendShortcut<T>,
   ): Promise<{ entries: RegisterEntry[]; result: T }> {
     let result: { value: T } | undefined;
     return new Promise<RegisterEntry[]>((resolve, reject) => {
@@ -163,6 +188,17 @@ export class RegisterAppender {
           result = { value: done.result };
           return done.inputs;
         },
+        ...(shortcut === undefined
+          ? {}
+          : {
+              shortcut: {
+                inputs: shortcut.inputs,
+                guard: shortcut.guard,
+                taken: () => {
+                  result = { value: shortcut.result };
+                },
+              },
+            }),
         resolve,
         reject,
       });
@@ -247,6 +283,7 @@ export class RegisterAppender {
       head: RegisterHead,
       inputs: readonly (readonly RegisterEntryInput[])[],
       executor?: Transaction<Database>,
+      guards: readonly AppendGuard[] = [],
     ) => {
       const sealed = await sealBatch(head, inputs);
       const appended = await this.repository.appendIfHead(
@@ -254,22 +291,37 @@ export class RegisterAppender {
         head,
         executor,
         companionRows(batch, sealed.each),
+        guards,
       );
       return appended ? sealed : undefined;
     };
     // The head this process wrote last is most often still the head (one worker, one API
-    // process appending at a time): then the batch goes in without a lock — on its own, or
-    // after the steps in their transaction. Any batch after another writer takes the lock.
+    // process appending at a time): then the batch goes in without a lock, in one statement
+    // — its steps too when each has a shortcut (their rows changed in that statement, all or
+    // nothing) — or after the steps in their transaction. Any batch after another writer
+    // takes the lock.
     const known = this.known;
     this.known = undefined;
     const steps = batch.some((pending) => pending.step !== undefined);
+    const shortcuts = batch.every(
+      (pending) => pending.step === undefined || pending.shortcut !== undefined,
+    );
     const optimistic =
-      known === undefined || steps
+      known === undefined || !shortcuts
         ? undefined
         : await appendAt(
             known,
-            batch.map((pending) => pending.inputs),
-          );
+            batch.map((pending) => pending.shortcut?.inputs ?? pending.inputs),
+            undefined,
+            batch.flatMap((pending) =>
+              pending.shortcut === undefined ? [] : [pending.shortcut.guard],
+            ),
+          ).catch((error: unknown) => {
+            // A guard did not hold (or the head moved): nothing was written; the steps run.
+            if (error instanceof AppendGuardFailed) return undefined;
+            throw error;
+          });
+    if (optimistic !== undefined) for (const pending of batch) pending.shortcut?.taken();
     const written =
       optimistic ??
       (await this.repository.db.transaction().execute(async (trx) => {

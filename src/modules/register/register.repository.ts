@@ -1,4 +1,4 @@
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { Withholding } from '../../core/projection/minimized-unit.js';
 import type {
   ActorKind,
@@ -6,6 +6,7 @@ import type {
   RegisterEvent,
 } from '../../core/register/register-entry.js';
 import { prepared, type Db } from '../../database/database.js';
+import { GUARD_FAILED } from '../../database/migrations/0009-register-guarded-append.js';
 import type { Database, RegisterEntriesTable } from '../../database/schema.js';
 
 type EntryRow = Selectable<RegisterEntriesTable>;
@@ -119,6 +120,24 @@ function entryToRow(entry: RegisterEntry) {
   };
 }
 
+/**
+ * A data-modifying statement (`UPDATE … RETURNING`, a row per row changed) run in an
+ * append's statement, which holds only if it changes exactly `rows` rows: otherwise nothing
+ * of the statement is written, and the append fails with `AppendGuardFailed`.
+ */
+export interface AppendGuard {
+  readonly update: RawBuilder<unknown>;
+  readonly rows: number;
+}
+
+/** A guarded append did not hold (a guard changed other than its rows, or the head moved). */
+export class AppendGuardFailed extends Error {
+  constructor() {
+    super('a guarded register append did not hold; nothing was written');
+    this.name = 'AppendGuardFailed';
+  }
+}
+
 /** Rows to insert into another table in an append's statement (see `appendIfHead`). */
 export interface CompanionRows {
   readonly table: keyof Database;
@@ -222,15 +241,24 @@ export class RegisterRepository {
    * The only way rows enter the register.
    * The rows travel as one JSON document, read by `jsonb_populate_recordset`; so do the
    * companion rows to insert with them (in the same statement: all, or nothing).
+   *
+   * `guards`: other rows changed in the same statement, before the head is locked (the order
+   * every appender takes its locks in). With guards the statement is all or nothing: if one
+   * changes other than its rows, or the head moved, nothing is written and it throws
+   * `AppendGuardFailed`.
    */
   async appendIfHead(
     entries: readonly RegisterEntry[],
     expected: RegisterHead,
     executor: Db = this.db,
     companions: readonly CompanionRows[] = [],
+    guards: readonly AppendGuard[] = [],
   ): Promise<boolean> {
     const last = entries[entries.length - 1];
-    if (last === undefined) return true;
+    if (last === undefined) {
+      if (guards.length > 0) throw new Error('a guarded append needs entries to append');
+      return true;
+    }
     const rows = JSON.stringify(
       entries.map((entry) => ({
         ...entryToRow(entry),
@@ -239,13 +267,28 @@ export class RegisterRepository {
         detail: entry.detail ?? {},
       })),
     );
+    const guarded = guards.length > 0;
+    const guardCtes = guards.map((guard, n) => sql`${sql.id(`guard_${n}`)} AS (${guard.update}),`);
+    // Every guard changed its rows — evaluated once, before the head is locked.
+    const guardsHeld = guarded
+      ? sql` AND (SELECT passerelle_require(${sql.join(
+          guards.map(
+            (guard, n) =>
+              sql`(SELECT count(*) FROM ${sql.id(`guard_${n}`)}) = ${String(guard.rows)}`,
+          ),
+          sql` AND `,
+        )}))`
+      : sql``;
+    const headMatched = guarded
+      ? sql`passerelle_require(EXISTS (SELECT 1 FROM head))`
+      : sql`EXISTS (SELECT 1 FROM head)`;
     // Prepared per connection: its text is the same for every batch with the same companion
-    // tables (the rows travel as a parameter), and planning it cost PostgreSQL a quarter of
-    // running it. Not a `compiledTemplate`: the companions change the text.
+    // tables and guards (the rows travel as parameters), and planning it cost PostgreSQL a
+    // quarter of running it. Not a `compiledTemplate`: the companions change the text.
     const query = sql<{ seq: string }>`
-      WITH head AS (
+      WITH ${sql.join(guardCtes, sql` `)} head AS (
         SELECT id FROM register_head
-         WHERE id = 1 AND seq = ${String(expected.seq)} AND hash = ${expected.hash}
+         WHERE id = 1 AND seq = ${String(expected.seq)} AND hash = ${expected.hash}${guardsHeld}
          FOR UPDATE),
       appended AS (
         INSERT INTO register_entries
@@ -256,10 +299,16 @@ export class RegisterRepository {
          SET seq = ${String(last.seq)}, hash = ${last.hash},
              occurred_at = ${new Date(last.occurredAt)},
              count = count + (SELECT count(*) FROM appended)
-       WHERE id = 1 AND EXISTS (SELECT 1 FROM head)
+       WHERE id = 1 AND ${headMatched}
       RETURNING seq`;
-    const result = await executor.executeQuery(prepared(query.compile(executor)));
-    return result.rows.length === 1;
+    try {
+      const result = await executor.executeQuery(prepared(query.compile(executor)));
+      return result.rows.length === 1;
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === GUARD_FAILED)
+        throw new AppendGuardFailed();
+      throw error;
+    }
   }
 
   /**

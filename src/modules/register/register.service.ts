@@ -1,6 +1,11 @@
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import { ChainVerifier, type ChainStart } from '../../core/register/verify-chain.js';
-import type { AppendStep, Companion, RegisterAppender } from './register-appender.js';
+import type {
+  AppendShortcut,
+  AppendStep,
+  Companion,
+  RegisterAppender,
+} from './register-appender.js';
 import type { EntryFilters, RegisterAnchor, RegisterRepository } from './register.repository.js';
 
 export interface VerifyResult {
@@ -58,12 +63,16 @@ export class RegisterService {
     return this.appender.appendAll(inputs);
   }
 
-  /** `step`'s changes and the entries it returns, committed together (RegisterAppender). */
+  /**
+   * `step`'s changes and the entries it returns, committed together (RegisterAppender);
+   * `shortcut`, the same in the append's own statement when nothing gets in its way.
+   */
   appendAfter<T>(
     step: AppendStep<T>,
     expected?: number,
+    shortcut?: AppendShortcut<T>,
   ): Promise<{ entries: RegisterEntry[]; result: T }> {
-    return this.appender.appendAfter(step, expected);
+    return this.appender.appendAfter(step, expected, shortcut);
   }
 
   /**

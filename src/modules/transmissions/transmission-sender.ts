@@ -497,10 +497,21 @@ export class TransmissionSender {
       if (last) finals.push({ transmission, code: result.code });
       outcomes.push(last ? 'failed' : 'retry');
     }
-    const { result: finished } = await this.register.appendAfter(async (trx) => {
-      const done = await this.repository.finish(finishes, new Date(), trx);
-      return { inputs: entries.filter((_, i) => done.has(finishes[i]?.id ?? '')), result: done };
-    }, entries.length);
+    const now = new Date();
+    const { result: finished } = await this.register.appendAfter(
+      async (trx) => {
+        const done = await this.repository.finish(finishes, now, trx);
+        return { inputs: entries.filter((_, i) => done.has(finishes[i]?.id ?? '')), result: done };
+      },
+      entries.length,
+      // Most often every row is still this attempt's: then rows and entries go in the
+      // append's one statement (no transaction around it), or not at all and the step runs.
+      {
+        inputs: entries,
+        guard: { update: this.repository.finishQuery(finishes, now), rows: finishes.length },
+        result: new Set(finishes.map((f) => f.id)),
+      },
+    );
     // Raised once: for the final failure, not for each retry.
     for (const { transmission, code } of finals) {
       if (finished.has(transmission.id)) this.alerts.raise('failed', transmission, code);

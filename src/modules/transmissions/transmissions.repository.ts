@@ -518,9 +518,18 @@ export class TransmissionsRepository {
     executor: Db = this.db,
   ): Promise<Set<string>> {
     if (finishes.length === 0) return new Set();
+    const result = await this.finishQuery(finishes, now).execute(executor);
+    return new Set(result.rows.map((row) => row.id));
+  }
+
+  /**
+   * `finish`'s statement, a row returned for each row finished: run on its own, or inside
+   * the register's append of the outcomes (`AppendGuard`: all of them finished, or nothing).
+   */
+  finishQuery(finishes: readonly Finish[], now: Date) {
     const column = <T>(pick: (f: Finish) => T) => finishes.map(pick);
     const has = (value: unknown) => value !== undefined;
-    const result = await sql<{ id: string }>`
+    return sql<{ id: string }>`
       UPDATE transmissions t SET
         status = f.status, lease_until = NULL, updated_at = ${now},
         job_id = CASE WHEN f.status = 'queued' THEN t.job_id ELSE NULL END,
@@ -539,8 +548,7 @@ export class TransmissionsRepository {
         AS f(id, attempt, status, delivered_digest, set_last_error, last_error, problems,
              set_reason, reason)
       WHERE t.id = f.id AND t.status = 'sending' AND t.attempts = f.attempt
-      RETURNING t.id`.execute(executor);
-    return new Set(result.rows.map((row) => row.id));
+      RETURNING t.id`;
   }
 
   /** An operator's action on a pending transmission; undefined when it is not pending. */
