@@ -87,9 +87,17 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     this.timer.unref();
     // What falls due at once (a confirmed booking's sends, an operator's send-now, from any
     // process) is announced by PostgreSQL: claimed now, not at the next tick.
-    this.listener = new DueListener(this.config.databaseUrl, () => {
-      this.tickSoon();
-    });
+    this.listener = new DueListener(
+      this.config.databaseUrl,
+      () => {
+        this.tickSoon();
+      },
+      () => {
+        this.logger.warn(
+          'lost the connection announcing due transmissions; listening again in 1 s',
+        );
+      },
+    );
     this.listener.start();
     // At start: the plan against the current contracts, then the queue against the plan.
     void this.planner.replanAll().then(() => this.tick());
@@ -108,7 +116,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
 
   /** A round as soon as possible: now, or right after the one running. */
   private tickSoon(): void {
-    if (this.config.role === 'api') return;
+    if (this.config.role === 'api' || this.stopped) return;
     if (this.running) this.again = true;
     else void this.tick();
   }

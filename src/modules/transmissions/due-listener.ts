@@ -17,6 +17,8 @@ export class DueListener {
   constructor(
     private readonly url: string,
     private readonly onDue: () => void,
+    /** Told each time the connection is lost or cannot be opened (for a log line). */
+    private readonly onLost: () => void = () => undefined,
     private readonly retryMs = 1000,
   ) {}
 
@@ -46,7 +48,11 @@ export class DueListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${TRANSMISSIONS_DUE_CHANNEL}`);
-      if (this.client !== client) return;
+      if (this.client !== client) {
+        // Stopped meanwhile.
+        await client.end().catch(() => undefined);
+        return;
+      }
       this.ready = true;
       this.onDue();
     } catch {
@@ -61,6 +67,7 @@ export class DueListener {
     this.ready = false;
     client.end().catch(() => undefined);
     if (this.stopped) return;
+    this.onLost();
     this.retry = setTimeout(() => void this.connect(), this.retryMs);
     this.retry.unref();
   }
