@@ -1,13 +1,18 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transmission } from '../src/modules/transmissions/transmissions.repository.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, bookingVariant, tripVariant } from './support/ingest.js';
 import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
-import { bringDue, eventually, settled, transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import {
+  bringDue,
+  eventually,
+  settled,
+  startOutboxApp,
+  transmissionsOf,
+  type OutboxApp,
+} from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -24,8 +29,8 @@ async function planOf(app: TestApp, tripId: string) {
 }
 
 describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', () => {
+  let started: OutboxApp;
   let app: TestApp;
-  let outbox: string;
 
   /** A trip of its own (the sample's flights and stay, no rooms) with `bookings` samples. */
   async function putTrip(
@@ -49,24 +54,20 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
   }
 
   async function outboxFilesOf(transmissionId: string): Promise<string[]> {
-    const all = await readdir(outbox, { recursive: true });
+    const all = await readdir(started.outbox, { recursive: true });
     return all.filter((f) => f.includes(transmissionId));
   }
 
   beforeAll(async () => {
-    outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
-    app = await startTestApp({
-      PASSERELLE_DATA_KEY: testDataKey(),
-      PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-      PASSERELLE_OUTBOX_DIR: outbox,
+    started = await startOutboxApp({
       PASSERELLE_DISPATCH_INTERVAL_MS: '100',
       PASSERELLE_RETRY_BASE_MS: '50',
     });
+    app = started.app;
   }, 60_000);
 
   afterAll(async () => {
-    await app.close();
-    await rm(outbox, { recursive: true, force: true });
+    await started.close();
   });
 
   it('should plan each send at the time its contract schedules, and move it with its flight', async () => {

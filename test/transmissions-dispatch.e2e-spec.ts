@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherService } from '../src/modules/transmissions/dispatcher.service.js';
-import { bookingVariant, putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
+import { bookingVariant, putTripAndBookings, tripVariant } from './support/ingest.js';
 import { sampleTrip } from './support/input-documents.js';
-import { eventually } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, startOutboxApp, type OutboxApp } from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 
 /** The next transmission of each unit, planned for later (the ones the claim may take once due). */
 const FIRST_OF_EACH_UNIT = `
@@ -20,8 +17,8 @@ const FIRST_OF_EACH_UNIT = `
  * nothing in the app's own process knows of it.
  */
 describe('the dispatcher, with an hour between its rounds (PostgreSQL, Redis, outbox)', () => {
+  let started: OutboxApp;
   let app: TestApp;
-  let outbox: string;
 
   /** How many of `ids` are not yet sent (planned, queued or being sent). */
   async function unsent(ids: readonly string[]): Promise<number> {
@@ -60,14 +57,28 @@ describe('the dispatcher, with an hour between its rounds (PostgreSQL, Redis, ou
     return (rows as { id: string }[]).map((row) => row.id);
   }
 
+  /**
+   * Stores trip `tripId` with one booking; once the sends its confirmation made due are done,
+   * makes the next transmission of each of its units due, from another connection, and
+   * waits for them to be sent.
+   */
+  async function storeThenMakeDueAndSee(tripId: string): Promise<void> {
+    await putTripAndBookings(app, tripVariant(sampleTrip(), tripId), [
+      bookingVariant(0, `${tripId}-B0`, tripId),
+    ]);
+    await quiet(tripId);
+    const due = await makeDue(FIRST_OF_EACH_UNIT.replace('WHERE', 'WHERE trip_id = $1 AND'), [
+      tripId,
+    ]);
+    expect(due.length).toBeGreaterThan(0);
+    await eventually('the transmissions made due to be sent', async () =>
+      (await unsent(due)) === 0 ? true : undefined,
+    );
+  }
+
   beforeAll(async () => {
-    outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
-    app = await startTestApp({
-      PASSERELLE_DATA_KEY: testDataKey(),
-      PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-      PASSERELLE_OUTBOX_DIR: outbox,
-      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
-    });
+    started = await startOutboxApp({ PASSERELLE_DISPATCH_INTERVAL_MS: '3600000' });
+    app = started.app;
     const dispatcher = app.app.get(DispatcherService);
     await eventually('the dispatcher to listen', () =>
       Promise.resolve(dispatcher.listening ? true : undefined),
@@ -75,22 +86,11 @@ describe('the dispatcher, with an hour between its rounds (PostgreSQL, Redis, ou
   }, 60_000);
 
   afterAll(async () => {
-    await app.close();
-    await rm(outbox, { recursive: true, force: true });
+    await started.close();
   });
 
   it('should claim at once what PostgreSQL announces as due, whoever wrote it', async () => {
-    await putTripAndBookings(app, tripVariant(sampleTrip(), 'T-WAKE'), [
-      bookingVariant(0, 'T-WAKE-B0', 'T-WAKE'),
-    ]);
-    await quiet('T-WAKE');
-    const due = await makeDue(FIRST_OF_EACH_UNIT.replace('WHERE', 'WHERE trip_id = $1 AND'), [
-      'T-WAKE',
-    ]);
-    expect(due.length).toBeGreaterThan(0);
-    await eventually('the transmissions made due to be sent', async () =>
-      (await unsent(due)) === 0 ? true : undefined,
-    );
+    await storeThenMakeDueAndSee('T-WAKE');
   }, 30_000);
 
   it('should listen again after its connection is cut, and hear what falls due then', async () => {
@@ -106,17 +106,7 @@ describe('the dispatcher, with an hour between its rounds (PostgreSQL, Redis, ou
     await eventually('the dispatcher to listen again', () =>
       Promise.resolve(dispatcher.listening ? true : undefined),
     );
-    await putTripAndBookings(app, tripVariant(sampleTrip(), 'T-AGAIN'), [
-      bookingVariant(0, 'T-AGAIN-B0', 'T-AGAIN'),
-    ]);
-    await quiet('T-AGAIN');
-    const due = await makeDue(FIRST_OF_EACH_UNIT.replace('WHERE', 'WHERE trip_id = $1 AND'), [
-      'T-AGAIN',
-    ]);
-    expect(due.length).toBeGreaterThan(0);
-    await eventually('the transmissions made due to be sent', async () =>
-      (await unsent(due)) === 0 ? true : undefined,
-    );
+    await storeThenMakeDueAndSee('T-AGAIN');
   }, 30_000);
 
   it('should claim more than one round takes (500) without waiting for the next round', async () => {

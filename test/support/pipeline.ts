@@ -186,18 +186,40 @@ export function useSampleOutboxApp(prepare?: (app: TestApp) => Promise<void>): {
   return given;
 }
 
+/** An app sending every contract to an outbox folder of its own (removed at close). */
+export interface OutboxApp {
+  readonly app: TestApp;
+  readonly outbox: string;
+  readonly close: () => Promise<void>;
+}
+
+/** The gateway (`env` added) with a master key, every contract sent to its own outbox. */
+export async function startOutboxApp(
+  env: Readonly<Record<string, string>> = {},
+): Promise<OutboxApp> {
+  const outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
+  const app = await startTestApp({
+    PASSERELLE_DATA_KEY: testDataKey(),
+    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
+    PASSERELLE_OUTBOX_DIR: outbox,
+    ...env,
+  });
+  return {
+    app,
+    outbox,
+    close: async () => {
+      await app.close();
+      await rm(outbox, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * An `api` app (no dispatcher timer, no queue worker: the test turns the sender and the
  * dispatcher itself) sending every contract to an outbox of its own, with the samples stored.
  */
 export async function startSampleOutboxApp(): Promise<SampleOutboxApp> {
-  const outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
-  const app = await startTestApp({
-    PASSERELLE_ROLE: 'api',
-    PASSERELLE_DATA_KEY: testDataKey(),
-    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_OUTBOX_DIR: outbox,
-  });
+  const { app, outbox, close } = await startOutboxApp({ PASSERELLE_ROLE: 'api' });
   await putTripAndBookings(
     app,
     tripVariant(sampleTrip(), sampleTrip().id as string),
@@ -215,9 +237,6 @@ export async function startSampleOutboxApp(): Promise<SampleOutboxApp> {
     },
     outboxFilesOf: async (transmissionId) =>
       (await readdir(outbox, { recursive: true })).filter((f) => f.includes(transmissionId)),
-    close: async () => {
-      await app.close();
-      await rm(outbox, { recursive: true, force: true });
-    },
+    close,
   };
 }
