@@ -1,5 +1,5 @@
-import { stringify } from 'csv-stringify/sync';
 import { FROM_UNIT, type Contract } from '../contracts/contract.js';
+import { writeCsv } from '../formats/csv/csv-writer.js';
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
 import { isInEea } from '../model/countries.js';
 import type { ControllerConfig } from './controller-config.js';
@@ -153,7 +153,25 @@ export function buildRecordOfProcessing(input: {
 
 /** One row per processing activity. */
 export function renderRecordCsv(record: RecordOfProcessing): string {
-  return stringify(
+  return writeCsv(
+    [
+      'contract',
+      'version',
+      'activity',
+      'purposes',
+      'legal basis',
+      'special categories',
+      'data subjects',
+      'categories of data',
+      'recipients',
+      'transfers outside the EEA',
+      'retention at the recipient',
+      'security measures',
+      'disclosures',
+      'subjects',
+      'last disclosure',
+      'failures',
+    ],
     record.activities.map((a) => [
       a.contractId,
       String(a.contractVersion),
@@ -172,30 +190,6 @@ export function renderRecordCsv(record: RecordOfProcessing): string {
       a.disclosed.lastDisclosedAt ?? '',
       String(a.disclosed.failures),
     ]),
-    {
-      header: true,
-      columns: [
-        'contract',
-        'version',
-        'activity',
-        'purposes',
-        'legal basis',
-        'special categories',
-        'data subjects',
-        'categories of data',
-        'recipients',
-        'transfers outside the EEA',
-        'retention at the recipient',
-        'security measures',
-        'disclosures',
-        'subjects',
-        'last disclosure',
-        'failures',
-      ],
-      record_delimiter: 'windows',
-      escape_formulas: true,
-      quoted_match: /[\r\n]/,
-    },
   );
 }
 

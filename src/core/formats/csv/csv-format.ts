@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { UNIT_KINDS } from '../../fields/field-readers.js';
 import { parseWithSchema } from '../../shared/parse-with-schema.js';
@@ -6,6 +5,7 @@ import { ok } from '../../shared/result.js';
 import { ANY_DISCLOSABLE_FIELD, type PayloadFormat } from '../payload-format.js';
 import { renderText } from '../render-text.js';
 import { requiredFieldsOption } from '../required-option.js';
+import { writeCsv } from './csv-writer.js';
 
 const optionsSchema = z.strictObject({
   delimiter: z.enum([',', ';']).default(','),
@@ -32,23 +32,14 @@ export const csvFormat: PayloadFormat<CsvOptions> = {
   emits: () => ANY_DISCLOSABLE_FIELD,
   requires: (options) => options.required,
   serialize(unit, options) {
-    const columns = unit.fields.map((id) => ({ key: id, header: options.labels[id] ?? id }));
+    const header = unit.fields.map((id) => options.labels[id] ?? id);
     const rows = unit.participants.map((participant) =>
       unit.fields.map((id) => {
         const value = participant.values[id] ?? unit.values[id];
         return value === undefined ? '' : renderText(value);
       }),
     );
-    const content = stringify(rows, {
-      header: true,
-      columns: columns.map((column) => column.header),
-      delimiter: options.delimiter,
-      record_delimiter: 'windows',
-      escape_formulas: true,
-      // RFC 4180: a lone CR or LF inside a cell must be quoted too (csv-stringify quotes only the record delimiter).
-      quoted_match: /[\r\n]/,
-      bom: options.bom,
-    });
+    const content = writeCsv(header, rows, { delimiter: options.delimiter, bom: options.bom });
     return ok([{ suffix: 'csv', mediaType: 'text/csv; charset=utf-8', content }]);
   },
 };
