@@ -22,6 +22,14 @@ import type { Delivery, DeliveryResult, Transport } from './transport.js';
 export class OutboxTransport implements Transport {
   readonly type = 'outbox';
 
+  /**
+   * Temporary names: random for this process, counted within it — two writers of the same
+   * file (two processes, two hosts sharing the folder) never share a temporary file, and
+   * no random bytes are drawn per file.
+   */
+  private readonly temporaryPrefix = randomBytes(6).toString('hex');
+  private written = 0;
+
   constructor(private readonly dir: string) {}
 
   deliver(_endpoint: Endpoint | undefined, delivery: Delivery): Promise<DeliveryResult> {
@@ -48,8 +56,8 @@ export class OutboxTransport implements Transport {
       const locations: string[] = [];
       for (const file of delivery.files) {
         const path = join(folder, file.name);
-        // Random, so that two writers of the same file never share a temporary file.
-        const temporary = join(folder, `.${file.name}.${randomBytes(6).toString('hex')}.tmp`);
+        this.written += 1;
+        const temporary = join(folder, `.${file.name}.${this.temporaryPrefix}-${this.written}.tmp`);
         try {
           writeFileSync(temporary, file.content, { encoding: 'utf8', mode: 0o640 });
           renameSync(temporary, path);
