@@ -454,9 +454,10 @@ export class TransmissionSender {
   }
 
   /**
-   * Records the outcomes of deliveries that came back, and finishes their rows: one
-   * transaction for all of them, the rows finished first (fenced) and the entries appended
-   * for those finished, so that a row and its entry are committed together or not at all —
+   * Records the outcomes of deliveries that came back, and finishes their rows, so that a
+   * row and its entry are committed together or not at all: in the register's one statement
+   * when every row is still this attempt's (its guard), otherwise in one transaction, the
+   * rows finished first (fenced) and the entries appended for those finished —
    * a crash between the two can no longer leave a delivery recorded on a row still being
    * sent, to be sent and recorded again. Fenced: an attempt that was taken over (this one
    * was presumed dead) records nothing; the attempt that took over does, and the files it
