@@ -52,15 +52,15 @@ async function main(): Promise<void> {
   const realAppend = register.append.bind(register);
   const realAppendAll = register.appendAll.bind(register);
   // What a stub returns: the entry as if sealed. The sender only awaits it.
-  const sealed = (input: RegisterEntryInput): RegisterEntry =>
-    Object.assign({}, input, {
-      id: '',
-      seq: 0,
-      occurredAt: '',
-      outcome: '',
-      prevHash: '',
-      hash: '',
-    });
+  const sealed = (input: RegisterEntryInput): RegisterEntry => ({
+    id: '',
+    ...input,
+    seq: 0,
+    occurredAt: '',
+    outcome: '',
+    prevHash: '',
+    hash: '',
+  });
   const stubAppend = (input: RegisterEntryInput): Promise<RegisterEntry> =>
     Promise.resolve(sealed(input));
   const stubAppendAll = (inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> =>

@@ -352,9 +352,10 @@ export class EmergencyService {
     if (decision.kind === 'released') {
       const file = decision.unit.files[0];
       const bytes = Buffer.from(file?.content ?? '', 'utf8');
-      // `Object.assign`, not a spread followed by more properties (V8's slow path).
-      input = Object.assign(
-        disclosureEntryBase({
+      // The event first: V8 builds a literal that starts with a spread on its slow path.
+      input = {
+        event: 'emergency-released',
+        ...disclosureEntryBase({
           contract,
           contractSha256: loaded.sha256,
           catalogue: this.catalog.catalogue,
@@ -367,8 +368,9 @@ export class EmergencyService {
           transport: { type: 'api-response' },
           actor,
         }),
-        { event: 'emergency-released' as const, reason: 'emergency request', detail },
-      );
+        reason: 'emergency request',
+        detail,
+      };
     } else {
       input = {
         event: 'emergency-refused',

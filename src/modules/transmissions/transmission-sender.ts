@@ -38,14 +38,14 @@ export type SendOutcome = 'delivered' | 'failed' | 'retry' | 'cancelled' | 'skip
 
 /**
  * A register entry of an attempt: what every entry of it says, the event and its detail.
- * `Object.assign`, not `{ ...base, event, detail }`: V8 builds a literal that starts with a
+ * The event first, not `{ ...base, event, detail }`: V8 builds a literal that starts with a
  * spread and goes on on its slow path (~1.7 µs, twice a transmission).
  */
 const entryOf = (
   base: Omit<RegisterEntryInput, 'event'>,
   event: RegisterEntryInput['event'],
   detail: NonNullable<RegisterEntryInput['detail']>,
-): RegisterEntryInput => Object.assign({}, base, { event, detail });
+): RegisterEntryInput => ({ event, ...base, detail });
 
 /** A transmission's attempt as leased: its `attempts` is the fencing token. */
 const leaseOf = (t: LeasedTransmission): Lease => ({ id: t.id, attempt: t.attempts });
