@@ -107,8 +107,11 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
                 .map(async (f): Promise<[string, string]> => [f, await recipients.readSftpFile(f)]),
             );
       if (t.contractId !== 'insurer-enrollment') expectedSftpFiles += received.length;
-      // The register names the digest of exactly what was received.
+      // The register names the digest and the size of exactly what was received.
       expect(attempted.payload?.sha256, label).toBe(payloadSha256(received.map(([, c]) => c)));
+      expect(attempted.payload?.bytes, label).toBe(
+        received.reduce((sum, [, c]) => sum + Buffer.byteLength(c, 'utf8'), 0),
+      );
       if (latest.get(`${t.contractId}|${t.unit}`) !== t) continue;
       // The latest delivery holds exactly what the contract renders from the data now.
       const expected = await expectedFiles(app, t, attempted);

@@ -412,9 +412,9 @@ export class TransmissionSender {
       const hash = createHash('sha256');
       let bytes = 0;
       for (const file of files) {
-        const content = Buffer.from(file.content, 'utf8');
-        hash.update(content);
-        bytes += content.length;
+        // The text hashed as UTF-8 and its length counted, without a copy of its bytes.
+        hash.update(file.content, 'utf8');
+        bytes += Buffer.byteLength(file.content, 'utf8');
       }
       const transport = loaded.contract.transport;
       const base = this.entryBase(transmission, loaded, unit, {
