@@ -17,7 +17,7 @@ export const transmissionsDueNotifyMigration: Migration = {
     await sql`
       CREATE FUNCTION passerelle_transmissions_due() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('passerelle_transmissions_due', '');
+        PERFORM pg_notify(${sql.lit(TRANSMISSIONS_DUE_CHANNEL)}, '');
         RETURN NULL;
       END $$`.execute(db);
     await sql`

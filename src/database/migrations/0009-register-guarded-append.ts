@@ -16,7 +16,7 @@ export const registerGuardedAppendMigration: Migration = {
       LANGUAGE plpgsql VOLATILE AS $$
       BEGIN
         IF ok IS TRUE THEN RETURN true; END IF;
-        RAISE EXCEPTION 'a guarded append did not hold' USING ERRCODE = 'PSG01';
+        RAISE EXCEPTION 'a guarded append did not hold' USING ERRCODE = ${sql.lit(GUARD_FAILED)};
       END $$`.execute(db);
   },
 };
