@@ -81,12 +81,16 @@ export function rowToEntry(row: EntryRow): RegisterEntry {
   };
 }
 
+/**
+ * An entry as the row `jsonb_populate_recordset` reads: the time as its ISO text, arrays
+ * and JSON values as they are (the document is serialized once, as a whole).
+ */
 function entryToRow(entry: RegisterEntry) {
   return {
     seq: String(entry.seq),
     id: entry.id,
     event: entry.event,
-    occurred_at: new Date(entry.occurredAt),
+    occurred_at: entry.occurredAt,
     transmission_id: entry.transmissionId ?? null,
     contract_id: entry.contract?.id ?? null,
     contract_version: entry.contract?.version ?? null,
@@ -101,10 +105,10 @@ function entryToRow(entry: RegisterEntry) {
     transfer_safeguard: entry.transfer?.safeguard ?? null,
     trip_id: entry.tripId ?? null,
     unit: entry.unit ?? null,
-    subjects: [...entry.subjects],
-    fields: [...entry.fields],
-    categories: [...entry.categories],
-    withheld: JSON.stringify(entry.withheld),
+    subjects: entry.subjects,
+    fields: entry.fields,
+    categories: entry.categories,
+    withheld: entry.withheld,
     payload_sha256: entry.payload?.sha256 ?? null,
     payload_bytes: entry.payload?.bytes ?? null,
     format: entry.payload?.format ?? null,
@@ -114,7 +118,7 @@ function entryToRow(entry: RegisterEntry) {
     actor_id: entry.actor.id,
     reason: entry.reason ?? null,
     outcome: entry.outcome,
-    detail: JSON.stringify(entry.detail ?? {}),
+    detail: entry.detail ?? {},
     prev_hash: entry.prevHash,
     hash: entry.hash,
   };
@@ -145,12 +149,17 @@ export interface CompanionRows {
 }
 
 /**
- * `JSON.stringify`'s replacer for rows `jsonb_populate_recordset` reads: bytea in its hex
- * form (the holder's own value: a Buffer's `toJSON` has already run on `value`).
+ * A row as `jsonb_populate_recordset` reads it: bytea in its hex form. Converted before
+ * `JSON.stringify`, not by a replacer: a replacer is called for every value of every row,
+ * after a Buffer's `toJSON` has made an array of its bytes.
  */
-function byteaAsHex(this: Readonly<Record<string, unknown>>, key: string, value: unknown) {
-  const own = this[key];
-  return Buffer.isBuffer(own) ? `\\x${own.toString('hex')}` : value;
+function withByteaAsHex(row: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(row)) {
+    const value = row[key];
+    out[key] = Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : value;
+  }
+  return out;
 }
 
 /**
@@ -159,7 +168,7 @@ function byteaAsHex(this: Readonly<Record<string, unknown>>, key: string, value:
  */
 function companionInsert(companion: CompanionRows, n: number) {
   const columns = [...new Set(companion.rows.flatMap((row) => Object.keys(row)))];
-  const rows = JSON.stringify(companion.rows, byteaAsHex);
+  const rows = JSON.stringify(companion.rows.map(withByteaAsHex));
   const names = sql.join(columns.map((column) => sql.id(column)));
   return sql`,
       ${sql.id(`companion_${n}`)} AS (
@@ -259,14 +268,7 @@ export class RegisterRepository {
       if (guards.length > 0) throw new Error('a guarded append needs entries to append');
       return true;
     }
-    const rows = JSON.stringify(
-      entries.map((entry) => ({
-        ...entryToRow(entry),
-        occurred_at: entry.occurredAt,
-        withheld: entry.withheld,
-        detail: entry.detail ?? {},
-      })),
-    );
+    const rows = JSON.stringify(entries.map(entryToRow));
     const guarded = guards.length > 0;
     const guardCtes = guards.map((guard, n) => sql`${sql.id(`guard_${n}`)} AS (${guard.update}),`);
     // Every guard changed its rows — evaluated once, before the head is locked.
