@@ -107,6 +107,9 @@ function merge(runs: readonly Sampled[]) {
   };
 }
 
+/** The recommended Node options of an API process (README, "Processes"). */
+const API_NODE_OPTIONS = '--max-semi-space-size=32';
+
 async function startServer(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; url: string }> {
@@ -114,9 +117,10 @@ async function startServer(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     // BENCH_EMERGENCY_CPU_PROFILE=<dir>: a V8 CPU profile of the API process, for looking into it.
-    // Node's defaults; BENCH_EMERGENCY_NODE_OPTIONS to try others (e.g. heap sizes).
+    // The API process as the README recommends deploying it; BENCH_EMERGENCY_NODE_OPTIONS to
+    // try others (an empty value: Node's defaults).
     execArgv: [
-      ...(process.env.BENCH_EMERGENCY_NODE_OPTIONS ?? '').split(' ').filter(Boolean),
+      ...(process.env.BENCH_EMERGENCY_NODE_OPTIONS ?? API_NODE_OPTIONS).split(' ').filter(Boolean),
       ...(process.env.BENCH_EMERGENCY_CPU_PROFILE === undefined
         ? []
         : ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_EMERGENCY_CPU_PROFILE}`]),
@@ -246,6 +250,7 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
       pass: ratio <= 2,
       extra: {
         concurrency: CONCURRENCY,
+        apiNodeOptions: process.env.BENCH_EMERGENCY_NODE_OPTIONS ?? API_NODE_OPTIONS,
         insured: policies.length,
         'emergency.apiCpuMsEach': s.apiCpuMsEach.toFixed(3),
         'emergency.postgresCpuMsEach': s.postgresCpuMsEach.toFixed(3),
