@@ -139,6 +139,7 @@ export class TransmissionSender {
     const loaded = this.catalog.contracts.get(transmission.contractId);
     const ref = parseUnitKey(transmission.unit);
     if (loaded === undefined || ref === undefined) return undefined;
+    const at = now.toISOString();
     const unit = renderOneUnit(
       {
         prepared: loaded.prepared,
@@ -147,11 +148,8 @@ export class TransmissionSender {
         contract: loaded.contract,
         catalogue: this.catalog.catalogue,
         formats: this.catalog.formats,
-        now: now.toISOString(),
-        contextFor: () => ({
-          reference: controlReference(transmission.id),
-          preparedAt: now.toISOString(),
-        }),
+        now: at,
+        contextFor: () => ({ reference: controlReference(transmission.id), preparedAt: at }),
       },
       ref,
     );
@@ -315,14 +313,15 @@ export class TransmissionSender {
     }
     if (attempts.length === 0) return;
 
+    // The moment written into the files, so the payload can be re-derived.
+    const preparedAt = now.toISOString();
     try {
       await this.register.appendAll(
         attempts.map((attempt) =>
           entryOf(attempt.base, 'disclosure-attempted', {
             attempt: attempt.started.transmission.attempts,
             overridden: attempt.overridden,
-            // The moment written into the files, so the payload can be re-derived.
-            preparedAt: now.toISOString(),
+            preparedAt,
           }),
         ),
       );
