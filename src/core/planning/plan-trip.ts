@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Contract, ScheduleEvent, ScheduleMoment } from '../contracts/contract.js';
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
 import type { Booking } from '../model/booking.js';
@@ -85,7 +85,8 @@ export function momentTime(
 
 /** sha256 of the minimized payload in a stable form: equal data, equal digest. */
 export function payloadDigest(payload: MinimizedUnit): string {
-  return createHash('sha256').update(JSON.stringify(payload)).digest('hex');
+  // The one-shot `hash`: no Hash object per digest (a transmission takes several).
+  return hash('sha256', JSON.stringify(payload), 'hex');
 }
 
 export interface PlanInput {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Withholding } from '../projection/minimized-unit.js';
 
 /** The kinds of event the register records (DESIGN.md). */
@@ -137,7 +137,7 @@ function tagged(value: string | number | boolean | null): string {
 
 /** sha256 over the previous hash and the canonical form: each entry seals the one before. */
 export function chainHash(prevHash: string, canonical: string): string {
-  return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
+  return hash('sha256', `${prevHash}\n${canonical}`, 'hex');
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { Endpoint } from '../../core/contracts/endpoints.js';
 import { isSafePathSegment } from './delivery-names.js';
 import type { Delivery, DeliveryResult, Transport } from './transport.js';
@@ -29,6 +29,8 @@ export class OutboxTransport implements Transport {
    */
   private readonly temporaryPrefix = randomBytes(6).toString('hex');
   private written = 0;
+  /** Each contract's folder, joined once: the names under it are checked plain segments. */
+  private readonly contractFolders = new Map<string, string>();
 
   constructor(private readonly dir: string) {}
 
@@ -50,14 +52,20 @@ export class OutboxTransport implements Transport {
         reason: 'a contract id, transmission id or file name is not a plain file name',
       };
     }
-    const folder = join(this.dir, delivery.contractId, delivery.transmissionId);
+    let contractFolder = this.contractFolders.get(delivery.contractId);
+    if (contractFolder === undefined) {
+      contractFolder = join(this.dir, delivery.contractId);
+      this.contractFolders.set(delivery.contractId, contractFolder);
+    }
+    // Plain segments (checked above): appended as they are, without `join`'s normalizing.
+    const folder = `${contractFolder}${sep}${delivery.transmissionId}`;
     try {
       mkdirSync(folder, { recursive: true });
       const locations: string[] = [];
       for (const file of delivery.files) {
-        const path = join(folder, file.name);
+        const path = `${folder}${sep}${file.name}`;
         this.written += 1;
-        const temporary = join(folder, `.${file.name}.${this.temporaryPrefix}-${this.written}.tmp`);
+        const temporary = `${folder}${sep}.${file.name}.${this.temporaryPrefix}-${this.written}.tmp`;
         try {
           writeFileSync(temporary, file.content, { encoding: 'utf8', mode: 0o640 });
           renameSync(temporary, path);
