@@ -3,6 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatProblem } from '../core/contracts/lint-contracts.js';
 import {
+  filesDigest,
   renderContractUnits,
   unitFileStem,
   type RenderedUnit,
@@ -110,17 +111,13 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
     await rm(dir, { recursive: true, force: true });
     for (const unit of units) {
       const files: string[] = [];
-      const hash = createHash('sha256');
-      let bytes = 0;
       if (unit.files.length > 0) await mkdir(dir, { recursive: true });
       for (const file of unit.files) {
         const path = join(dir, `${unitFileStem(unit.unit)}.${file.suffix}`);
-        const content = Buffer.from(file.content, 'utf8');
-        await writeFile(path, content);
-        hash.update(content);
-        bytes += content.length;
+        await writeFile(path, file.content, 'utf8');
         files.push(path);
       }
+      const { sha256, bytes } = filesDigest(unit.files);
       lines.push({
         contract: contract.id,
         contractVersion: contract.version,
@@ -130,7 +127,7 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
         fields: unit.payload.fields,
         withheld: unit.withheld,
         files,
-        sha256: files.length > 0 ? hash.digest('hex') : '',
+        sha256: files.length > 0 ? sha256 : '',
         bytes,
         errors: unit.errors,
       });

@@ -1,3 +1,4 @@
+import { createHash, hash } from 'node:crypto';
 import type { Contract } from '../contracts/contract.js';
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
 import type {
@@ -11,6 +12,26 @@ import type { IsoInstant, Trip } from '../model/trip.js';
 import type { DataQualityError, ProjectedUnit, UnitRef } from './minimized-unit.js';
 import type { DataQualityRule } from './data-quality.js';
 import { projectAllUnits, projectUnit, type ProjectionInput } from './project-unit.js';
+
+/**
+ * The digest a disclosure's register entries name: sha256 over its files' texts as UTF-8,
+ * one after the other, and their size in bytes — without a copy of their bytes; a single
+ * file (most disclosures) hashed in one shot.
+ */
+export function filesDigest(files: readonly { readonly content: string }[]): {
+  sha256: string;
+  bytes: number;
+} {
+  let bytes = 0;
+  for (const file of files) bytes += Buffer.byteLength(file.content, 'utf8');
+  const [only] = files;
+  if (files.length === 1 && only !== undefined) {
+    return { sha256: hash('sha256', only.content, 'hex'), bytes };
+  }
+  const digest = createHash('sha256');
+  for (const file of files) digest.update(file.content, 'utf8');
+  return { sha256: digest.digest('hex'), bytes };
+}
 
 export interface RenderedUnit extends ProjectedUnit {
   /** Empty when `errors` is not: a unit with data-quality errors is not rendered. */

@@ -18,6 +18,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RegisterService } from '../register/register.service.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
 import { controlReference } from '../../core/formats/control-reference.js';
+import { filesDigest } from '../../core/projection/render-unit.js';
 import { EmergencyAlerts } from './emergency-alerts.js';
 import { parseEmergencyRequest, type EmergencyRequest } from './emergency-request.js';
 import {
@@ -350,8 +351,9 @@ export class EmergencyService {
     const detail = { requestId: request.requestId, requestSha256: request.requestSha256 };
     let input: RegisterEntryInput;
     if (decision.kind === 'released') {
+      // The one file answered (the register names what left, as for every disclosure).
       const file = decision.unit.files[0];
-      const bytes = Buffer.from(file?.content ?? '', 'utf8');
+      const payload = filesDigest(file === undefined ? [] : [file]);
       // The event first: V8 builds a literal that starts with a spread on its slow path.
       input = {
         event: 'emergency-released',
@@ -361,10 +363,7 @@ export class EmergencyService {
           catalogue: this.catalog.catalogue,
           unit: decision.unit,
           tripId: decision.holder.tripId,
-          payload: {
-            sha256: createHash('sha256').update(bytes).digest('hex'),
-            bytes: bytes.length,
-          },
+          payload,
           transport: { type: 'api-response' },
           actor,
         }),

@@ -1,4 +1,3 @@
-import { createHash, hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -6,6 +5,7 @@ import { controlReference } from '../../core/formats/control-reference.js';
 import { payloadDigest } from '../../core/planning/plan-trip.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
+  filesDigest,
   parseUnitKey,
   renderOneUnit,
   unitFileStem,
@@ -46,22 +46,6 @@ const entryOf = (
   event: RegisterEntryInput['event'],
   detail: NonNullable<RegisterEntryInput['detail']>,
 ): RegisterEntryInput => ({ event, ...base, detail });
-
-/**
- * The sha256 of an attempt's files (their texts as UTF-8, one after the other) and their
- * size in bytes — without a copy of their bytes; most attempts are one file, hashed in one shot.
- */
-function digestOf(files: readonly OutgoingFile[]): { sha256: string; bytes: number } {
-  let bytes = 0;
-  for (const file of files) bytes += Buffer.byteLength(file.content, 'utf8');
-  const [only] = files;
-  if (files.length === 1 && only !== undefined) {
-    return { sha256: hash('sha256', only.content, 'hex'), bytes };
-  }
-  const digest = createHash('sha256');
-  for (const file of files) digest.update(file.content, 'utf8');
-  return { sha256: digest.digest('hex'), bytes };
-}
 
 /** A transmission's attempt as leased: its `attempts` is the fencing token. */
 const leaseOf = (t: LeasedTransmission): Lease => ({ id: t.id, attempt: t.attempts });
@@ -424,7 +408,7 @@ export class TransmissionSender {
         content: file.content,
         mediaType: file.mediaType,
       }));
-      const { sha256, bytes } = digestOf(files);
+      const { sha256, bytes } = filesDigest(files);
       const transport = loaded.contract.transport;
       const base = this.entryBase(transmission, loaded, unit, {
         sha256,

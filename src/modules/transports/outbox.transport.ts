@@ -29,8 +29,6 @@ export class OutboxTransport implements Transport {
    */
   private readonly temporaryPrefix = randomBytes(6).toString('hex');
   private written = 0;
-  /** Each contract's folder, joined once: the names under it are checked plain segments. */
-  private readonly contractFolders = new Map<string, string>();
 
   constructor(private readonly dir: string) {}
 
@@ -52,17 +50,12 @@ export class OutboxTransport implements Transport {
         reason: 'a contract id, transmission id or file name is not a plain file name',
       };
     }
-    let contractFolder = this.contractFolders.get(delivery.contractId);
-    if (contractFolder === undefined) {
-      contractFolder = join(this.dir, delivery.contractId);
-      this.contractFolders.set(delivery.contractId, contractFolder);
-    }
-    // Plain segments (checked above): appended as they are, without `join`'s normalizing.
-    const folder = `${contractFolder}${sep}${delivery.transmissionId}`;
+    const folder = join(this.dir, delivery.contractId, delivery.transmissionId);
     try {
       mkdirSync(folder, { recursive: true });
       const locations: string[] = [];
       for (const file of delivery.files) {
+        // Plain segments (checked above): appended as they are, without `join`'s normalizing.
         const path = `${folder}${sep}${file.name}`;
         this.written += 1;
         const temporary = `${folder}${sep}.${file.name}.${this.temporaryPrefix}-${this.written}.tmp`;
