@@ -1,12 +1,26 @@
+interface Waiter {
+  readonly want: number;
+  readonly stop: () => boolean;
+  readonly resolve: (granted: number) => void;
+}
+
 /**
  * The delivery slots of one worker process, shared by all its jobs: at most `size`
  * transmissions leased and on their way at once, whatever the number of jobs (a job names
  * a trip's due transmissions, and BullMQ runs several jobs at once). A transmission is
  * leased only once it has a slot, so no lease runs out while it waits.
+ *
+ * Takers wait in line, first come first served: slots freed are handed out once a turn of
+ * the event loop, in order, to as many waiting takers as they go to. (Waking every taker at
+ * each release, to look again and wait again, cost the worker a wake-up per waiting job
+ * per delivery: with 50 jobs waiting, more than the slots themselves.)
  */
 export class DeliverySlots {
   private free: number;
-  private readonly waiters = new Set<() => void>();
+  private readonly line: Waiter[] = [];
+  /** The index of the first taker still in line (those before it are served). */
+  private head = 0;
+  private granting = false;
 
   constructor(readonly size: number) {
     this.free = Math.max(1, size);
@@ -17,34 +31,81 @@ export class DeliverySlots {
     return Math.max(1, this.size) - this.free;
   }
 
-  /**
-   * Takes up to `want` slots — at least one, as soon as one is free. Resolves 0, taking
-   * none, once `stop()` says the caller gives up (checked at each wake-up: see `wakeAll`).
-   */
-  async take(want: number, stop: () => boolean): Promise<number> {
-    for (;;) {
-      if (stop()) return 0;
-      if (this.free > 0) {
-        const taken = Math.min(want, this.free);
-        this.free -= taken;
-        return taken;
-      }
-      await new Promise<void>((resolve) => this.waiters.add(resolve));
-      // Deliveries come back one by one: let those finishing in the same turn free their
-      // slots too, so that the next lease takes several transmissions in one statement.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+  /** Takers in line now. */
+  get waiting(): number {
+    return this.line.length - this.head;
   }
 
+  /**
+   * Takes up to `want` slots — at least one, as soon as one is free and every taker before
+   * it has been served. Resolves 0, taking none, once `stop()` says the caller gives up
+   * (asked when its turn comes, and at `wakeAll`).
+   */
+  take(want: number, stop: () => boolean): Promise<number> {
+    if (stop()) return Promise.resolve(0);
+    if (this.free > 0 && this.waiting === 0) {
+      const taken = Math.min(Math.max(1, want), this.free);
+      this.free -= taken;
+      return Promise.resolve(taken);
+    }
+    return new Promise<number>((resolve) => {
+      this.line.push({ want, stop, resolve });
+    });
+  }
+
+  /**
+   * Frees `count` slots. They are handed on at the next turn of the event loop: deliveries
+   * come back one by one, and those finishing in the same turn free their slots too, so
+   * that the next taker leases several transmissions in one statement.
+   */
   release(count = 1): void {
     this.free += count;
-    this.wakeAll();
+    this.schedule();
   }
 
-  /** Wakes every waiter to look again (a slot freed, or a caller's reason to stop). */
+  /** A caller's reason to stop may have changed: each taker in line asks its own now. */
   wakeAll(): void {
-    const waiting = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of waiting) wake();
+    const line = this.line.splice(this.head);
+    this.line.length = 0;
+    this.head = 0;
+    for (const waiter of line) {
+      if (waiter.stop()) waiter.resolve(0);
+      else this.line.push(waiter);
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.granting || this.waiting === 0) return;
+    this.granting = true;
+    setImmediate(() => {
+      this.granting = false;
+      this.grant();
+    });
+  }
+
+  private grant(): void {
+    while (this.head < this.line.length) {
+      const waiter = this.line[this.head];
+      if (waiter === undefined) break;
+      if (waiter.stop()) {
+        this.head += 1;
+        waiter.resolve(0);
+        continue;
+      }
+      if (this.free === 0) break;
+      this.head += 1;
+      const taken = Math.min(Math.max(1, waiter.want), this.free);
+      this.free -= taken;
+      waiter.resolve(taken);
+    }
+    // The served part of the line is dropped now and then, not shifted taker by taker.
+    if (this.head === this.line.length) {
+      this.line.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.line.splice(0, this.head);
+      this.head = 0;
+    }
   }
 }
