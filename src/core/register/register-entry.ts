@@ -106,7 +106,7 @@ export function canonicalForm(
   let pairs = `${keys.length}{`;
   for (const key of keys) pairs += str(key) + tagged(detail[key] ?? null);
   // Each optional group is looked up once, and the form is one chain of `+` (a template
-  // literal of this many parts, each part a call, cost a tenth more).
+  // literal of this many parts, each part a call, cost ~6 % more).
   const { contract, recipient, transfer, payload, transport } = entry;
   return (
     `v${CANONICAL_FORM_VERSION}|${entry.seq};` +

@@ -11,9 +11,10 @@ interface Waiter {
  * leased only once it has a slot, so no lease runs out while it waits.
  *
  * Takers wait in line, first come first served: slots freed are handed out once a turn of
- * the event loop, in order, to as many waiting takers as they go to. (Waking every taker at
- * each release, to look again and wait again, cost the worker a wake-up per waiting job
- * per delivery: with 50 jobs waiting, more than the slots themselves.)
+ * the event loop, in order, to as many waiting takers as they go to. (Waking every waiting
+ * taker at each release, to look again and wait again, left the order in which jobs were
+ * served to chance, and cost ~1.4 wake-ups, each a promise and an immediate, a
+ * transmission sent.)
  */
 export class DeliverySlots {
   private free: number;
