@@ -51,8 +51,8 @@ async function main(): Promise<void> {
   const register = app.get(RegisterService);
   const realAppend = register.append.bind(register);
   const realAppendAll = register.appendAll.bind(register);
-  // What a stub returns: the entry as if sealed. The sender only awaits it, so the stub
-  // costs as little as it can (a literal that starts with a spread is V8's slow path).
+  // What a stub returns: the entry as if sealed. The sender only awaits it; the fields come
+  // first (a literal that starts with a spread is V8's slow path).
   const sealed = (input: RegisterEntryInput): RegisterEntry =>
     Object.assign({ id: '', seq: 0, occurredAt: '', outcome: '', prevHash: '', hash: '' }, input);
   const stubAppend = (input: RegisterEntryInput): Promise<RegisterEntry> =>

@@ -18,9 +18,8 @@ interface Waiter {
  */
 export class DeliverySlots {
   private free: number;
+  /** Takers waiting, first come first. A few dozen at most (one per job running): shifted. */
   private readonly line: Waiter[] = [];
-  /** The index of the first taker still in line (those before it are served). */
-  private head = 0;
   private granting = false;
 
   constructor(readonly size: number) {
@@ -34,7 +33,7 @@ export class DeliverySlots {
 
   /** Takers in line now. */
   get waiting(): number {
-    return this.line.length - this.head;
+    return this.line.length;
   }
 
   /**
@@ -44,11 +43,7 @@ export class DeliverySlots {
    */
   take(want: number, stop: () => boolean): Promise<number> {
     if (stop()) return Promise.resolve(0);
-    if (this.free > 0 && this.waiting === 0) {
-      const taken = Math.min(Math.max(1, want), this.free);
-      this.free -= taken;
-      return Promise.resolve(taken);
-    }
+    if (this.free > 0 && this.line.length === 0) return Promise.resolve(this.hand(want));
     return new Promise<number>((resolve) => {
       this.line.push({ want, stop, resolve });
     });
@@ -66,9 +61,7 @@ export class DeliverySlots {
 
   /** A caller's reason to stop may have changed: each taker in line asks its own now. */
   wakeAll(): void {
-    const line = this.line.splice(this.head);
-    this.line.length = 0;
-    this.head = 0;
+    const line = this.line.splice(0);
     for (const waiter of line) {
       if (waiter.stop()) waiter.resolve(0);
       else this.line.push(waiter);
@@ -76,8 +69,15 @@ export class DeliverySlots {
     this.schedule();
   }
 
+  /** Takes up to `want` free slots, at least one (there is one). */
+  private hand(want: number): number {
+    const taken = Math.min(Math.max(1, want), this.free);
+    this.free -= taken;
+    return taken;
+  }
+
   private schedule(): void {
-    if (this.granting || this.waiting === 0) return;
+    if (this.granting || this.line.length === 0) return;
     this.granting = true;
     setImmediate(() => {
       this.granting = false;
@@ -86,27 +86,16 @@ export class DeliverySlots {
   }
 
   private grant(): void {
-    while (this.head < this.line.length) {
-      const waiter = this.line[this.head];
-      if (waiter === undefined) break;
+    for (let waiter = this.line[0]; waiter !== undefined; waiter = this.line[0]) {
       if (waiter.stop()) {
-        this.head += 1;
+        this.line.shift();
         waiter.resolve(0);
-        continue;
+      } else if (this.free > 0) {
+        this.line.shift();
+        waiter.resolve(this.hand(waiter.want));
+      } else {
+        return;
       }
-      if (this.free === 0) break;
-      this.head += 1;
-      const taken = Math.min(Math.max(1, waiter.want), this.free);
-      this.free -= taken;
-      waiter.resolve(taken);
-    }
-    // The served part of the line is dropped now and then, not shifted taker by taker.
-    if (this.head === this.line.length) {
-      this.line.length = 0;
-      this.head = 0;
-    } else if (this.head > 1024) {
-      this.line.splice(0, this.head);
-      this.head = 0;
     }
   }
 }
