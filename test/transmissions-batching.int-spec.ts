@@ -1,5 +1,12 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
+import {
+  DispatcherService,
+  TRANSMISSIONS_QUEUE,
+  type SendJob,
+} from '../src/modules/transmissions/dispatcher.service.js';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
@@ -67,6 +74,100 @@ describe('jobs starting together', () => {
     const entries = await registerEntries(given.app);
     for (const id of [a, b, c, d]) {
       expect(eventsOf(entries, id)).toEqual(['disclosure-attempted', 'disclosure-delivered']);
+    }
+  });
+});
+
+describe('a job that names its trip', () => {
+  const given = useSampleOutboxApp();
+
+  it('should load the trip while it leases the transmissions, and send those of another trip too', async () => {
+    const { rows } = await given.app.database.admin(
+      `UPDATE transmissions SET status = 'queued', due_at = now()
+        WHERE id IN (SELECT DISTINCT ON (contract_id, unit_key) id FROM transmissions
+                      WHERE status = 'planned' ORDER BY contract_id, unit_key, moment LIMIT 2)
+        RETURNING id, trip_id`,
+    );
+    const [a, b] = rows as { id: string; trip_id: string }[];
+    if (a === undefined || b === undefined)
+      throw new Error('the sample plans fewer than two units');
+
+    const repository = given.app.app.get(TransmissionsRepository);
+    const bookings = given.app.app.get(BookingsService);
+    const steps: string[] = [];
+    const startSending = repository.startSending.bind(repository);
+    const loadTrips = bookings.loadTrips.bind(bookings);
+    repository.startSending = async (ids, now, leaseMs) => {
+      steps.push('lease asked');
+      const started = await startSending(ids, now, leaseMs);
+      steps.push('leased');
+      return started;
+    };
+    bookings.loadTrips = (tripIds) => {
+      steps.push(`load ${tripIds.join(',')}`);
+      return loadTrips(tripIds);
+    };
+    const sender = given.app.app.get(TransmissionSender);
+    let named: Map<string, string>;
+    let misnamed: Map<string, string>;
+    try {
+      named = await sender.send([a.id], a.trip_id);
+      const together = steps.splice(0);
+      // Both statements asked in the same turn, before the lease came back.
+      expect(together.slice(0, 2).sort()).toEqual([`load ${a.trip_id}`, 'lease asked'].sort());
+      expect(together.indexOf('leased')).toBe(2);
+      // A job that names a trip its transmission is not of (a trip not stored): that one is
+      // loaded for nothing, and the transmission's own after its lease.
+      misnamed = await sender.send([b.id], 'NO-SUCH-TRIP');
+      expect(steps).toEqual(
+        expect.arrayContaining(['load NO-SUCH-TRIP', 'lease asked', 'leased', `load ${b.trip_id}`]),
+      );
+      expect(steps.indexOf(`load ${b.trip_id}`)).toBeGreaterThan(steps.indexOf('leased'));
+    } finally {
+      repository.startSending = startSending;
+      bookings.loadTrips = loadTrips;
+    }
+    expect(named.get(a.id)).toBe('delivered');
+    expect(misnamed.get(b.id)).toBe('delivered');
+  });
+});
+
+describe('the jobs the dispatcher queues', () => {
+  const given = useSampleOutboxApp();
+
+  it('should name the trip of their transmissions, when claimed and when given a job of their own again', async () => {
+    await given.app.database.admin(
+      `UPDATE transmissions SET due_at = now() - interval '1 second'
+        WHERE id IN (SELECT DISTINCT ON (contract_id, unit_key) id FROM transmissions
+                      WHERE status = 'planned' ORDER BY contract_id, unit_key, moment LIMIT 3)`,
+    );
+    const queue = given.app.app.get<Queue<SendJob>>(getQueueToken(TRANSMISSIONS_QUEUE));
+    const dispatcher = given.app.app.get(DispatcherService);
+    const { queued } = await dispatcher.tick();
+    const claimed = async () =>
+      (
+        await given.app.database.admin(
+          `SELECT id, trip_id, job_id FROM transmissions WHERE status = 'queued' ORDER BY id`,
+        )
+      ).rows as { id: string; trip_id: string; job_id: string }[];
+    const rows = await claimed();
+    expect(queued).toBeGreaterThanOrEqual(3);
+    expect(rows).toHaveLength(queued);
+    const jobs = new Map<string, string[]>();
+    for (const row of rows) jobs.set(row.job_id, [...(jobs.get(row.job_id) ?? []), row.id]);
+    for (const [jobId, ids] of jobs) {
+      const job = await queue.getJob(jobId);
+      expect(job?.data).toEqual({
+        transmissionIds: expect.arrayContaining(ids) as unknown,
+        tripId: rows[0]?.trip_id,
+      });
+      // The job lost (Redis flushed): each of its transmissions gets a job of its own.
+      await job?.remove();
+    }
+    expect(await dispatcher.reconcile(new Date())).toBe(queued);
+    for (const row of await claimed()) {
+      const job = await queue.getJob(row.job_id);
+      expect(job?.data).toEqual({ transmissionIds: [row.id], tripId: row.trip_id });
     }
   });
 });

@@ -24,11 +24,19 @@ export const TRANSMISSIONS_QUEUE = 'transmissions';
  * one trip that fell due together (a job added before jobs carried several: one).
  */
 export type SendJob =
-  { readonly transmissionIds: readonly string[] } | { readonly transmissionId: string };
+  | { readonly transmissionIds: readonly string[]; readonly tripId?: string }
+  | { readonly transmissionId: string };
 
 /** The transmissions a job names. */
 export const transmissionIdsOf = (data: SendJob): readonly string[] =>
   'transmissionIds' in data ? data.transmissionIds : [data.transmissionId];
+
+/**
+ * The trip whose transmissions a job names, when the job says (jobs queued before it did
+ * name none): the worker loads it while it leases them, instead of after.
+ */
+export const tripIdOf = (data: SendJob): string | undefined =>
+  'tripId' in data && typeof data.tripId === 'string' ? data.tripId : undefined;
 
 /** Retries when a contract does not say: exponential backoff, then a final failure. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -160,14 +168,19 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     );
   }
 
-  /** One job per job id, naming its transmissions (ids only), retried as its contracts say. */
-  private async enqueue(
-    transmissions: readonly Pick<InFlight, 'id' | 'contractId' | 'jobId'>[],
-  ): Promise<void> {
+  /**
+   * One job per job id, naming its transmissions and their trip (ids only), retried as its
+   * contracts say.
+   */
+  private async enqueue(transmissions: readonly InFlight[]): Promise<void> {
     if (transmissions.length === 0) return;
-    const jobs = new Map<string, { ids: string[]; attempts: number }>();
+    const jobs = new Map<string, { ids: string[]; tripId: string; attempts: number }>();
     for (const transmission of transmissions) {
-      const job = jobs.get(transmission.jobId) ?? { ids: [], attempts: 1 };
+      const job = jobs.get(transmission.jobId) ?? {
+        ids: [],
+        tripId: transmission.tripId,
+        attempts: 1,
+      };
       job.ids.push(transmission.id);
       // Enough runs of the job for the most patient contract; each transmission's last
       // attempt is decided by its own contract (TransmissionSender).
@@ -177,7 +190,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.queue.addBulk(
       [...jobs].map(([jobId, job]) => ({
         name: 'send',
-        data: { transmissionIds: job.ids },
+        data: { transmissionIds: job.ids, tripId: job.tripId },
         opts: {
           jobId,
           attempts: job.attempts,

@@ -169,8 +169,10 @@ export class TransmissionSender {
    * transmission's own: its attempts so far (in its row) against its contract's maximum.
    * Throws, once every delivery under way has been recorded, when the register or the
    * database failed: the job is retried, and attempts without outcome run out their lease.
+   * `tripId`, the trip the job says its transmissions are of, is loaded while they are
+   * leased rather than after (a transmission of another trip has its own loaded after).
    */
-  async send(ids: readonly string[]): Promise<Map<string, SendOutcome>> {
+  async send(ids: readonly string[], tripId?: string): Promise<Map<string, SendOutcome>> {
     const waiting = [...new Set(ids)];
     const outcomes = new Map<string, SendOutcome>();
     const leases = new Map<string, Lease>();
@@ -206,6 +208,9 @@ export class TransmissionSender {
         const granted = await this.slots.take(waiting.length, () => failure !== undefined);
         if (granted === 0) break;
         const take = waiting.splice(0, granted);
+        // The job's trip in the same turn as the lease (two statements at once), not before
+        // the slots (it would be read long before it is sent). Awaited where it is used.
+        if (tripId !== undefined) load(tripId).catch(() => undefined);
         let started: readonly Started[];
         let now: Date;
         try {

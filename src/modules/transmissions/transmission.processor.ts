@@ -2,7 +2,12 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config.js';
-import { TRANSMISSIONS_QUEUE, transmissionIdsOf, type SendJob } from './dispatcher.service.js';
+import {
+  TRANSMISSIONS_QUEUE,
+  transmissionIdsOf,
+  tripIdOf,
+  type SendJob,
+} from './dispatcher.service.js';
 import { TransmissionSender } from './transmission-sender.js';
 
 /** A transient failure BullMQ retries with its backoff; it carries a code only. */
@@ -38,7 +43,8 @@ export class TransmissionProcessor extends WorkerHost {
   }
 
   async process(job: Job<SendJob>): Promise<string> {
-    const outcomes = [...(await this.sender.send(transmissionIdsOf(job.data))).values()];
+    const sent = await this.sender.send(transmissionIdsOf(job.data), tripIdOf(job.data));
+    const outcomes = [...sent.values()];
     if (outcomes.includes('retry')) throw new RetryLater('DELIVERY_FAILED');
     // What the job did, in counts (no id, no value): `delivered 8, cancelled 1`.
     const counts = new Map<string, number>();

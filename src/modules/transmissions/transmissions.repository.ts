@@ -88,6 +88,7 @@ export type Claimed = InFlight;
 export interface InFlight {
   readonly id: string;
   readonly contractId: string;
+  readonly tripId: string;
   readonly jobId: string;
 }
 
@@ -375,6 +376,7 @@ export class TransmissionsRepository {
       return rows.rows.map((row) => ({
         id: row.id,
         contractId: row.contract_id,
+        tripId: row.trip_id,
         jobId: row.job_id,
       }));
     });
@@ -389,7 +391,7 @@ export class TransmissionsRepository {
    * held in the meantime is left as it is.
    */
   claimQuery(now: Date, limit: number, perJob: number) {
-    return sql<{ id: string; contract_id: string; job_id: string }>`
+    return sql<{ id: string; contract_id: string; trip_id: string; job_id: string }>`
       WITH picked AS (
         SELECT d.id FROM (
           SELECT DISTINCT ON (trip_id, contract_id, unit_key) id, trip_id, due_at
@@ -422,7 +424,7 @@ export class TransmissionsRepository {
       UPDATE transmissions t SET status = 'queued', updated_at = ${now}, job_id = j.job_id
       FROM jobs j
       WHERE t.id = ANY(ARRAY(SELECT id FROM jobs)) AND t.id = j.id
-      RETURNING t.id, t.contract_id, t.job_id`.compile(this.db);
+      RETURNING t.id, t.contract_id, t.trip_id, t.job_id`.compile(this.db);
   }
 
   /**
@@ -432,14 +434,24 @@ export class TransmissionsRepository {
    */
   async inFlight(now: Date): Promise<InFlight[]> {
     // One row per job, not per transmission.
-    const rows = await sql<{ job_id: string; ids: string[]; contract_ids: string[] }>`
-      SELECT coalesce(job_id, id::text || '.' || generation) AS job_id,
+    const rows = await sql<{
+      job_id: string;
+      trip_id: string;
+      ids: string[];
+      contract_ids: string[];
+    }>`
+      SELECT coalesce(job_id, id::text || '.' || generation) AS job_id, min(trip_id) AS trip_id,
              array_agg(id::text) AS ids, array_agg(contract_id) AS contract_ids
       FROM transmissions
       WHERE status = 'queued' OR (status = 'sending' AND lease_until < ${now})
       GROUP BY 1`.execute(this.db);
     return rows.rows.flatMap((row) =>
-      row.ids.map((id, i) => ({ id, contractId: row.contract_ids[i] ?? '', jobId: row.job_id })),
+      row.ids.map((id, i) => ({
+        id,
+        contractId: row.contract_ids[i] ?? '',
+        tripId: row.trip_id,
+        jobId: row.job_id,
+      })),
     );
   }
 
@@ -449,11 +461,16 @@ export class TransmissionsRepository {
    */
   async assignOwnJobs(ids: readonly string[]): Promise<InFlight[]> {
     if (ids.length === 0) return [];
-    const rows = await sql<{ id: string; generation: number; contract_id: string; job_id: string }>`
+    const rows = await sql<{ id: string; contract_id: string; trip_id: string; job_id: string }>`
       UPDATE transmissions SET job_id = id::text || '.' || generation
       WHERE id = ANY(${ids}::uuid[]) AND status IN ('queued', 'sending')
-      RETURNING id, generation, contract_id, job_id`.execute(this.db);
-    return rows.rows.map((row) => ({ id: row.id, contractId: row.contract_id, jobId: row.job_id }));
+      RETURNING id, contract_id, trip_id, job_id`.execute(this.db);
+    return rows.rows.map((row) => ({
+      id: row.id,
+      contractId: row.contract_id,
+      tripId: row.trip_id,
+      jobId: row.job_id,
+    }));
   }
 
   /**
