@@ -11,6 +11,26 @@ import { TransmissionSender } from '../src/modules/transmissions/transmission-se
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
 import { useSampleOutboxApp } from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
+
+/** Queued as if claimed. */
+const QUEUED = `status = 'queued', due_at = now()`;
+
+/** The first transmission of `count` units of the sample trip, changed as `set` says. */
+async function firstOfUnits(
+  app: TestApp,
+  count: number,
+  set: string,
+): Promise<{ id: string; trip_id: string }[]> {
+  const { rows } = await app.database.admin(
+    `UPDATE transmissions SET ${set}
+      WHERE id IN (SELECT DISTINCT ON (contract_id, unit_key) id FROM transmissions
+                    WHERE status = 'planned' ORDER BY contract_id, unit_key, moment LIMIT $1)
+      RETURNING id, trip_id`,
+    [count],
+  );
+  return rows as { id: string; trip_id: string }[];
+}
 
 /**
  * Jobs that start at the same moment (BullMQ runs several at once) share their statements: one
@@ -23,14 +43,7 @@ describe('jobs starting together', () => {
   const given = useSampleOutboxApp();
 
   it('should lease in one statement, load the trip once, finish the rows with their entries, and send a transmission two of them name once', async () => {
-    // The first transmission of four units of the sample trip, queued as if claimed.
-    const { rows } = await given.app.database.admin(
-      `UPDATE transmissions SET status = 'queued', due_at = now()
-        WHERE id IN (SELECT DISTINCT ON (contract_id, unit_key) id FROM transmissions
-                      WHERE status = 'planned' ORDER BY contract_id, unit_key, moment LIMIT 4)
-        RETURNING id`,
-    );
-    const [a, b, c, d] = (rows as { id: string }[]).map((row) => row.id);
+    const [a, b, c, d] = (await firstOfUnits(given.app, 4, QUEUED)).map((row) => row.id);
     if (a === undefined || b === undefined || c === undefined || d === undefined)
       throw new Error('the sample plans fewer than four units');
 
@@ -82,13 +95,7 @@ describe('a job that names its trip', () => {
   const given = useSampleOutboxApp();
 
   it('should load the trip while it leases the transmissions, and send those of another trip too', async () => {
-    const { rows } = await given.app.database.admin(
-      `UPDATE transmissions SET status = 'queued', due_at = now()
-        WHERE id IN (SELECT DISTINCT ON (contract_id, unit_key) id FROM transmissions
-                      WHERE status = 'planned' ORDER BY contract_id, unit_key, moment LIMIT 2)
-        RETURNING id, trip_id`,
-    );
-    const [a, b] = rows as { id: string; trip_id: string }[];
+    const [a, b] = await firstOfUnits(given.app, 2, QUEUED);
     if (a === undefined || b === undefined)
       throw new Error('the sample plans fewer than two units');
 
@@ -136,11 +143,7 @@ describe('the jobs the dispatcher queues', () => {
   const given = useSampleOutboxApp();
 
   it('should name the trip of their transmissions, when claimed and when given a job of their own again', async () => {
-    await given.app.database.admin(
-      `UPDATE transmissions SET due_at = now() - interval '1 second'
-        WHERE id IN (SELECT DISTINCT ON (contract_id, unit_key) id FROM transmissions
-                      WHERE status = 'planned' ORDER BY contract_id, unit_key, moment LIMIT 3)`,
-    );
+    await firstOfUnits(given.app, 3, `due_at = now() - interval '1 second'`);
     const queue = given.app.app.get<Queue<SendJob>>(getQueueToken(TRANSMISSIONS_QUEUE));
     const dispatcher = given.app.app.get(DispatcherService);
     const { queued } = await dispatcher.tick();

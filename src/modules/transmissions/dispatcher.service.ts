@@ -21,7 +21,8 @@ export const TRANSMISSIONS_QUEUE = 'transmissions';
 
 /**
  * What a job carries: ids only — no personal value ever rests in Redis. The transmissions of
- * one trip that fell due together (a job added before jobs carried several: one).
+ * one trip that fell due together (a job added before jobs carried several: one), and the
+ * trip's id (a job added before jobs named it: none).
  */
 export type SendJob =
   | { readonly transmissionIds: readonly string[]; readonly tripId?: string }

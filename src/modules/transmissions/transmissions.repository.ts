@@ -433,7 +433,7 @@ export class TransmissionsRepository {
    * round, over every queued transmission).
    */
   async inFlight(now: Date): Promise<InFlight[]> {
-    // One row per job, not per transmission.
+    // One row per job, not per transmission (a job's transmissions are of one trip).
     const rows = await sql<{
       job_id: string;
       trip_id: string;
