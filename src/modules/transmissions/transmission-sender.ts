@@ -202,15 +202,19 @@ export class TransmissionSender {
       Math.max(250, Math.floor(this.config.sendLeaseMs / 3)),
     );
     const rounds: Promise<void>[] = [];
+    let prefetch = tripId;
     try {
       while (waiting.length > 0 && failure === undefined) {
         // Slots are the process's, shared with every other job running now.
         const granted = await this.slots.take(waiting.length, () => failure !== undefined);
         if (granted === 0) break;
         const take = waiting.splice(0, granted);
-        // The job's trip in the same turn as the lease (two statements at once), not before
-        // the slots (it would be read long before it is sent). Awaited where it is used.
-        if (tripId !== undefined) load(tripId).catch(() => undefined);
+        // The job's trip in the same turn as its first lease (two statements at once), not
+        // before the slots (it would be read long before it is sent). Awaited where it is used.
+        if (prefetch !== undefined) {
+          load(prefetch).catch(() => undefined);
+          prefetch = undefined;
+        }
         let started: readonly Started[];
         let now: Date;
         try {
