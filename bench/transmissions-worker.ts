@@ -90,8 +90,9 @@ async function main(): Promise<void> {
     awaited = undefined;
     reply({ type: 'progress', finished });
   };
-  sender.send = async (ids) => {
-    const outcomes = await send(ids);
+  // The job's trip passed on, as the processor gives it (the sender loads it with the lease).
+  sender.send = async (ids, tripId) => {
+    const outcomes = await send(ids, tripId);
     for (const outcome of outcomes.values()) {
       if (outcome === 'delivered' || outcome === 'failed' || outcome === 'cancelled') finished += 1;
     }
