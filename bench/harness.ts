@@ -30,8 +30,16 @@ export interface Timing {
   readonly samples: number;
 }
 
-/** Runs `fn` repeatedly for about `budgetMs`, after a warm-up, and returns the median time per call. */
+/** `global.gc` when the process runs with `--expose-gc` (`npm run bench` does). */
+const collect = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * Runs `fn` repeatedly for about `budgetMs`, after a warm-up, and returns the median time per
+ * call. Each measurement starts from a collected heap, so that neither side pays for the
+ * garbage the other (or an earlier benchmark of the run) left behind.
+ */
 export function time(fn: () => unknown, budgetMs = 1500): Timing {
+  collect?.();
   const warmUntil = performance.now() + budgetMs / 4;
   while (performance.now() < warmUntil) fn();
   const samples: number[] = [];
