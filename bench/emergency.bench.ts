@@ -104,6 +104,15 @@ function merge(runs: readonly Sampled[]) {
     rps: requests / seconds,
     requests,
     statuses: JSON.stringify(statuses),
+    /** Each round's p99 (ms), in order: how far the machine's noise moved the merged one. */
+    roundP99s: runs
+      .map((r) =>
+        percentile(
+          [...r.latencies].sort((a, b) => a - b),
+          99,
+        ).toFixed(1),
+      )
+      .join(' '),
   };
 }
 
@@ -259,6 +268,7 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
         'emergency.rps': Math.round(s.rps),
         'emergency.requests': s.requests,
         'emergency.statuses': s.statuses,
+        'emergency.roundP99s': s.roundP99s,
         'oneRow.apiCpuMsEach': b.apiCpuMsEach.toFixed(3),
         'oneRow.postgresCpuMsEach': b.postgresCpuMsEach.toFixed(3),
         'oneRow.p50Ms': b.p50.toFixed(2),
@@ -266,6 +276,7 @@ export async function benchEmergency(root: string): Promise<BenchResult> {
         'oneRow.rps': Math.round(b.rps),
         'oneRow.requests': b.requests,
         'oneRow.statuses': b.statuses,
+        'oneRow.roundP99s': b.roundP99s,
       },
     };
   } finally {
