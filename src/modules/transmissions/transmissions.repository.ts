@@ -92,6 +92,21 @@ export interface InFlight {
   readonly jobId: string;
 }
 
+/** The columns a job is made of, as the dispatcher's statements return them. */
+interface InFlightRow {
+  readonly id: string;
+  readonly contract_id: string;
+  readonly trip_id: string;
+  readonly job_id: string;
+}
+
+const toInFlight = (row: InFlightRow): InFlight => ({
+  id: row.id,
+  contractId: row.contract_id,
+  tripId: row.trip_id,
+  jobId: row.job_id,
+});
+
 /** What the worker reads of a transmission it leased: what it sends, records and fences by. */
 export type LeasedTransmission = Pick<
   Transmission,
@@ -373,12 +388,7 @@ export class TransmissionsRepository {
       const rows = await trx.executeQuery(this.claimQuery(now, limit, perJob));
       // Only what the jobs are made of: whole rows cost the dispatcher more to read than
       // to claim.
-      return rows.rows.map((row) => ({
-        id: row.id,
-        contractId: row.contract_id,
-        tripId: row.trip_id,
-        jobId: row.job_id,
-      }));
+      return rows.rows.map(toInFlight);
     });
   }
 
@@ -391,7 +401,7 @@ export class TransmissionsRepository {
    * held in the meantime is left as it is.
    */
   claimQuery(now: Date, limit: number, perJob: number) {
-    return sql<{ id: string; contract_id: string; trip_id: string; job_id: string }>`
+    return sql<InFlightRow>`
       WITH picked AS (
         SELECT d.id FROM (
           SELECT DISTINCT ON (trip_id, contract_id, unit_key) id, trip_id, due_at
@@ -461,16 +471,11 @@ export class TransmissionsRepository {
    */
   async assignOwnJobs(ids: readonly string[]): Promise<InFlight[]> {
     if (ids.length === 0) return [];
-    const rows = await sql<{ id: string; contract_id: string; trip_id: string; job_id: string }>`
+    const rows = await sql<InFlightRow>`
       UPDATE transmissions SET job_id = id::text || '.' || generation
       WHERE id = ANY(${ids}::uuid[]) AND status IN ('queued', 'sending')
       RETURNING id, contract_id, trip_id, job_id`.execute(this.db);
-    return rows.rows.map((row) => ({
-      id: row.id,
-      contractId: row.contract_id,
-      tripId: row.trip_id,
-      jobId: row.job_id,
-    }));
+    return rows.rows.map(toInFlight);
   }
 
   /**
