@@ -101,6 +101,58 @@ describe('prepared statements', () => {
     expect(lease.map((s) => s.calls)).toEqual([3]);
   });
 
+  it('should settle the trip load and the claim on their generic plans: planned once, not on every call', async () => {
+    // Trips with bookings, their statistics taken: each call's own plan, counting the ids
+    // it was given (fewer than the ten a generic plan assumes), looked cheaper every time.
+    const bytes = `decode(repeat('00', 64), 'hex')`;
+    await test.admin(`
+      INSERT INTO trips (id, revision, document, ends_at, created_at, updated_at)
+      SELECT 'T-GEN-' || n, 1, '{}', now(), now(), now() FROM generate_series(0, 199) n;
+      INSERT INTO bookings (reference, trip_id, revision, status, participant_ids, ciphertext,
+                            iv, auth_tag, wrapped_key, wrap_iv, wrap_tag, key_id,
+                            created_at, updated_at)
+      SELECT 'B-GEN-' || n || '-' || k, 'T-GEN-' || n, 1, 'confirmed', ARRAY['P-' || n || '-' || k],
+             ${bytes}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, 'k1', now(), now()
+      FROM generate_series(0, 199) n, generate_series(1, 4) k;
+      ANALYZE trips; ANALYZE bookings; ANALYZE transmissions`);
+    // A connection of its own: PostgreSQL weighs a statement's generic plan against the
+    // average of the plans it made for it so far on this connection (the other tests' ran
+    // on empty tables).
+    const own = createDatabase(test.url, 1);
+    try {
+      const bookings = new BookingsRepository(own);
+      const transmissions = new TransmissionsRepository(own);
+      for (let n = 0; n < 9; n += 1) {
+        const loaded = await bookings.tripsWithLiveBookings([`T-GEN-${n}`, `T-GEN-${n + 50}`]);
+        expect([...loaded.values()].map((trip) => trip.rows.length)).toEqual([4, 4]);
+        await own.transaction().execute(async (trx) => {
+          expect(await trx.executeQuery(transmissions.claimQuery(new Date(), 500, 100))).toEqual(
+            expect.objectContaining({ rows: [] }),
+          );
+        });
+      }
+      const plans = (
+        await sql<{
+          statement: string;
+          generic: number;
+          custom: number;
+        }>`SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom
+             FROM pg_prepared_statements`.execute(own)
+      ).rows;
+      const load = plans.filter((s) => s.statement.includes('FROM trips t'));
+      const claim = plans.filter((s) => s.statement.includes('WITH picked AS'));
+      // PostgreSQL plans the first five calls for their values, then compares.
+      expect(load.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
+        { generic: 4, custom: 5 },
+      ]);
+      expect(claim.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
+        { generic: 4, custom: 5 },
+      ]);
+    } finally {
+      await own.destroy();
+    }
+  });
+
   it('should read the policy holder’s booking by its key, whatever the statistics say', async () => {
     // Statistics taken while the table held two bookings, then two hundred more: a join the
     // planner may flatten sorted every live booking to merge them with the one policy row,

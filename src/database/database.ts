@@ -10,6 +10,7 @@ import { bookingLeadsMigration } from './migrations/0006-booking-leads.js';
 import { transmissionUnitIndexMigration } from './migrations/0007-transmission-unit-index.js';
 import { transmissionsDueNotifyMigration } from './migrations/0008-transmissions-due-notify.js';
 import { registerGuardedAppendMigration } from './migrations/0009-register-guarded-append.js';
+import { transmissionUnitByKeyMigration } from './migrations/0010-transmission-unit-by-key.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -26,6 +27,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-transmission-unit-index': transmissionUnitIndexMigration,
   '0008-transmissions-due-notify': transmissionsDueNotifyMigration,
   '0009-register-guarded-append': registerGuardedAppendMigration,
+  '0010-transmission-unit-by-key': transmissionUnitByKeyMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */
