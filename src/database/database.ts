@@ -11,6 +11,7 @@ import { transmissionUnitIndexMigration } from './migrations/0007-transmission-u
 import { transmissionsDueNotifyMigration } from './migrations/0008-transmissions-due-notify.js';
 import { registerGuardedAppendMigration } from './migrations/0009-register-guarded-append.js';
 import { transmissionUnitByKeyMigration } from './migrations/0010-transmission-unit-by-key.js';
+import { transmissionsOpenByDeadlineMigration } from './migrations/0011-transmissions-open-by-deadline.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -28,6 +29,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-transmissions-due-notify': transmissionsDueNotifyMigration,
   '0009-register-guarded-append': registerGuardedAppendMigration,
   '0010-transmission-unit-by-key': transmissionUnitByKeyMigration,
+  '0011-transmissions-open-by-deadline': transmissionsOpenByDeadlineMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

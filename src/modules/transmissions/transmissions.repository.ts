@@ -6,7 +6,7 @@ import type {
   TransmissionState,
   TransmissionStatus,
 } from '../../core/planning/reconcile-plan.js';
-import { compiledTemplate, type Db } from '../../database/database.js';
+import { compiledTemplate, prepared, type Db } from '../../database/database.js';
 import type { Database, TransmissionsTable } from '../../database/schema.js';
 
 type Row = Selectable<TransmissionsTable>;
@@ -153,6 +153,25 @@ const lease = compiledTemplate(
         WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
           AND d.unit_key = t.unit_key AND d.status = 'delivered'
         ORDER BY d.delivered_at DESC LIMIT 1) AS last_delivered_digest`,
+);
+
+/**
+ * Pending transmissions past their last moment (see `markMissed`), compiled once and prepared
+ * per connection: it runs on every dispatcher round, nearly always to find none. Each arm on
+ * its own partial index (`transmissions_deadline`, `transmissions_open`, both read up to the
+ * deadline): written as one condition with the deadline outside, it was a scan of the whole
+ * table on every round.
+ */
+const missed = compiledTemplate(
+  (now: Date) =>
+    sql<Row>`
+      UPDATE transmissions
+      SET status = 'missed', reason = 'its last moment passed before it could be sent',
+          updated_at = ${now}
+      WHERE (status IN ('planned', 'held') AND deadline < ${now})
+         OR (status = 'queued' AND deadline < ${now})
+         OR (status = 'sending' AND deadline < ${now} AND lease_until < ${now})
+      RETURNING *`,
 );
 
 /**
@@ -385,36 +404,13 @@ export class TransmissionsRepository {
    * moment, so none of them will ever leave. Returns them.
    */
   async markMissed(now: Date): Promise<Transmission[]> {
-    const rows = await this.missedQuery(now).execute();
+    const { rows } = await this.db.executeQuery(this.missedQuery(now));
     return rows.map(toTransmission);
   }
 
-  /** `markMissed`'s statement, run on every dispatcher tick (its plan is tested). */
+  /** `markMissed`'s statement, run on every dispatcher tick (its plans are tested). */
   missedQuery(now: Date) {
-    return (
-      this.db
-        .updateTable('transmissions')
-        .set({
-          status: 'missed',
-          reason: 'its last moment passed before it could be sent',
-          updated_at: now,
-        })
-        // Each arm on its own partial index (`transmissions_deadline`, `transmissions_open`):
-        // written as one condition with the deadline outside, it was a scan of the whole
-        // table on every tick.
-        .where((eb) =>
-          eb.or([
-            eb.and([eb('status', 'in', ['planned', 'held']), eb('deadline', '<', now)]),
-            eb.and([eb('status', '=', 'queued'), eb('deadline', '<', now)]),
-            eb.and([
-              eb('status', '=', 'sending'),
-              eb('lease_until', '<', now),
-              eb('deadline', '<', now),
-            ]),
-          ]),
-        )
-        .returningAll()
-    );
+    return missed(this.db, now);
   }
 
   /**
@@ -553,7 +549,10 @@ export class TransmissionsRepository {
     executor: Db = this.db,
   ): Promise<Set<string>> {
     if (finishes.length === 0) return new Set();
-    const result = await this.finishQuery(finishes, now).execute(executor);
+    // Prepared: its text is the same for any number of rows (they travel as arrays).
+    const result = await executor.executeQuery(
+      prepared(this.finishQuery(finishes, now).compile(executor)),
+    );
     return new Set(result.rows.map((row) => row.id));
   }
 
@@ -582,7 +581,11 @@ export class TransmissionsRepository {
         ${column((f) => has(f.reason))}::bool[], ${column((f) => f.reason ?? null)}::text[])
         AS f(id, attempt, status, delivered_digest, set_last_error, last_error, problems,
              set_reason, reason)
-      WHERE t.id = f.id AND t.status = 'sending' AND t.attempts = f.attempt
+      -- Read by key. As a CASE, the status test cannot match the partial index of those in
+      -- flight, which the planner otherwise read whole, all the rows being sent, to find
+      -- the few finished here.
+      WHERE t.id = f.id
+        AND CASE t.status WHEN 'sending' THEN t.attempts = f.attempt ELSE false END
       RETURNING t.id`;
   }
 
