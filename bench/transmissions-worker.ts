@@ -51,21 +51,21 @@ async function main(): Promise<void> {
   const register = app.get(RegisterService);
   const realAppend = register.append.bind(register);
   const realAppendAll = register.appendAll.bind(register);
-  // What a stub returns: the entry as if sealed. The sender only awaits it; the fields come
-  // first (a literal that starts with a spread is V8's slow path).
-  const sealed = (input: RegisterEntryInput): RegisterEntry =>
-    Object.assign({ id: '', seq: 0, occurredAt: '', outcome: '', prevHash: '', hash: '' }, input);
+  // What a stub returns: the inputs themselves, as if sealed — the sender only awaits them.
+  // (Copied into sealed-looking entries, two a transmission, the stub cost the worker ~4 KB
+  // of garbage and ~1.5 % of its time a transmission: a cost of the bench, not the pipeline's.)
+  const asSealed = (inputs: readonly RegisterEntryInput[]) => inputs as unknown as RegisterEntry[];
   const stubAppend = (input: RegisterEntryInput): Promise<RegisterEntry> =>
-    Promise.resolve(sealed(input));
+    Promise.resolve(input as unknown as RegisterEntry);
   const stubAppendAll = (inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> =>
-    Promise.resolve(inputs.map(sealed));
+    Promise.resolve(asSealed(inputs));
   // The step (the rows finished) still runs, on its own as it would without a register to
   // commit with (one autocommitted statement); nothing is appended.
   const realAppendAfter = register.appendAfter.bind(register);
   const db = app.get<Db>(DATABASE);
   const stubAppendAfter: RegisterService['appendAfter'] = async (step) => {
     const { inputs, result } = await step(db as Transaction<Database>);
-    return { entries: inputs.map(sealed), result };
+    return { entries: asSealed(inputs), result };
   };
   // At boot the dispatcher re-plans every trip in the background (`void replanAll()`): the
   // runs wait for that pass, or it could move a transmission the parent has just made due.
