@@ -101,9 +101,10 @@ describe('prepared statements', () => {
     expect(lease.map((s) => s.calls)).toEqual([3]);
   });
 
-  it('should settle the trip load and the claim on their generic plans: planned once, not on every call', async () => {
-    // Trips with bookings, their statistics taken: each call's own plan, counting the ids
-    // it was given (fewer than the ten a generic plan assumes), looked cheaper every time.
+  it('should settle the trip load, the claim and the search for missed ones on their generic plans: planned once, not on every call', async () => {
+    // Trips with bookings and transmissions planned for tomorrow, their statistics taken:
+    // each call's own plan, counting the ids it was given (fewer than the ten a generic plan
+    // assumes) or knowing the moment (nothing due or past), looked cheaper every time.
     const bytes = `decode(repeat('00', 64), 'hex')`;
     await test.admin(`
       INSERT INTO trips (id, revision, document, ends_at, created_at, updated_at)
@@ -114,6 +115,13 @@ describe('prepared statements', () => {
       SELECT 'B-GEN-' || n || '-' || k, 'T-GEN-' || n, 1, 'confirmed', ARRAY['P-' || n || '-' || k],
              ${bytes}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, ${bytes}, 'k1', now(), now()
       FROM generate_series(0, 199) n, generate_series(1, 4) k;
+      INSERT INTO transmissions (id, contract_id, contract_version, trip_id, unit_key,
+                                 recipient_id, kind, moment, due_at, deadline, status, digest,
+                                 created_at, updated_at)
+      SELECT md5('T-GEN-' || n)::uuid, 'airline-group-list', 1, 'T-GEN-' || (n % 200),
+             'flight:F' || n, 'AF', 'scheduled', 0, now() + interval '1 day',
+             now() + interval '2 days', 'planned', 'digest', now(), now()
+      FROM generate_series(1, 3000) n;
       ANALYZE trips; ANALYZE bookings; ANALYZE transmissions`);
     // A connection of its own: PostgreSQL weighs a statement's generic plan against the
     // average of the plans it made for it so far on this connection (the other tests' ran
@@ -130,6 +138,7 @@ describe('prepared statements', () => {
             expect.objectContaining({ rows: [] }),
           );
         });
+        expect(await transmissions.markMissed(new Date())).toEqual([]);
       }
       const plans = (
         await sql<{
@@ -146,6 +155,10 @@ describe('prepared statements', () => {
         { generic: 4, custom: 5 },
       ]);
       expect(claim.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
+        { generic: 4, custom: 5 },
+      ]);
+      const missed = plans.filter((s) => s.statement.includes("SET status = 'missed'"));
+      expect(missed.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
         { generic: 4, custom: 5 },
       ]);
     } finally {
