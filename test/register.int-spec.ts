@@ -67,6 +67,19 @@ describe('the register in PostgreSQL', () => {
     });
   });
 
+  it('should store text beyond Latin-1 as it was given, in a chain that verifies', async () => {
+    // Sent to PostgreSQL as JSON escapes (`jsonDocument`): read back as the characters.
+    const [entry] = await service.appendAll([
+      aDisclosure({
+        purpose: 'Héberger le groupe — chambres, repas 🍽️ et accès',
+        recipient: { id: 'HTL-1', name: 'Hôtel Łódź “Centrum”', category: 'hotel' },
+        detail: { note: 'ß — 😀', attempt: 1 },
+      }),
+    ]);
+    expect(await service.byId(entry?.id ?? '')).toEqual(entry);
+    expect((await service.verify()).intact).toBe(true);
+  });
+
   it('should commit a companion row with its entry, and neither when the row is refused', async () => {
     const companion = (id: string, outcome: string) =>
       ({

@@ -6,6 +6,7 @@ import type {
   RegisterEvent,
 } from '../../core/register/register-entry.js';
 import { prepared, type Db } from '../../database/database.js';
+import { jsonDocument } from '../../database/json-document.js';
 import { GUARD_FAILED } from '../../database/migrations/0009-register-guarded-append.js';
 import type { Database, RegisterEntriesTable } from '../../database/schema.js';
 
@@ -168,7 +169,7 @@ function withByteaAsHex(row: Readonly<Record<string, unknown>>): Record<string, 
  */
 function companionInsert(companion: CompanionRows, n: number) {
   const columns = [...new Set(companion.rows.flatMap((row) => Object.keys(row)))];
-  const rows = JSON.stringify(companion.rows.map(withByteaAsHex));
+  const rows = jsonDocument(companion.rows.map(withByteaAsHex));
   const names = sql.join(columns.map((column) => sql.id(column)));
   return sql`,
       ${sql.id(`companion_${n}`)} AS (
@@ -268,7 +269,7 @@ export class RegisterRepository {
       if (guards.length > 0) throw new Error('a guarded append needs entries to append');
       return true;
     }
-    const rows = JSON.stringify(entries.map(entryToRow));
+    const rows = jsonDocument(entries.map(entryToRow));
     const guarded = guards.length > 0;
     const guardCtes = guards.map((guard, n) => sql`${sql.id(`guard_${n}`)} AS (${guard.update}),`);
     // Every guard changed its rows — evaluated once, before the head is locked.
