@@ -9,6 +9,7 @@ import { shippedFormatRegistry } from '../../core/formats/format-registry.js';
 import type { FormatRegistry } from '../../core/formats/payload-format.js';
 import { prepareFormat, type PreparedFormat } from '../../core/projection/render-unit.js';
 import type { Result } from '../../core/shared/result.js';
+import { withOneByteStrings } from './one-byte-strings.js';
 
 export interface ContractCatalogDirs {
   readonly contractsDir: string;
@@ -120,14 +121,22 @@ export async function loadContractCatalog(dirs: ContractCatalogDirs): Promise<Ca
   for (const id of [...result.contracts.keys()].sort()) {
     const linted = result.contracts.get(id);
     if (linted === undefined) continue;
+    // Its texts go into every entry and file made under it: stored one byte a character.
+    const contract = withOneByteStrings(linted.contract);
     contracts.set(id, {
       ...linted,
+      contract,
       sha256: digests.get(linted.file) ?? '',
-      prepared: prepareFormat(linted.contract, formats),
+      prepared: prepareFormat(contract, formats),
     });
   }
   return {
-    catalog: { catalogue: catalogue.value, endpoints: endpoints.value, formats, contracts },
+    catalog: {
+      catalogue: withOneByteStrings(catalogue.value),
+      endpoints: endpoints.value,
+      formats,
+      contracts,
+    },
     problems: [],
   };
 }
