@@ -190,9 +190,10 @@ const claim = compiledTemplate(
         SELECT DISTINCT ON (trip_id, contract_id, unit_key) id, trip_id, due_at
         FROM transmissions t
         WHERE status = 'planned' AND due_at <= (SELECT ${now}::timestamptz)
-          -- One probe of the unit's index; the status test, as a CASE, cannot match the
-          -- partial index of those in flight, which the planner otherwise compared
-          -- with each candidate in turn whenever its statistics said it held few.
+          -- One probe of the unit's key (the unique index starts with it); the status
+          -- test, as a CASE, cannot match the partial index of those in flight, which the
+          -- planner otherwise compared with each candidate in turn whenever its
+          -- statistics said it held few.
           AND NOT EXISTS (
             SELECT 1 FROM transmissions busy
             WHERE busy.trip_id = t.trip_id AND busy.contract_id = t.contract_id
@@ -440,10 +441,10 @@ export class TransmissionsRepository {
   }
 
   /**
-   * `claimDue`'s statement (its plan is tested). The rows are found by key (`= ANY` of the
+   * `claimDue`'s statement (its plans are tested). The rows are found by key (`= ANY` of the
    * ids chosen), not joined — a join let the planner read the whole table twice a round,
    * and the table keeps every transmission ever planned; "another of the unit in flight" is
-   * one probe of the unit's index, where it compared each candidate with every row in
+   * one probe of the unit's key, where it compared each candidate with every row in
    * flight. The rows are locked again under their own conditions: a row an operator
    * held in the meantime is left as it is.
    */
