@@ -110,51 +110,42 @@ describe("the dispatcher's search for missed transmissions", () => {
       await admin('DEALLOCATE plan_probe');
     }
   };
+  /** A node of a plan as `EXPLAIN (FORMAT JSON)` gives it: the fields these tests read. */
+  interface PlanNode {
+    readonly 'Subplan Name'?: string;
+    readonly 'Parent Relationship'?: string;
+    readonly 'Index Name'?: string;
+    readonly 'Index Cond'?: string;
+    readonly Plans?: readonly PlanNode[];
+  }
+  const rootOf = (plan: string): PlanNode | undefined =>
+    (JSON.parse(plan) as { Plan: PlanNode }[])[0]?.Plan;
+  /** `node` and the nodes under it; `withInitPlans: false` leaves out the sub-plans it runs first. */
+  const nodesUnder = (node: PlanNode, withInitPlans = true): PlanNode[] => [
+    node,
+    ...(node.Plans ?? [])
+      .filter((child) => withInitPlans || child['Parent Relationship'] !== 'InitPlan')
+      .flatMap((child) => nodesUnder(child, withInitPlans)),
+  ];
   /**
    * The indexes the rows of a plan's CTE `name` are read through (not those its sub-plans
    * read: `locked` takes the ids `picked` chose).
    */
   const indexesOfCte = (plan: string, name: string): string[] => {
-    interface Node {
-      readonly 'Subplan Name'?: string;
-      readonly 'Parent Relationship'?: string;
-      readonly 'Index Name'?: string;
-      readonly Plans?: readonly Node[];
-    }
-    const find = (node: Node): Node | undefined =>
-      node['Subplan Name'] === `CTE ${name}`
-        ? node
-        : (node.Plans ?? []).map(find).find((found) => found !== undefined);
-    const indexes = (node: Node): string[] => [
-      ...(node['Index Name'] === undefined ? [] : [node['Index Name']]),
-      ...(node.Plans ?? [])
-        .filter((child) => child['Parent Relationship'] !== 'InitPlan')
-        .flatMap(indexes),
-    ];
-    const root = (JSON.parse(plan) as { Plan: Node }[])[0]?.Plan;
-    const cte = root === undefined ? undefined : find(root);
-    return cte === undefined ? [] : indexes(cte);
+    const root = rootOf(plan);
+    const cte = (root === undefined ? [] : nodesUnder(root)).find(
+      (node) => node['Subplan Name'] === `CTE ${name}`,
+    );
+    return (cte === undefined ? [] : nodesUnder(cte, false)).flatMap((node) =>
+      node['Index Name'] === undefined ? [] : [node['Index Name']],
+    );
   };
   /** Every scan of an index in a plan, with its condition. */
-  const indexScans = (plan: string): { 'Index Name': string; 'Index Cond'?: string }[] => {
-    interface Node {
-      readonly 'Index Name'?: string;
-      readonly 'Index Cond'?: string;
-      readonly Plans?: readonly Node[];
-    }
-    const walk = (node: Node): { 'Index Name': string; 'Index Cond'?: string }[] => [
-      ...(node['Index Name'] === undefined
-        ? []
-        : [
-            {
-              'Index Name': node['Index Name'],
-              ...(node['Index Cond'] === undefined ? {} : { 'Index Cond': node['Index Cond'] }),
-            },
-          ]),
-      ...(node.Plans ?? []).flatMap(walk),
-    ];
-    const root = (JSON.parse(plan) as { Plan: Node }[])[0]?.Plan;
-    return root === undefined ? [] : walk(root);
+  const indexScans = (plan: string): PlanNode[] => {
+    const root = rootOf(plan);
+    return (root === undefined ? [] : nodesUnder(root)).filter(
+      (node) => node['Index Name'] !== undefined,
+    );
   };
   /** A transmission's unique key: its unit (trip, contract, unit key), kind and moment. */
   const UNIT_KEY = '"transmissions_trip_id_contract_id_unit_key_kind_moment_key"';

@@ -1,20 +1,18 @@
-/** Characters beyond Latin-1: one of them makes V8 store a whole string two bytes a character. */
-const WIDE = /[\u0100-\uffff]/;
+import { oneByteString } from '../core/shared/one-byte-string.js';
+
+/** Every character beyond Latin-1, to escape. */
 const WIDE_ALL = /[\u0100-\uffff]/g;
 const escapeWide = (char: string): string =>
   `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /**
  * The JSON of one item, as a string V8 stores one byte a character: characters beyond
- * Latin-1 escaped, and the text copied into a fresh string whatever it holds — a string
- * cut from a larger one that had such a character (a contract's text, read from a file with
- * an em dash) is stored two bytes a character even when it has none itself.
+ * Latin-1 escaped (`\uXXXX`, a pair for one beyond the BMP: the same JSON value), and the
+ * text then copied into a fresh string (`oneByteString`) — JSON built from text cut from
+ * wider text is stored two bytes a character even when it has no such character itself.
  */
 function oneByteJson(item: unknown): string {
-  const json = JSON.stringify(item);
-  // `\uXXXX` escapes (a pair for a character beyond the BMP): the same JSON value.
-  const latin1 = WIDE.test(json) ? json.replace(WIDE_ALL, escapeWide) : json;
-  return Buffer.from(latin1, 'latin1').toString('latin1');
+  return oneByteString(JSON.stringify(item).replace(WIDE_ALL, escapeWide));
 }
 
 /**

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { oneByteString, withOneByteStrings } from './one-byte-strings.js';
+import { oneByteString } from '../../core/shared/one-byte-string.js';
+import { withOneByteStrings } from './one-byte-strings.js';
 
 describe('configuration stored one byte a character', () => {
   it('should keep every string’s characters, cut from wider text or not', () => {
