@@ -29,6 +29,12 @@ describe('configuration stored one byte a character', () => {
     expect(copied).toEqual(loaded);
     expect(copied).not.toBe(loaded);
     expect(copied.when).toBe(when);
+    // A `__proto__` key stays an own key of the copy (assigned, it would set the prototype).
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "kept": "x"}') as object;
+    const copiedKeys = withOneByteStrings(parsed);
+    expect(Object.keys(copiedKeys)).toEqual(['__proto__', 'kept']);
+    expect(Object.getPrototypeOf(copiedKeys)).toBe(Object.prototype);
+    expect(copiedKeys).toEqual(parsed);
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         expect(withOneByteStrings(value)).toEqual(value);

@@ -20,9 +20,11 @@ function copy(value: unknown): unknown {
     typeof value === 'object' &&
     Object.getPrototypeOf(value) === Object.prototype
   ) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[oneByteString(key)] = copy(item);
-    return out;
+    // `Object.fromEntries` defines each key as an own property: assigned, a `__proto__` key
+    // would set the copy's prototype instead (and be lost).
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [oneByteString(key), copy(item)]),
+    );
   }
   return value;
 }
