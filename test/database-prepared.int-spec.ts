@@ -148,19 +148,14 @@ describe('prepared statements', () => {
         }>`SELECT statement, generic_plans::int AS generic, custom_plans::int AS custom
              FROM pg_prepared_statements`.execute(own)
       ).rows;
-      const load = plans.filter((s) => s.statement.includes('FROM trips t'));
-      const claim = plans.filter((s) => s.statement.includes('WITH picked AS'));
+      const plansOf = (fragment: string) =>
+        plans
+          .filter((s) => s.statement.includes(fragment))
+          .map(({ generic, custom }) => ({ generic, custom }));
       // PostgreSQL plans the first five calls for their values, then compares.
-      expect(load.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
-        { generic: 4, custom: 5 },
-      ]);
-      expect(claim.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
-        { generic: 4, custom: 5 },
-      ]);
-      const missed = plans.filter((s) => s.statement.includes("SET status = 'missed'"));
-      expect(missed.map(({ generic, custom }) => ({ generic, custom }))).toEqual([
-        { generic: 4, custom: 5 },
-      ]);
+      for (const fragment of ['FROM trips t', 'WITH picked AS', "SET status = 'missed'"]) {
+        expect(plansOf(fragment)).toEqual([{ generic: 4, custom: 5 }]);
+      }
     } finally {
       await own.destroy();
     }

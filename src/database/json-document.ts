@@ -1,4 +1,4 @@
-import { oneByteString } from '../core/shared/one-byte-string.js';
+import { latin1Copy } from '../core/shared/one-byte-string.js';
 
 /** Every character beyond Latin-1, to escape. */
 const WIDE_ALL = /[\u0100-\uffff]/g;
@@ -8,11 +8,12 @@ const escapeWide = (char: string): string =>
 /**
  * The JSON of one item, as a string V8 stores one byte a character: characters beyond
  * Latin-1 escaped (`\uXXXX`, a pair for one beyond the BMP: the same JSON value), and the
- * text then copied into a fresh string (`oneByteString`) — JSON built from text cut from
- * wider text is stored two bytes a character even when it has no such character itself.
+ * text then copied into a fresh string (`latin1Copy`; none is left to look for) — JSON built
+ * from text cut from wider text is stored two bytes a character even when it has no such
+ * character itself.
  */
 function oneByteJson(item: unknown): string {
-  return oneByteString(JSON.stringify(item).replace(WIDE_ALL, escapeWide));
+  return latin1Copy(JSON.stringify(item).replace(WIDE_ALL, escapeWide));
 }
 
 /**

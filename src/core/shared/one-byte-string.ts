@@ -1,5 +1,5 @@
 /** A character beyond Latin-1: a string that holds one is stored two bytes a character. */
-export const WIDE_CHARACTER = /[\u0100-\uffff]/;
+const WIDE_CHARACTER = /[\u0100-\uffff]/;
 
 /**
  * `text` as V8 stores it one byte a character when it can be: a string cut from a larger
@@ -9,5 +9,10 @@ export const WIDE_CHARACTER = /[\u0100-\uffff]/;
  * V8 then hashes, joins and encodes several times more slowly. The same characters.
  */
 export function oneByteString(text: string): string {
-  return WIDE_CHARACTER.test(text) ? text : Buffer.from(text, 'latin1').toString('latin1');
+  return WIDE_CHARACTER.test(text) ? text : latin1Copy(text);
+}
+
+/** A fresh copy of `text`, which must hold Latin-1 characters only: stored one byte a character. */
+export function latin1Copy(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
