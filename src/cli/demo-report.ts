@@ -1,4 +1,5 @@
 import type { ScheduleMoment } from '../core/contracts/contract.js';
+import { CANCEL_REASONS } from '../core/planning/reconcile-plan.js';
 import type { RegisterEntry } from '../core/register/register-entry.js';
 import type { VerifyResult } from '../modules/register/register.service.js';
 import type { Transmission } from '../modules/transmissions/transmissions.repository.js';
@@ -25,7 +26,7 @@ export interface DemoReport {
 }
 
 /** The reason the sender gives when a payload is what the recipient already holds. */
-const UNCHANGED = 'the data is what was already delivered';
+const UNCHANGED = CANCEL_REASONS.unchanged;
 
 /** A contract's send moment in words. */
 export function describeMoment(moment: ScheduleMoment | undefined): string {

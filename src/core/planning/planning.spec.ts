@@ -191,7 +191,8 @@ describe('reconcilePlan', () => {
     expect(changesFor([failed], [send])).toEqual([]);
     expect(changesFor([failed], [fixed])).toEqual([
       {
-        type: 'retry',
+        type: 'replan',
+        from: 'failed',
         id: 'tx-1',
         dueAt: send.dueAt,
         deadline: send.deadline,
@@ -202,9 +203,118 @@ describe('reconcilePlan', () => {
     // Due already: now.
     const late = Date.parse(send.dueAt) + 60_000;
     expect(changesFor([failed], [fixed], late)).toMatchObject([
-      { type: 'retry', dueAt: new Date(late).toISOString() },
+      { type: 'replan', from: 'failed', dueAt: new Date(late).toISOString() },
     ]);
     expect(changesFor([failed], [fixed], Date.parse(send.deadline) + 1)).toEqual([]);
+  });
+
+  it('should plan again a send cancelled because its unit was gone once the unit is back, not one cancelled as unchanged', () => {
+    const gone = row({ status: 'cancelled', cancelReason: 'unit-gone' });
+    expect(changesFor([gone])).toEqual([
+      {
+        type: 'replan',
+        from: 'cancelled',
+        id: 'tx-1',
+        dueAt: send.dueAt,
+        deadline: send.deadline,
+        digest: send.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    // Due already: now; past its last moment: left as it is.
+    const late = Date.parse(send.dueAt) + 60_000;
+    expect(changesFor([gone], [send], late)).toMatchObject([
+      { type: 'replan', from: 'cancelled', dueAt: new Date(late).toISOString() },
+    ]);
+    expect(changesFor([gone], [send], Date.parse(send.deadline) + 1)).toEqual([]);
+    expect(changesFor([row({ status: 'cancelled', cancelReason: 'unchanged' })])).toEqual([]);
+    expect(changesFor([row({ status: 'cancelled' })])).toEqual([]);
+  });
+
+  it('should plan again a missed send whose last moment moved ahead of now (a delayed flight), not before', () => {
+    const missed = row({ status: 'missed' });
+    const after = Date.parse(send.deadline) + 60_000;
+    expect(changesFor([missed], [send], after)).toEqual([]);
+    const delayed = {
+      ...send,
+      dueAt: new Date(after - 3600_000).toISOString(),
+      deadline: new Date(after + 86_400_000).toISOString(),
+    };
+    expect(changesFor([missed], [delayed], after)).toEqual([
+      {
+        type: 'replan',
+        from: 'missed',
+        id: 'tx-1',
+        dueAt: new Date(after).toISOString(),
+        deadline: delayed.deadline,
+        digest: send.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+  });
+
+  it('should give a queued send its new last moment, and send it back to wait when its due time moved later', () => {
+    const queued = row({ status: 'queued' });
+    const at = Date.parse(send.dueAt) + 60_000;
+    // The flight moved earlier: the last moment with it (the send must not leave late).
+    const earlier = {
+      ...send,
+      dueAt: new Date(at - 86_400_000).toISOString(),
+      deadline: new Date(at - 3600_000).toISOString(),
+    };
+    expect(changesFor([queued], [earlier], at)).toEqual([
+      {
+        type: 'update',
+        id: 'tx-1',
+        dueAt: send.dueAt,
+        deadline: earlier.deadline,
+        digest: send.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    // The flight moved later: it waits for its new due time.
+    const later = {
+      ...send,
+      dueAt: new Date(at + 86_400_000).toISOString(),
+      deadline: new Date(at + 3 * 86_400_000).toISOString(),
+    };
+    expect(changesFor([queued], [later], at)).toEqual([
+      {
+        type: 'replan',
+        from: 'queued',
+        id: 'tx-1',
+        dueAt: later.dueAt,
+        deadline: later.deadline,
+        digest: send.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    expect(changesFor([queued], [send], at)).toEqual([]);
+  });
+
+  it('should give a send being sent the new digest, and plan its resend only once it is delivered', () => {
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    expect(changesFor([row({ status: 'sending' })], [changed])).toEqual([
+      {
+        type: 'update',
+        id: 'tx-1',
+        dueAt: send.dueAt,
+        deadline: send.deadline,
+        digest: changed.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    // Delivered with the digest of before (the plan's is the new one): a resend.
+    const at = Date.parse(send.dueAt) + 60_000;
+    const delivered = row({
+      status: 'delivered',
+      digest: changed.digest,
+      deliveredDigest: send.digest,
+      deliveredAt: new Date(at).toISOString(),
+    });
+    expect(changesFor([delivered], [changed], at)).toMatchObject([
+      { type: 'insert', kind: 'resend', status: 'planned' },
+    ]);
   });
 
   it('should cancel open sends whose unit is gone', () => {

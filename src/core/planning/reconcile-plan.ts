@@ -23,6 +23,20 @@ export const OPEN: ReadonlySet<TransmissionStatus> = new Set([
   'sending',
 ]);
 
+/** Why a transmission was cancelled, as its row says it (the plan revives only the first). */
+export const CANCEL_REASONS = {
+  'unit-gone': 'its unit no longer exists',
+  unchanged: 'the data is what was already delivered',
+} as const;
+export type CancelReason = keyof typeof CANCEL_REASONS;
+
+/** A cancellation's reason read back from its row's text (undefined: another reason). */
+export function cancelReasonOf(text: string | null): CancelReason | undefined {
+  if (text === CANCEL_REASONS['unit-gone']) return 'unit-gone';
+  if (text === CANCEL_REASONS.unchanged) return 'unchanged';
+  return undefined;
+}
+
 /** A transmission as the plan knows it. */
 export interface TransmissionState {
   readonly id: string;
@@ -39,6 +53,8 @@ export interface TransmissionState {
   /** The digest actually delivered, once delivered. */
   readonly deliveredDigest?: string;
   readonly deliveredAt?: string;
+  /** Why it was cancelled, when it was. */
+  readonly cancelReason?: CancelReason;
 }
 
 export type PlanChange =
@@ -58,24 +74,86 @@ export type PlanChange =
       readonly contractVersion: number;
     }
   | {
-      /** A failed send whose data changed since (fixed, say): it is planned again. */
-      readonly type: 'retry';
+      /**
+       * A send planned again, from the state it is in (`from`): failed, and its data changed
+       * since (fixed, say); cancelled because its unit was gone, and the unit is back (a
+       * booking confirmed again, a trip scheduled again); missed, and its last moment moved
+       * later (a delayed flight); queued, and its due time moved later (it waits for it again).
+       */
+      readonly type: 'replan';
+      readonly from: 'failed' | 'cancelled' | 'missed' | 'queued';
       readonly id: string;
       readonly dueAt: string;
       readonly deadline: string;
       readonly digest: string;
       readonly contractVersion: number;
     }
-  | { readonly type: 'cancel'; readonly id: string; readonly reason: 'unit-gone' | 'unchanged' };
+  | { readonly type: 'cancel'; readonly id: string; readonly reason: CancelReason };
 
 const groupKey = (contractId: string, unitKey: string): string => `${contractId}\u0000${unitKey}`;
+
+/**
+ * What a send already in the plan must do to follow what the contract now calls for:
+ * - pending, it moves with its unit (a moved flight moves it; new data, a new digest);
+ * - queued, it takes its new last moment (a flight moved earlier must not be sent late) and
+ *   goes back to waiting if its due time moved into the future; being sent, it takes the
+ *   new digest (so that its delivery is followed by the resend the new data calls for);
+ * - failed, missed or cancelled because its unit was gone, it is planned again when it can
+ *   still be sent: its data changed (failed), its last moment is ahead again (missed), its
+ *   unit is back (cancelled).
+ */
+function followSend(
+  row: TransmissionState,
+  send: PlannedSend,
+  now: number,
+  nowIso: string,
+): PlanChange | undefined {
+  const target = {
+    id: row.id,
+    deadline: send.deadline,
+    digest: send.digest,
+    contractVersion: send.contractVersion,
+  };
+  const differs =
+    row.dueAt !== send.dueAt ||
+    row.deadline !== send.deadline ||
+    row.digest !== send.digest ||
+    row.contractVersion !== send.contractVersion;
+  const ahead = Date.parse(send.deadline) > now;
+  const dueAt = Date.parse(send.dueAt) > now ? send.dueAt : nowIso;
+  switch (row.status) {
+    case 'planned':
+    case 'held':
+      return differs ? { type: 'update', ...target, dueAt: send.dueAt } : undefined;
+    case 'queued':
+      if (Date.parse(send.dueAt) > now && row.dueAt !== send.dueAt) {
+        return { type: 'replan', from: 'queued', ...target, dueAt: send.dueAt };
+      }
+      return differs ? { type: 'update', ...target, dueAt: row.dueAt } : undefined;
+    case 'sending':
+      return differs ? { type: 'update', ...target, dueAt: row.dueAt } : undefined;
+    case 'failed':
+      return row.digest !== send.digest && ahead
+        ? { type: 'replan', from: 'failed', ...target, dueAt }
+        : undefined;
+    case 'missed':
+      return ahead ? { type: 'replan', from: 'missed', ...target, dueAt } : undefined;
+    case 'cancelled':
+      return row.cancelReason === 'unit-gone' && ahead
+        ? { type: 'replan', from: 'cancelled', ...target, dueAt }
+        : undefined;
+    case 'delivered':
+      return undefined;
+  }
+}
 
 /**
  * What must change in the stored plan of a trip so that it matches what the contracts now
  * call for:
  * - a send not yet planned is inserted (as `missed` if its last moment has already passed);
- * - a pending send follows its unit (a moved flight moves it; new data, a new digest);
- * - a failed send whose data changed since (a missing passport supplied) is planned again;
+ * - a send already planned follows it (`followSend`): moved, given its new last moment or
+ *   digest, or planned again (failed and fixed since, missed and its moment ahead again,
+ *   cancelled and its unit back);
  * - an open send whose unit is gone (trip, flight or last participant cancelled) is cancelled;
  * - after a delivery, a change of the data plans a resend — only when nothing else is still
  *   to go for that unit, and only before the last moment; a resend whose data came back to
@@ -113,34 +191,9 @@ export function reconcilePlan(
           dueAt: send.dueAt,
           status: missed ? 'missed' : 'planned',
         });
-      } else if (
-        PENDING.has(row.status) &&
-        (row.dueAt !== send.dueAt ||
-          row.deadline !== send.deadline ||
-          row.digest !== send.digest ||
-          row.contractVersion !== send.contractVersion)
-      ) {
-        changes.push({
-          type: 'update',
-          id: row.id,
-          dueAt: send.dueAt,
-          deadline: send.deadline,
-          digest: send.digest,
-          contractVersion: send.contractVersion,
-        });
-      } else if (
-        row.status === 'failed' &&
-        row.digest !== send.digest &&
-        Date.parse(send.deadline) > now
-      ) {
-        changes.push({
-          type: 'retry',
-          id: row.id,
-          dueAt: Date.parse(send.dueAt) > now ? send.dueAt : nowIso,
-          deadline: send.deadline,
-          digest: send.digest,
-          contractVersion: send.contractVersion,
-        });
+      } else {
+        const change = followSend(row, send, now, nowIso);
+        if (change !== undefined) changes.push(change);
       }
     }
     const first = sends[0];
@@ -150,8 +203,9 @@ export function reconcilePlan(
       .sort((a, b) => (a.deliveredAt ?? '').localeCompare(b.deliveredAt ?? ''))
       .pop();
     if (delivered === undefined) continue;
+    const replanned = new Set(changes.flatMap((c) => (c.type === 'replan' ? [c.id] : [])));
     const stillToGo =
-      rows.some((r) => OPEN.has(r.status) && r.kind === 'scheduled') ||
+      rows.some((r) => r.kind === 'scheduled' && (OPEN.has(r.status) || replanned.has(r.id))) ||
       changes.some(
         (c) =>
           c.type === 'insert' &&

@@ -308,10 +308,13 @@ export class BookingsRepository {
   }
 
   /** The same for several trips, in one statement; those not stored are absent. */
-  async tripsWithLiveBookings(tripIds: readonly string[]): Promise<Map<string, StoredTripText>> {
+  async tripsWithLiveBookings(
+    tripIds: readonly string[],
+    executor: Executor = this.db,
+  ): Promise<Map<string, StoredTripText>> {
     const found = new Map<string, { document: string; rows: SealedBooking[] }>();
     if (tripIds.length === 0) return found;
-    const result = await this.db.executeQuery(tripLoad(this.db, tripIds));
+    const result = await executor.executeQuery(tripLoad(executor, tripIds));
     let current: { document: string; rows: SealedBooking[] } | undefined;
     for (const row of result.rows) {
       // Each trip's rows come together, its document on the first.

@@ -302,15 +302,18 @@ export class BookingsService {
     }
   }
 
-  /** The trip and all its bookings that are not erased (confirmed and cancelled), decrypted. */
-  async loadTrip(tripId: string): Promise<LoadedTrip | undefined> {
-    return (await this.loadTrips([tripId])).get(tripId);
+  /**
+   * The trip and all its bookings that are not erased (confirmed and cancelled), decrypted;
+   * `within`: read in that transaction (the planner's, holding the trip's plan lock).
+   */
+  async loadTrip(tripId: string, within?: Executor): Promise<LoadedTrip | undefined> {
+    return (await this.loadTrips([tripId], within)).get(tripId);
   }
 
   /** The same for several trips at once (one statement); those not stored are absent. */
-  async loadTrips(tripIds: readonly string[]): Promise<Map<string, LoadedTrip>> {
+  async loadTrips(tripIds: readonly string[], within?: Executor): Promise<Map<string, LoadedTrip>> {
     const loaded = new Map<string, LoadedTrip>();
-    for (const [tripId, found] of await this.repository.tripsWithLiveBookings(tripIds)) {
+    for (const [tripId, found] of await this.repository.tripsWithLiveBookings(tripIds, within)) {
       loaded.set(tripId, {
         trip: JSON.parse(found.document) as Trip,
         bookings: this.openAll(found.rows),

@@ -24,27 +24,32 @@ export class PlannerService {
   ) {}
 
   async replan(tripId: string, now = new Date()): Promise<readonly PlanChange[]> {
-    const loaded = await this.trips.loadTrip(tripId);
     const contracts = [...this.catalog.contracts.values()].map((entry) => entry.contract);
-    const planned =
-      loaded === undefined
-        ? []
-        : planTrip({
-            trip: loaded.trip,
-            bookings: loaded.bookings,
-            contracts,
-            catalogue: this.catalog.catalogue,
-            now: now.getTime(),
-          });
     const resend = new Map(
       contracts.map((c) => [
         c.id,
         c.schedule.kind === 'planned' && c.schedule.resend === 'on-change',
       ]),
     );
+    // The trip is read under the trip's plan lock, in its transaction: read before, a plan of
+    // data since replaced could be written after the plan of the new data (two changes close
+    // together), and stay.
     const { changes, missed } = await this.repository.applyPlan(
       tripId,
-      (existing) => reconcilePlan(existing, planned, resend, now.getTime()),
+      async (existing, trx) => {
+        const loaded = await this.trips.loadTrip(tripId, trx);
+        const planned =
+          loaded === undefined
+            ? []
+            : planTrip({
+                trip: loaded.trip,
+                bookings: loaded.bookings,
+                contracts,
+                catalogue: this.catalog.catalogue,
+                now: now.getTime(),
+              });
+        return reconcilePlan(existing, planned, resend, now.getTime());
+      },
       now,
     );
     // Planned too late (the data came after the last moment): raised, never sent late.

@@ -3,6 +3,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { controlReference } from '../../core/formats/control-reference.js';
 import { payloadDigest } from '../../core/planning/plan-trip.js';
+import { CANCEL_REASONS } from '../../core/planning/reconcile-plan.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
   filesDigest,
@@ -385,7 +386,7 @@ export class TransmissionSender {
       const data = trips.get(transmission.tripId);
       const rendered = data === undefined ? undefined : this.renderWith(data, transmission, now);
       if (rendered === undefined || rendered.unit.participantIds.length === 0) {
-        finishes.push({ ...lease, status: 'cancelled', reason: 'its unit no longer exists' });
+        finishes.push({ ...lease, status: 'cancelled', reason: CANCEL_REASONS['unit-gone'] });
         outcomes.push([transmission.id, 'cancelled']);
         continue;
       }
@@ -395,7 +396,7 @@ export class TransmissionSender {
         finishes.push({
           ...lease,
           status: 'cancelled',
-          reason: 'the data is what was already delivered',
+          reason: CANCEL_REASONS.unchanged,
         });
         outcomes.push([transmission.id, 'cancelled']);
         continue;

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { DataQualityError } from '../../core/projection/minimized-unit.js';
-import type {
-  PlanChange,
-  TransmissionState,
-  TransmissionStatus,
+import {
+  CANCEL_REASONS,
+  cancelReasonOf,
+  type CancelReason,
+  type PlanChange,
+  type TransmissionState,
+  type TransmissionStatus,
 } from '../../core/planning/reconcile-plan.js';
 import { compiledTemplate, prepared, type Db } from '../../database/database.js';
 import type { Database, TransmissionsTable } from '../../database/schema.js';
@@ -76,7 +79,20 @@ const toState = (t: Transmission): TransmissionState => ({
   digest: t.digest,
   ...(t.deliveredDigest === null ? {} : { deliveredDigest: t.deliveredDigest }),
   ...(t.deliveredAt === null ? {} : { deliveredAt: t.deliveredAt }),
+  ...(t.status === 'cancelled' ? withCancelReason(cancelReasonOf(t.reason)) : {}),
 });
+
+const withCancelReason = (reason: CancelReason | undefined) =>
+  reason === undefined ? {} : { cancelReason: reason };
+
+/** What a row says when the plan sends it again, by the state it comes from. */
+const REPLANNED_BECAUSE: Readonly<Record<Extract<PlanChange, { type: 'replan' }>['from'], string>> =
+  {
+    failed: 'planned again: its data changed after it failed',
+    cancelled: 'planned again: its unit is back',
+    missed: 'planned again: its last moment moved later',
+    queued: 'planned again: its due time moved later',
+  };
 
 /** Most transmissions in one job (one trip's, fallen due together). */
 export const MAX_TRANSMISSIONS_PER_JOB = 100;
@@ -261,7 +277,10 @@ export class TransmissionsRepository {
    */
   async applyPlan(
     tripId: string,
-    compute: (existing: readonly TransmissionState[]) => readonly PlanChange[],
+    compute: (
+      existing: readonly TransmissionState[],
+      trx: Transaction<Database>,
+    ) => Promise<readonly PlanChange[]>,
     now: Date,
   ): Promise<{ readonly changes: readonly PlanChange[]; readonly missed: Transmission[] }> {
     return this.db.transaction().execute(async (trx) => {
@@ -271,7 +290,7 @@ export class TransmissionsRepository {
         .selectAll()
         .where('trip_id', '=', tripId)
         .execute();
-      const changes = compute(rows.map(toTransmission).map(toState));
+      const changes = await compute(rows.map(toTransmission).map(toState), trx);
       const missed: Transmission[] = [];
       for (const change of changes) {
         const inserted = await this.applyChange(trx, tripId, change, now);
@@ -317,6 +336,8 @@ export class TransmissionsRepository {
             .executeTakeFirstOrThrow(),
         );
       case 'update':
+        // Pending, it moves; queued or being sent, it keeps its due time (the change says it)
+        // and takes its new last moment and digest.
         await trx
           .updateTable('transmissions')
           .set({
@@ -327,10 +348,11 @@ export class TransmissionsRepository {
             updated_at: now,
           })
           .where('id', '=', change.id)
-          .where('status', 'in', ['planned', 'held'])
+          .where('status', 'in', ['planned', 'held', 'queued', 'sending'])
           .execute();
         return undefined;
-      case 'retry':
+      case 'replan':
+        // A new generation: a job of the old one (a queued send's) finds nothing to send.
         await trx
           .updateTable('transmissions')
           .set((eb) => ({
@@ -340,13 +362,13 @@ export class TransmissionsRepository {
             digest: change.digest,
             contract_version: change.contractVersion,
             generation: eb('generation', '+', 1),
-            last_error: null,
-            problems: JSON.stringify([]),
-            reason: 'planned again: its data changed after it failed',
+            job_id: null,
+            ...(change.from === 'queued' ? {} : { last_error: null, problems: JSON.stringify([]) }),
+            reason: REPLANNED_BECAUSE[change.from],
             updated_at: now,
           }))
           .where('id', '=', change.id)
-          .where('status', '=', 'failed')
+          .where('status', '=', change.from)
           .execute();
         return undefined;
       case 'cancel':
@@ -354,10 +376,7 @@ export class TransmissionsRepository {
           .updateTable('transmissions')
           .set({
             status: 'cancelled',
-            reason:
-              change.reason === 'unit-gone'
-                ? 'its unit no longer exists'
-                : 'the data is what was already delivered',
+            reason: CANCEL_REASONS[change.reason],
             updated_at: now,
           })
           .where('id', '=', change.id)

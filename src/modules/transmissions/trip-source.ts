@@ -1,9 +1,15 @@
+import type { Kysely } from 'kysely';
 import type { Booking } from '../../core/model/booking.js';
 import type { Trip } from '../../core/model/trip.js';
+import type { Database } from '../../database/schema.js';
 
 /** Where the planner and the worker read trips and their (decrypted) bookings. */
 export interface TripSource {
-  loadTrip(tripId: string): Promise<{ trip: Trip; bookings: Booking[] } | undefined>;
+  /** `within`: read in that transaction (the planner reads under the trip's plan lock). */
+  loadTrip(
+    tripId: string,
+    within?: Kysely<Database>,
+  ): Promise<{ trip: Trip; bookings: Booking[] } | undefined>;
   /** Several at once (one round trip); those not stored are absent. */
   loadTrips(tripIds: readonly string[]): Promise<Map<string, { trip: Trip; bookings: Booking[] }>>;
   listTripIds(): Promise<string[]>;

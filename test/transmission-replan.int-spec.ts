@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BookingsService } from '../src/modules/bookings/bookings.service.js';
+import { PlannerService } from '../src/modules/transmissions/planner.service.js';
+import {
+  TransmissionsRepository,
+  type Transmission,
+} from '../src/modules/transmissions/transmissions.repository.js';
+import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
+import { edit, edits, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { eventually, transmissionsOf } from './support/pipeline.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * The plan following its trip in the cases between the usual ones (an API process: it plans,
+ * nothing dispatches or sends, so each row stays as the test puts it): a unit that comes
+ * back, a send missed and then possible again, a queued send whose flight moves, and two
+ * changes of a trip planned at once.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The sample trip under `id`, its first flight leaving at `departure` (the rest after it). */
+function tripLeavingAt(id: string, departure: number, revision: number): JsonObject {
+  return edits(tripVariant(sampleTrip(), id, revision), [
+    ['startDate', day(departure)],
+    ['endDate', day(departure + 12 * DAY)],
+    ['flights[0].departure.scheduledAt', iso(departure)],
+    ['flights[0].arrival.scheduledAt', iso(departure + 8 * HOUR)],
+    ['flights[1].departure.scheduledAt', iso(departure + 10 * DAY)],
+    ['flights[1].arrival.scheduledAt', iso(departure + 10 * DAY + 8 * HOUR)],
+    ['stays[0].checkIn', day(departure + 8 * HOUR)],
+    ['stays[0].checkOut', day(departure + 10 * DAY)],
+  ]);
+}
+
+let t: TestApp;
+let repository: TransmissionsRepository;
+
+beforeAll(async () => {
+  t = await startTestApp({ PASSERELLE_DATA_KEY: testDataKey(), PASSERELLE_ROLE: 'api' });
+  repository = t.app.get(TransmissionsRepository);
+}, 60_000);
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await t.close();
+});
+
+async function put(path: string, body: JsonObject, expected: number[] = [200, 201]) {
+  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
+  expect(expected, answer.text).toContain(answer.status);
+}
+
+const apisOf = async (tripId: string, unit = 'flight:F1'): Promise<Transmission> => {
+  const found = (await transmissionsOf(t, tripId)).find(
+    (x) => x.contractId === 'us-apis' && x.unit === unit && x.kind === 'scheduled',
+  );
+  if (found === undefined) throw new Error(`no us-apis send for ${unit}`);
+  return found;
+};
+
+describe('the plan between the usual cases', () => {
+  it('should plan the same sends again when a cancelled booking is confirmed again', async () => {
+    await put('/v1/trips/T-BACK', tripVariant(sampleTrip(), 'T-BACK'));
+    const booking = bookingVariant(0, 'T-BACK-B0', 'T-BACK');
+    await put('/v1/bookings/T-BACK-B0', booking);
+    const planned = (await transmissionsOf(t, 'T-BACK')).filter((x) => x.status === 'planned');
+    expect(planned.length).toBeGreaterThan(3);
+
+    const revision = booking.revision as number;
+    await put(
+      '/v1/bookings/T-BACK-B0',
+      edits(booking, [
+        ['status', 'cancelled'],
+        ['revision', revision + 1],
+      ]),
+    );
+    const cancelled = await transmissionsOf(t, 'T-BACK');
+    for (const send of planned) {
+      expect(cancelled.find((x) => x.id === send.id)).toMatchObject({
+        status: 'cancelled',
+        reason: 'its unit no longer exists',
+      });
+    }
+
+    const backAt = Date.now();
+    await put('/v1/bookings/T-BACK-B0', edit(booking, 'revision', revision + 2));
+    const back = await transmissionsOf(t, 'T-BACK');
+    // The same rows (no second send of a unit at the same moment), each waiting again.
+    expect(back.map((x) => x.id).sort()).toEqual(cancelled.map((x) => x.id).sort());
+    for (const send of planned) {
+      const again = back.find((x) => x.id === send.id)!;
+      // Due when it was, or at once if that moment has passed (the enrolment at confirmation).
+      if (Date.parse(send.dueAt) > backAt) expect(again.dueAt).toBe(send.dueAt);
+      else expect(Date.parse(again.dueAt)).toBeGreaterThanOrEqual(backAt);
+      expect(again).toMatchObject({
+        status: 'planned',
+        deadline: send.deadline,
+        digest: send.digest,
+        generation: send.generation + 1,
+        reason: 'planned again: its unit is back',
+      });
+    }
+  });
+
+  it('should plan a missed send again when its flight is delayed enough to send it in time', async () => {
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    await put('/v1/trips/T-MISSED-LATER', tripLeavingAt('T-MISSED-LATER', now + HOUR, 1));
+    await put(
+      '/v1/bookings/T-MISSED-LATER-B0',
+      bookingVariant(0, 'T-MISSED-LATER-B0', 'T-MISSED-LATER'),
+    );
+    const missed = await apisOf('T-MISSED-LATER');
+    expect(missed.status).toBe('missed');
+
+    // The flight leaves three days later: the send is due at once (48 h before), in time.
+    const departure = now + 3 * DAY;
+    await put('/v1/trips/T-MISSED-LATER', tripLeavingAt('T-MISSED-LATER', departure, 2));
+    const again = await apisOf('T-MISSED-LATER');
+    expect(again).toMatchObject({
+      id: missed.id,
+      status: 'planned',
+      deadline: new Date(departure - 2 * HOUR).toISOString(),
+      reason: 'planned again: its last moment moved later',
+    });
+    expect(Date.parse(again.dueAt)).toBe(departure - 48 * HOUR);
+  });
+
+  it('should give a queued send the last moment of its flight moved earlier, so that it is missed rather than sent late', async () => {
+    await put('/v1/trips/T-QUEUED-EARLIER', tripVariant(sampleTrip(), 'T-QUEUED-EARLIER'));
+    await put(
+      '/v1/bookings/T-QUEUED-EARLIER-B0',
+      bookingVariant(0, 'T-QUEUED-EARLIER-B0', 'T-QUEUED-EARLIER'),
+    );
+    const apis = await apisOf('T-QUEUED-EARLIER');
+    // Queued (fallen due, waiting in the queue or for a retry) when the flight moves.
+    await t.database.admin(
+      `UPDATE transmissions SET status = 'queued', job_id = $2 WHERE id = $1`,
+      [apis.id, `${apis.id}.0`],
+    );
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    await put('/v1/trips/T-QUEUED-EARLIER', tripLeavingAt('T-QUEUED-EARLIER', now + HOUR, 2));
+    const moved = await apisOf('T-QUEUED-EARLIER');
+    expect(moved.status).toBe('queued');
+    expect(Date.parse(moved.deadline)).toBe(now + HOUR - 2 * HOUR);
+
+    // Its job finds nothing to lease, and the dispatcher's round misses it.
+    expect(await repository.startSending([apis.id], new Date(), 60_000)).toEqual([]);
+    const missed = await repository.markMissed(new Date());
+    expect(missed.map((x) => x.id)).toContain(apis.id);
+  });
+
+  it('should send a queued send back to wait when its flight moves later', async () => {
+    await put('/v1/trips/T-QUEUED-LATER', tripVariant(sampleTrip(), 'T-QUEUED-LATER'));
+    await put(
+      '/v1/bookings/T-QUEUED-LATER-B0',
+      bookingVariant(0, 'T-QUEUED-LATER-B0', 'T-QUEUED-LATER'),
+    );
+    const apis = await apisOf('T-QUEUED-LATER');
+    await t.database.admin(
+      `UPDATE transmissions SET status = 'queued', job_id = $2 WHERE id = $1`,
+      [apis.id, `${apis.id}.0`],
+    );
+    const departure = Date.parse('2027-07-03T10:30:00+02:00');
+    await put('/v1/trips/T-QUEUED-LATER', tripLeavingAt('T-QUEUED-LATER', departure, 2));
+    const moved = await apisOf('T-QUEUED-LATER');
+    expect(moved).toMatchObject({
+      status: 'planned',
+      generation: apis.generation + 1,
+      reason: 'planned again: its due time moved later',
+    });
+    expect(Date.parse(moved.dueAt)).toBe(departure - 48 * HOUR);
+    const { rows } = await t.database.admin(`SELECT job_id FROM transmissions WHERE id = $1`, [
+      apis.id,
+    ]);
+    expect(rows[0]).toEqual({ job_id: null });
+    // The job of before finds nothing to lease.
+    expect(await repository.startSending([apis.id], new Date(), 60_000)).toEqual([]);
+  });
+
+  it('should keep the plan of the newer data when two changes of a trip are planned at once', async () => {
+    const first = Date.parse('2027-07-01T10:30:00+02:00');
+    await put('/v1/trips/T-RACE', tripLeavingAt('T-RACE', first, 1));
+    await put('/v1/bookings/T-RACE-B0', bookingVariant(0, 'T-RACE-B0', 'T-RACE'));
+    expect(Date.parse((await apisOf('T-RACE')).deadline)).toBe(first - 2 * HOUR);
+
+    // One re-planning reads the trip, then is held before it writes its plan…
+    const bookings = t.app.get(BookingsService);
+    const load = bookings.loadTrip.bind(bookings);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reads = 0;
+    let heldRead: () => void = () => undefined;
+    const readHeld = new Promise<void>((resolve) => {
+      heldRead = resolve;
+    });
+    vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
+      const loaded = await load(...args);
+      reads += 1;
+      if (reads === 1) {
+        heldRead();
+        await held;
+      }
+      return loaded;
+    });
+    const slow = t.app.get(PlannerService).replan('T-RACE');
+    await readHeld;
+    // …while the flight moves two days earlier, and that change is planned.
+    const moved = first - 2 * DAY;
+    const change = put('/v1/trips/T-RACE', tripLeavingAt('T-RACE', moved, 2));
+    // The change's re-planning waits for the plan lock (or, read outside it, is done).
+    await eventually('the change to be planned or waiting', async () => {
+      const { rows } = await t.database.admin(
+        `SELECT count(*)::int AS waiting FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+      );
+      const waiting = (rows[0] as { waiting: number }).waiting > 0;
+      const planned = Date.parse((await apisOf('T-RACE')).deadline) === moved - 2 * HOUR;
+      return waiting || planned ? true : undefined;
+    });
+    release();
+    await slow;
+    await change;
+    vi.restoreAllMocks();
+    // The plan is the moved flight's, not the one read before the move.
+    const apis = await apisOf('T-RACE');
+    expect(Date.parse(apis.deadline)).toBe(moved - 2 * HOUR);
+    expect(Date.parse(apis.dueAt)).toBe(moved - 48 * HOUR);
+  });
+});
