@@ -13,10 +13,10 @@ const arbCardDigits = fc
     return `${body}${check}`;
   });
 
-/** Groups digits with spaces or dashes, as people write card numbers. */
+/** Groups digits with spaces, dashes or dots, as people and forms write card numbers. */
 const arbGrouped = (digits: string): fc.Arbitrary<string> =>
   fc
-    .array(fc.constantFrom('', ' ', '-'), {
+    .array(fc.constantFrom('', ' ', '-', '  ', ' - ', '.', '\u2009', '\u202F', '\u00A0'), {
       minLength: digits.length - 1,
       maxLength: digits.length - 1,
     })
@@ -45,6 +45,12 @@ describe('containsCardNumber', () => {
     'card: 4111 1111 1111 1111, exp 12/29',
     'ref 12 4111 1111 1111 1111',
     'Amex 3782 822463 10005',
+    'card 4111  1111  1111  1111',
+    'card 4111 - 1111 - 1111 - 1111',
+    '4111.1111.1111.1111',
+    '4111\u20091111\u20091111\u20091111',
+    '4111\u202F1111\u202F1111\u202F1111',
+    '4111\t1111\t1111\t1111',
   ])('should find a card in %j when it passes Luhn', (text) => {
     expect(containsCardNumber(text)).toBe(true);
   });
@@ -60,11 +66,12 @@ describe('containsCardNumber', () => {
     '2027-07-01T10:30:00+02:00',
     '4111 1111 1111 1112',
     '41111111111111111111111',
+    '4111    1111 1111 1111',
   ])('should not find a card in %j when it is not a 13-19 digit Luhn number', (text) => {
     expect(containsCardNumber(text)).toBe(false);
   });
 
-  it('should find any Luhn-valid 13-19 digit number when grouped with spaces or dashes', () => {
+  it('should find any Luhn-valid 13-19 digit number when grouped with spaces, dashes or dots', () => {
     fc.assert(
       fc.property(
         arbCardDigits.chain((digits) => arbGrouped(digits)),
@@ -104,6 +111,14 @@ describe('findPaymentCardPaths', () => {
         'extra.<key withheld>',
       ].sort(),
     );
+  });
+
+  it('should name a number too large for its digits to have been kept, as a card might be', () => {
+    // 6250941006528599008 (19 digits, Luhn-valid) is parsed as 6250941006528599000.
+    const parsed = JSON.parse('{"marketing":{"card":6250941006528599008},"count":12}') as unknown;
+    expect(passesLuhn('6250941006528599008')).toBe(true);
+    expect(findPaymentCardPaths(parsed)).toEqual(['marketing.card']);
+    expect(findPaymentCardPaths({ big: Number.MAX_SAFE_INTEGER, small: -7 })).toEqual([]);
   });
 
   it('should find nothing when a document has phone numbers, passports and dates only', () => {

@@ -3,7 +3,9 @@ import { childPath } from './property-path.js';
 /**
  * No payment data is ever accepted (input-model.md): a card number in a booking would put
  * the whole store in PCI DSS scope. A card-number-like token is 13 to 19 digits, possibly
- * grouped by single spaces or dashes, whose Luhn check digit is right.
+ * grouped by spaces, dashes or dots (up to three between groups, as people and forms write
+ * them: `4111  1111`, `4111 - 1111`, `4111.1111`, thin spaces), whose Luhn check digit is
+ * right.
  */
 
 /** Luhn (ISO/IEC 7812-1) check over a string of digits. */
@@ -26,9 +28,12 @@ export function passesLuhn(digits: string): boolean {
 const MIN_DIGITS = 13;
 const MAX_DIGITS = 19;
 
-/** Digit groups joined by one separator: spaces, no-break spaces, hyphens and dashes. */
-const DIGIT_RUN = /\d+(?:[ \u00A0\-\u2010-\u2015]\d+)*/g;
-const SEPARATOR = /[ \u00A0\-\u2010-\u2015]/;
+/**
+ * Digit groups joined by one to three separators: spaces (tab, no-break, figure, thin and
+ * narrow no-break), hyphens and dashes, dots.
+ */
+const DIGIT_RUN = /\d+(?:[ \t\u00A0\u2007\u2009\u202F.\-\u2010-\u2015]{1,3}\d+)*/g;
+const SEPARATORS = /[ \t\u00A0\u2007\u2009\u202F.\-\u2010-\u2015]{1,3}/;
 
 /**
  * Whether the text holds a card-number-like token. Within a run of grouped digits, every
@@ -37,7 +42,7 @@ const SEPARATOR = /[ \u00A0\-\u2010-\u2015]/;
  */
 export function containsCardNumber(text: string): boolean {
   for (const [run] of text.matchAll(DIGIT_RUN)) {
-    const groups = run.split(SEPARATOR);
+    const groups = run.split(SEPARATORS);
     for (let first = 0; first < groups.length; first += 1) {
       let digits = '';
       for (let last = first; last < groups.length; last += 1) {
@@ -49,6 +54,9 @@ export function containsCardNumber(text: string): boolean {
   }
   return false;
 }
+
+const beyondExactIntegers = (value: number): boolean =>
+  Number.isFinite(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
 
 /**
  * The paths of every string, number and property name in a raw JSON document that looks
@@ -63,7 +71,11 @@ export function findPaymentCardPaths(raw: unknown): string[] {
     const { path, value } = next;
     if (typeof value === 'string') {
       if (containsCardNumber(value)) found.push(path);
-    } else if (typeof value === 'number' || typeof value === 'bigint') {
+    } else if (typeof value === 'number') {
+      // An integer beyond 2^53 lost its last digits when the JSON was parsed: whether it was a
+      // card number cannot be told, and no field of the input model holds such a number.
+      if (beyondExactIntegers(value) || containsCardNumber(String(value))) found.push(path);
+    } else if (typeof value === 'bigint') {
       if (containsCardNumber(String(value))) found.push(path);
     } else if (Array.isArray(value)) {
       for (let index = value.length - 1; index >= 0; index -= 1) {
