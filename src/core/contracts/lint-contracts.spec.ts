@@ -397,6 +397,31 @@ describe('lintContracts', () => {
       );
     });
 
+    it("should reject a send that comes after the schedule's last moment on the same event", () => {
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: {
+            send: [
+              { before: 'stay.checkIn', offset: 'P7D' },
+              { after: 'stay.checkIn', offset: 'PT6H' },
+            ],
+            resend: 'never',
+            until: { before: 'stay.checkIn', offset: 'P1D' },
+          },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: schedule.send[1]: comes after schedule.until, so it could never be sent in time',
+      ]);
+      // Without `until`, the last moment is the latest send after the event: no problem.
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: { send: [{ after: 'stay.checkIn', offset: 'PT6H' }], resend: 'never' },
+        }),
+      ).toEqual([]);
+    });
+
     it('should reject an insurer recipient that is not scoped to its own insured', () => {
       const contract = {
         ...baseContract(),

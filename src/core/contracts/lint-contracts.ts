@@ -4,6 +4,7 @@ import { ANY_DISCLOSABLE_FIELD, type FormatRegistry } from '../formats/payload-f
 import { isInEea } from '../model/countries.js';
 import type { CoreError } from '../shared/result.js';
 import { FROM_UNIT, type Contract, type ScheduleEvent, type ScheduleMoment } from './contract.js';
+import { signedOffsetMs } from './schedule-moments.js';
 import type { EndpointCatalogue } from './endpoints.js';
 import { parseContract } from './parse-contract.js';
 
@@ -418,10 +419,22 @@ function checkSchedule(contract: Contract): CoreError[] {
         ),
       );
     }
+    const { until } = schedule;
     schedule.send.forEach((moment, index) => {
       checkMoment(moment, `schedule.send[${index}]`);
+      // On the same event the two can be compared: a send after the last moment could only
+      // ever be missed (or, cut back to it, leave before the contract allows).
+      if (moment.event === until.event && signedOffsetMs(moment) > signedOffsetMs(until)) {
+        errors.push(
+          problem(
+            'SCHEDULE_INVALID',
+            `schedule.send[${index}]`,
+            'comes after schedule.until, so it could never be sent in time',
+          ),
+        );
+      }
     });
-    checkMoment(schedule.until, 'schedule.until');
+    checkMoment(until, 'schedule.until');
   }
   return errors;
 }

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Contract, ScheduleEvent, ScheduleMoment } from '../contracts/contract.js';
+import { durationMs } from '../contracts/schedule-moments.js';
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
 import type { Booking } from '../model/booking.js';
 import type { Trip } from '../model/trip.js';
@@ -24,21 +25,24 @@ export interface PlannedSend {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Milliseconds of an exact ISO 8601 duration (weeks, days, hours, minutes, seconds). */
-export function durationMs(duration: string): number {
-  const match = /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(duration);
-  if (match === null) throw new RangeError('not an exact ISO 8601 duration');
-  const [, w = '0', d = '0', h = '0', m = '0', s = '0'] = match;
-  return (
-    (((Number(w) * 7 + Number(d)) * 24 + Number(h)) * 60 + Number(m)) * 60_000 + Number(s) * 1000
-  );
+/**
+ * When a trip is over: the end of its last day (the next midnight, UTC) or its last
+ * scheduled arrival, whichever is later — a return flight may land after `endDate`.
+ */
+export function tripEndTime(trip: Trip): number {
+  let end = Date.parse(`${trip.endDate}T00:00:00Z`) + DAY_MS;
+  for (const flight of trip.flights) {
+    const arrival = Date.parse(flight.arrival.scheduledAt);
+    if (Number.isFinite(arrival) && arrival > end) end = arrival;
+  }
+  return end;
 }
 
 /**
  * When an event of a unit happens, in epoch milliseconds. Flight times are instants; stay
  * and trip days are calendar dates, taken from the start of the day in UTC (a day's
- * precision is what their schedules need) — the end of a trip or stay is the end of its
- * last day. `booking.confirmed` is the moment the unit is planned.
+ * precision is what their schedules need) — the end of a stay is the end of its last day,
+ * the end of a trip that or its last arrival (`tripEndTime`). `booking.confirmed` is the moment the unit is planned.
  */
 export function eventTime(
   event: ScheduleEvent,
@@ -61,7 +65,7 @@ export function eventTime(
     case 'trip.start':
       return dayStart(trip.startDate);
     case 'trip.end':
-      return dayStart(trip.endDate) + DAY_MS;
+      return tripEndTime(trip);
     case 'booking.confirmed':
       return plannedAt;
   }

@@ -8,7 +8,8 @@ import {
 } from '../../../test/support/shipped-catalog.js';
 import type { Contract } from '../contracts/contract.js';
 import { lintContracts } from '../contracts/lint-contracts.js';
-import { durationMs, planTrip, type PlannedSend } from './plan-trip.js';
+import { durationMs } from '../contracts/schedule-moments.js';
+import { momentTime, planTrip, tripEndTime, type PlannedSend } from './plan-trip.js';
 import { reconcilePlan, type TransmissionState } from './reconcile-plan.js';
 
 const context = shippedLintContext();
@@ -22,6 +23,7 @@ const contracts: Contract[] = [
   ).contracts.values(),
 ].map((entry) => entry.contract);
 const NOW = Date.parse('2027-05-01T08:00:00Z');
+const DAY = 86_400_000;
 
 const plan = (
   trip = aTrip(),
@@ -102,6 +104,49 @@ describe('planTrip', () => {
     ]).find((s) => s.contractId === 'us-apis')!;
     expect(renamed.digest).not.toBe(before.digest);
     expect(plan().find((s) => s.contractId === 'us-apis')!.digest).toBe(before.digest);
+  });
+
+  it('should end a trip at its last arrival when its return flight lands after its endDate', () => {
+    const trip = aTrip();
+    const unit = { kind: 'participant', id: 'P1', key: 'participant:P1' } as const;
+    const windowEnd = { event: 'trip.end', direction: 'after', offset: 'P1D' } as const;
+    const endOfLastDay = Date.parse(`${trip.endDate}T00:00:00Z`) + DAY;
+    expect(tripEndTime(trip)).toBe(endOfLastDay);
+    const late = {
+      ...trip,
+      flights: trip.flights.map((flight, index) =>
+        index === trip.flights.length - 1
+          ? { ...flight, arrival: { ...flight.arrival, scheduledAt: '2027-07-13T23:00:00Z' } }
+          : flight,
+      ),
+    };
+    expect(tripEndTime(late)).toBe(Date.parse('2027-07-13T23:00:00Z'));
+    // The emergency window (one day after the trip ends) runs from the landing.
+    expect(momentTime(windowEnd, late, unit, NOW)).toBe(Date.parse('2027-07-14T23:00:00Z'));
+  });
+
+  it('should plan a send scheduled after its event at that moment when the contract names no until', () => {
+    const text = readRepoFile('contracts/airline-group-list.yaml').replace(
+      '- before: flight.departure\n      offset: P21D\n',
+      '- after: flight.departure\n      offset: PT6H\n',
+    );
+    const linted = lintContracts([{ file: 'airline-group-list.yaml', text }], context);
+    expect(linted.problems).toEqual([]);
+    const after = [...linted.contracts.values()][0]!.contract;
+    expect(after.schedule).toMatchObject({
+      until: { event: 'flight.departure', direction: 'after', offset: 'PT6H' },
+    });
+    const sends = planTrip({
+      trip: aTrip(),
+      bookings: [aBooking('B1', [aParticipant({ id: 'P1' })])],
+      contracts: [after],
+      catalogue: context.catalogue,
+      now: NOW,
+    });
+    const f1 = sends.find((s) => s.unit.key === 'flight:F1')!;
+    const departure = Date.parse(aTrip().flights[0]!.departure.scheduledAt);
+    expect(Date.parse(f1.dueAt)).toBe(departure + 6 * 3600_000);
+    expect(f1.deadline).toBe(f1.dueAt);
   });
 
   it('should plan nothing for a cancelled trip or a unit without participants', () => {

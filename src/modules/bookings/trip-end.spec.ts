@@ -20,15 +20,15 @@ const trip = (endDate: string, arrivals: readonly string[]): Trip => ({
 });
 
 describe('tripEndsAt', () => {
-  it('should end a trip at the midnight (UTC) after its endDate when no flight lands later', () => {
+  it('should end a trip when its endDate ends in the latest zone (UTC−12) when no flight lands later', () => {
     expect(tripEndsAt(trip('2027-07-12', ['2027-07-12T07:55:00+02:00'])).toISOString()).toBe(
-      '2027-07-13T00:00:00.000Z',
+      '2027-07-13T12:00:00.000Z',
     );
   });
 
-  it('should end a trip at its last arrival when that is later than its endDate', () => {
-    expect(tripEndsAt(trip('2027-07-12', ['2027-07-12T23:30:00-10:00'])).toISOString()).toBe(
-      '2027-07-13T09:30:00.000Z',
+  it('should end a trip at its last arrival when that is later', () => {
+    expect(tripEndsAt(trip('2027-07-12', ['2027-07-13T08:00:00-10:00'])).toISOString()).toBe(
+      '2027-07-13T18:00:00.000Z',
     );
   });
 });
