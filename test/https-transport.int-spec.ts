@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../src/core/contracts/endpoints.js';
@@ -23,6 +24,12 @@ function delivery(files: Record<string, string>, recipientId = 'INS-1'): Deliver
       mediaType: 'text/csv; charset=utf-8',
     })),
   };
+}
+
+/** The key the receiver should see: transmission, file, and the digest of the bytes sent. */
+function keyOf(name: string, content: string, transmissionId = '0b7c2f1e-tx'): string {
+  const digest = createHash('sha256').update(content, 'utf8').digest('hex').slice(0, 32);
+  return `${transmissionId}:${name}:${digest}`;
 }
 
 function trusting(server: HttpsTestServer, extra: Record<string, string> = {}): HttpsTransport {
@@ -75,15 +82,15 @@ describe('the https transport against a local HTTPS receiver', () => {
     ]);
     expect(server.requests[0]?.headers).toMatchObject({
       'content-type': 'text/csv; charset=utf-8',
-      'idempotency-key': '0b7c2f1e-tx:trip-T1.insurer-INS-1.csv',
+      'idempotency-key': keyOf('trip-T1.insurer-INS-1.csv', files['trip-T1.insurer-INS-1.csv']),
       'x-passerelle-file': 'trip-T1.insurer-INS-1.csv',
       authorization: `Bearer ${TOKEN}`,
     });
-    expect(server.requests[1]?.headers['idempotency-key']).toBe('0b7c2f1e-tx:b.csv');
+    expect(server.requests[1]?.headers['idempotency-key']).toBe(keyOf('b.csv', 'x\n'));
     expect(JSON.stringify(result)).not.toContain(TOKEN);
   });
 
-  it('should send the same idempotency keys when a delivery is retried', async () => {
+  it('should send the same idempotency keys when a delivery is retried with the same content', async () => {
     const transport = track(trusting(server));
     server.reply = () => ({ status: 503 });
     expectFailure(
@@ -94,9 +101,47 @@ describe('the https transport against a local HTTPS receiver', () => {
     server.reply = () => ({ status: 200 });
     expect((await transport.deliver(endpoint(server), delivery({ 'a.csv': 'a' }))).ok).toBe(true);
     expect(server.requests.map((r) => r.headers['idempotency-key'])).toEqual([
-      '0b7c2f1e-tx:a.csv',
-      '0b7c2f1e-tx:a.csv',
+      keyOf('a.csv', 'a'),
+      keyOf('a.csv', 'a'),
     ]);
+  });
+
+  it('should send a new idempotency key when a retry carries changed content', async () => {
+    // A receiver that honours keys, as the IETF draft describes: a repeated key gets the
+    // first answer and its body is dropped. Under one key for both bodies it would keep
+    // the old data while the transport reports the new one delivered.
+    const kept = new Map<string, string>();
+    const transport = track(trusting(server));
+    server.reply = (request) => {
+      const key = String(request.headers['idempotency-key']);
+      if (!kept.has(key)) kept.set(key, request.body);
+      return { status: 504 };
+    };
+    const before = { 'a.csv': 'policy;surname\nP-1;MÜLLER\n', 'b.csv': 'b\n' };
+    expectFailure(
+      await transport.deliver(endpoint(server), delivery(before)),
+      'HTTPS_STATUS_504',
+      false,
+    );
+    server.reply = (request) => {
+      const key = String(request.headers['idempotency-key']);
+      if (!kept.has(key)) kept.set(key, request.body);
+      return { status: 201 };
+    };
+    const after = { 'a.csv': 'policy;surname\nP-1;MÜLLER-SCHMIDT\n', 'b.csv': 'b\n' };
+    expect((await transport.deliver(endpoint(server), delivery(after))).ok).toBe(true);
+    const keys = server.requests.map((r) => String(r.headers['idempotency-key']));
+    expect(keys).toHaveLength(3);
+    const [firstA, secondA, b] = keys;
+    // Same transmission and file, other content: another key, and the receiver took it.
+    expect(secondA).not.toBe(firstA);
+    expect(firstA?.startsWith('0b7c2f1e-tx:a.csv:')).toBe(true);
+    expect(secondA?.startsWith('0b7c2f1e-tx:a.csv:')).toBe(true);
+    expect(kept.get(secondA!)).toBe(after['a.csv']);
+    expect(b).toBe(keyOf('b.csv', 'b\n'));
+    // Deterministic: the same bytes again give the same key.
+    expect((await transport.deliver(endpoint(server), delivery(after))).ok).toBe(true);
+    expect(server.requests.slice(3).map((r) => r.headers['idempotency-key'])).toEqual([secondA, b]);
   });
 
   it('should keep its connection alive across deliveries', async () => {
@@ -191,9 +236,12 @@ describe('the https transport against a local HTTPS receiver', () => {
     [401, true],
     [403, true],
     [404, true],
-    [409, true],
     [422, true],
     [408, false],
+    // An Idempotency-Key receiver answers 409 while the first request under the same key
+    // is still in progress (after one of our timeouts): the retry gets its outcome later.
+    [409, false],
+    [425, false],
     [429, false],
     [500, false],
     [502, false],

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -242,11 +243,74 @@ describe('the sftp transport against OpenSSH on loopback', () => {
     expect((await transport.deliver(endpoint, delivery('tx-f2', { 'f2.csv': '2' }))).ok).toBe(true);
     expect(await readFile(join(server.rootDir, 'frozen', 'f2.csv'), 'utf8')).toBe('2');
     // The frozen session, once thawed, may still run the OPEN it had queued: at worst an
-    // empty hidden `.part`, which the next delivery of that file replaces.
+    // empty hidden temporary file, deleted when a later connection delivers that file.
     expect((await server.files('frozen')).filter((f) => !f.startsWith('.'))).toEqual([
       'f1.csv',
       'f2.csv',
     ]);
+  });
+
+  it('should give each writer its own temporary file when two upload the same file at once', async () => {
+    const dir = join(server.rootDir, 'writers');
+    await mkdir(dir);
+    const endpoint = server.endpoint('test-sftp', { remoteDir: dir });
+    // Each with its connection, which has listed the folder already.
+    const writers = [keyed(), keyed()];
+    for (const [i, writer] of writers.entries()) {
+      const warmUp = await writer.deliver(endpoint, delivery(`tx-w${i}`, { [`w${i}.csv`]: 'w' }));
+      expect(warmUp.ok).toBe(true);
+    }
+    // Two workers delivering one transmission: one presumed dead but still uploading, one
+    // retrying it. Every name created in the folder is seen (inotify), however briefly.
+    const created = new Set<string>();
+    const watcher = watch(dir, (_event, name) => {
+      if (name !== null) created.add(name);
+    });
+    const contents = ['a'.repeat(300_000), 'b'.repeat(100)];
+    let results: DeliveryResult[];
+    try {
+      results = await Promise.all(
+        writers.map((writer, i) =>
+          writer.deliver(endpoint, delivery('tx-w', { 'x.csv': contents[i] ?? '' })),
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      watcher.close();
+    }
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    const temporaries = [...created].filter((name) => name.startsWith('.'));
+    // Two temporary files, not one written by both; hidden, each naming the file it becomes.
+    expect(temporaries).toHaveLength(2);
+    for (const name of temporaries) expect(name).toMatch(/^\.x\.csv\.[0-9a-f]{12}-\d+\.part$/);
+    // One writer's file, whole; and no temporary file left.
+    expect(contents).toContain(await readFile(join(dir, 'x.csv'), 'utf8'));
+    expect(await server.files('writers')).toEqual(['w0.csv', 'w1.csv', 'x.csv']);
+  });
+
+  it('should delete the temporary files a dead writer left of a file when delivering it', async () => {
+    const dir = join(server.rootDir, 'leftovers');
+    await mkdir(dir);
+    const endpoint = server.endpoint('test-sftp', { remoteDir: dir });
+    // Left by writers cut off mid-upload (another process, an older version's fixed name);
+    // of another file; and a hidden file that is none of ours.
+    await writeFile(join(dir, '.x.csv.0123456789ab-7.part'), 'half of an upl');
+    await writeFile(join(dir, '.x.csv.part'), '');
+    await writeFile(join(dir, '.y.csv.0123456789ab-8.part'), 'y');
+    await writeFile(join(dir, '.keep'), '');
+    const transport = keyed();
+    const result = await transport.deliver(endpoint, delivery('tx-l', { 'x.csv': 'data\n' }));
+    expect(result.ok).toBe(true);
+    expect(await readFile(join(dir, 'x.csv'), 'utf8')).toBe('data\n');
+    // The file's leftovers are gone once it is in place; the rest stays until its own
+    // file is delivered again.
+    expect(await server.files('leftovers')).toEqual([
+      '.keep',
+      '.y.csv.0123456789ab-8.part',
+      'x.csv',
+    ]);
+    expect((await transport.deliver(endpoint, delivery('tx-l', { 'y.csv': 'y\n' }))).ok).toBe(true);
+    expect(await server.files('leftovers')).toEqual(['.keep', 'x.csv', 'y.csv']);
   });
 
   it('should reuse one connection for many deliveries: one handshake in steady state', async () => {
@@ -292,6 +356,40 @@ describe('the sftp transport against OpenSSH on loopback', () => {
     expect(transport.stats().handshakes).toBe(2);
     expect(await server.files('dropped')).toEqual(['d1.csv', 'd2.csv']);
   });
+
+  it('should not write on a dead connection when files waiting for a slot get one after it dropped', async () => {
+    await mkdir(join(server.rootDir, 'slots'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'slots') });
+    // One file at a time, and the default operation timeout: a file sent on the dead
+    // channel would get no answer, and only that timeout would end the delivery.
+    const transport = keyed({ maxFilesInFlight: 1, operationTimeoutMs: 60_000 });
+    expect((await transport.deliver(endpoint, delivery('tx-s1', { 's1.csv': '1' }))).ok).toBe(true);
+    const large = Array.from({ length: 60_000 }, (_, i) => `line ${i};Ωmega\n`).join('');
+    const started = Date.now();
+    // Frozen, the server leaves the large file's first request unanswered while the small
+    // file waits for the slot; its sessions are then killed, mid-upload.
+    const thaw = await server.pause();
+    let delivering: Promise<DeliveryResult>;
+    try {
+      delivering = transport.deliver(
+        endpoint,
+        delivery('tx-s2', { 'large.xml': large, 'small.csv': 'small\n' }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await server.dropSessions();
+    } finally {
+      thaw();
+    }
+    const result = await delivering;
+    // Well under the operation timeout: the small file did not wait for it.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    // The pooled connection was found dead: the delivery went again on a fresh one.
+    expect(result.ok).toBe(true);
+    expect(transport.stats().handshakes).toBe(2);
+    expect(await readFile(join(server.rootDir, 'slots', 'large.xml'), 'utf8')).toBe(large);
+    expect(await readFile(join(server.rootDir, 'slots', 'small.csv'), 'utf8')).toBe('small\n');
+    expect(await server.files('slots')).toEqual(['large.xml', 's1.csv', 'small.csv']);
+  }, 90_000);
 
   it('should close an idle connection and open a new one when needed again', async () => {
     await mkdir(join(server.rootDir, 'idle'));

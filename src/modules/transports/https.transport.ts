@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
@@ -45,16 +46,15 @@ const TIMEOUT_ERRORS = new Set([
 /**
  * Delivers by HTTPS: one POST per file to the endpoint's URL (`{recipientId}` replaced by
  * the delivery's recipient, URL-encoded), with the file's media type, an `Idempotency-Key`
- * of `<transmission id>:<file name>` — the same on every retry, so the recipient can drop
- * a repeat — and the file name in `X-Passerelle-File`.
+ * (see `idempotencyKey`) and the file name in `X-Passerelle-File`.
  *
  * TLS is always verified. Per endpoint, from `PASSERELLE_SECRET_<ENDPOINT>_…`: an extra CA
  * (`CA_FILE`, added to the system roots), a client certificate (`CLIENT_CERT_FILE` and
  * `CLIENT_KEY_FILE`), a bearer token (`TOKEN`). Files are read when the endpoint's agent is
  * first needed; the agent keeps its connections alive between deliveries.
  *
- * Outcomes: 2xx delivered; 408, 429 and 5xx transient; any other status permanent
- * (`HTTPS_STATUS_<code>`); a certificate refused either way permanent
+ * Outcomes: 2xx delivered; 408, 409, 425, 429 and 5xx transient (see `isTransientStatus`);
+ * any other status permanent (`HTTPS_STATUS_<code>`); a certificate refused either way permanent
  * (`HTTPS_TLS_REFUSED`); timeouts (`endpoint.timeoutMs`, connect to response) and network
  * errors transient. The response body is never read: it may echo the data.
  */
@@ -150,6 +150,7 @@ async function post(
   file: OutgoingFile,
 ): Promise<Failure | undefined> {
   let status: number;
+  const body = Buffer.from(file.content, 'utf8');
   try {
     const response = await request(url, {
       method: 'POST',
@@ -157,11 +158,11 @@ async function post(
       signal: AbortSignal.timeout(timeoutMs),
       headers: {
         'content-type': file.mediaType,
-        'idempotency-key': headerValue(`${delivery.transmissionId}:${file.name}`),
+        'idempotency-key': headerValue(idempotencyKey(delivery.transmissionId, file.name, body)),
         'x-passerelle-file': headerValue(file.name),
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       },
-      body: Buffer.from(file.content, 'utf8'),
+      body,
     });
     status = response.statusCode;
     // Drained, never read: the body may echo the data.
@@ -170,12 +171,40 @@ async function post(
     return networkFailure(error);
   }
   if (status >= 200 && status < 300) return undefined;
-  const transient = status === 408 || status === 429 || status >= 500;
+  const transient = isTransientStatus(status);
   return failure(
     `HTTPS_STATUS_${status}`,
     !transient,
     `the recipient answered ${status}${transient ? '' : ' (not retried)'}`,
   );
+}
+
+/**
+ * `<transmission id>:<file name>:<content digest>`, the digest being the first 32 hex
+ * digits of the SHA-256 of the bytes sent. The worker renders the data again on every
+ * attempt, so a retry may carry a different body: a key naming only the transmission and
+ * the file would let a receiver that honours keys answer from its first request and keep
+ * the old data while we record the new payload as delivered. With the digest, a retry of
+ * the same bytes reuses the key (the receiver drops the repeat) and changed bytes get a new
+ * one (the receiver takes them). The transmission id comes first, so a key still tells
+ * which transmission it belongs to.
+ */
+function idempotencyKey(transmissionId: string, fileName: string, body: Buffer): string {
+  const digest = createHash('sha256').update(body).digest('hex').slice(0, 32);
+  return `${transmissionId}:${fileName}:${digest}`;
+}
+
+/**
+ * Statuses worth retrying: the receiver may answer otherwise later. 408 (it gave up
+ * waiting for our request), 425 (too early, RFC 8470), 429 (rate limited) and 5xx say so
+ * outright. 409 is what the IETF Idempotency-Key draft answers to a request whose key is
+ * still being processed — exactly the retry that follows one of our own timeouts — so it
+ * is retried too, and the retry, sent later under the same key, gets the first request's
+ * answer. A 429's `Retry-After` is not honoured: a delivery result has no way to carry
+ * it, and the worker's backoff spaces the retries anyway.
+ */
+function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
 }
 
 function networkFailure(error: unknown): Failure {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
@@ -49,12 +50,21 @@ interface Connection {
   posixRename: boolean;
   idleTimer: NodeJS.Timeout | undefined;
   readonly slots: { free: number; readonly waiting: (() => void)[] };
+  /** Per remote folder, listed once: the temporary files found there, by final name. */
+  readonly leftovers: Map<string, Promise<Map<string, string[]>>>;
 }
 
 /** SFTP v3 status codes (draft-ietf-secsh-filexfer-02 §7). */
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
 const OP_UNSUPPORTED = 8;
+
+/**
+ * Our temporary names, `.<name>.<writer>-<counter>.part`, and the older fixed `.<name>.part`
+ * (a writer of a previous version may have left one).
+ */
+const TEMPORARY_NAME = /^\.(.+)\.[0-9a-f]{12}-\d+\.part$/;
+const OLD_TEMPORARY_NAME = /^\.(.+)\.part$/;
 
 /** Bytes per WRITE request: every SFTP server accepts 32 KiB. */
 const CHUNK = 32 * 1024;
@@ -71,10 +81,19 @@ interface SshError extends Error {
  * Credentials come from `PASSERELLE_SECRET_<ENDPOINT>_PASSWORD` or `…_PRIVATE_KEY_FILE`
  * (read at each connect, so a rotated key is picked up; optional `…_PASSPHRASE`).
  *
- * Each file is written as `.<name>.part` in the remote folder, then renamed over `<name>`
- * (POSIX rename when the server offers it, else delete then rename): the recipient never
- * sees half a file, and a retry — same transmission, same deterministic names — replaces
- * rather than duplicates.
+ * Each file is written under a hidden temporary name in the remote folder, then renamed over
+ * `<name>` (POSIX rename when the server offers it, else delete then rename): the recipient
+ * never sees half a file, and a retry — same transmission, same deterministic names —
+ * replaces rather than duplicates. The temporary name, `.<name>.<writer>-<counter>.part`, is
+ * this transport's own (random per instance, counted per file, as the outbox does): two
+ * writers of one file — a worker presumed dead but still uploading, and the one retrying —
+ * never write into the same temporary file and mix their bytes.
+ *
+ * A temporary file is deleted when its upload fails, if the connection still allows it.
+ * Those it could not delete (connection lost, writer killed) are found when a connection
+ * first uses the folder (one listing per connection and folder, not per file), and deleted
+ * once the file they were meant to become is in place: a writer still uploading one of
+ * them then fails its rename, transiently, instead of replacing the newer file later.
  *
  * One connection per endpoint, reused by every delivery (SFTP multiplexes requests on one
  * channel), closed after an idle period, dropped and re-established when it breaks: in
@@ -94,6 +113,11 @@ export class SftpTransport implements Transport {
   private readonly readyTimeoutMs: number;
   private readonly operationTimeoutMs: number;
   private readonly maxFilesInFlight: number;
+  /** Random per instance: the writer in our temporary names. */
+  private readonly writer = randomBytes(6).toString('hex');
+  private written = 0;
+  /** Our temporary files being written: never taken for leftovers. */
+  private readonly writing = new Set<string>();
 
   constructor(
     private readonly secrets: Readonly<Record<string, string>>,
@@ -166,7 +190,7 @@ export class SftpTransport implements Transport {
         if (failure.connectionLost) {
           this.discard(endpoint.id, connection);
           // A pooled connection may have died while idle (server restarted, NAT timeout):
-          // one fresh attempt; the upload is idempotent (same temporary and final names).
+          // one fresh attempt; the upload is idempotent (same final names).
           if (reused && attempt === 0) continue;
         }
         throw failure;
@@ -184,9 +208,22 @@ export class SftpTransport implements Transport {
   ): Promise<void> {
     await this.slot(connection);
     const finalPath = posix.join(endpoint.remoteDir, file.name);
-    const partPath = posix.join(endpoint.remoteDir, `.${file.name}.part`);
+    const partPath = posix.join(endpoint.remoteDir, this.temporaryName(file.name));
     const progress = { opened: false };
+    this.writing.add(partPath);
     try {
+      // The connection may have died while this file waited for its slot. ssh2 drops the
+      // requests sent on a closed channel without an answer, so writing on it would only
+      // end at the operation timeout; failing now lets the delivery try a fresh one.
+      if (!connection.alive) {
+        throw new SftpFailure(
+          'SFTP_CONNECTION_LOST',
+          false,
+          'the sftp connection was lost before the upload',
+          true,
+        );
+      }
+      const leftovers = this.leftovers(connection, endpoint.remoteDir);
       await withDeadline(this.operationTimeoutMs, async () => {
         const handle = await step('open', () => open(connection.sftp, partPath));
         progress.opened = true;
@@ -195,15 +232,71 @@ export class SftpTransport implements Transport {
         );
         await step('rename', () => this.replace(connection, partPath, finalPath));
       });
+      // After the deadline: the file is in place, whatever becomes of its leftovers.
+      await this.removeLeftovers(connection, endpoint.remoteDir, file.name, leftovers);
     } catch (error) {
-      // Best effort: a retry overwrites the same `.part` name anyway.
+      // Best effort: what is left is found by the next connection's listing.
       if (progress.opened && connection.alive) {
         void unlink(connection.sftp, partPath).catch(() => undefined);
       }
+      // Marked dead before the slot goes to the next file, so that it does not use it.
+      if (asFailure(error).connectionLost) this.discard(endpoint.id, connection);
       throw error;
     } finally {
+      this.writing.delete(partPath);
       this.release(connection);
     }
+  }
+
+  /** `.<name>.<writer>-<counter>.part`: hidden, and never the name of another writer's file. */
+  private temporaryName(name: string): string {
+    this.written += 1;
+    return `.${name}.${this.writer}-${this.written}.part`;
+  }
+
+  /**
+   * The temporary files in `dir` when this connection first used it, by final name; none
+   * when the folder cannot be listed (a drop box may allow writing only).
+   */
+  private leftovers(connection: Connection, dir: string): Promise<Map<string, string[]>> {
+    const known = connection.leftovers.get(dir);
+    if (known !== undefined) return known;
+    const listing = readdir(connection.sftp, dir).then(
+      (names) => {
+        const byFile = new Map<string, string[]>();
+        for (const name of names) {
+          const file = (TEMPORARY_NAME.exec(name) ?? OLD_TEMPORARY_NAME.exec(name))?.[1];
+          if (file !== undefined) byFile.set(file, [...(byFile.get(file) ?? []), name]);
+        }
+        return byFile;
+      },
+      () => new Map<string, string[]>(),
+    );
+    connection.leftovers.set(dir, listing);
+    return listing;
+  }
+
+  /**
+   * Deletes the leftover temporary files of `name`, now that `name` is in place. Best
+   * effort, never failing the file, and waiting at most the operation timeout: a folder
+   * too large to list in that time keeps its leftovers rather than delaying every file.
+   */
+  private async removeLeftovers(
+    connection: Connection,
+    dir: string,
+    name: string,
+    listing: Promise<Map<string, string[]>>,
+  ): Promise<void> {
+    await atMost(this.operationTimeoutMs, async () => {
+      const leftovers = await listing;
+      const found = leftovers.get(name);
+      if (found === undefined || !connection.alive) return;
+      leftovers.delete(name);
+      const stale = found
+        .map((temporary) => posix.join(dir, temporary))
+        .filter((path) => !this.writing.has(path));
+      await Promise.all(stale.map((path) => unlink(connection.sftp, path).catch(() => undefined)));
+    });
   }
 
   private async replace(connection: Connection, from: string, to: string): Promise<void> {
@@ -304,6 +397,8 @@ export class SftpTransport implements Transport {
     this.handshakes += 1;
     // Ours, called on every close whatever the library's bookkeeping of handled events.
     client.on('close', lost);
+    // The channel's end comes first, right after ssh2 failed the requests in flight.
+    sftp.on('end', lost);
     sftp.on('close', lost);
     const connection: Connection = {
       client,
@@ -313,6 +408,7 @@ export class SftpTransport implements Transport {
       posixRename: true,
       idleTimer: undefined,
       slots: { free: this.maxFilesInFlight, waiting: [] },
+      leftovers: new Map(),
     };
     holder.connection = connection;
     if (this.closed) {
@@ -490,6 +586,19 @@ async function withDeadline(ms: number, task: () => Promise<void>): Promise<void
   }
 }
 
+/** Runs `task`, ignoring its failure, and stops waiting for it after `ms`. */
+async function atMost(ms: number, task: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const enough = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([task().catch(() => undefined), enough]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Wraps one step's error: SFTP status codes become stable codes, the rest a lost connection. */
 async function step<T>(name: 'open' | 'write' | 'rename', run: () => Promise<T>): Promise<T> {
   try {
@@ -573,6 +682,15 @@ function rename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
     sftp.rename(from, to, (error) => {
       if (error) reject(error);
       else resolve();
+    });
+  });
+}
+
+function readdir(sftp: SFTPWrapper, path: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    sftp.readdir(path, (error, list) => {
+      if (error) reject(error);
+      else resolve(list.map((entry) => entry.filename));
     });
   });
 }
