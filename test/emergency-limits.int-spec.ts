@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
@@ -9,7 +11,7 @@ import { SlidingWindowLimiter } from '../src/modules/emergency/rate-limiter.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { putTripAndBookings, testDataKey } from './support/ingest.js';
-import { freePort } from './support/loopback.js';
+import { accepts, freePort } from './support/loopback.js';
 import { dropKeysUnder, dumpUnder, openRedis } from './support/redis.js';
 import { repoPath } from './support/shipped-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -234,4 +236,118 @@ describe('a legitimate request the data cannot answer', () => {
     // Another participant, with a blood type on file, is answered.
     expect((await post(app, FIRST, 'MV-2027-004411')).status).toBe(200);
   });
+});
+
+/**
+ * A Redis server of the test's own on `port`, keeping nothing; the function it resolves to
+ * kills it. Started again on the same port, it is "Redis back" to the app.
+ */
+async function redisServerOn(port: number, dir: string): Promise<() => Promise<void>> {
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
+    await sleep(25);
+  }
+  return async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
+}
+
+describe('alerts while Redis is down', () => {
+  let app: TestApp;
+  let hooks: WebhookReceiver;
+  let dir: string;
+  let port: number;
+  let stopRedis: (() => Promise<void>) | undefined;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    hooks = await startWebhookReceiver();
+    dir = await mkdtemp(join(tmpdir(), 'passerelle-redis-down-'));
+    port = await freePort();
+    stopRedis = await redisServerOn(port, dir);
+    app = await startTestApp(
+      {
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        PASSERELLE_DATA_KEY: testDataKey(),
+        PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+        PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+      },
+      { logLines },
+    );
+    await putTripAndBookings(app, tripStartingIn(sampleTrip(), -1, new Date()), sampleBookings());
+  }, 60_000);
+  afterAll(async () => {
+    // The app closes its queues against a Redis that answers.
+    stopRedis ??= await redisServerOn(port, dir);
+    await app.close();
+    await stopRedis();
+    await hooks.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('should answer a release at once, keep its alert and deliver it once Redis is back', async () => {
+    await stopRedis?.();
+    stopRedis = undefined;
+    const sent = performance.now();
+    const released = await post(app, FIRST, 'MV-2027-004411');
+    const took = performance.now() - sent;
+    expect(released.status, released.text).toBe(200);
+    expect(took).toBeLessThan(3000);
+    const requestId = released.headers.get('passerelle-request-id') ?? '';
+    // Kept in PostgreSQL with its request, ids only, and said so in the log (ids only).
+    const { rows } = await app.database.admin(
+      'SELECT alerts_pending FROM emergency_requests WHERE id = $1',
+      [requestId],
+    );
+    expect(rows).toEqual([
+      {
+        alerts_pending: {
+          'emergency-released': expect.objectContaining({
+            event: 'emergency-released',
+            requestId,
+            registerEntryId: released.headers.get('passerelle-register-entry'),
+          }) as unknown,
+        },
+      },
+    ]);
+    const kept = logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.requestId === requestId && line.level === 'error');
+    expect(kept).toMatchObject({
+      msg: 'emergency alert not queued for the webhook: kept, queued when Redis is back',
+      event: 'emergency-released',
+    });
+    expect(hooks.received).toHaveLength(0);
+
+    stopRedis = await redisServerOn(port, dir);
+    await hooks.waitFor((all) => all.some((h) => h.body.includes('"emergency-released"')), 60_000);
+    const hook = hooks.received.find((h) => h.body.includes('"emergency-released"'));
+    expect(JSON.parse(hook?.body ?? '{}')).toMatchObject({
+      event: 'emergency-released',
+      clientId: FIRST.id,
+      requestId,
+    });
+    expect(hook?.headers['idempotency-key']).toBe(`emergency-released.${requestId}`);
+    // No longer kept, once the round that queued it has committed.
+    const pending = async (): Promise<{ n: number }[]> =>
+      (
+        await app.database.admin(
+          'SELECT count(*)::int AS n FROM emergency_requests WHERE alerts_pending IS NOT NULL',
+        )
+      ).rows as { n: number }[];
+    const until = Date.now() + 10_000;
+    while ((await pending())[0]?.n !== 0 && Date.now() < until) await sleep(100);
+    expect(await pending()).toEqual([{ n: 0 }]);
+  }, 90_000);
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daysBetween, tripStartingIn } from '../src/cli/shift-dates.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { APP_CONFIG } from '../src/config/config.module.js';
+import { emergencyRequestSubjectsMigration } from '../src/database/migrations/0012-emergency-request-subjects.js';
 import { emergencyUnit } from '../src/core/emergency/emergency-release.js';
 import type { Booking } from '../src/core/model/booking.js';
 import { renderOneUnit } from '../src/core/projection/render-unit.js';
@@ -410,13 +411,29 @@ describe('bad requests and access', () => {
       error: { code: string; details: { path: string; rule: string }[] };
     };
     expect(body.error.code).toBe('BAD_REQUEST');
-    expect(body.error.details.map((d) => d.path).sort()).toEqual([
-      'nickname',
-      'reason',
-      'requestedBy',
-    ]);
+    expect(body.error.details.map((d) => d.path).sort()).toEqual(['', 'reason', 'requestedBy']);
     expect(answer.text).not.toContain('MV-2027-004411');
     expect(answer.text).not.toContain('Claire');
+    expect(answer.text).not.toContain('nickname');
+  });
+
+  it('should count unknown properties without naming them when a key holds personal data', async () => {
+    const answer = await emergency(t, MUTUELLE, {
+      ...request('MV-2027-004411'),
+      'Amélie Durand MV-2027-004412': true,
+      'another key': 1,
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toEqual({
+      error: {
+        code: 'BAD_REQUEST',
+        message: 'the emergency request is invalid',
+        details: [{ path: '', rule: 'unknown property: not a field of an emergency request (2)' }],
+      },
+    });
+    for (const value of ['Amélie', 'Durand', 'MV-2027-004412', 'another key']) {
+      expect(answer.text).not.toContain(value);
+    }
   });
 
   it('should answer 401 without a key and 403 to any other role', async () => {
@@ -625,7 +642,40 @@ describe('storage', () => {
   });
 
   it('should forget the policy and the agents’ texts with the booking when it is erased', async () => {
+    // Another insurer asks about her policy: refused, stored without a booking reference,
+    // but naming her as its subject.
+    expect((await emergency(t, ASSUR, request('MV-2027-004411'))).status).toBe(404);
+    const refusal = (await entriesOf('emergency-refused'))[0];
+    expect(refusal).toMatchObject({ reason: 'other-insurer', subjects: ['B-1001-1'] });
+    const otherInsurerId = refusal?.detail?.requestId as string;
+    const { rows: stored } = await t.database.admin(
+      'SELECT booking_reference, participant_ids FROM emergency_requests WHERE id = $1',
+      [otherInsurerId],
+    );
+    expect(stored).toEqual([{ booking_reference: null, participant_ids: ['B-1001-1'] }]);
+
     expect((await ask(t, 'DELETE', '/v1/bookings/B-1001', { role: 'ingest' })).status).toBe(204);
+    const otherInsurer = await ask(t, 'GET', `/v1/emergency/requests/${otherInsurerId}`, {
+      role: 'auditor',
+    });
+    expect(otherInsurer.body).toMatchObject({
+      outcome: 'refused',
+      refusal: 'other-insurer',
+      erased: true,
+      policyNumber: null,
+      incidentReference: null,
+      reason: null,
+      requestedBy: null,
+    });
+    const { rows: sealed } = await t.database.admin(
+      "SELECT count(*)::int AS n FROM emergency_requests WHERE 'B-1001-1' = ANY(participant_ids) AND (ciphertext IS NOT NULL OR wrapped_key IS NOT NULL OR erased_at IS NULL)",
+    );
+    expect(sealed).toEqual([{ n: 0 }]);
+    // Requests about the other participants of the trip keep what their agents wrote.
+    const { rows: others } = await t.database.admin(
+      "SELECT count(*)::int AS n FROM emergency_requests WHERE NOT ('B-1001-1' = ANY(participant_ids) OR 'B-1001-2' = ANY(participant_ids)) AND ciphertext IS NOT NULL",
+    );
+    expect((others[0] as { n: number }).n).toBeGreaterThan(0);
     const policies = await t.database.admin(
       "SELECT count(*)::int AS n FROM booking_policies WHERE booking_reference = 'B-1001'",
     );
@@ -642,6 +692,8 @@ describe('storage', () => {
     });
     const items = page.body.items as Record<string, unknown>[];
     expect(items.length).toBeGreaterThan(0);
+    // Those without a single holder are found by whom they concern.
+    expect(items.map((item) => item.id)).toContain(otherInsurerId);
     for (const item of items) {
       expect(item).toMatchObject({
         erased: true,
@@ -650,5 +702,27 @@ describe('storage', () => {
         policyNumber: null,
       });
     }
+  });
+});
+
+describe('migration 0012', () => {
+  it('should give existing requests the subjects of their register entries', async () => {
+    const admin = t.database.admin;
+    const { rows: before } = await admin(
+      'SELECT id, participant_ids FROM emergency_requests ORDER BY id',
+    );
+    expect(before.length).toBeGreaterThan(10);
+    expect(
+      before.some((row) => (row as { participant_ids: string[] }).participant_ids.length > 0),
+    ).toBe(true);
+    // The table as it was before 0012, then 0012 again.
+    await admin(
+      'ALTER TABLE emergency_requests DROP COLUMN participant_ids, DROP COLUMN alerts_pending',
+    );
+    await emergencyRequestSubjectsMigration.up(t.database.db);
+    const { rows: after } = await admin(
+      'SELECT id, participant_ids FROM emergency_requests ORDER BY id',
+    );
+    expect(after).toEqual(before);
   });
 });

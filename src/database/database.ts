@@ -12,6 +12,7 @@ import { transmissionsDueNotifyMigration } from './migrations/0008-transmissions
 import { registerGuardedAppendMigration } from './migrations/0009-register-guarded-append.js';
 import { transmissionUnitByKeyMigration } from './migrations/0010-transmission-unit-by-key.js';
 import { transmissionsOpenByDeadlineMigration } from './migrations/0011-transmissions-open-by-deadline.js';
+import { emergencyRequestSubjectsMigration } from './migrations/0012-emergency-request-subjects.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -30,6 +31,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-register-guarded-append': registerGuardedAppendMigration,
   '0010-transmission-unit-by-key': transmissionUnitByKeyMigration,
   '0011-transmissions-open-by-deadline': transmissionsOpenByDeadlineMigration,
+  '0012-emergency-request-subjects': emergencyRequestSubjectsMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -153,9 +153,17 @@ export interface EmergencyRequestsTable extends SealedColumnsTable {
   trip_id: string | null;
   booking_reference: string | null;
   participant_id: string | null;
+  /** The participants the request concerns (its register entry's subjects), for erasure. */
+  participant_ids: ColumnType<string[], string[] | undefined, string[]>;
   request_sha256: string;
   created_at: ColumnType<Date, Date, never>;
   erased_at: Date | null;
+  /** Alerts not yet on the queue, by event (ids only); NULL when none. */
+  alerts_pending: ColumnType<
+    Record<string, unknown> | null,
+    string | null | undefined,
+    string | null
+  >;
 }
 
 export interface Database {

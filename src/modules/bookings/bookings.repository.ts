@@ -400,10 +400,21 @@ export class BookingsRepository {
       .deleteFrom('booking_policies')
       .where('booking_reference', '=', reference)
       .execute();
+    // Those stored without a booking (a refusal naming several holders, or another insurer's
+    // policy) are found by the participants they concern.
     await executor
       .updateTable('emergency_requests')
       .set({ ...ERASED_SEALED_COLUMNS, erased_at: now })
-      .where('booking_reference', '=', reference)
+      .where((eb) =>
+        eb.or([
+          eb('booking_reference', '=', reference),
+          eb(
+            'participant_ids',
+            '&&',
+            eb.selectFrom('bookings').select('participant_ids').where('reference', '=', reference),
+          ),
+        ]),
+      )
       .where('erased_at', 'is', null)
       .execute();
     return true;

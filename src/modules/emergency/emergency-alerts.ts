@@ -1,11 +1,19 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Counter } from 'prom-client';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { EmergencyRepository } from './emergency.repository.js';
 import { EMERGENCY_REDIS } from './emergency.tokens.js';
 
 export const ALERTS_QUEUE = 'alerts';
@@ -45,20 +53,43 @@ export const alertJobOptions = (retryBaseMs: number) =>
   }) as const;
 
 /**
+ * How long an answer waits for the alert queue. BullMQ's `add` waits while Redis is away
+ * (minutes, then fails); a medical emergency does not wait on an alert.
+ */
+export const ALERT_QUEUE_WAIT_MS = 1000;
+
+/** How often alerts kept while Redis was away are offered to the queue again. */
+export const ALERT_DRAIN_INTERVAL_MS = 2000;
+
+/** Requests whose kept alerts one round offers to the queue. */
+const ALERT_DRAIN_BATCH = 20;
+
+type Queueing = 'queued' | 'failed' | 'pending';
+
+/**
  * Raises emergency releases and repeated refusals to operations and the DPO: a structured
  * log event, a metric, and — when `PASSERELLE_ALERT_WEBHOOK_URL` is set — a webhook
  * notification queued in BullMQ (ids only), so that a webhook down does not lose it.
+ *
+ * The log event and the metric are immediate. The queue is given `ALERT_QUEUE_WAIT_MS` at
+ * most: an alert it did not take by then (Redis away) is kept in PostgreSQL with its
+ * request (`emergency_requests.alerts_pending`, ids only) and offered again every
+ * `ALERT_DRAIN_INTERVAL_MS` by every process until Redis is back, restarts included.
  */
 @Injectable()
-export class EmergencyAlerts {
+export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Emergency');
   private readonly raised: Counter<'event' | 'insurer'>;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private drainWarnedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     metrics: MetricsService,
     @InjectQueue(ALERTS_QUEUE) private readonly queue: Queue<AlertEvent>,
     @Inject(EMERGENCY_REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: EmergencyRepository,
   ) {
     this.raised = metrics.counter({
       name: 'passerelle_emergency_alerts_total',
@@ -67,21 +98,85 @@ export class EmergencyAlerts {
     });
   }
 
-  /** Raises one event; never throws (the release stands, the log says if the queue failed). */
+  onApplicationBootstrap(): void {
+    if (this.config.alertWebhookUrl === undefined) return;
+    this.timer = setInterval(() => {
+      this.draining ??= this.drain().finally(() => {
+        this.draining = undefined;
+      });
+    }, ALERT_DRAIN_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.draining;
+  }
+
+  /**
+   * Raises one event; never throws, and waits for the queue `ALERT_QUEUE_WAIT_MS` at most
+   * (the release stands; an alert the queue did not take is kept and queued later).
+   */
   async raise(alert: AlertEvent): Promise<void> {
     this.raised.inc({ event: alert.event, insurer: alert.insurerId });
     this.logger.warn({ msg: 'emergency alert', ...alert });
     if (this.config.alertWebhookUrl === undefined) return;
-    try {
+    const queueing = await this.enqueue(alert);
+    if (queueing === 'queued') return;
+    // Not queued in time. An add still pending may yet land when Redis is back; the alert is
+    // kept all the same and queued again under the same job id (BullMQ ignores it while the
+    // first job is there; the webhook's Idempotency-Key names a later duplicate).
+    const kept = await this.repository
+      .keepAlert(alert.requestId, alert.event, alert)
+      .catch(() => false);
+    this.logger.error({
+      msg: kept
+        ? 'emergency alert not queued for the webhook: kept, queued when Redis is back'
+        : 'emergency alert not queued for the webhook, and could not be kept',
+      event: alert.event,
+      requestId: alert.requestId,
+      registerEntryId: alert.registerEntryId,
+      queue: queueing,
+    });
+  }
+
+  /**
+   * Puts the alert on the queue, or says it could not within `ALERT_QUEUE_WAIT_MS`: at once
+   * when the queue's connection is not up (BullMQ would hold the command until it is).
+   */
+  private async enqueue(alert: AlertEvent): Promise<Queueing> {
+    const attempt = (async (): Promise<Queueing> => {
+      const client = await this.queue.getBackend().client;
+      if (client.status !== 'ready') return 'failed';
       await this.queue.add(alert.event, alert, {
         ...alertJobOptions(this.config.retryBaseMs),
         jobId: `${alert.event}.${alert.requestId}`,
       });
+      return 'queued';
+    })().catch((): Queueing => 'failed');
+    return Promise.race([attempt, delay(ALERT_QUEUE_WAIT_MS, 'pending' as const, { ref: false })]);
+  }
+
+  /** One round: the kept alerts offered to the queue, oldest first, while it takes them. */
+  private async drain(): Promise<void> {
+    try {
+      const queued = await this.repository.drainAlerts(ALERT_DRAIN_BATCH, async (alerts) => {
+        const done: string[] = [];
+        for (const alert of alerts as AlertEvent[]) {
+          if ((await this.enqueue(alert)) !== 'queued') break;
+          done.push(alert.event);
+        }
+        return done;
+      });
+      if (queued > 0) {
+        this.logger.log({ msg: 'kept emergency alerts queued for the webhook', alerts: queued });
+      }
     } catch (error) {
-      this.logger.error({
-        msg: 'emergency alert not queued for the webhook',
-        event: alert.event,
-        requestId: alert.requestId,
+      // Once a minute at most: the next round tries again.
+      if (Date.now() - this.drainWarnedAt < 60_000) return;
+      this.drainWarnedAt = Date.now();
+      this.logger.warn({
+        msg: 'kept emergency alerts not drained',
         error: error instanceof Error ? error.name : 'error',
       });
     }

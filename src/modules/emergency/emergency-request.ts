@@ -20,7 +20,7 @@ export const REQUEST_RULES = {
   incidentReference: '1 to 100 characters, no control characters',
   reason: 'at least a sentence: 20 to 2000 characters, three words or more',
   requestedBy: 'the agent’s name: 2 to 200 characters, no control characters',
-  unknown: 'not a field of an emergency request',
+  unknown: 'unknown property: not a field of an emergency request',
 } as const;
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
@@ -70,7 +70,9 @@ export function parseEmergencyRequest(raw: unknown): EmergencyRequest {
   const seen = new Set<string>();
   const details = parsed.error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: key, rule: REQUEST_RULES.unknown }));
+      // Counted, never named: a key is the caller's text and may hold anything (a name, a
+      // policy number), so it is not echoed back as a path.
+      return [{ path: '', rule: `${REQUEST_RULES.unknown} (${issue.keys.length})` }];
     }
     const path = issue.path.map(String).join('.');
     // One rule per path: the first broken.

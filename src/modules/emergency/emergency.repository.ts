@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../../database/database.js';
 import type { EmergencyRequestsTable } from '../../database/schema.js';
 import type { SealedDocument } from '../bookings/booking-cipher.js';
@@ -24,6 +24,8 @@ export interface StoredEmergencyRequest {
   readonly registerEntryId: string;
   readonly tripId: string | null;
   readonly participantId: string | null;
+  /** Every participant the request concerns (its register entry's subjects). */
+  readonly participantIds: readonly string[];
   readonly requestSha256: string;
   readonly sealed: SealedDocument | undefined;
 }
@@ -39,6 +41,7 @@ function storedOf(row: Selectable<EmergencyRequestsTable>): StoredEmergencyReque
     registerEntryId: row.register_entry_id,
     tripId: row.trip_id,
     participantId: row.participant_id,
+    participantIds: row.participant_ids,
     requestSha256: row.request_sha256,
     sealed: sealedOf(row),
   };
@@ -96,8 +99,16 @@ export class EmergencyRepository {
     let query = this.db.selectFrom('emergency_requests').selectAll();
     if (filters.clientId !== undefined) query = query.where('client_id', '=', filters.clientId);
     if (filters.insurerId !== undefined) query = query.where('insurer_id', '=', filters.insurerId);
-    if (filters.participantId !== undefined)
-      query = query.where('participant_id', '=', filters.participantId);
+    const participantId = filters.participantId;
+    if (participantId !== undefined) {
+      // The single holder, or any participant the request was about (a refusal names them).
+      query = query.where((eb) =>
+        eb.or([
+          eb('participant_id', '=', participantId),
+          eb('participant_ids', '@>', eb.val([participantId])),
+        ]),
+      );
+    }
     if (filters.outcome !== undefined) query = query.where('outcome', '=', filters.outcome);
     if (filters.from !== undefined) query = query.where('created_at', '>=', filters.from);
     if (filters.to !== undefined) query = query.where('created_at', '<', filters.to);
@@ -115,5 +126,61 @@ export class EmergencyRepository {
       .limit(limit)
       .execute();
     return rows.map(storedOf);
+  }
+
+  /**
+   * Keeps an alert that could not be put on the queue with the request it is about, by
+   * event (kept once however often it is kept). False if there is no such request.
+   */
+  async keepAlert(requestId: string, event: string, alert: object): Promise<boolean> {
+    const kept = await this.db
+      .updateTable('emergency_requests')
+      .set({
+        alerts_pending: sql<string>`coalesce(alerts_pending, '{}'::jsonb) || jsonb_build_object(${event}::text, ${JSON.stringify(alert)}::jsonb)`,
+      })
+      .where('id', '=', requestId)
+      .executeTakeFirst();
+    return kept.numUpdatedRows > 0n;
+  }
+
+  /**
+   * The alerts kept, oldest request first, up to `limit` requests, handed to `queue` one
+   * request at a time; the events it returns as queued are removed. The requests are
+   * locked meanwhile and those another process holds are skipped: two processes do not
+   * queue the same alert. The round ends at the first request not wholly queued (the queue
+   * is away again).
+   */
+  async drainAlerts(
+    limit: number,
+    queue: (alerts: readonly unknown[]) => Promise<readonly string[]>,
+  ): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom('emergency_requests')
+        .select(['id', 'alerts_pending'])
+        .where('alerts_pending', 'is not', null)
+        .orderBy('created_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute();
+      let queued = 0;
+      for (const row of rows) {
+        const alerts = Object.values(row.alerts_pending ?? {});
+        const done = await queue(alerts);
+        if (done.length > 0) {
+          queued += done.length;
+          await trx
+            .updateTable('emergency_requests')
+            .set({
+              alerts_pending: sql<string>`nullif(alerts_pending - ${[...done]}::text[], '{}'::jsonb)`,
+            })
+            .where('id', '=', row.id)
+            .execute();
+        }
+        if (done.length < alerts.length) break;
+      }
+      return queued;
+    });
   }
 }

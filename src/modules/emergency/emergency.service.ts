@@ -255,7 +255,7 @@ export class EmergencyService {
     const rows = await this.repository.list(filters, before, limit + 1);
     const page = rows.slice(0, limit);
     const items = page.map((row) => this.view(row));
-    await this.recordRead(client, 'GET /v1/emergency/requests', items);
+    await this.recordRead(client, 'GET /v1/emergency/requests', page);
     const last = page[page.length - 1];
     return {
       items,
@@ -275,7 +275,7 @@ export class EmergencyService {
     const found = UUID.test(id) ? await this.repository.byId(id) : undefined;
     if (found === undefined) throw new PasserelleError('NOT_FOUND', 'no such emergency request');
     const view = this.view(found);
-    await this.recordRead(client, 'GET /v1/emergency/requests/{id}', [view]);
+    await this.recordRead(client, 'GET /v1/emergency/requests/{id}', [found]);
     return view;
   }
 
@@ -308,14 +308,18 @@ export class EmergencyService {
   private async recordRead(
     client: ApiClient,
     what: string,
-    items: readonly EmergencyRequestView[],
+    items: readonly StoredEmergencyRequest[],
   ): Promise<void> {
     try {
       await this.register.append({
         event: 'ops-action',
+        // Everyone the requests shown are about, not only their single holders.
         subjects: [
           ...new Set(
-            items.flatMap((item) => (item.participantId === null ? [] : [item.participantId])),
+            items.flatMap((item) => [
+              ...item.participantIds,
+              ...(item.participantId === null ? [] : [item.participantId]),
+            ]),
           ),
         ].sort(),
         fields: [],
@@ -412,6 +416,14 @@ export class EmergencyService {
           trip_id: holder?.tripId ?? null,
           booking_reference: holder?.bookingReference ?? null,
           participant_id: holder?.participantId ?? null,
+          // Everyone the request is about, holder or not (another insurer's policy, several
+          // holders): erasing any of their bookings clears what the agent wrote.
+          participant_ids: [
+            ...new Set([
+              ...entry.subjects,
+              ...(holder === undefined ? [] : [holder.participantId]),
+            ]),
+          ].sort(),
           request_sha256: request.requestSha256,
           ...sealedColumns(sealed),
           created_at: request.now,
