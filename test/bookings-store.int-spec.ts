@@ -154,8 +154,9 @@ describe('loadTrip', () => {
 
 describe('eraseExpired (retention)', () => {
   // The sample trip ends 2027-07-12; its last flight lands 2027-07-12T07:55+02:00, so the
-  // trip is over at 2027-07-13T00:00Z and its bookings go RETENTION_DAYS days later.
-  const ENDED = Date.parse('2027-07-13T00:00:00Z');
+  // trip is over when 2027-07-12 ends in the latest zone (UTC−12), 2027-07-13T12:00Z, and its
+  // bookings go RETENTION_DAYS days later.
+  const ENDED = Date.parse('2027-07-13T12:00:00Z');
 
   it('should erase nothing before the trip end plus the retention days, and every live booking after', async () => {
     const trip = tripVariant(sampleTrip(), 'T-RETAIN');

@@ -1,6 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Transmission } from '../src/modules/transmissions/transmissions.repository.js';
+import {
+  TransmissionsRepository,
+  type Transmission,
+} from '../src/modules/transmissions/transmissions.repository.js';
 import { ask, bookingVariant, tripVariant } from './support/ingest.js';
 import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
@@ -187,6 +190,50 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     );
     expect(apisF1).toHaveLength(2);
     expect(apisF1[0]!.deliveredDigest).not.toBe(apisF1[1]!.deliveredDigest);
+  });
+
+  it('should resend, once delivered, a send whose data changed while it was being sent (a booking erased)', async () => {
+    const [, erased] = await putTrip('T-PLAN-MIDSEND', undefined, [0, 1]);
+    const { find } = await planOf(app, 'T-PLAN-MIDSEND');
+    const apis = find('us-apis', 'flight:F1')!;
+    // A worker has leased it and rendered both bookings when the erasure arrives.
+    await app.database.admin(
+      `UPDATE transmissions SET status = 'sending', attempts = attempts + 1,
+         lease_until = now() + interval '1 hour' WHERE id = $1`,
+      [apis.id],
+    );
+    expect((await ask(app, 'DELETE', `/v1/bookings/${erased!}`, { role: 'ingest' })).status).toBe(
+      204,
+    );
+    const during = (await planOf(app, 'T-PLAN-MIDSEND')).find('us-apis', 'flight:F1')!;
+    expect(during.status).toBe('sending');
+    expect(during.digest).not.toBe(apis.digest);
+
+    // It is delivered with the data of before (the erased participant in it)…
+    const finished = await app.app.get(TransmissionsRepository).finish(
+      [
+        {
+          id: apis.id,
+          attempt: apis.attempts + 1,
+          status: 'delivered',
+          deliveredDigest: apis.digest,
+          lastError: null,
+        },
+      ],
+      new Date(),
+    );
+    expect(finished.has(apis.id)).toBe(true);
+    // …so the recipient is sent the list without them, at once.
+    const resend = await eventually('the resend of the data without the erased booking', async () =>
+      (await transmissionsOf(app, 'T-PLAN-MIDSEND')).find(
+        (t) =>
+          t.contractId === 'us-apis' &&
+          t.unit === 'flight:F1' &&
+          t.kind === 'resend' &&
+          t.status === 'delivered',
+      ),
+    );
+    expect(resend.deliveredDigest).toBe(during.digest);
   });
 
   it('should mark a send past its last moment missed and raise it, never sending it late', async () => {

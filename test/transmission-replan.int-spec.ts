@@ -180,6 +180,43 @@ describe('the plan between the usual cases', () => {
     expect(await repository.startSending([apis.id], new Date(), 60_000)).toEqual([]);
   });
 
+  it("should give a failed send the contract's attempts again when it is planned again or sent now", async () => {
+    await put('/v1/trips/T-ATTEMPTS', tripVariant(sampleTrip(), 'T-ATTEMPTS'));
+    const booking = bookingVariant(0, 'T-ATTEMPTS-B0', 'T-ATTEMPTS');
+    await put('/v1/bookings/T-ATTEMPTS-B0', booking);
+    const apis = await apisOf('T-ATTEMPTS');
+    // Failed for good after the contract's five attempts.
+    const failAgain = () =>
+      t.database.admin(
+        `UPDATE transmissions SET status = 'failed', attempts = attempts + 5, last_error = 'HTTPS_STATUS_503' WHERE id = $1`,
+        [apis.id],
+      );
+    const leaseOnce = async () => {
+      await t.database.admin(`UPDATE transmissions SET status = 'queued' WHERE id = $1`, [apis.id]);
+      const [started] = await repository.startSending([apis.id], new Date(), 60_000);
+      return started?.transmission;
+    };
+    await failAgain();
+
+    // Its data fixed (a new passport number): planned again, its next attempt its first.
+    await put(
+      '/v1/bookings/T-ATTEMPTS-B0',
+      edits(booking, [
+        ['revision', (booking.revision as number) + 1],
+        ['participants[0].documents[0].number', '21ZZ99999'],
+      ]),
+    );
+    expect((await apisOf('T-ATTEMPTS')).status).toBe('planned');
+    expect(await leaseOnce()).toMatchObject({ attempts: 6, generationAttempts: 1 });
+
+    // Failed again, then sent now by an operator: the same.
+    await failAgain();
+    expect(await repository.operate(apis.id, 'send-now', new Date())).toMatchObject({
+      status: 'planned',
+    });
+    expect(await leaseOnce()).toMatchObject({ attempts: 12, generationAttempts: 1 });
+  });
+
   it('should keep the plan of the newer data when two changes of a trip are planned at once', async () => {
     const first = Date.parse('2027-07-01T10:30:00+02:00');
     await put('/v1/trips/T-RACE', tripLeavingAt('T-RACE', first, 1));

@@ -13,6 +13,8 @@ import { registerGuardedAppendMigration } from './migrations/0009-register-guard
 import { transmissionUnitByKeyMigration } from './migrations/0010-transmission-unit-by-key.js';
 import { transmissionsOpenByDeadlineMigration } from './migrations/0011-transmissions-open-by-deadline.js';
 import { emergencyRequestSubjectsMigration } from './migrations/0012-emergency-request-subjects.js';
+import { transmissionsStaleNotifyMigration } from './migrations/0013-transmissions-stale-notify.js';
+import { transmissionAttemptsBeforeMigration } from './migrations/0014-transmission-attempts-before.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -32,6 +34,8 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-transmission-unit-by-key': transmissionUnitByKeyMigration,
   '0011-transmissions-open-by-deadline': transmissionsOpenByDeadlineMigration,
   '0012-emergency-request-subjects': emergencyRequestSubjectsMigration,
+  '0013-transmissions-stale-notify': transmissionsStaleNotifyMigration,
+  '0014-transmission-attempts-before': transmissionAttemptsBeforeMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

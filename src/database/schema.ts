@@ -77,6 +77,8 @@ export interface TransmissionsTable {
   delivered_digest: string | null;
   delivered_at: Date | null;
   attempts: ColumnType<number, number | undefined, number>;
+  /** Attempts of the generations before this one (migration 0014). */
+  attempts_before: ColumnType<number, number | undefined, number>;
   generation: ColumnType<number, number | undefined, number>;
   lease_until: Date | null;
   last_error: string | null;

@@ -230,6 +230,21 @@ describe('reconcilePlan', () => {
     ).toEqual([]);
   });
 
+  it('should leave a send that is due already at its due time when it is due still', () => {
+    const at = Date.parse(send.dueAt) + 60_000;
+    const due = row({ dueAt: new Date(at - 30_000).toISOString() });
+    // Planned again a moment later (a send at confirmation is due when planned): unchanged.
+    expect(changesFor([due], [{ ...send, dueAt: new Date(at).toISOString() }], at)).toEqual([]);
+    // Its data changed: the new digest, the same due time.
+    expect(
+      changesFor(
+        [due],
+        [{ ...send, dueAt: new Date(at).toISOString(), digest: 'f'.repeat(64) }],
+        at,
+      ),
+    ).toMatchObject([{ type: 'update', dueAt: due.dueAt, digest: 'f'.repeat(64) }]);
+  });
+
   it('should plan a failed send again once its data changes, not before, and not past its last moment', () => {
     const fixed = { ...send, digest: 'f'.repeat(64) };
     const failed = row({ status: 'failed', dueAt: '2027-04-01T00:00:00.000Z' });

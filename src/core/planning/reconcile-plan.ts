@@ -114,8 +114,13 @@ function followSend(
     digest: send.digest,
     contractVersion: send.contractVersion,
   };
+  // Due already, and due still: it keeps its due time. (A send at booking confirmation is due
+  // at the moment it is planned, a new moment at every re-planning: moving it each time would
+  // only churn rows the dispatcher may be claiming.)
+  const dueStill = Date.parse(row.dueAt) <= now && Date.parse(send.dueAt) <= now;
+  const newDue = dueStill ? row.dueAt : send.dueAt;
   const differs =
-    row.dueAt !== send.dueAt ||
+    row.dueAt !== newDue ||
     row.deadline !== send.deadline ||
     row.digest !== send.digest ||
     row.contractVersion !== send.contractVersion;
@@ -124,7 +129,7 @@ function followSend(
   switch (row.status) {
     case 'planned':
     case 'held':
-      return differs ? { type: 'update', ...target, dueAt: send.dueAt } : undefined;
+      return differs ? { type: 'update', ...target, dueAt: newDue } : undefined;
     case 'queued':
       if (Date.parse(send.dueAt) > now && row.dueAt !== send.dueAt) {
         return { type: 'replan', from: 'queued', ...target, dueAt: send.dueAt };

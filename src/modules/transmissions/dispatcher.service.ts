@@ -106,6 +106,20 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
           'lost the connection announcing due transmissions; listening again in 1 s',
         );
       },
+      1000,
+      (tripId) => {
+        // Delivered while its data changed: the plan of the new data (a resend, if it needs one).
+        this.planner
+          .replan(tripId)
+          .then(() => {
+            this.tickSoon();
+          })
+          .catch((error: unknown) => {
+            this.logger.error(
+              `planning a trip failed: ${error instanceof Error ? error.name : 'error'}`,
+            );
+          });
+      },
     );
     this.listener.start();
     // At start: the plan against the current contracts, then the queue against the plan.

@@ -1,12 +1,16 @@
 import pg from 'pg';
 import { TRANSMISSIONS_DUE_CHANNEL } from '../../database/migrations/0008-transmissions-due-notify.js';
+import { TRIPS_STALE_CHANNEL } from '../../database/migrations/0013-transmissions-stale-notify.js';
 
 /**
  * Listens on PostgreSQL's `passerelle_transmissions_due` channel (see its migration) on a
  * connection of its own, and calls `onDue` for each announcement — and once each time it
  * starts listening, since what was announced while it was not is not heard again. A lost
  * connection is opened again after `retryMs`; meanwhile the dispatcher's timer still
- * turns, so nothing waits longer than it did without the listener.
+ * turns, so nothing waits longer than it did without the listener. On the same connection,
+ * `passerelle_trips_stale` (a trip whose delivered data changed while it was being sent):
+ * `onStale` with the trip's id. What is announced there while nobody listens waits for the
+ * trip's next change, or the re-planning of every trip at the next start.
  */
 export class DueListener {
   private client: pg.Client | undefined;
@@ -20,6 +24,7 @@ export class DueListener {
     /** Told each time the connection is lost or cannot be opened (for a log line). */
     private readonly onLost: () => void = () => undefined,
     private readonly retryMs = 1000,
+    private readonly onStale: (tripId: string) => void = () => undefined,
   ) {}
 
   /** Whether it is listening now. */
@@ -36,8 +41,12 @@ export class DueListener {
     const client = new pg.Client({ connectionString: this.url });
     this.client = client;
     this.ready = false;
-    client.on('notification', () => {
-      this.onDue();
+    client.on('notification', (message) => {
+      if (message.channel === TRIPS_STALE_CHANNEL) {
+        if (message.payload !== undefined && message.payload !== '') this.onStale(message.payload);
+      } else {
+        this.onDue();
+      }
     });
     client.on('error', () => {
       this.lost(client);
@@ -47,7 +56,7 @@ export class DueListener {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${TRANSMISSIONS_DUE_CHANNEL}`);
+      await client.query(`LISTEN ${TRANSMISSIONS_DUE_CHANNEL}; LISTEN ${TRIPS_STALE_CHANNEL}`);
       if (this.client !== client) {
         // Stopped meanwhile.
         await client.end().catch(() => undefined);

@@ -134,7 +134,7 @@ export class TransmissionSender {
 
   private renderWith(
     data: TripData,
-    transmission: LeasedTransmission,
+    transmission: Pick<LeasedTransmission, 'id' | 'contractId' | 'unit'>,
     now: Date,
   ): { loaded: LoadedContract; unit: RenderedUnit } | undefined {
     const loaded = this.catalog.contracts.get(transmission.contractId);
@@ -492,9 +492,11 @@ export class TransmissionSender {
         outcomes.push('delivered');
         continue;
       }
-      // The last attempt is the transmission's own: its contract's maximum, counted in its row.
+      // The last attempt is the transmission's own: its contract's maximum, counted in its row
+      // since it was last planned again.
       const last =
-        result.permanent || transmission.attempts >= this.maxAttempts(transmission.contractId);
+        result.permanent ||
+        transmission.generationAttempts >= this.maxAttempts(transmission.contractId);
       entries.push(
         entryOf(attempt.base, 'disclosure-failed', {
           attempt: transmission.attempts,

@@ -127,7 +127,10 @@ const toInFlight = (row: InFlightRow): InFlight => ({
 export type LeasedTransmission = Pick<
   Transmission,
   'id' | 'contractId' | 'tripId' | 'unit' | 'recipientId' | 'attempts'
->;
+> & {
+  /** Attempts since it was last planned again: what the contract's maximum counts. */
+  readonly generationAttempts: number;
+};
 
 /** A leased transmission, with the digest last delivered for its contract × unit. */
 export interface Started {
@@ -150,6 +153,7 @@ const lease = compiledTemplate(
       unit_key: string;
       recipient_id: string;
       attempts: number;
+      attempts_before: number;
       last_delivered_digest: string | null;
     }>`
       UPDATE transmissions t
@@ -164,7 +168,8 @@ const lease = compiledTemplate(
                           ELSE false END
         -- Never late: past its last moment it stays as it is, and the dispatcher misses it.
         AND t.deadline > ${now}
-      RETURNING t.id, t.contract_id, t.trip_id, t.unit_key, t.recipient_id, t.attempts, (
+      RETURNING t.id, t.contract_id, t.trip_id, t.unit_key, t.recipient_id, t.attempts,
+        t.attempts_before, (
         SELECT d.delivered_digest FROM transmissions d
         WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
           AND d.unit_key = t.unit_key AND d.status = 'delivered'
@@ -362,6 +367,8 @@ export class TransmissionsRepository {
             digest: change.digest,
             contract_version: change.contractVersion,
             generation: eb('generation', '+', 1),
+            // Its attempts so far were for the data or the moment of before.
+            attempts_before: eb.ref('attempts'),
             job_id: null,
             ...(change.from === 'queued' ? {} : { last_error: null, problems: JSON.stringify([]) }),
             reason: REPLANNED_BECAUSE[change.from],
@@ -535,6 +542,7 @@ export class TransmissionsRepository {
                 unit: row.unit_key,
                 recipientId: row.recipient_id,
                 attempts: row.attempts,
+                generationAttempts: row.attempts - row.attempts_before,
               },
               lastDeliveredDigest: row.last_delivered_digest ?? undefined,
             },
@@ -631,7 +639,9 @@ export class TransmissionsRepository {
       .updateTable('transmissions')
       .set((eb) => ({
         status: action === 'hold' ? 'held' : 'planned',
-        ...(action === 'send-now' ? { due_at: now } : {}),
+        // Sent now, it has the contract's attempts again (a failed one tried once its cause
+        // is fixed would otherwise fail for good at its first transient failure).
+        ...(action === 'send-now' ? { due_at: now, attempts_before: eb.ref('attempts') } : {}),
         generation: eb('generation', '+', 1),
         updated_at: now,
       }))
