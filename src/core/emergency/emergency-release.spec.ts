@@ -122,6 +122,36 @@ describe('decideRelease', () => {
     expect(decision.kind === 'released' && decision.holder.participantId).toBe('P1');
   });
 
+  it('should release, of the insured sharing a policy number, the one born on the date the agent gives', () => {
+    const family = [
+      aBooking('B1', [
+        insured('P1', A, { dateOfBirth: '2011-03-04' }),
+        insured('P2', A, { dateOfBirth: '2013-09-10' }),
+      ]),
+    ];
+    const both = [holder('P1', 'B1'), holder('P2', 'B1')];
+    const decideFor = (dateOfBirth?: string) =>
+      decideRelease({
+        insurerId: A,
+        holders: both,
+        trips: new Map([[aTrip().id, { trip: aTrip(), bookings: family }]]),
+        contract,
+        catalogue: context.catalogue,
+        formats: context.formats,
+        now: '2027-07-05T12:00:00Z',
+        reference: 'REF1',
+        ...(dateOfBirth === undefined ? {} : { dateOfBirth }),
+      });
+    expect(decideFor()).toMatchObject({ kind: 'refused', reason: 'ambiguous-policy' });
+    const second = decideFor('2013-09-10');
+    expect(second.kind === 'released' && second.unit.participantIds).toEqual(['P2']);
+    expect(decideFor('2012-01-01')).toMatchObject({
+      kind: 'refused',
+      reason: 'date-of-birth-mismatch',
+      subjects: ['P1', 'P2'],
+    });
+  });
+
   it('should name the participants asked about in a refusal, and no one for an unknown policy', () => {
     const other = decide('2027-07-05T12:00:00Z', [holder('P1', 'B1', 'INS-B')]);
     expect(other).toMatchObject({ kind: 'refused', subjects: ['P1'] });

@@ -22,6 +22,7 @@ export type RefusalReason =
   | 'outside-window'
   | 'not-in-scope'
   | 'ambiguous-policy'
+  | 'date-of-birth-mismatch'
   | 'data-incomplete';
 
 /**
@@ -61,6 +62,11 @@ export interface ReleaseInput {
   readonly now: IsoInstant;
   /** The render context's reference (a stable id of the request). */
   readonly reference: string;
+  /**
+   * The date of birth the agent gave (`YYYY-MM-DD`), to tell apart the insured sharing one
+   * policy number (a family policy): only a holder born that day is released.
+   */
+  readonly dateOfBirth?: string;
 }
 
 export type ReleaseDecision =
@@ -104,6 +110,15 @@ export function inReleaseWindow(
   return from !== undefined && until !== undefined && from <= now && now <= until;
 }
 
+/** Whether the holder's participant was born on `date` (in the booking the index names). */
+function bornOn(input: ReleaseInput, holder: PolicyHolder, date: string): boolean {
+  const booking = input.trips
+    .get(holder.tripId)
+    ?.bookings.find((b) => b.reference === holder.bookingReference);
+  const participant = booking?.participants.find((p) => p.id === holder.participantId);
+  return participant?.dateOfBirth === date;
+}
+
 /** The order refusals are reported in when several holders fail for different reasons. */
 const PRECEDENCE: readonly RefusalReason[] = ['not-confirmed', 'outside-window', 'not-in-scope'];
 
@@ -111,7 +126,8 @@ const PRECEDENCE: readonly RefusalReason[] = ['not-confirmed', 'outside-window',
  * Decides an emergency request, pure: the calling insurer's holder of the policy, on a
  * confirmed booking of a trip that is not cancelled, inside the contract's on-demand window
  * (by default one day before the trip starts to one day after it ends), in the contract's
- * scope — exactly one such holder, or nothing. Released: the contract's rendering of that
+ * scope — exactly one such holder (the one born on `dateOfBirth`, when the agent gives it:
+ * a family policy names several), or nothing. Released: the contract's rendering of that
  * participant's unit, and nothing more.
  */
 export function decideRelease(input: ReleaseInput): ReleaseDecision {
@@ -141,7 +157,14 @@ export function decideRelease(input: ReleaseInput): ReleaseDecision {
     }
   }
   const subjects = [...new Set(own.map((holder) => holder.participantId))].sort();
-  const [only, second] = eligible;
+  const named =
+    input.dateOfBirth === undefined
+      ? eligible
+      : eligible.filter((holder) => bornOn(input, holder, input.dateOfBirth ?? ''));
+  if (named.length === 0 && eligible.length > 0) {
+    return { kind: 'refused', reason: 'date-of-birth-mismatch', subjects };
+  }
+  const [only, second] = named;
   if (second !== undefined) return { kind: 'refused', reason: 'ambiguous-policy', subjects };
   if (only === undefined) {
     const first = PRECEDENCE.map((reason) => refusals.find((r) => r.reason === reason)).find(

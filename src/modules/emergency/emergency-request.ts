@@ -10,6 +10,8 @@ export interface EmergencyRequest {
   readonly reason: string;
   /** The assistance agent asking. */
   readonly requestedBy: string;
+  /** The participant's date of birth: needed when several insured share the policy number. */
+  readonly dateOfBirth?: string;
 }
 
 /** The rules, as error details name them. */
@@ -20,6 +22,7 @@ export const REQUEST_RULES = {
   incidentReference: '1 to 100 characters, no control characters',
   reason: 'at least a sentence: 20 to 2000 characters, three words or more',
   requestedBy: 'the agent’s name: 2 to 200 characters, no control characters',
+  dateOfBirth: 'a date, YYYY-MM-DD',
   unknown: 'unknown property: not a field of an emergency request',
 } as const;
 
@@ -53,6 +56,19 @@ const schema = z.strictObject({
     .min(2, { error: REQUEST_RULES.requestedBy })
     .max(200, { error: REQUEST_RULES.requestedBy })
     .regex(NO_CONTROL, { error: REQUEST_RULES.requestedBy }),
+  dateOfBirth: z
+    .string({ error: REQUEST_RULES.text })
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: REQUEST_RULES.dateOfBirth })
+    .refine(
+      (text) =>
+        !Number.isNaN(Date.parse(`${text}T00:00:00Z`)) &&
+        new Date(`${text}T00:00:00Z`).toISOString().startsWith(text),
+      {
+        error: REQUEST_RULES.dateOfBirth,
+      },
+    )
+    .optional(),
 });
 
 /**

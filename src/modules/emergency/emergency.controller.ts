@@ -30,7 +30,7 @@ export class EmergencyController {
   @HttpCode(200)
   @ApiBody({
     description:
-      '{ policyNumber, incidentReference, reason (a sentence), requestedBy (the agent) }',
+      '{ policyNumber, incidentReference, reason (a sentence), requestedBy (the agent), dateOfBirth? (YYYY-MM-DD: which of several insured sharing the policy number) }',
     schema: { type: 'object' },
   })
   @ApiOkResponse({

@@ -156,6 +156,7 @@ export class EmergencyService {
       prepared: loaded.prepared,
       now: now.toISOString(),
       reference: controlReference(requestId),
+      ...(request.dateOfBirth === undefined ? {} : { dateOfBirth: request.dateOfBirth }),
     });
 
     // What the agent wrote is sealed apart; the register holds its digest.
@@ -218,6 +219,23 @@ export class EmergencyService {
         'UNPROCESSABLE',
         'the participant’s data is incomplete for the emergency contract; operations are alerted',
         (decision.errors ?? []).map((error) => ({ path: error.field, rule: error.rule })),
+      );
+    }
+    if (decision.reason === 'ambiguous-policy') {
+      // Several of the caller's own insured, each in their window, share the number (a
+      // family policy): the caller may know that much, and is told how to name the one meant.
+      throw new PasserelleError(
+        'UNPROCESSABLE',
+        'several participants insured by this client share this policy number',
+        [
+          {
+            path: 'dateOfBirth',
+            rule:
+              request.dateOfBirth === undefined
+                ? 'required when several insured share the policy number'
+                : 'several insured sharing the policy number were born that day: call operations',
+          },
+        ],
       );
     }
     // An unknown policy is refused sooner than one outside its window (no trip to load):

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tripStartingIn } from '../src/cli/shift-dates.js';
+import { RegisterService } from '../src/modules/register/register.service.js';
+import { NOT_FOUND_MESSAGE } from '../src/modules/emergency/emergency.service.js';
+import { edits, sampleTrip } from './support/input-documents.js';
+import {
+  bookingVariant,
+  putTripAndBookings,
+  samplePersonalValues,
+  testDataKey,
+  tripVariant,
+} from './support/ingest.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_CLIENTS } from './support/test-clients.js';
+
+/**
+ * A family policy: one policy number for two participants of the same insurer, both in
+ * their window. The agent names the one meant by date of birth; without it the caller is
+ * told so (it is their own insured), and a date that matches neither is refused as not found.
+ */
+
+const MUTUELLE = TEST_CLIENTS.find(
+  (c) => c.role === 'insurer' && c.insurerId === 'INS-MUTUELLE-VOYAGE',
+);
+const FAMILY_POLICY = 'MV-FAMILY-77';
+// The sample booking's two participants (B-FAM-1, B-FAM-2) and their dates of birth.
+const BORN_FIRST = '2011-03-04';
+const BORN_SECOND = '2013-09-21';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await startTestApp({ PASSERELLE_DATA_KEY: testDataKey() });
+  const trip = tripVariant(tripStartingIn(sampleTrip(), -1, new Date()), 'T-FAMILY');
+  await putTripAndBookings(t, trip, [
+    edits(bookingVariant(0, 'B-FAM', 'T-FAMILY'), [
+      ['participants[0].insurance.policyNumber', FAMILY_POLICY],
+      ['participants[1].insurance.policyNumber', FAMILY_POLICY],
+    ]),
+  ]);
+}, 60_000);
+afterAll(async () => {
+  await t.close();
+});
+
+async function ask(extra: Record<string, unknown> = {}) {
+  const response = await fetch(`${t.url}/v1/emergency/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${MUTUELLE!.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      policyNumber: FAMILY_POLICY,
+      incidentReference: 'MV-ASSIST-2027-00077',
+      reason: 'Twisted an ankle on the stairs of the museum and needs to see a doctor today.',
+      requestedBy: 'Agent Paul Martin',
+      ...extra,
+    }),
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+describe('an emergency request on a policy shared by two insured', () => {
+  it('should ask for the date of birth, naming no one, when it is not given', async () => {
+    const answer = await ask();
+    expect(answer.status, answer.text).toBe(422);
+    expect(JSON.parse(answer.text)).toMatchObject({
+      error: {
+        details: [
+          { path: 'dateOfBirth', rule: 'required when several insured share the policy number' },
+        ],
+      },
+    });
+    expect(answer.text).not.toContain('B-FAM');
+    expect(samplePersonalValues().filter((value) => answer.text.includes(value))).toEqual([]);
+  });
+
+  it('should release the one born on the date given, and only them', async () => {
+    const answer = await ask({ dateOfBirth: BORN_SECOND });
+    expect(answer.status, answer.text).toBe(200);
+    const body = JSON.parse(answer.text) as { participants: Record<string, unknown>[] };
+    expect(body.participants).toHaveLength(1);
+    expect(body.participants[0]?.['participant.dateOfBirth']).toBe(BORN_SECOND);
+    expect(answer.text).not.toContain(BORN_FIRST);
+    const released = (
+      await t.app.get(RegisterService).list({ event: 'emergency-released' }, undefined, 10)
+    ).items;
+    expect(released.map((entry) => entry.subjects)).toEqual([['B-FAM-2']]);
+  });
+
+  it('should refuse as not found a date of birth that matches neither, and record why', async () => {
+    const answer = await ask({ dateOfBirth: '2012-01-01' });
+    expect(answer.status, answer.text).toBe(404);
+    expect(answer.text).toContain(NOT_FOUND_MESSAGE);
+    const refused = (
+      await t.app.get(RegisterService).list({ event: 'emergency-refused' }, undefined, 10)
+    ).items;
+    expect(refused[0]).toMatchObject({
+      reason: 'date-of-birth-mismatch',
+      subjects: ['B-FAM-1', 'B-FAM-2'],
+    });
+  });
+
+  it('should refuse a date of birth that is not a date, naming the path and the rule only', async () => {
+    const answer = await ask({ dateOfBirth: '2013-02-30' });
+    expect(answer.status, answer.text).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({
+      error: { details: [{ path: 'dateOfBirth', rule: 'a date, YYYY-MM-DD' }] },
+    });
+    expect(answer.text).not.toContain('2013-02-30');
+  });
+});
