@@ -282,6 +282,7 @@ describe('alerts while Redis is down', () => {
         PASSERELLE_DATA_KEY: testDataKey(),
         PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
         PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+        PASSERELLE_EMERGENCY_REFUSALS_ALERT: '3',
       },
       { logLines },
     );
@@ -295,6 +296,25 @@ describe('alerts while Redis is down', () => {
     await hooks.close();
     await rm(dir, { recursive: true, force: true });
   });
+
+  it('should still count a client’s refusals, in this process, and raise them while Redis is down', async () => {
+    await stopRedis?.();
+    stopRedis = undefined;
+    const repeated = () =>
+      logLines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter(
+          (line) => line.msg === 'emergency alert' && line.event === 'emergency-refusals-repeated',
+        );
+    const before = repeated().length;
+    for (const policy of ['XX-GUESS-1', 'XX-GUESS-2', 'XX-GUESS-3']) {
+      expect((await post(app, FIRST, policy)).status).toBe(404);
+    }
+    expect(repeated().slice(before)).toEqual([
+      expect.objectContaining({ clientId: FIRST.id, refusals: 3 }) as unknown,
+    ]);
+    stopRedis = await redisServerOn(port, dir);
+  }, 60_000);
 
   it('should answer a release at once, keep its alert and deliver it once Redis is back', async () => {
     await stopRedis?.();

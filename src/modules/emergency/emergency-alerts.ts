@@ -83,6 +83,8 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private drainWarnedAt = Number.NEGATIVE_INFINITY;
+  /** Refusals counted here while Redis is away, by client. */
+  private readonly localRefusals = new Map<string, { since: number; count: number }>();
 
   constructor(
     metrics: MetricsService,
@@ -187,6 +189,17 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
    * starts with its first refusal) and raises when the count reaches the threshold, and at
    * every threshold more.
    */
+  /** A fixed window per client, started by its first refusal: Redis's count, in this process. */
+  private countLocally(clientId: string, windowMs: number, now: number): number {
+    const current = this.localRefusals.get(clientId);
+    if (current === undefined || now - current.since >= windowMs) {
+      this.localRefusals.set(clientId, { since: now, count: 1 });
+      return 1;
+    }
+    current.count += 1;
+    return current.count;
+  }
+
   async refused(
     alert: Omit<AlertEvent, 'event' | 'refusals' | 'windowSeconds' | 'tripId'>,
   ): Promise<void> {
@@ -197,8 +210,13 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
       const results = await this.redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
       count = Number(results?.[0]?.[1] ?? 0);
     } catch {
-      this.logger.error({ msg: 'emergency refusals not counted: Redis unavailable' });
-      return;
+      // Counted by this process alone meanwhile (the same threshold and window), so that
+      // guessing policy numbers while Redis is away is still raised.
+      count = this.countLocally(alert.clientId, windowMs, Date.now());
+      this.logger.error({
+        msg: 'emergency refusals counted by this process only: Redis unavailable',
+        clientId: alert.clientId,
+      });
     }
     if (count > 0 && count % threshold === 0) {
       await this.raise({
