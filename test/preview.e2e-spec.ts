@@ -306,6 +306,37 @@ describe('passerelle preview on bad input', () => {
     expect(run.stderr).not.toContain('4111');
   });
 
+  it('should exit 2 and delete nothing when the trip id would name --out itself (..)', async () => {
+    const trip = JSON.parse(readRepoFile('samples/trip-nyc.json')) as Record<string, unknown>;
+    const bookings = JSON.parse(readRepoFile('samples/bookings-nyc.json')) as Record<
+      string,
+      unknown
+    >[];
+    trip.id = '..';
+    for (const booking of bookings) booking.tripId = '..';
+    const tripFile = join(work, 'dotdot-trip.json');
+    const bookingsFile = join(work, 'dotdot-bookings.json');
+    await writeFile(tripFile, JSON.stringify(trip));
+    await writeFile(bookingsFile, JSON.stringify(bookings));
+    const out = join(work, 'dotdot-out');
+    const sentinel = join(out, 'sentinel.txt');
+    await cp(tripFile, sentinel);
+    const run = await runBuiltCli([
+      'preview',
+      '--trip',
+      tripFile,
+      '--bookings',
+      bookingsFile,
+      '--out',
+      out,
+      '--now',
+      NOW,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('trip.id: must be usable as a folder name');
+    expect(existsSync(sentinel)).toBe(true);
+  });
+
   it('should exit 2 on a file that is not JSON, and on invalid contracts', async () => {
     const file = join(work, 'not-json.json');
     await writeFile(file, '{ nope');

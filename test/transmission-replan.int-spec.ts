@@ -212,7 +212,8 @@ describe('the plan between the usual cases', () => {
     // Failed again, then sent now by an operator: the same.
     await failAgain();
     expect(await repository.operate(apis.id, 'send-now', new Date())).toMatchObject({
-      status: 'planned',
+      before: 'failed',
+      after: { status: 'planned' },
     });
     expect(await leaseOnce()).toMatchObject({ attempts: 12, generationAttempts: 1 });
   });
@@ -266,5 +267,82 @@ describe('the plan between the usual cases', () => {
     const apis = await apisOf('T-RACE');
     expect(Date.parse(apis.deadline)).toBe(moved - 2 * HOUR);
     expect(Date.parse(apis.dueAt)).toBe(moved - 48 * HOUR);
+  });
+});
+
+describe('operations on one transmission, as recorded', () => {
+  const ops = (method: string, path: string, body?: unknown) =>
+    ask(t, method, path, { role: 'ops', ...(body === undefined ? {} : { body }) });
+  const opsActions = async (): Promise<Record<string, unknown>[]> =>
+    (
+      await t.database.admin(
+        `SELECT reason, subjects, transmission_id, detail FROM register_entries WHERE event = 'ops-action' ORDER BY seq`,
+      )
+    ).rows as Record<string, unknown>[];
+
+  it('should record the read of a transmission and its register entries, naming whom they concern', async () => {
+    await put('/v1/trips/T-OPS-READ', tripVariant(sampleTrip(), 'T-OPS-READ'));
+    await put('/v1/bookings/T-OPS-READ-B0', bookingVariant(0, 'T-OPS-READ-B0', 'T-OPS-READ'));
+    const apis = await apisOf('T-OPS-READ');
+    const preview = await ops('GET', `/v1/transmissions/${apis.id}/preview`);
+    expect(preview.status, preview.text).toBe(200);
+    const before = (await opsActions()).length;
+    const read = await ops('GET', `/v1/transmissions/${apis.id}`);
+    expect(read.status, read.text).toBe(200);
+    const recorded = (await opsActions()).slice(before);
+    expect(recorded).toEqual([
+      expect.objectContaining({
+        reason: 'register read: GET /v1/transmissions/{id}',
+        transmission_id: null,
+        detail: expect.objectContaining({ transmission: apis.id }) as unknown,
+        subjects: ['T-OPS-READ-B0-1', 'T-OPS-READ-B0-2'],
+      }) as unknown,
+    ]);
+  });
+
+  it('should change nothing and answer 503 when the register cannot record an action', async () => {
+    await put('/v1/trips/T-OPS-DOWN', tripVariant(sampleTrip(), 'T-OPS-DOWN'));
+    await put('/v1/bookings/T-OPS-DOWN-B0', bookingVariant(0, 'T-OPS-DOWN-B0', 'T-OPS-DOWN'));
+    const apis = await apisOf('T-OPS-DOWN');
+    // The register refuses ops-action entries (and only them) for the length of the test.
+    await t.database.admin(
+      `ALTER TABLE register_entries ADD CONSTRAINT no_ops_action CHECK (event <> 'ops-action') NOT VALID`,
+    );
+    try {
+      const held = await ops('POST', `/v1/transmissions/${apis.id}/hold`, {
+        reason: 'waiting for the airline to confirm the flight',
+      });
+      expect(held.status, held.text).toBe(503);
+      expect((await apisOf('T-OPS-DOWN')).status).toBe('planned');
+    } finally {
+      await t.database.admin(`ALTER TABLE register_entries DROP CONSTRAINT no_ops_action`);
+    }
+    const held = await ops('POST', `/v1/transmissions/${apis.id}/hold`, {
+      reason: 'waiting for the airline to confirm the flight',
+    });
+    expect(held.status, held.text).toBe(200);
+    expect((await opsActions()).at(-1)).toMatchObject({
+      reason: 'waiting for the airline to confirm the flight',
+      detail: { action: 'hold', from: 'planned', to: 'held' },
+    });
+  });
+
+  it('should refuse a blank reason, and answer 404 for an id that is not a UUID', async () => {
+    await put('/v1/trips/T-OPS-BLANK', tripVariant(sampleTrip(), 'T-OPS-BLANK'));
+    await put('/v1/bookings/T-OPS-BLANK-B0', bookingVariant(0, 'T-OPS-BLANK-B0', 'T-OPS-BLANK'));
+    const apis = await apisOf('T-OPS-BLANK');
+    for (const reason of ['   ', '\n\t ']) {
+      const answer = await ops('POST', `/v1/transmissions/${apis.id}/hold`, { reason });
+      expect(answer.status, answer.text).toBe(400);
+    }
+    expect((await apisOf('T-OPS-BLANK')).status).toBe('planned');
+    for (const id of ['a'.repeat(36), '-'.repeat(36)]) {
+      expect((await ops('GET', `/v1/transmissions/${id}`)).status).toBe(404);
+      expect((await ops('GET', `/v1/transmissions/${id}/preview`)).status).toBe(404);
+      expect(
+        (await ops('POST', `/v1/transmissions/${id}/send-now`, { reason: 'the flight is early' }))
+          .status,
+      ).toBe(404);
+    }
   });
 });

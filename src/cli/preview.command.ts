@@ -12,6 +12,7 @@ import {
   loadContractCatalog,
   type LoadedContract,
 } from '../modules/contracts/load-contract-catalog.js';
+import { isSafePathSegment } from '../modules/transports/delivery-names.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { readTripInput } from './read-trip-input.js';
 
@@ -79,6 +80,12 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
   const input = await readTripInput(options.trip, options.bookings, now.slice(0, 10));
   if (!input.ok) {
     for (const error of input.errors) io.stderr(`${error.path}: ${error.rule}`);
+    return EXIT.invalidInput;
+  }
+  // The trip id names a folder under --out that is emptied first: `..` or a hidden name
+  // would empty --out itself or write beside it.
+  if (!isSafePathSegment(input.trip.id)) {
+    io.stderr('trip.id: must be usable as a folder name (not "." or "..", not hidden)');
     return EXIT.invalidInput;
   }
   const selected: LoadedContract[] = [];

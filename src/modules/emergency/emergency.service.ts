@@ -17,6 +17,7 @@ import type { ContractCatalog, LoadedContract } from '../contracts/load-contract
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RegisterService } from '../register/register.service.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
+import { isUuid } from '../shared/uuid.js';
 import { controlReference } from '../../core/formats/control-reference.js';
 import { filesDigest } from '../../core/projection/render-unit.js';
 import { EmergencyAlerts } from './emergency-alerts.js';
@@ -37,8 +38,6 @@ export interface EmergencyRelease {
   readonly registerEntryId: string;
   readonly requestId: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A request as operations and the DPO see it: ids, outcome, and what the agent wrote. */
 export interface EmergencyRequestView extends EmergencyReceipt {
@@ -247,7 +246,7 @@ export class EmergencyService {
 
   /** The receipt of one of the client's own requests (404 for anyone else's, or none). */
   async receipt(client: ApiClient, id: string): Promise<EmergencyReceipt> {
-    const found = UUID.test(id) ? await this.repository.receipt(id, client.id) : undefined;
+    const found = isUuid(id) ? await this.repository.receipt(id, client.id) : undefined;
     if (found === undefined)
       throw new PasserelleError('NOT_FOUND', 'no such request of this client');
     return found;
@@ -290,7 +289,7 @@ export class EmergencyService {
    */
   async one(client: ApiClient, id: string): Promise<EmergencyReceipt | EmergencyRequestView> {
     if (client.role === 'insurer') return this.receipt(client, id);
-    const found = UUID.test(id) ? await this.repository.byId(id) : undefined;
+    const found = isUuid(id) ? await this.repository.byId(id) : undefined;
     if (found === undefined) throw new PasserelleError('NOT_FOUND', 'no such emergency request');
     const view = this.view(found);
     await this.recordRead(client, 'GET /v1/emergency/requests/{id}', [found]);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { TransmissionStatus } from '../../core/planning/reconcile-plan.js';
 import { Roles } from '../auth/access.decorators.js';
@@ -7,6 +7,7 @@ import { CurrentClient } from '../auth/current-client.decorator.js';
 import { entryView } from '../register/register.controller.js';
 import { RegisterService } from '../register/register.service.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
+import { isUuid } from '../shared/uuid.js';
 import { DispatcherService } from './dispatcher.service.js';
 import { ListTransmissionsQuery, OpsActionBody } from './dto/transmission.dto.js';
 import { TransmissionSender } from './transmission-sender.js';
@@ -24,9 +25,7 @@ function decodeCursor(cursor: string): { dueAt: Date; id: string } | undefined {
     if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string')
       return undefined;
     const dueAt = new Date(value[0]);
-    return Number.isNaN(dueAt.getTime()) || !/^[0-9a-f-]{36}$/.test(value[1])
-      ? undefined
-      : { dueAt, id: value[1] };
+    return Number.isNaN(dueAt.getTime()) || !isUuid(value[1]) ? undefined : { dueAt, id: value[1] };
   } catch {
     return undefined;
   }
@@ -78,15 +77,39 @@ export class TransmissionsController {
     };
   }
 
+  /** One transmission with its register entries: a read of the register, recorded as such. */
   @Get(':id')
-  async one(@Param('id') id: string): Promise<Transmission & { registerEntries: unknown[] }> {
+  @Header('Cache-Control', 'no-store')
+  async one(
+    @Param('id') id: string,
+    @CurrentClient() client: ApiClient,
+  ): Promise<Transmission & { registerEntries: unknown[] }> {
     const transmission = await this.found(id);
     const entries = await this.register.list({ transmissionId: id }, undefined, 200);
+    try {
+      await this.register.append({
+        // Named in the detail, not as the transmission's own: a read is not one of its events.
+        event: 'ops-action',
+        subjects: [...new Set(entries.items.flatMap((entry) => entry.subjects))].sort(),
+        fields: [],
+        categories: [],
+        withheld: [],
+        actor: { kind: 'client', id: client.id },
+        reason: 'register read: GET /v1/transmissions/{id}',
+        detail: { transmission: id, entries: entries.items.length, role: client.role },
+      });
+    } catch {
+      throw new PasserelleError(
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this read; nothing is shown',
+      );
+    }
     return { ...transmission, registerEntries: entries.items.map(entryView) };
   }
 
   /** What it would send now: the payload and its summary. The view is recorded. */
   @Get(':id/preview')
+  @Header('Cache-Control', 'no-store')
   async preview(@Param('id') id: string, @CurrentClient() client: ApiClient): Promise<unknown> {
     const transmission = await this.found(id);
     const rendered = await this.sender.render(transmission, new Date());
@@ -168,33 +191,56 @@ export class TransmissionsController {
     return transmission;
   }
 
+  /**
+   * The action and its `ops-action` entry are committed together, or neither: a hold or a
+   * send-now never happens without the register saying who asked and why (503 when the
+   * register cannot be written, and nothing changed).
+   */
   private async act(
     id: string,
     action: 'send-now' | 'hold' | 'release',
     reason: string,
     client: ApiClient,
   ): Promise<Transmission> {
-    const before = await this.found(id);
-    const after = await this.repository.operate(id, action, new Date());
-    if (after === undefined) {
+    const current = await this.found(id);
+    let done: { readonly after: Transmission } | undefined;
+    try {
+      ({ result: done } = await this.register.appendAfter(async (trx) => {
+        const operated = await this.repository.operate(id, action, new Date(), trx);
+        if (operated === undefined) return { inputs: [], result: undefined };
+        const { before, after } = operated;
+        return {
+          inputs: [
+            {
+              event: 'ops-action',
+              transmissionId: id,
+              tripId: after.tripId,
+              subjects: [],
+              fields: [],
+              categories: [],
+              withheld: [],
+              actor: { kind: 'client', id: client.id },
+              reason,
+              detail: { action, from: before, to: after.status },
+            },
+          ],
+          result: { after },
+        };
+      }));
+    } catch {
       throw new PasserelleError(
-        'NOT_PENDING',
-        `this transmission is ${before.status}: ${action} does not apply to it`,
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this action; nothing was changed',
       );
     }
-    await this.register.append({
-      event: 'ops-action',
-      transmissionId: id,
-      tripId: after.tripId,
-      subjects: [],
-      fields: [],
-      categories: [],
-      withheld: [],
-      actor: { kind: 'client', id: client.id },
-      reason,
-      detail: { action, from: before.status, to: after.status },
-    });
+    if (done === undefined) {
+      const now = await this.found(id);
+      throw new PasserelleError(
+        'NOT_PENDING',
+        `this transmission is ${now.status === current.status ? current.status : now.status}: ${action} does not apply to it`,
+      );
+    }
     if (action === 'send-now') void this.dispatcher.tick();
-    return after;
+    return done.after;
   }
 }

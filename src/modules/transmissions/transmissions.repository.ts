@@ -10,6 +10,7 @@ import {
   type TransmissionStatus,
 } from '../../core/planning/reconcile-plan.js';
 import { compiledTemplate, prepared, type Db } from '../../database/database.js';
+import { isUuid } from '../shared/uuid.js';
 import type { Database, TransmissionsTable } from '../../database/schema.js';
 
 type Row = Selectable<TransmissionsTable>;
@@ -394,7 +395,7 @@ export class TransmissionsRepository {
   }
 
   async byId(id: string): Promise<Transmission | undefined> {
-    if (!/^[0-9a-f-]{36}$/.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const row = await this.db
       .selectFrom('transmissions')
       .selectAll()
@@ -622,12 +623,25 @@ export class TransmissionsRepository {
       RETURNING t.id`;
   }
 
-  /** An operator's action on a pending transmission; undefined when it is not pending. */
+  /**
+   * An operator's action on a pending transmission, with the state it was in (read under the
+   * row's lock, so that what the register says it was is what it was); undefined when it is
+   * not pending. `executor`: the transaction it is recorded in (the register's).
+   */
   async operate(
     id: string,
     action: 'send-now' | 'hold' | 'release',
     now: Date,
-  ): Promise<Transmission | undefined> {
+    executor: Db = this.db,
+  ): Promise<{ readonly before: TransmissionStatus; readonly after: Transmission } | undefined> {
+    if (!isUuid(id)) return undefined;
+    const current = await executor
+      .selectFrom('transmissions')
+      .select('status')
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (current === undefined) return undefined;
     const from: readonly string[] =
       action === 'release'
         ? ['held']
@@ -635,7 +649,7 @@ export class TransmissionsRepository {
           ? ['planned']
           : // A failed transmission may be tried again once its cause is fixed.
             ['planned', 'held', 'failed'];
-    const row = await this.db
+    const row = await executor
       .updateTable('transmissions')
       .set((eb) => ({
         status: action === 'hold' ? 'held' : 'planned',
@@ -649,7 +663,9 @@ export class TransmissionsRepository {
       .where('status', 'in', from)
       .returningAll()
       .executeTakeFirst();
-    return row === undefined ? undefined : toTransmission(row);
+    return row === undefined
+      ? undefined
+      : { before: current.status as TransmissionStatus, after: toTransmission(row) };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -28,5 +28,10 @@ export class ListTransmissionsQuery {
 
 /** An operator's action needs a reason: it goes into the register with their name. */
 export class OpsActionBody {
-  @IsString() @MinLength(3) @MaxLength(500) reason!: string;
+  // Trimmed first: blank space is not a reason.
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason!: string;
 }
