@@ -134,3 +134,36 @@ describe('the environment in production', () => {
     });
   });
 });
+
+describe('a worker process over HTTP', () => {
+  it('should answer its health checks and metrics only, not the API nor its documentation', async () => {
+    const clients = await writeClientsFile();
+    const app = await createApp(
+      loadAppConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: database.url,
+        ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+        PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
+        PASSERELLE_CONFIG_DIR: repoPath('config'),
+        PASSERELLE_CLIENTS_FILE: clients.file,
+        PASSERELLE_ROLE: 'worker',
+        PASSERELLE_QUEUE_PREFIX: `pq_${database.name}_worker`,
+        PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+      }),
+      false,
+    );
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    const url = await app.getUrl();
+    const ops = TEST_CLIENTS.find((client) => client.role === 'ops');
+    const get = (path: string) =>
+      fetch(`${url}${path}`, { headers: { authorization: `Bearer ${ops!.key}` } });
+    expect((await get('/health/live')).status).toBe(200);
+    expect((await get('/metrics')).status).toBe(200);
+    for (const path of ['/v1/transmissions', '/v1/disclosures', '/docs', '/docs/json']) {
+      const answer = await get(path);
+      expect(answer.status, path).toBe(404);
+      expect(await answer.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    }
+  });
+});

@@ -99,6 +99,17 @@ describe('an emergency request on a policy shared by two insured', () => {
     });
   });
 
+  it('should not show in the public metrics why a request was refused', async () => {
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const lines = metrics
+      .split('\n')
+      .filter((line) => line.startsWith('passerelle_emergency_requests_total{'));
+    expect(lines.some((line) => line.includes('outcome="refused"'))).toBe(true);
+    expect(lines.filter((line) => line.includes('reason='))).toEqual([]);
+    expect(metrics).not.toContain('date-of-birth-mismatch');
+    expect(metrics).not.toContain('ambiguous-policy');
+  });
+
   it('should refuse a date of birth that is not a date, naming the path and the rule only', async () => {
     const answer = await ask({ dateOfBirth: '2013-02-30' });
     expect(answer.status, answer.text).toBe(400);

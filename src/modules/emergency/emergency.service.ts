@@ -94,7 +94,7 @@ export function emergencyContractOf(catalog: ContractCatalog): LoadedContract | 
 @Injectable()
 export class EmergencyService {
   private readonly logger = new Logger('Emergency');
-  private readonly requests: Counter<'outcome' | 'reason' | 'insurer'>;
+  private readonly requests: Counter<'outcome' | 'insurer'>;
   private readonly contract: LoadedContract | undefined;
 
   constructor(
@@ -110,8 +110,8 @@ export class EmergencyService {
   ) {
     this.requests = metrics.counter({
       name: 'passerelle_emergency_requests_total',
-      help: 'Emergency requests by outcome (released, refused, rate-limited, invalid), refusal reason and insurer',
-      labelNames: ['outcome', 'reason', 'insurer'],
+      help: 'Emergency requests by outcome (released, refused, rate-limited, invalid) and insurer (refusal reasons are in the register only)',
+      labelNames: ['outcome', 'insurer'],
     });
     this.contract = emergencyContractOf(catalog);
   }
@@ -127,14 +127,14 @@ export class EmergencyService {
     }
     const rate = await this.limiter.take(client.id);
     if (!rate.allowed) {
-      this.requests.inc({ outcome: 'rate-limited', reason: '', insurer: insurerId });
+      this.requests.inc({ outcome: 'rate-limited', insurer: insurerId });
       throw new RateLimited(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
     }
     let request: EmergencyRequest;
     try {
       request = parseEmergencyRequest(raw);
     } catch (error) {
-      this.requests.inc({ outcome: 'invalid', reason: '', insurer: insurerId });
+      this.requests.inc({ outcome: 'invalid', insurer: insurerId });
       throw error;
     }
     const loaded = this.contract;
@@ -176,7 +176,7 @@ export class EmergencyService {
     if (decision.kind === 'released') {
       const file = decision.unit.files[0];
       if (file === undefined) throw new Error('a released unit has its file');
-      this.requests.inc({ outcome: 'released', reason: '', insurer: insurerId });
+      this.requests.inc({ outcome: 'released', insurer: insurerId });
       await this.alerts.raise({
         event: 'emergency-released',
         occurredAt: entry.occurredAt,
@@ -194,7 +194,9 @@ export class EmergencyService {
       };
     }
 
-    this.requests.inc({ outcome: 'refused', reason: decision.reason, insurer: insurerId });
+    // No reason label: /metrics needs no key, and the reasons are what the identical 404s hide
+    // from the caller (they are in the register, for the DPO).
+    this.requests.inc({ outcome: 'refused', insurer: insurerId });
     await this.alerts.refused({
       occurredAt: entry.occurredAt,
       clientId: client.id,

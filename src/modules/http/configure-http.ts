@@ -1,5 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JSON_BODY_LIMIT_BYTES } from './json-body.js';
 import { setupOpenApi } from './openapi.js';
@@ -8,7 +11,9 @@ import { createRequestObserver } from './request-observer.js';
 /**
  * What the app needs around its routes, in order: the request observer (access log and
  * metrics) first, so that it sees refused bodies too; the JSON body parser with the 1 MiB
- * limit (the app is created with `bodyParser: false`); the OpenAPI routes.
+ * limit (the app is created with `bodyParser: false`); the OpenAPI routes. A worker process
+ * (role `worker`) answers its health checks and metrics only: the API is the `api` and
+ * `all` processes' (interfaces.md), and a worker's port is no second way into it.
  */
 export function configureHttpPlatform(
   app: NestExpressApplication,
@@ -22,6 +27,25 @@ export function configureHttpPlatform(
       ...(logger === undefined ? {} : { logger }),
     }),
   );
+  if (app.get<AppConfig>(APP_CONFIG).role === 'worker') {
+    app.use(workerRoutesOnly);
+  }
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });
-  setupOpenApi(app);
+  if (app.get<AppConfig>(APP_CONFIG).role !== 'worker') setupOpenApi(app);
+}
+
+const WORKER_PATHS = /^\/(?:health\/(?:live|ready)|metrics)\/?$/;
+
+/** A worker's routes: its health checks and metrics; anything else is not found. */
+function workerRoutesOnly(request: Request, response: Response, next: NextFunction): void {
+  if (WORKER_PATHS.test(request.path)) {
+    next();
+    return;
+  }
+  response.status(404).json({
+    error: {
+      code: 'NOT_FOUND',
+      message: 'a worker process serves its health checks and metrics only',
+    },
+  });
 }
