@@ -129,6 +129,35 @@ describe('GET /v1/disclosures', () => {
     const body = await json(response);
     expect(JSON.stringify(body)).toContain(`"path":"${path}"`);
   });
+
+  it.each([
+    ['/v1/disclosures?from=2027-W01-1', 'from'],
+    ['/v1/disclosures?to=2027-182', 'to'],
+    ['/v1/disclosures?from=2027-02-30', 'from'],
+    ['/v1/disclosures?from=2027-07-01T10:00', 'from'],
+    ['/v1/register/ropa?from=2027-W01-1', 'from'],
+    ['/v1/register/ropa?to=2027-182', 'to'],
+  ])(
+    'should refuse %s with 400 naming the parameter when it is not a calendar date or an instant',
+    async (url, path) => {
+      const response = await t.call('GET', url, { role: 'ops' });
+      expect(response.status).toBe(400);
+      const body = await json(response);
+      expect((body.error as { details: unknown[] }).details).toEqual([
+        { path, rule: 'must be a date or an instant with a time' },
+      ]);
+    },
+  );
+
+  it('should accept an instant with a time and a zone as a bound', async () => {
+    const response = await t.call(
+      'GET',
+      '/v1/disclosures?from=2020-01-01T00:00:00Z&to=2100-01-01T00:00:00.5%2B02:00&limit=1',
+      { role: 'ops' },
+    );
+    expect(response.status).toBe(200);
+    expect((await json(response)).items).toHaveLength(1);
+  });
 });
 
 describe('GET /v1/disclosures/{id}', () => {
@@ -154,8 +183,32 @@ describe('GET /v1/subjects/{participantId}/disclosures', () => {
     expect(disclosures.map((d) => d.recipient.id)).toEqual(Array.from({ length: 5 }, () => 'HTL'));
     expect(report.failedAttempts).toBe(5);
     const entries = report.entries as { subjects: string[] }[];
-    expect(entries.every((entry) => entry.subjects.includes('P2'))).toBe(true);
+    expect(entries.length).toBeGreaterThanOrEqual(10);
+    // P1 travelled with P2, and is named in the register's entries: not in P2's report.
+    expect(
+      entries.every((entry) => entry.subjects.length === 1 && entry.subjects[0] === 'P2'),
+    ).toBe(true);
+    expect(JSON.stringify(report)).not.toContain('"P1"');
     expect(JSON.stringify(report)).not.toContain('"INS"');
+  });
+
+  it('should show in a subject’s report neither a co-traveller nor what was withheld about them', async () => {
+    const response = await t.call('GET', '/v1/subjects/P1/disclosures', { role: 'ops' });
+    expect(response.status).toBe(200);
+    const report = await json(response);
+    const entries = report.entries as { subjects: string[]; withheld: unknown[] }[];
+    expect(entries.length).toBeGreaterThanOrEqual(10);
+    expect(entries.every((entry) => entry.withheld.length === 0)).toBe(true);
+    expect(report.withheld).toEqual([]);
+    expect(JSON.stringify(report)).not.toContain('P2');
+    const html = await (
+      await t.call('GET', '/v1/subjects/P1/disclosures?format=html', { role: 'ops' })
+    ).text();
+    expect(html).not.toContain('P2');
+    const read = (await readsBy('test-ops')).find(
+      (entry) => entry.reason === 'register read: GET /v1/subjects/{participantId}/disclosures',
+    );
+    expect(read?.subjects).toEqual(['P1']);
   });
 
   it('should print an HTML report for a parent, escaped', async () => {
@@ -176,7 +229,7 @@ describe('GET /v1/register/ropa', () => {
     const record = await json(response);
     const activities = record.activities as {
       contractId: string;
-      disclosed: { disclosures: number; subjects: number; failures: number };
+      disclosed: { disclosures: number; subjects: number; failures: number; withheld: number };
     }[];
     expect(activities.map((a) => a.contractId)).toEqual([
       'airline-group-list',
@@ -196,7 +249,10 @@ describe('GET /v1/register/ropa', () => {
       disclosures: 5,
       subjects: 2,
       failures: 0,
+      withheld: 5,
     });
+    // The values withheld from what a recipient got: the failures repeat them, uncounted.
+    expect(activities.find((a) => a.contractId === 'us-apis')?.disclosed.withheld).toBe(5);
     expect((record.controller as { name: string }).name).toBe('Association MIJE');
   });
 

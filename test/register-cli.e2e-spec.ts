@@ -46,6 +46,30 @@ describe('passerelle register', () => {
     expect(run.stderr).toContain('--from: must be a date YYYY-MM-DD');
   });
 
+  it('should exit 1 when a row was inserted with a seq the chain does not account for', async () => {
+    const forged = await createTestDatabase();
+    try {
+      const repository = new RegisterRepository(forged.db);
+      await new RegisterService(repository, new RegisterAppender(repository)).appendAll([
+        aDisclosure(),
+        aDisclosure(),
+      ]);
+      // A plain INSERT (the triggers refuse only UPDATE and DELETE) of a seq 0 naming P9.
+      await forged.admin(
+        `INSERT INTO register_entries
+         SELECT * FROM jsonb_populate_record(NULL::register_entries, (
+           SELECT to_jsonb(r) || jsonb_build_object('seq', 0, 'id', gen_random_uuid(), 'subjects', ARRAY['P9'])
+             FROM register_entries r WHERE seq = 1))`,
+      );
+      const run = await runBuiltCli(['register', 'verify'], { DATABASE_URL: forged.url });
+      expect(run.code).toBe(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ intact: false });
+      expect(run.stderr).toMatch(/\(seq 0\) does not verify: sequence/);
+    } finally {
+      await forged.drop();
+    }
+  });
+
   it('should name the first bad entry and exit 1 when a row was changed behind the trigger’s back', async () => {
     const first = (await database.admin('SELECT id FROM register_entries WHERE seq = 1'))
       .rows[0] as { id: string };

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '../src/database/database.js';
@@ -360,6 +361,153 @@ describe('the register in PostgreSQL', () => {
       ).toEqual([]);
     } finally {
       await other.drop();
+    }
+  });
+});
+
+/**
+ * Inserts, as anyone who may INSERT could (the triggers refuse only UPDATE and DELETE), a
+ * copy of the row at `seq` with `changes`, `laterBy` milliseconds after it.
+ */
+async function insertForgedCopy(
+  database: TestDatabase,
+  seq: number,
+  changes: Readonly<Record<string, unknown>>,
+  laterBy = 0,
+): Promise<void> {
+  await database.admin(
+    `INSERT INTO register_entries
+     SELECT * FROM jsonb_populate_record(NULL::register_entries, (
+       SELECT to_jsonb(r) || jsonb_build_object('occurred_at', r.occurred_at + $3 * interval '1 millisecond') || $2::jsonb
+         FROM register_entries r WHERE seq = $1))`,
+    [seq, JSON.stringify(changes), laterBy],
+  );
+}
+
+describe('verifying the register', () => {
+  let other: TestDatabase;
+  let s: RegisterService;
+  beforeAll(async () => {
+    other = await createTestDatabase();
+    s = serviceFor(other);
+  });
+  afterAll(async () => {
+    await other.drop();
+  });
+
+  it('should fail when a row with seq 0 was inserted, though every other row verifies', async () => {
+    await s.appendAll(Array.from({ length: 3 }, () => aDisclosure()));
+    const forged = randomUUID();
+    await insertForgedCopy(other, 1, { seq: 0, id: forged, subjects: ['P9'] });
+    const verify = await s.verify();
+    expect(verify).toMatchObject({ intact: false, firstBad: forged, startSeq: 0 });
+    expect(verify.problems[0]).toBe(`entry ${forged} (seq 0) does not verify: sequence`);
+  });
+
+  it('should fail when a second row takes a seq already used, at the end of a batch of 5000', async () => {
+    const database = await createTestDatabase();
+    try {
+      const fresh = serviceFor(database);
+      for (let n = 0; n < 5; n += 1)
+        await fresh.appendAll(Array.from({ length: 1001 }, () => aDisclosure()));
+      expect((await fresh.verify()).intact).toBe(true);
+      const forged = randomUUID();
+      await insertForgedCopy(database, 5000, { id: forged, subjects: ['P9'] }, 1);
+      const verify = await fresh.verify();
+      expect(verify).toMatchObject({ intact: false, firstBad: forged });
+      expect(verify.problems[0]).toBe(`entry ${forged} (seq 5000) does not verify: sequence`);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
+  it('should fail when rows lie beyond the head, even when they chain', async () => {
+    const database = await createTestDatabase();
+    try {
+      const fresh = serviceFor(database);
+      const [first] = await fresh.appendAll([aDisclosure(), aDisclosure()]);
+      // The head put back one entry: the second row now lies beyond it.
+      await database.admin('UPDATE register_head SET seq = 1, hash = $1, count = 1', [first?.hash]);
+      const verify = await fresh.verify();
+      expect(verify.intact).toBe(false);
+      expect(verify.problems).toContain('1 row(s) lie beyond the head (seq > 1)');
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('should verify the entries before a retention anchor that are still present, and catch one edited', async () => {
+    const database = await createTestDatabase();
+    try {
+      const fresh = serviceFor(database);
+      const entries = await fresh.appendAll(Array.from({ length: 4 }, () => aDisclosure()));
+      const victim = entries[1];
+      await database.admin('SET session_replication_role = replica');
+      await database.admin("UPDATE register_entries SET subjects = ARRAY['P9'] WHERE id = $1", [
+        victim?.id,
+      ]);
+      await database.admin('SET session_replication_role = DEFAULT');
+      // A retention anchor forged at the head: nothing was dropped.
+      await database.admin(
+        "INSERT INTO register_anchors (kind, anchored_at, seq, hash, count) SELECT 'retention', now(), seq, hash, count FROM register_head",
+      );
+      const verify = await fresh.verify();
+      expect(verify).toMatchObject({ intact: false, firstBad: victim?.id, startSeq: 0 });
+      expect(verify.problems[0]).toMatch(/does not verify: hash/);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('should fail when a retention anchor does not match the entry at its seq', async () => {
+    const database = await createTestDatabase();
+    try {
+      const fresh = serviceFor(database);
+      await fresh.appendAll(Array.from({ length: 3 }, () => aDisclosure()));
+      await database.admin(
+        "INSERT INTO register_anchors (kind, anchored_at, seq, hash, count) VALUES ('retention', '2030-01-01T00:00:00Z', 2, $1, 3)",
+        ['f'.repeat(64)],
+      );
+      const verify = await fresh.verify();
+      expect(verify).toMatchObject({ intact: false, firstBad: null, count: 3, startSeq: 0 });
+      expect(verify.problems).toEqual([
+        'the retention anchor of 2030-01-01T00:00:00.000Z does not match entry seq 2',
+      ]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('should report an intact chain when entries are appended while it verifies', async () => {
+    const database = await createTestDatabase();
+    try {
+      const writer = serviceFor(database);
+      await writer.appendAll(Array.from({ length: 3 }, () => aDisclosure()));
+      const repository = new RegisterRepository(database.db);
+      const verifying = new RegisterService(repository, new RegisterAppender(repository));
+      const readHead = repository.readHead.bind(repository);
+      const nextInChain = repository.nextInChain.bind(repository);
+      let appended = 0;
+      // Another process appends just before the head is read, and again once rows were read.
+      repository.readHead = async (executor) => {
+        await writer.append(aDisclosure());
+        appended += 1;
+        return readHead(executor);
+      };
+      repository.nextInChain = async (trx, limit) => {
+        const rows = await nextInChain(trx, limit);
+        if (appended < 2) {
+          await writer.append(aDisclosure());
+          appended += 1;
+        }
+        return rows;
+      };
+      const verify = await verifying.verify();
+      expect(appended).toBe(2);
+      expect(verify).toMatchObject({ intact: true, problems: [], count: 4, headSeq: 4 });
+      expect(await writer.verify()).toMatchObject({ intact: true, count: 5, headSeq: 5 });
+    } finally {
+      await database.drop();
     }
   });
 });

@@ -336,6 +336,10 @@ describe('operations on one transmission, as recorded', () => {
       expect(answer.status, answer.text).toBe(400);
     }
     expect((await apisOf('T-OPS-BLANK')).status).toBe('planned');
+    // Week and ordinal dates are ISO 8601 too, but not dates the filters can read: 400.
+    for (const bound of ['2027-W01-1', '2027-182', '2027-02-30']) {
+      expect((await ops('GET', `/v1/transmissions?from=${bound}`)).status, bound).toBe(400);
+    }
     for (const id of ['a'.repeat(36), '-'.repeat(36)]) {
       expect((await ops('GET', `/v1/transmissions/${id}`)).status).toBe(404);
       expect((await ops('GET', `/v1/transmissions/${id}/preview`)).status).toBe(404);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aDisclosure } from '../../../test/support/register-entries.js';
 import { canonicalForm, chainHash, GENESIS_HASH, sealEntries } from './register-entry.js';
-import { ChainVerifier } from './verify-chain.js';
+import { ChainVerifier, chooseChainStart } from './verify-chain.js';
 
 const NOW = '2027-07-01T10:00:00.000Z';
 const ids = (n: number) =>
@@ -101,6 +101,38 @@ describe('the hash chain', () => {
     const verifier = new ChainVerifier({ seq: 2, hash: entries[1]!.hash });
     expect(verifier.feed(entries.slice(2))).toBe(true);
     expect(verifier.result()).toEqual({ count: 3, lastSeq: 5, headHash: entries[4]!.hash });
+  });
+
+  it('should refuse a second entry with the same sequence number when it follows the first', () => {
+    const entries = sealEntries(
+      Array.from({ length: 3 }, () => aDisclosure()),
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(3),
+    );
+    const copy = { ...entries[1]!, id: ids(4)[3]!, subjects: ['P9'] };
+    const verifier = new ChainVerifier();
+    expect(verifier.feed([entries[0]!, entries[1]!, copy, entries[2]!])).toBe(false);
+    expect(verifier.result().firstBad).toEqual({ id: copy.id, seq: 2, problem: 'sequence' });
+  });
+
+  it('should start at the genesis when the first entry present is the first ever appended, whatever the cuts say', () => {
+    const cuts = [{ seq: 7, hash: 'c'.repeat(64) }];
+    expect(chooseChainStart(1, cuts)).toEqual({ seq: 0, hash: GENESIS_HASH });
+    expect(chooseChainStart(8, cuts)).toEqual(cuts[0]);
+    expect(chooseChainStart(undefined, cuts)).toEqual(cuts[0]);
+    expect(chooseChainStart(undefined, [])).toEqual({ seq: 0, hash: GENESIS_HASH });
+  });
+
+  it('should start at the genesis, so that the first entry does not verify, when no cut precedes it', () => {
+    const cuts = [{ seq: 7, hash: 'c'.repeat(64) }];
+    expect(chooseChainStart(0, cuts)).toEqual({ seq: 0, hash: GENESIS_HASH });
+    expect(chooseChainStart(5, cuts)).toEqual({ seq: 0, hash: GENESIS_HASH });
+    const [entry] = sealEntries([aDisclosure()], { seq: 0, hash: GENESIS_HASH }, NOW, ids(1));
+    const forged = { ...entry!, seq: 0 };
+    const verifier = new ChainVerifier(chooseChainStart(0, cuts));
+    expect(verifier.feed([forged, entry!])).toBe(false);
+    expect(verifier.result().firstBad).toEqual({ id: forged.id, seq: 0, problem: 'sequence' });
   });
 });
 

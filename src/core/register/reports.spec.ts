@@ -9,7 +9,7 @@ import { lintContracts } from '../contracts/lint-contracts.js';
 import { buildRecordOfProcessing, renderRecordCsv, renderRecordHtml } from './build-ropa.js';
 import { parseControllerConfig } from './controller-config.js';
 import { GENESIS_HASH, sealEntries } from './register-entry.js';
-import { buildSubjectReport, renderSubjectReportHtml } from './subject-report.js';
+import { buildSubjectReport, entryForSubject, renderSubjectReportHtml } from './subject-report.js';
 
 const catalogue = shippedCatalogue();
 const controllerResult = parseControllerConfig(readRepoFile('config/controller.yaml'));
@@ -87,6 +87,17 @@ describe('the subject access report', () => {
       'to protect the vital interests of the participant (an emergency) (GDPR Art. 6(1)(d))',
     );
     expect(html).toContain('Claude Martinez');
+  });
+
+  it('should show, in an entry of the subject’s report, neither the co-travellers nor their withholdings', () => {
+    const shared = entries[0]!;
+    expect(entryForSubject(shared, 'P1')).toEqual({ ...shared, subjects: ['P1'], withheld: [] });
+    expect(entryForSubject(shared, 'P2')).toEqual({ ...shared, subjects: ['P2'] });
+    const html = renderSubjectReportHtml(
+      buildSubjectReport('P1', entries, catalogue, controller, '2027-08-01T00:00:00.000Z'),
+    );
+    expect(html).not.toContain('P2');
+    expect(html).not.toContain('Information we did not share');
   });
 });
 

@@ -127,6 +127,21 @@ export function buildSubjectReport(
   };
 }
 
+/**
+ * An entry as it may be shown in the subject's own report: among its subjects only the
+ * subject, among its withholdings only the subject's. A hotel's rooming list names the
+ * co-travellers, and what was withheld from it says why (a meal code held back for want of
+ * consent reveals a religion): neither is the subject's data to receive (Art. 15(4)). Its
+ * hash is still the register's, over the whole entry: it names the entry, the DPO verifies.
+ */
+export function entryForSubject(entry: RegisterEntry, subjectId: string): RegisterEntry {
+  return {
+    ...entry,
+    subjects: entry.subjects.filter((subject) => subject === subjectId),
+    withheld: entry.withheld.filter((w) => w.subject === subjectId),
+  };
+}
+
 const day = (instant: string): string => instant.slice(0, 10);
 
 /** The report as a printable page a DPO can send to a parent. */

@@ -6,6 +6,30 @@ export interface ChainStart {
   readonly hash: string;
 }
 
+const GENESIS_START: ChainStart = { seq: 0, hash: GENESIS_HASH };
+
+/**
+ * Where the chain of the entries present starts, from the lowest sequence number present:
+ * the genesis when it is 1, else the retention cut recorded at the entry just before it.
+ * A cut is trusted only to say that the entries up to it were dropped: entries still present
+ * at or before a cut are verified from the genesis (or an earlier cut), so a cut inserted
+ * later cannot hide an edited entry. With no cut just before the first entry, the chain
+ * starts at the genesis and that entry (a forged seq 0, or one after a gap) does not verify.
+ * With no entry at all, the latest cut: everything was dropped.
+ */
+export function chooseChainStart(
+  firstSeq: number | undefined,
+  cuts: readonly ChainStart[],
+): ChainStart {
+  if (firstSeq === undefined) {
+    let latest = GENESIS_START;
+    for (const cut of cuts) if (cut.seq > latest.seq) latest = cut;
+    return latest;
+  }
+  if (firstSeq === 1) return GENESIS_START;
+  return cuts.find((cut) => cut.seq > 0 && cut.seq === firstSeq - 1) ?? GENESIS_START;
+}
+
 export interface ChainProblem {
   /** The first entry that does not verify, by id. */
   readonly id: string;
@@ -24,7 +48,7 @@ export class ChainVerifier {
   private count = 0;
   private firstBad: ChainProblem | undefined;
 
-  constructor(start: ChainStart = { seq: 0, hash: GENESIS_HASH }) {
+  constructor(start: ChainStart = GENESIS_START) {
     this.expectedSeq = start.seq + 1;
     this.prevHash = start.hash;
   }

@@ -4,7 +4,11 @@ import type { Response } from 'express';
 import { renderRecordCsv, renderRecordHtml } from '../../core/register/build-ropa.js';
 import type { ControllerConfig } from '../../core/register/controller-config.js';
 import type { RegisterEntry } from '../../core/register/register-entry.js';
-import { buildSubjectReport, renderSubjectReportHtml } from '../../core/register/subject-report.js';
+import {
+  buildSubjectReport,
+  entryForSubject,
+  renderSubjectReportHtml,
+} from '../../core/register/subject-report.js';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
@@ -60,6 +64,7 @@ export function entryView(entry: RegisterEntry): Record<string, unknown> {
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** A period bound the DTO let through (`isPeriodBound`): a day at 00:00 UTC, or the instant. */
 const toDate = (value: string | undefined): Date | undefined =>
   value === undefined ? undefined : new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
 
@@ -144,6 +149,7 @@ export class RegisterController {
       this.controller,
       new Date().toISOString(),
     );
+    // The report shows no one else (`entryForSubject`): the read names the subject alone.
     await this.recordRead(client, 'GET /v1/subjects/{participantId}/disclosures', [participantId], {
       entries: entries.length,
       format: query.format ?? 'json',
@@ -152,7 +158,10 @@ export class RegisterController {
       response.type('html');
       return renderSubjectReportHtml(report);
     }
-    return { ...report, entries: entries.map(entryView) };
+    return {
+      ...report,
+      entries: entries.map((entry) => entryView(entryForSubject(entry, participantId))),
+    };
   }
 
   @Get('v1/register/ropa')

@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { ControllerConfig } from '../../core/register/controller-config.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -16,50 +9,11 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { loadControllerConfig } from './record-of-processing.js';
 import { RegisterAppender } from './register-appender.js';
+import { RegisterMaintenance } from './register-maintenance.js';
 import { RegisterController } from './register.controller.js';
 import { RegisterRepository } from './register.repository.js';
 import { RegisterService } from './register.service.js';
 import { CONTROLLER_CONFIG } from './register.tokens.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Daily: publish the head as an anchor, and drop the month segments past retention. Run by
- * worker processes (role `worker` or `all`); several doing it at once is harmless.
- */
-@Injectable()
-class RegisterMaintenance implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('Register');
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly register: RegisterService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    this.timer = setInterval(() => void this.run(), DAY_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-  }
-
-  async run(now = new Date()): Promise<void> {
-    try {
-      await this.register.anchor(now);
-      const { dropped } = await this.register.applyRetention(now, this.config.registerRetention);
-      if (dropped.length > 0)
-        this.logger.log(`retention dropped ${dropped.length} register segment(s)`);
-    } catch (error) {
-      this.logger.error(
-        `register maintenance failed: ${error instanceof Error ? error.name : 'error'}`,
-      );
-    }
-  }
-}
 
 /** The disclosure register: append (for the transmissions and the emergency release), read, verify, export. */
 @Module({

@@ -229,8 +229,8 @@ export class RegisterRepository {
     };
   }
 
-  async readHead(): Promise<RegisterHead> {
-    const row = await this.db
+  async readHead(executor: Db = this.db): Promise<RegisterHead> {
+    const row = await executor
       .selectFrom('register_head')
       .selectAll()
       .where('id', '=', 1)
@@ -383,7 +383,54 @@ export class RegisterRepository {
     return row === undefined ? undefined : rowToEntry(row);
   }
 
-  /** The chain in sequence order after `afterSeq`, a batch at a time (for verification). */
+  /**
+   * Runs `read` in one REPEATABLE READ, READ ONLY transaction: every statement in it sees
+   * the register as it was at the first one, head and rows alike — an append committed
+   * meanwhile is seen by none of them (it moves the head and adds its rows in one commit).
+   */
+  snapshot<T>(read: (trx: Db) => Promise<T>): Promise<T> {
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(read);
+  }
+
+  /**
+   * Opens, in `snapshot`'s transaction, a cursor over every row of the register in chain
+   * order, for `nextInChain`. No lower bound and no restart after the last seq seen: `seq`
+   * is not unique on its own (the key is (seq, occurred_at)), and verification must see a
+   * row at or below where the chain starts, and both rows of a duplicated seq.
+   */
+  async openChain(trx: Db): Promise<void> {
+    await sql`DECLARE register_chain NO SCROLL CURSOR FOR
+      SELECT * FROM register_entries ORDER BY seq, occurred_at, id`.execute(trx);
+  }
+
+  /** The next rows of `openChain`'s cursor, at most `limit`; none once it is through. */
+  async nextInChain(trx: Db, limit: number): Promise<RegisterEntry[]> {
+    // FETCH takes no parameter: the count is written in, from an integer.
+    const count = sql.raw(String(Math.trunc(limit)));
+    const { rows } = await sql<EntryRow>`FETCH FORWARD ${count} FROM register_chain`.execute(trx);
+    return rows.map(rowToEntry);
+  }
+
+  /** How many rows the register holds, and how many of them lie beyond the head's seq. */
+  async tally(
+    headSeq: number,
+    executor: Db = this.db,
+  ): Promise<{ readonly rows: number; readonly beyondHead: number }> {
+    const row = await executor
+      .selectFrom('register_entries')
+      .select((eb) => [
+        eb.fn.countAll<string>().as('rows'),
+        sql<string>`count(*) FILTER (WHERE seq > ${String(headSeq)})`.as('beyond_head'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { rows: Number(row.rows), beyondHead: Number(row.beyond_head) };
+  }
+
+  /** The chain in sequence order after `afterSeq`, a batch at a time (for the demo and tests). */
   async chainAfter(afterSeq: number, limit: number): Promise<RegisterEntry[]> {
     const rows = await this.db
       .selectFrom('register_entries')
@@ -395,11 +442,12 @@ export class RegisterRepository {
     return rows.map(rowToEntry);
   }
 
-  async anchors(): Promise<RegisterAnchor[]> {
-    const rows = await this.db
+  async anchors(executor: Db = this.db): Promise<RegisterAnchor[]> {
+    const rows = await executor
       .selectFrom('register_anchors')
       .selectAll()
       .orderBy('seq', 'asc')
+      .orderBy('id', 'asc')
       .execute();
     return rows.map((row) => ({
       kind: row.kind as RegisterAnchor['kind'],
@@ -477,7 +525,13 @@ export class RegisterRepository {
     return Number(row.count);
   }
 
-  /** Per contract, for the Art. 30 export: deliveries and releases, subjects, last date, failures. */
+  /**
+   * Per contract, for the Art. 30 export: deliveries and releases, subjects, last date,
+   * failures, and values withheld — the `withheld` items of the entries that record what a
+   * recipient got (a delivery, a release, or a `disclosure-withheld`), not of the attempts
+   * and failures that repeat them. Nothing appends `disclosure-withheld`: counting those
+   * events alone always gave 0.
+   */
   async contractStatistics(
     from: Date | undefined,
     to: Date | undefined,
@@ -498,7 +552,8 @@ export class RegisterRepository {
           AND (${to ?? null}::timestamptz IS NULL OR r2.occurred_at < ${to ?? null}::timestamptz)) AS subjects,
         max(occurred_at) FILTER (WHERE event IN ('disclosure-delivered', 'emergency-released')) AS last_at,
         count(*) FILTER (WHERE event = 'disclosure-failed') AS failures,
-        count(*) FILTER (WHERE event = 'disclosure-withheld') AS withheld
+        coalesce(sum(jsonb_array_length(withheld))
+          FILTER (WHERE event IN ('disclosure-delivered', 'emergency-released', 'disclosure-withheld')), 0) AS withheld
       FROM register_entries r
       WHERE contract_id IS NOT NULL
         AND (${from ?? null}::timestamptz IS NULL OR occurred_at >= ${from ?? null}::timestamptz)

@@ -1,5 +1,5 @@
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
-import { ChainVerifier, type ChainStart } from '../../core/register/verify-chain.js';
+import { ChainVerifier, chooseChainStart } from '../../core/register/verify-chain.js';
 import type {
   AppendShortcut,
   AppendStep,
@@ -114,65 +114,81 @@ export class RegisterService {
   }
 
   /**
-   * Recomputes the chain from its start (the genesis, or the last retention cut) in
-   * batches; checks that it ends at the head and passes through every anchor.
+   * Recomputes the chain, in batches, from where the rows present start (the genesis, or the
+   * retention cut just before the first row: `chooseChainStart`), and checks that it ends at
+   * the head and passes through every anchor. Every row is accounted for: all are read, in
+   * chain order, with no lower bound (a forged seq 0, a second row with a seq already used
+   * do not verify), rows beyond the head and a row count other than the chain's are
+   * problems. It reads one snapshot: an append committed meanwhile is not a break.
    */
-  async verify(): Promise<VerifyResult> {
-    const anchors = await this.repository.anchors();
-    const cuts = anchors.filter((anchor) => anchor.kind === 'retention');
-    const cut = cuts[cuts.length - 1];
-    const start: ChainStart | undefined =
-      cut === undefined ? undefined : { seq: cut.seq, hash: cut.hash };
-    const verifier = new ChainVerifier(start);
-    const seen = new Map<number, string>();
-    const wanted = new Set(
-      anchors
-        .filter((anchor) => anchor.kind === 'daily' && anchor.seq > (cut?.seq ?? 0))
-        .map((anchor) => anchor.seq),
-    );
-    let after = cut?.seq ?? 0;
-    for (;;) {
-      const batch = await this.repository.chainAfter(after, BATCH);
-      const last = batch[batch.length - 1];
-      if (last === undefined) break;
-      for (const entry of batch) if (wanted.has(entry.seq)) seen.set(entry.seq, entry.hash);
-      if (!verifier.feed(batch)) break;
-      after = last.seq;
-    }
-    const result = verifier.result();
-    const head = await this.repository.readHead();
-    const problems: string[] = [];
-    if (result.firstBad !== undefined) {
-      problems.push(
-        `entry ${result.firstBad.id} (seq ${result.firstBad.seq}) does not verify: ${result.firstBad.problem}`,
-      );
-    } else if (result.lastSeq !== head.seq || result.headHash !== head.hash) {
-      problems.push(
-        `the chain ends at seq ${result.lastSeq} but the head says seq ${head.seq}: entries are missing or were altered`,
-      );
-    }
-    let anchorsChecked = 0;
-    for (const anchor of anchors) {
-      if (anchor.kind !== 'daily' || anchor.seq <= (cut?.seq ?? 0)) continue;
-      anchorsChecked += 1;
-      if (anchor.seq > head.seq)
-        problems.push(
-          `the anchor of ${anchor.anchoredAt} names seq ${anchor.seq}, beyond the head`,
-        );
-      else if (result.firstBad === undefined && seen.get(anchor.seq) !== anchor.hash) {
-        problems.push(`the anchor of ${anchor.anchoredAt} does not match entry seq ${anchor.seq}`);
+  verify(): Promise<VerifyResult> {
+    return this.repository.snapshot(async (trx) => {
+      const head = await this.repository.readHead(trx);
+      const anchors = await this.repository.anchors(trx);
+      const cuts = anchors.filter((anchor) => anchor.kind === 'retention');
+      const wanted = new Set(anchors.map((anchor) => anchor.seq));
+      const seen = new Map<number, string>();
+      await this.repository.openChain(trx);
+      let batch = await this.repository.nextInChain(trx, BATCH);
+      const start = chooseChainStart(batch[0]?.seq, cuts);
+      const verifier = new ChainVerifier(start);
+      while (batch.length > 0) {
+        for (const entry of batch)
+          if (wanted.has(entry.seq) && !seen.has(entry.seq)) seen.set(entry.seq, entry.hash);
+        if (!verifier.feed(batch) || batch.length < BATCH) break;
+        batch = await this.repository.nextInChain(trx, BATCH);
       }
-    }
-    return {
-      intact: problems.length === 0,
-      count: result.count,
-      headHash: head.hash,
-      headSeq: head.seq,
-      firstBad: result.firstBad?.id ?? null,
-      problems,
-      startSeq: cut?.seq ?? 0,
-      anchorsChecked,
-    };
+      const result = verifier.result();
+      const tally = await this.repository.tally(head.seq, trx);
+      const problems: string[] = [];
+      if (result.firstBad !== undefined) {
+        problems.push(
+          `entry ${result.firstBad.id} (seq ${result.firstBad.seq}) does not verify: ${result.firstBad.problem}`,
+        );
+      } else if (result.lastSeq !== head.seq || result.headHash !== head.hash) {
+        problems.push(
+          `the chain ends at seq ${result.lastSeq} but the head says seq ${head.seq}: entries are missing or were altered`,
+        );
+      }
+      if (tally.beyondHead > 0)
+        problems.push(`${tally.beyondHead} row(s) lie beyond the head (seq > ${head.seq})`);
+      if (result.firstBad === undefined && tally.rows !== result.count)
+        problems.push(
+          `the register holds ${tally.rows} row(s) but the chain accounts for ${result.count}`,
+        );
+      // Appends move the head's seq and count together: they differ only if it was edited.
+      if (head.count !== head.seq)
+        problems.push(`the head counts ${head.count} entries but names seq ${head.seq}`);
+      let anchorsChecked = 0;
+      for (const anchor of anchors) {
+        // Before the start, the entry was dropped: nothing left to compare the anchor with.
+        if (anchor.seq < start.seq) continue;
+        anchorsChecked += 1;
+        const named = `the ${anchor.kind === 'daily' ? '' : 'retention '}anchor of ${anchor.anchoredAt}`;
+        if (anchor.seq > head.seq) {
+          problems.push(`${named} names seq ${anchor.seq}, beyond the head`);
+        } else if (anchor.seq === start.seq) {
+          if (anchor.hash !== start.hash)
+            problems.push(`${named} does not match where the chain starts, seq ${start.seq}`);
+        } else if (
+          seen.has(anchor.seq)
+            ? seen.get(anchor.seq) !== anchor.hash
+            : result.firstBad === undefined
+        ) {
+          problems.push(`${named} does not match entry seq ${anchor.seq}`);
+        }
+      }
+      return {
+        intact: problems.length === 0,
+        count: result.count,
+        headHash: head.hash,
+        headSeq: head.seq,
+        firstBad: result.firstBad?.id ?? null,
+        problems,
+        startSeq: start.seq,
+        anchorsChecked,
+      };
+    });
   }
 
   /** Publishes the head as a daily anchor (skipped when the head has not moved since the last). */

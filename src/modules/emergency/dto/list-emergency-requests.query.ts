@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -10,9 +11,9 @@ export class ListEmergencyRequestsQuery {
   @IsOptional() @Matches(ID) participantId?: string;
   @IsOptional() @IsIn(['released', 'refused']) outcome?: 'released' | 'refused';
   /** Inclusive: a date (`2027-07-01`) or an instant with an offset. */
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsPeriodBound() from?: string;
   /** Exclusive. */
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsPeriodBound() to?: string;
   @IsOptional() @MaxLength(200) cursor?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }

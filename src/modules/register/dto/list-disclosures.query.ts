@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OUTCOME_OF_EVENT } from '../../../core/register/register-entry.js';
+import { IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -12,10 +13,10 @@ export class ListDisclosuresQuery {
   @IsOptional() @Matches(ID) tripId?: string;
   @IsOptional() @Matches(ID) transmissionId?: string;
   @IsOptional() @IsIn(Object.values(OUTCOME_OF_EVENT)) outcome?: string;
-  /** Inclusive: a date (`2027-07-01`) or an instant with an offset. */
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  /** Inclusive: a date (`2027-07-01`, from 00:00 UTC) or an instant with a time and a zone. */
+  @IsOptional() @IsPeriodBound() from?: string;
   /** Exclusive. */
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsPeriodBound() to?: string;
   @IsOptional() @MaxLength(64) cursor?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
@@ -26,6 +27,6 @@ export class ReportFormatQuery {
 
 export class RopaQuery {
   @IsOptional() @IsIn(['json', 'csv', 'html']) format?: 'json' | 'csv' | 'html';
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsPeriodBound() from?: string;
+  @IsOptional() @IsPeriodBound() to?: string;
 }

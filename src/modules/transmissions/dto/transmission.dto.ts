@@ -2,7 +2,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
-  IsISO8601,
   IsOptional,
   IsString,
   Matches,
@@ -11,6 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { IsPeriodBound } from '../../shared/period-bound.js';
 import { TRANSMISSION_STATUSES } from '../../../core/planning/reconcile-plan.js';
 
 /** `GET /v1/transmissions` filters (interfaces.md). */
@@ -19,9 +19,9 @@ export class ListTransmissionsQuery {
   @IsOptional() @Matches(/^[a-z0-9-]{1,64}$/) contractId?: string;
   @IsOptional() @IsIn(TRANSMISSION_STATUSES) status?: string;
   /** Due at or after (a date or an instant with its offset). */
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsPeriodBound() from?: string;
   /** Due before. */
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsPeriodBound() to?: string;
   @IsOptional() @MaxLength(200) cursor?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }

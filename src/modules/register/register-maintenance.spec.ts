@@ -1,0 +1,50 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AppConfig } from '../../config/app-config.js';
+import { FIRST_RUN_MS, RegisterMaintenance } from './register-maintenance.js';
+import type { RegisterService } from './register.service.js';
+
+function maintenance(role: AppConfig['role']) {
+  const register = {
+    anchor: vi.fn(() => Promise.resolve(undefined)),
+    applyRetention: vi.fn(() => Promise.resolve({ dropped: [] })),
+  };
+  const config = { role, registerRetention: { years: 5 } } as unknown as AppConfig;
+  return {
+    register,
+    job: new RegisterMaintenance(register as unknown as RegisterService, config),
+  };
+}
+
+describe('the register maintenance job', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('should anchor and apply retention a minute after start, then daily, when the process is a worker', async () => {
+    const { register, job } = maintenance('worker');
+    job.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(FIRST_RUN_MS - 1);
+    expect(register.anchor).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(register.anchor).toHaveBeenCalledTimes(1);
+    expect(register.applyRetention).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(24 * 60 * 60 * 1000);
+    expect(register.anchor).toHaveBeenCalledTimes(2);
+    job.onModuleDestroy();
+  });
+
+  it('should run nothing when the app stops before the first run, nor in an API process', async () => {
+    const worker = maintenance('all');
+    worker.job.onApplicationBootstrap();
+    worker.job.onModuleDestroy();
+    const api = maintenance('api');
+    api.job.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(2 * 24 * 60 * 60 * 1000);
+    expect(worker.register.anchor).not.toHaveBeenCalled();
+    expect(api.register.anchor).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
