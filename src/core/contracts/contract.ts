@@ -115,8 +115,17 @@ export interface SpecialCategoryRule {
 
 export interface ContractScope {
   readonly roles: readonly ParticipantRole[];
-  /** Flight units only: keep flights departing from or arriving in one of these countries. */
+  /**
+   * Flight units only: keep the flights into or out of one of these countries — departing
+   * from one of them or arriving in one, but not departing from and arriving in the same
+   * country: border programmes (CBP APIS, CARICOM APIS) cover international flights only.
+   */
   readonly flightsTouching?: readonly string[];
+  /**
+   * With `flightsTouching`: `include` keeps the domestic flights of those countries too (TSA
+   * Secure Flight covers US domestic flights); absent or `exclude`, they are left out.
+   */
+  readonly domesticFlights?: 'include' | 'exclude';
   /** Insurer contracts: one unit per insurer, holding only the participants it insures. */
   readonly insuredBy?: 'recipient';
 }

@@ -71,7 +71,12 @@ const contractSchema = z.strictObject({
     .strictObject({
       roles: z.array(z.enum(PARTICIPANT_ROLES)).min(1).optional(),
       flightsTouching: z.array(alpha3).min(1).optional(),
+      domesticFlights: z.enum(['include', 'exclude']).optional(),
       insuredBy: z.literal('recipient').optional(),
+    })
+    .refine((scope) => scope.domesticFlights === undefined || scope.flightsTouching !== undefined, {
+      path: ['domesticFlights'],
+      error: 'only with flightsTouching',
     })
     .optional(),
   fields: z.array(z.string()).min(1),
@@ -142,6 +147,9 @@ export function parseContract(text: string): Result<Contract> {
       ...(raw.scope?.flightsTouching === undefined
         ? {}
         : { flightsTouching: raw.scope.flightsTouching }),
+      ...(raw.scope?.domesticFlights === undefined
+        ? {}
+        : { domesticFlights: raw.scope.domesticFlights }),
       ...(raw.scope?.insuredBy === undefined ? {} : { insuredBy: raw.scope.insuredBy }),
     },
     fields: raw.fields,

@@ -1,6 +1,6 @@
 import type { Booking, Participant, TravelDocument } from '../model/booking.js';
 import { isMinorOnTrip } from '../model/derive-facts.js';
-import type { Address, Flight, IsoInstant, Room, Stay, Trip } from '../model/trip.js';
+import type { Address, Flight, IsoDate, IsoInstant, Room, Stay, Trip } from '../model/trip.js';
 import { compactRecord, type FieldValue } from './field-value.js';
 
 /** What one participant row is read from. */
@@ -8,6 +8,8 @@ export interface ParticipantReadContext {
   readonly trip: Trip;
   readonly booking: Booking;
   readonly participant: Participant;
+  /** The unit's flight, whose departure day the travel documents must be valid on. */
+  readonly flight?: Flight;
   /** The unit's stay, for `room.*`. */
   readonly stay?: Stay;
   /** The participant's room in the unit's stay, if operations assigned one. */
@@ -61,23 +63,62 @@ const unitField = (read: (context: UnitReadContext) => FieldValue | undefined): 
   read,
 });
 
-const firstDocument = (
+/**
+ * The day a unit's travel documents must be valid on: its flight's departure (the local
+ * date, as written in the airport's offset), else its stay's check-in, else the trip's start.
+ */
+export function documentDayOf(context: {
+  readonly trip: Trip;
+  readonly flight?: Flight;
+  readonly stay?: Stay;
+}): IsoDate {
+  return (
+    context.flight?.departure.scheduledAt.slice(0, 10) ??
+    context.stay?.checkIn ??
+    context.trip.startDate
+  );
+}
+
+/**
+ * The document of a type that a unit discloses and checks: the first, in booking order,
+ * valid on `day` (not expired, and issued by then when the issue date is known) — a family
+ * may list an expired passport before the current one. When none is, the first: the
+ * data-quality checks then report it as expired rather than the unit silently losing it.
+ */
+export function documentFor(
   participant: Participant,
   type: TravelDocument['type'],
-): TravelDocument | undefined => participant.documents.find((document) => document.type === type);
+  day: IsoDate,
+): TravelDocument | undefined {
+  let first: TravelDocument | undefined;
+  for (const document of participant.documents) {
+    if (document.type !== type) continue;
+    if (
+      document.expiryDate >= day &&
+      (document.issueDate === undefined || document.issueDate <= day)
+    ) {
+      return document;
+    }
+    first ??= document;
+  }
+  return first;
+}
+
+const documentOf = (context: ParticipantReadContext, type: TravelDocument['type']) =>
+  documentFor(context.participant, type, documentDayOf(context));
 
 const documentFields = (
   key: string,
   type: TravelDocument['type'],
 ): Record<string, FieldReader> => ({
   [`participant.documents.${key}.number`]: participantField(
-    ({ participant }) => firstDocument(participant, type)?.number,
+    (context) => documentOf(context, type)?.number,
   ),
   [`participant.documents.${key}.issuingCountry`]: participantField(
-    ({ participant }) => firstDocument(participant, type)?.issuingCountry,
+    (context) => documentOf(context, type)?.issuingCountry,
   ),
   [`participant.documents.${key}.expiryDate`]: participantField(
-    ({ participant }) => firstDocument(participant, type)?.expiryDate,
+    (context) => documentOf(context, type)?.expiryDate,
   ),
 });
 
@@ -138,14 +179,22 @@ export function currentStayOf(
   return current;
 }
 
-/** The hotel of the earliest stay (by check-in) in `country`: a US destination address, etc. */
-export function firstStayIn(trip: Trip, country: string): Stay | undefined {
-  let first: Stay | undefined;
+/**
+ * The stay a flight arrives for, whose hotel is the destination address (CBP's US address,
+ * etc.): of the stays in the arrival country, the earliest by check-in that is not over on
+ * the arrival date (check-out on or after it, the flight's local date as written in its
+ * offset). A group re-entering a country declares where it is going now, not a stay that
+ * ended before; a flight arriving after every stay there declares none.
+ */
+export function stayArrivedFor(trip: Trip, flight: Flight): Stay | undefined {
+  const country = flight.arrival.country;
+  const arrivalDate = flight.arrival.scheduledAt.slice(0, 10);
+  let found: Stay | undefined;
   for (const stay of trip.stays) {
-    if (stay.hotel.address.country !== country) continue;
-    if (first === undefined || stay.checkIn < first.checkIn) first = stay;
+    if (stay.hotel.address.country !== country || stay.checkOut < arrivalDate) continue;
+    if (found === undefined || stay.checkIn < found.checkIn) found = stay;
   }
-  return first;
+  return found;
 }
 
 /** Countries of stays and flight arrivals, except the one the trip starts from; sorted. */
@@ -222,10 +271,10 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
   ),
   ...documentFields('passport', 'passport'),
   'participant.documents.passport.issueDate': participantField(
-    ({ participant }) => firstDocument(participant, 'passport')?.issueDate,
+    (context) => documentOf(context, 'passport')?.issueDate,
   ),
-  'participant.documents.passport.nameOnDocument': participantField(({ participant }) => {
-    const name = firstDocument(participant, 'passport')?.nameOnDocument;
+  'participant.documents.passport.nameOnDocument': participantField((context) => {
+    const name = documentOf(context, 'passport')?.nameOnDocument;
     return name === undefined ? undefined : { surname: name.surname, givenNames: name.givenNames };
   }),
   ...documentFields('identityCard', 'identity-card'),
@@ -294,7 +343,7 @@ export const FIELD_READERS: Readonly<Record<string, FieldReader>> = {
   'flight.destinationAddress': unitField(({ trip, flight }) => {
     if (flight === undefined || flight.arrival.country === flight.departure.country)
       return undefined;
-    const stay = firstStayIn(trip, flight.arrival.country);
+    const stay = stayArrivedFor(trip, flight);
     return stay === undefined ? undefined : hotelValue(stay);
   }),
   'stay.hotel': unitField(({ stay }) => (stay === undefined ? undefined : hotelValue(stay))),

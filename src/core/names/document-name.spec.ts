@@ -113,6 +113,21 @@ describe('splitGivenNames', () => {
     expect(splitGivenNames(givenNames)).toEqual(expected);
   });
 
+  it.each([
+    ['JEAN LOIC', 'Jean-Loïc', { first: 'JEAN LOIC' }],
+    ['JEAN LOIC MARIE', 'Jean-Loïc Marie', { first: 'JEAN LOIC', rest: 'MARIE' }],
+    ['ANNE MARIE THERESE', 'Anne Marie-Thérèse', { first: 'ANNE', rest: 'MARIE THERESE' }],
+    ['CLAIRE MARIE', 'Claire Marie', { first: 'CLAIRE', rest: 'MARIE' }],
+    ['DARCY JEAN LOIC', "D'Arcy Jean-Loïc", { first: 'DARCY', rest: 'JEAN LOIC' }],
+    // A stored MRZ spelling that names another number of names: a compound is never cut.
+    ['JEAN LOIC', 'Jean-Loïc Marie', { first: 'JEAN LOIC' }],
+  ])(
+    'should split %s, written %s, between names, never inside a hyphenated one',
+    (givenNames, asWritten, expected) => {
+      expect(splitGivenNames(givenNames, asWritten)).toEqual(expected);
+    },
+  );
+
   it('should give back the same words, first then rest', () => {
     fc.assert(
       fc.property(fc.stringMatching(/^[A-Z]+( [A-Z]+){0,4}$/), (givenNames) => {

@@ -87,14 +87,35 @@ export interface SplitGivenNames {
 }
 
 /**
- * `CLAIRE MARIE` → `CLAIRE` + `MARIE`; `JEAN LOIC MARIE` → `JEAN` + `LOIC MARIE`. A hyphenated
- * first name (`Jean-Loïc` → `JEAN LOIC`) splits too: the hyphen is gone, as on the MRZ.
+ * The document's given names (`givenNames`, A–Z words) split between two given names, never
+ * inside one: `CLAIRE MARIE` → `CLAIRE` + `MARIE`, but `Jean-Loïc` stays `JEAN LOIC`, whole
+ * in the first slot (formats.md §1.12 `MUELLER:JEAN LOIC`, §5.4 `/JEAN LOIC`, §7: the MRZ
+ * filler of a compound name becomes a space inside one component).
+ *
+ * The document spelling writes a hyphen and a space alike (`JEAN LOIC`, `CLAIRE MARIE`), so
+ * the family's spelling `asWritten` tells which space was a hyphen. Without a hyphen in it
+ * (or without it) the split is at the first space. With one, the document's words are
+ * grouped as the family's space-separated names; when they cannot be matched word for word
+ * (a stored MRZ spelling that names more or fewer names), nothing is split — a compound
+ * name is never cut in two.
  */
-export function splitGivenNames(givenNames: string): SplitGivenNames {
+export function splitGivenNames(givenNames: string, asWritten?: string): SplitGivenNames {
   const space = givenNames.indexOf(' ');
-  return space < 0
-    ? { first: givenNames }
-    : { first: givenNames.slice(0, space), rest: givenNames.slice(space + 1) };
+  if (space < 0) return { first: givenNames };
+  if (!asWritten?.includes('-')) {
+    return { first: givenNames.slice(0, space), rest: givenNames.slice(space + 1) };
+  }
+  // How many document words each written name became: `Jean-Loïc` 2, `D'Arcy` 1.
+  const sizes = asWritten
+    .split(' ')
+    .map((name) => name.split('-').filter((part) => /[^'\u2019]/u.test(part)).length)
+    .filter((size) => size > 0);
+  const words = givenNames.split(' ');
+  const firstSize = sizes[0] ?? 0;
+  if (sizes.reduce((sum, size) => sum + size, 0) !== words.length || firstSize >= words.length) {
+    return { first: givenNames };
+  }
+  return { first: words.slice(0, firstSize).join(' '), rest: words.slice(firstSize).join(' ') };
 }
 
 /** What to do with a name part longer than a recipient takes. */

@@ -63,6 +63,34 @@ describe('checkDataQuality', () => {
     ).toEqual([]);
   });
 
+  it('should check the first passport valid on the day of the flight, when an expired one is listed before it', () => {
+    const participant = aParticipant({
+      id: 'P1',
+      documents: [
+        { type: 'passport', number: 'OLD12345', issuingCountry: 'FRA', expiryDate: '2026-05-31' },
+        { type: 'passport', number: 'NEW12345', issuingCountry: 'FRA', expiryDate: '2036-05-31' },
+      ],
+    });
+    expect(checkDataQuality(both, { trip, participant, flight })).toEqual([]);
+  });
+
+  it('should still report the first passport as expired when none is valid on the day of the flight', () => {
+    const participant = aParticipant({
+      id: 'P1',
+      documents: [
+        { type: 'passport', number: 'OLD12345', issuingCountry: 'FRA', expiryDate: '2026-05-31' },
+        { type: 'passport', number: 'OLD67890', issuingCountry: 'FRA', expiryDate: '2027-06-30' },
+      ],
+    });
+    expect(checkDataQuality(both, { trip, participant, flight })).toEqual([
+      {
+        subject: 'P1',
+        field: 'participant.documents.passport.expiryDate',
+        rule: 'expired on the day of the flight',
+      },
+    ]);
+  });
+
   it('should check nothing when the format asks for nothing', () => {
     expect(
       checkDataQuality([], {

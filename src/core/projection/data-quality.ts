@@ -1,5 +1,6 @@
+import { documentDayOf, documentFor } from '../fields/field-readers.js';
 import type { Participant } from '../model/booking.js';
-import type { Flight, Trip } from '../model/trip.js';
+import type { Flight, Stay, Trip } from '../model/trip.js';
 import type { DataQualityError } from './minimized-unit.js';
 
 /**
@@ -17,6 +18,8 @@ export interface DataQualityContext {
   readonly trip: Trip;
   readonly participant: Participant;
   readonly flight?: Flight;
+  /** The unit's stay: the day its documents must be valid on when it has no flight. */
+  readonly stay?: Stay;
 }
 
 const PASSPORT_NUMBER = 'participant.documents.passport.number';
@@ -24,11 +27,18 @@ const PASSPORT_EXPIRY = 'participant.documents.passport.expiryDate';
 
 export function checkDataQuality(
   rules: readonly DataQualityRule[],
-  { trip, participant, flight }: DataQualityContext,
+  { trip, participant, flight, stay }: DataQualityContext,
 ): DataQualityError[] {
   if (rules.length === 0) return [];
   const subject = participant.id;
-  const passport = participant.documents.find((document) => document.type === 'passport');
+  // The passport the unit discloses (`documentFor`): the first valid on the flight's day, so
+  // an expired one listed before it is not held against the participant.
+  const day = documentDayOf({
+    trip,
+    ...(flight === undefined ? {} : { flight }),
+    ...(stay === undefined ? {} : { stay }),
+  });
+  const passport = documentFor(participant, 'passport', day);
   if (passport === undefined) {
     return [{ subject, field: PASSPORT_NUMBER, rule: 'a passport is required' }];
   }

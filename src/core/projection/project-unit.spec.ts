@@ -85,6 +85,66 @@ describe('projectAllUnits: row scoping', () => {
     ).toEqual(['flight:F1', 'flight:F3']);
   });
 
+  it('should leave out a domestic flight when the scope keeps flights touching its country', () => {
+    const trip = aTrip({
+      flights: [
+        aFlight('F1', 'FRA', 'USA'),
+        aFlight('F2', 'USA', 'USA', {
+          departure: { airport: 'JFK', country: 'USA', scheduledAt: '2027-07-05T08:00:00-04:00' },
+          arrival: { airport: 'LAX', country: 'USA', scheduledAt: '2027-07-05T11:20:00-07:00' },
+        }),
+        aFlight('F3', 'USA', 'FRA'),
+      ],
+    });
+    const contract = aContract({ scope: { roles: ['participant'], flightsTouching: ['USA'] } });
+    const bookings = [aBooking('B1', [aParticipant({ id: 'P1' })])];
+    expect(enumerateUnits(trip, bookings, contract).map((u) => u.key)).toEqual([
+      'flight:F1',
+      'flight:F3',
+    ]);
+    // A unit planned before the rule (flight:F2) now projects empty: nothing is sent.
+    const planned = { kind: 'flight', id: 'F2', key: 'flight:F2' } as const;
+    expect(projectUnit({ trip, bookings, contract, catalogue }, planned).participantIds).toEqual(
+      [],
+    );
+  });
+
+  it('should keep a flight between two listed countries but not one within a listed country', () => {
+    const trip = aTrip({
+      flights: [
+        aFlight('F1', 'BRB', 'JAM'),
+        aFlight('F2', 'BHS', 'BHS'),
+        aFlight('F3', 'JAM', 'USA'),
+      ],
+    });
+    const contract = aContract({
+      scope: { roles: ['participant'], flightsTouching: ['BHS', 'BRB', 'JAM'] },
+    });
+    expect(
+      enumerateUnits(trip, [aBooking('B1', [aParticipant({ id: 'P1' })])], contract).map(
+        (u) => u.key,
+      ),
+    ).toEqual(['flight:F1', 'flight:F3']);
+  });
+
+  it('should keep domestic flights when the scope includes them', () => {
+    const trip = aTrip({
+      flights: [
+        aFlight('F1', 'USA', 'USA'),
+        aFlight('F2', 'FRA', 'FRA'),
+        aFlight('F3', 'FRA', 'USA'),
+      ],
+    });
+    const contract = aContract({
+      scope: { roles: ['participant'], flightsTouching: ['USA'], domesticFlights: 'include' },
+    });
+    expect(
+      enumerateUnits(trip, [aBooking('B1', [aParticipant({ id: 'P1' })])], contract).map(
+        (u) => u.key,
+      ),
+    ).toEqual(['flight:F1', 'flight:F3']);
+  });
+
   it('should give a stay only its guests', () => {
     const trip = aTrip({ stays: [aStay('S1', 'USA'), aStay('S2', 'CAN')] });
     const contract = aContract({
@@ -287,6 +347,134 @@ describe('projectAllUnits: minimization', () => {
     expect(unit?.payload.rooms).toEqual([
       { values: { 'room.type': 'TWN' }, occupants: [1, 0] },
       { values: { 'room.type': 'SGL' }, occupants: [2] },
+    ]);
+  });
+
+  it('should disclose the first passport valid on the day of the flight, not an expired one listed before it', () => {
+    const trip = aTrip({
+      flights: [
+        aFlight('F1', 'FRA', 'USA'),
+        aFlight('F2', 'USA', 'FRA', {
+          departure: { airport: 'JFK', country: 'USA', scheduledAt: '2027-07-11T18:30:00-04:00' },
+        }),
+      ],
+    });
+    const passport = (number: string, expiryDate: string, issueDate?: string) => ({
+      type: 'passport' as const,
+      number,
+      issuingCountry: 'FRA',
+      expiryDate,
+      ...(issueDate === undefined ? {} : { issueDate }),
+      nameOnDocument: { surname: 'SURNAME', givenNames: number },
+    });
+    const participant = aParticipant({
+      id: 'P1',
+      documents: [
+        passport('EXPIRED1', '2027-06-30'),
+        {
+          type: 'identity-card',
+          number: 'ID1234567',
+          issuingCountry: 'FRA',
+          expiryDate: '2035-01-01',
+        },
+        // Valid on 1 July only: it expires before the return flight.
+        passport('CURRENT1', '2027-07-05'),
+        // Issued after the outbound flight, in time for the return.
+        passport('RENEWED1', '2037-07-01', '2027-07-03'),
+      ],
+    });
+    const contract = aContract({
+      fields: [
+        'participant.documents.passport.number',
+        'participant.documents.passport.expiryDate',
+        'participant.documents.passport.nameOnDocument',
+      ],
+    });
+    const units = project(contract, trip, [aBooking('B1', [participant])]);
+    expect(units.map((unit) => unit.payload.participants[0]?.values)).toEqual([
+      {
+        'participant.documents.passport.number': 'CURRENT1',
+        'participant.documents.passport.expiryDate': '2027-07-05',
+        'participant.documents.passport.nameOnDocument': {
+          surname: 'SURNAME',
+          givenNames: 'CURRENT1',
+        },
+      },
+      {
+        'participant.documents.passport.number': 'RENEWED1',
+        'participant.documents.passport.expiryDate': '2037-07-01',
+        'participant.documents.passport.nameOnDocument': {
+          surname: 'SURNAME',
+          givenNames: 'RENEWED1',
+        },
+      },
+    ]);
+  });
+
+  it('should disclose the first passport, to be reported, when none is valid on the day of the flight', () => {
+    const participant = aParticipant({
+      id: 'P1',
+      documents: [
+        { type: 'passport', number: 'EXPIRED1', issuingCountry: 'FRA', expiryDate: '2026-01-01' },
+        { type: 'passport', number: 'EXPIRED2', issuingCountry: 'FRA', expiryDate: '2027-06-30' },
+      ],
+    });
+    const contract = aContract({ fields: ['participant.documents.passport.number'] });
+    const [unit] = projectAllUnits({
+      trip: aTrip(),
+      bookings: [aBooking('B1', [participant])],
+      contract,
+      catalogue,
+      qualityRules: ['passport-valid-for-flight'],
+    });
+    expect(unit?.payload.participants[0]?.values).toEqual({
+      'participant.documents.passport.number': 'EXPIRED1',
+    });
+    expect(unit?.errors).toEqual([
+      {
+        subject: 'P1',
+        field: 'participant.documents.passport.expiryDate',
+        rule: 'expired on the day of the flight',
+      },
+    ]);
+  });
+
+  it('should give as destination address the stay the flight arrives for, when the group re-enters a country', () => {
+    const hotel = (id: string, country: string, checkIn: string, checkOut: string) =>
+      aStay(id, country, { checkIn, checkOut });
+    const arriving = (id: string, from: string, to: string, at: string) =>
+      aFlight(id, from, to, {
+        arrival: { airport: 'XXX', country: to, scheduledAt: at },
+      });
+    const trip = aTrip({
+      stays: [
+        hotel('MIA', 'USA', '2027-07-12', '2027-07-15'),
+        hotel('NYC', 'USA', '2027-07-01', '2027-07-05'),
+        hotel('CUN', 'MEX', '2027-07-05', '2027-07-12'),
+      ],
+      flights: [
+        arriving('F1', 'FRA', 'USA', '2027-07-01T12:45:00-04:00'),
+        arriving('F2', 'USA', 'MEX', '2027-07-05T14:00:00-05:00'),
+        arriving('F3', 'MEX', 'USA', '2027-07-12T16:10:00-04:00'),
+        // Arrives on the last day of the Miami stay: still the stay it is for.
+        arriving('F4', 'CAN', 'USA', '2027-07-15T09:00:00-04:00'),
+        // Arrives after every US stay has ended: no address to declare.
+        arriving('F5', 'CAN', 'USA', '2027-07-16T09:00:00-04:00'),
+      ],
+    });
+    const contract = aContract({ fields: ['participant.surname', 'flight.destinationAddress'] });
+    const units = project(contract, trip);
+    expect(
+      units.map((unit) => {
+        const address = unit.payload.values['flight.destinationAddress'];
+        return [unit.unit.id, address === undefined ? undefined : (address as { id: string }).id];
+      }),
+    ).toEqual([
+      ['F1', 'HTL-NYC'],
+      ['F2', 'HTL-CUN'],
+      ['F3', 'HTL-MIA'],
+      ['F4', 'HTL-MIA'],
+      ['F5', undefined],
     ]);
   });
 

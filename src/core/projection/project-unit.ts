@@ -1,4 +1,9 @@
-import { FROM_UNIT, type Contract, type SpecialCategoryRule } from '../contracts/contract.js';
+import {
+  FROM_UNIT,
+  type Contract,
+  type ContractScope,
+  type SpecialCategoryRule,
+} from '../contracts/contract.js';
 import type { FieldCatalogue, FieldDefinition } from '../fields/field-catalogue.js';
 import type { ParticipantReadContext, UnitReadContext } from '../fields/field-readers.js';
 import type { FieldValue } from '../fields/field-value.js';
@@ -64,19 +69,30 @@ const takesFlight = (participant: Participant, flight: Flight): boolean =>
 const takesStay = (participant: Participant, stay: Stay): boolean =>
   participant.stayIds === undefined || participant.stayIds.includes(stay.id);
 
+/**
+ * `scope.flightsTouching`: a flight into or out of one of the countries. A domestic flight,
+ * departing from and arriving in the same country, is neither: CBP APIS and CARICOM APIS
+ * cover the flights that arrive in or depart from the country, not those within it (a
+ * JFK→LAX manifest would disclose passports for nothing). `domesticFlights: include` keeps
+ * them, for programmes that cover them too (TSA Secure Flight).
+ */
+function isFlightInScope(flight: Flight, scope: ContractScope): boolean {
+  const countries = scope.flightsTouching;
+  if (countries === undefined) return true;
+  const from = flight.departure.country;
+  const to = flight.arrival.country;
+  if (from === to && scope.domesticFlights !== 'include') return false;
+  return countries.includes(from) || countries.includes(to);
+}
+
 function baseUnits(trip: Trip, members: readonly Member[], contract: Contract): BaseUnit[] {
   if (trip.status === 'cancelled') return [];
-  const { roles, flightsTouching } = contract.scope;
+  const { roles } = contract.scope;
   const inRole = members.filter((member) => roles.includes(member.participant.role));
   switch (contract.unit) {
     case 'flight':
       return trip.flights
-        .filter(
-          (flight) =>
-            flightsTouching === undefined ||
-            flightsTouching.includes(flight.departure.country) ||
-            flightsTouching.includes(flight.arrival.country),
-        )
+        .filter((flight) => isFlightInScope(flight, contract.scope))
         .map((flight) => ({
           kind: 'flight',
           id: flight.id,
@@ -330,6 +346,7 @@ function projectScopedUnit(
       trip,
       booking,
       participant,
+      ...(unit.flight === undefined ? {} : { flight: unit.flight }),
       ...(unit.stay === undefined ? {} : { stay: unit.stay }),
       ...(room === undefined ? {} : { room }),
       ...(now === undefined ? {} : { now }),
@@ -366,6 +383,7 @@ function projectScopedUnit(
       trip,
       participant,
       ...(unit.flight === undefined ? {} : { flight: unit.flight }),
+      ...(unit.stay === undefined ? {} : { stay: unit.stay }),
     });
     if (quality.length > 0) {
       // "a passport is required" says it all: not also each of its fields.

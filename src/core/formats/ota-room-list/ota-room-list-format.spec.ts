@@ -467,10 +467,30 @@ describe('otaRoomListFormat', () => {
         path: 'participants[2]',
         participant: 2,
         field: 'participant.givenNames',
-        rule: 'must be 1 to 64 characters',
+        rule: 'must be at most 5 names of 1 to 64 characters, split at spaces',
       },
     ]);
     expect(JSON.stringify(errors)).not.toContain(tooLong);
+  });
+
+  it('should split given names longer than 64 characters at spaces into several GivenName elements, for everyone to get the list', async () => {
+    // 66 characters (the input model allows 70); one GivenName holds at most 64.
+    const long = 'Marie-Éléonore Alexandrine Bernadette Philomène Geneviève Augustin';
+    expect(long).toHaveLength(66);
+    const xml = render(
+      stayUnit([guest(long, 'Dupont'), guest('Ana', 'Silva')], [[{ 'room.type': 'TWN' }, [0, 1]]]),
+    );
+    expect(xml).toContain(
+      '<GivenName>Marie-Éléonore Alexandrine Bernadette Philomène Geneviève</GivenName>' +
+        '<GivenName>Augustin</GivenName><Surname>Dupont</Surname>',
+    );
+    const [first, second] = roomListOf(xml).Guests?.Guest ?? [];
+    const parts = (first?.PersonName as { GivenName: string[] }).GivenName;
+    expect(parts.join(' ')).toBe(long);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(64);
+    expect(second?.PersonName).toEqual({ GivenName: 'Ana', Surname: 'Silva' });
+    const [validation] = await validateOtaDocuments([xml]);
+    expect(validation?.errors).toEqual([]);
   });
 
   it('should refuse the meal without echoing it when it is free text instead of an IATA code', () => {

@@ -45,6 +45,9 @@ const XS_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const XS_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?$/;
 /** `GuestRPH` and `GuestCount` occur at most 99 times in a room (OTA 2017B). */
 const MAX_GUESTS_PER_ROOM = 99;
+/** `PersonName/GivenName` and `Surname` are `StringLength1to64`; GivenName occurs up to 5 times. */
+const NAME_LENGTH = 64;
+const MAX_GIVEN_NAMES = 5;
 const DATA_ERROR = 'OTA_ROOM_LIST_DATA';
 const CONTEXT_ERROR = 'OTA_ROOM_LIST_CONTEXT';
 
@@ -274,11 +277,26 @@ function readGuest(
   const path = `participants[${index}]`;
   const name = (field: string): string => {
     const value = values[field];
-    if (isOtaString(value, 64)) return value;
+    if (isOtaString(value, NAME_LENGTH)) return value;
     problems.add(
       path,
-      value === undefined ? 'required' : 'must be 1 to 64 characters',
+      value === undefined ? 'required' : `must be 1 to ${NAME_LENGTH} characters`,
       field,
+      index,
+    );
+    return '';
+  };
+  const givenNamesOf = (): string | string[] => {
+    const value = values[FIELDS.givenNames];
+    if (isOtaString(value, NAME_LENGTH)) return value;
+    const split = typeof value === 'string' ? splitGivenNames(value) : undefined;
+    if (split !== undefined) return split;
+    problems.add(
+      path,
+      value === undefined
+        ? 'required'
+        : `must be at most ${MAX_GIVEN_NAMES} names of 1 to ${NAME_LENGTH} characters, split at spaces`,
+      FIELDS.givenNames,
       index,
     );
     return '';
@@ -289,7 +307,7 @@ function readGuest(
     problems.add(path, 'must be true or false', field, index);
     return undefined;
   };
-  const givenNames = name(FIELDS.givenNames);
+  const givenNames = givenNamesOf();
   const surname = name(FIELDS.surname);
   const isMinor = flag(FIELDS.isMinor);
   const accessibleRoom = flag(FIELDS.accessibleRoom) === true;
@@ -317,6 +335,31 @@ function readGuest(
   }
   if (details.length > 0) element.AdditionalDetails = { AdditionalDetail: details };
   return { element, isMinor, accessibleRoom };
+}
+
+/**
+ * Given names too long for one `GivenName` (64 characters; the input model allows 70) as
+ * several, split at spaces into as few as the words allow — a hotel gets the whole name
+ * rather than no rooming list for anyone. Undefined when they cannot be split so: a word
+ * longer than 64 characters, more than five parts, or what XML cannot carry.
+ */
+function splitGivenNames(givenNames: string): string[] | undefined {
+  if (!XML_TEXT.test(givenNames)) return undefined;
+  const parts: string[] = [];
+  let current = '';
+  for (const word of givenNames.split(' ')) {
+    if (word === '') continue;
+    const longer = current === '' ? word : `${current} ${word}`;
+    if (codePoints(longer) <= NAME_LENGTH) {
+      current = longer;
+      continue;
+    }
+    if (codePoints(word) > NAME_LENGTH) return undefined;
+    parts.push(current);
+    current = word;
+  }
+  if (current !== '') parts.push(current);
+  return parts.length > 0 && parts.length <= MAX_GIVEN_NAMES ? parts : undefined;
 }
 
 const detail = (type: string, code: string, name: string, text: string): XmlElement => ({

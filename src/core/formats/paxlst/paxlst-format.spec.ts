@@ -202,7 +202,7 @@ describe('paxlstFormat', () => {
         "DOC+P:110:111+P100000'",
         "DTM+36:310303'",
         "LOC+91+FRA'",
-        "NAD+FL+++MUELLER:JEAN:LOIC+891 AMSTERDAM AVENUE+NEW YORK+NY+10025+USA'",
+        "NAD+FL+++MUELLER:JEAN LOIC+891 AMSTERDAM AVENUE+NEW YORK+NY+10025+USA'",
         "ATT+2++M'",
         "DTM+329:850617'",
         "LOC+22+JFK'",
@@ -336,6 +336,27 @@ describe('paxlstFormat', () => {
     const afterSegments = parseEdifact(render(after)[0] ?? '');
     expect(findSegment(afterSegments, 'UNH')?.elements[2]?.[0]).toBe('AF22/271031/0230');
     expect(segmentsNamed(afterSegments, 'DTM', '189')[0]?.elements[0]?.[1]).toBe('2710310230');
+  });
+
+  it('should keep a hyphenated given name whole in component 2, from either spelling', () => {
+    const [part] = render(
+      flightUnit([
+        passenger(0, { surname: 'Lefèvre', givenNames: 'Jean-Loïc' }),
+        passenger(1, {
+          surname: 'Lefèvre',
+          givenNames: 'Jean-Loïc Marie',
+          nameOnDocument: { surname: 'LEFEVRE', givenNames: 'JEAN LOIC MARIE' },
+        }),
+        passenger(2, { surname: 'Lefèvre', givenNames: 'Claire Marie-Anne' }),
+      ]),
+    );
+    expect(
+      segmentsNamed(parseEdifact(part ?? ''), 'NAD', 'FL').map((nad) => nad.elements[3]),
+    ).toEqual([
+      ['LEFEVRE', 'JEAN LOIC'],
+      ['LEFEVRE', 'JEAN LOIC', 'MARIE'],
+      ['LEFEVRE', 'CLAIRE', 'MARIE ANNE'],
+    ]);
   });
 
   it('should release an apostrophe in free text and the name under a custom UNA', () => {
@@ -484,11 +505,12 @@ describe('paxlstFormat round trip (property-based, independent parser)', () => {
           nads.forEach((nad, i) => {
             const person = people[i];
             const name = nad.elements[3] ?? [];
-            // The MRZ form: upper case, apostrophes gone, hyphens and spaces as spaces.
+            // The MRZ form: upper case, apostrophes gone, hyphens and spaces as spaces; the
+            // first given name whole in component 2 (`JEAN LOIC`), the others in 3.
             expect(name[0]).toBe(mrz(person?.surname ?? ''));
-            const [first = '', ...others] = mrz(person?.givenNames ?? '').split(' ');
-            expect(name[1]).toBe(first);
-            expect(name[2] ?? '').toBe(others.join(' '));
+            const [first = '', ...others] = (person?.givenNames ?? '').split(' ');
+            expect(name[1]).toBe(mrz(first));
+            expect(name[2] ?? '').toBe(mrz(others.join(' ')));
             expect(nad.elements[4]).toEqual([street.slice(0, 35).trim()]);
           });
           for (const segments of parsed)

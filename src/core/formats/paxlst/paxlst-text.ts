@@ -81,9 +81,11 @@ function slowDocumentName(values: Readonly<Record<string, FieldValue>>): Result<
 /**
  * The passenger's name for NAD+FL (surname : first given name : other given names), in the
  * document's spelling: the stored MRZ name when the contract allows it and it exists, the
- * ICAO 9303 transliteration otherwise. A component longer than `limit` (an..35) is refused,
- * never shortened: the recipient gets the name as on the document or a data-quality error
- * for operations to act on (store the MRZ spelling, which is at most 39 characters).
+ * ICAO 9303 transliteration otherwise. The given names split between two names, never
+ * inside a hyphenated one (`MUELLER:JEAN LOIC`, `ONEILL:CLAIRE:MARIE`; `splitGivenNames`).
+ * A component longer than `limit` (an..35) is refused, never shortened: the recipient gets
+ * the name as on the document or a data-quality error for operations to act on (store the
+ * MRZ spelling, which is at most 39 characters).
  */
 export function passengerName(
   values: Readonly<Record<string, FieldValue>>,
@@ -93,16 +95,11 @@ export function passengerName(
   const name = quick === undefined ? slowDocumentName(values) : ok(quick);
   if (!name.ok) return name;
   const { surname, givenNames } = name.value;
-  const space = givenNames.indexOf(' ');
-  // Short enough as they are (the common case): no splitting helpers, no fitting.
+  const given = splitGivenNames(givenNames, textOf(values, NAME_FIELDS.givenNames));
+  // Short enough as they are (the common case): no fitting.
   if (surname.length <= limit && givenNames.length <= limit) {
-    return ok(
-      space < 0
-        ? { surname, first: givenNames, rest: '' }
-        : { surname, first: givenNames.slice(0, space), rest: givenNames.slice(space + 1) },
-    );
+    return ok({ surname, first: given.first, rest: given.rest ?? '' });
   }
-  const given = splitGivenNames(givenNames);
   const fit = (part: string, field: string): Result<string> =>
     part.length <= limit
       ? ok(part)

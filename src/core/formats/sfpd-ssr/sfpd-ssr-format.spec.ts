@@ -105,7 +105,7 @@ describe('sfpdSsrFormat', () => {
     expect(emits).not.toContain('participant.nationality');
   });
 
-  it('should write the golden file for two passengers (redress; KTN and two given names)', () => {
+  it('should write the golden file for two passengers (redress and two given names; KTN and a hyphenated one)', () => {
     const [file] = (() => {
       const result = sfpdSsrFormat.serialize(unitOf([CLAIRE, JEAN_LOIC]), optionsOf(), context);
       if (!result.ok) throw new Error('serialize failed');
@@ -121,7 +121,7 @@ describe('sfpdSsrFormat', () => {
         'PASSENGERS 2',
         'SSR DOCS AF HK1/////04MAR11/F//ONEILL/CLAIRE/MARIE-1.1',
         'SSR DOCO AF HK1//R/2027001234///US-1.1',
-        'SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/JEAN/LOIC-2.1',
+        'SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/JEAN LOIC-2.1',
         'SSR DOCO AF HK1//K/TT1234567///US-2.1',
         'END',
         '',
@@ -160,6 +160,27 @@ describe('sfpdSsrFormat', () => {
     const content = render(unitOf([{ ...JEAN_LOIC, 'participant.givenNames': 'Jean Loïc Marie' }]));
     expect(docsLines(content)).toEqual([
       'SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/JEAN/LOIC MARIE-1.1',
+    ]);
+  });
+
+  it('should keep a hyphenated given name whole in the given-name slot, from either spelling', () => {
+    const content = render(
+      unitOf([
+        { ...JEAN_LOIC, 'participant.givenNames': 'Jean-Loïc Marie' },
+        {
+          ...JEAN_LOIC,
+          'participant.documents.passport.nameOnDocument': {
+            surname: 'LEFEVRE',
+            givenNames: 'JEAN LOIC',
+          },
+        },
+        { ...JEAN_LOIC, 'participant.givenNames': 'Anne Marie-Thérèse' },
+      ]),
+    );
+    expect(docsLines(content)).toEqual([
+      'SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/JEAN LOIC/MARIE-1.1',
+      'SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/JEAN LOIC-2.1',
+      'SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/ANNE/MARIE THERESE-3.1',
     ]);
   });
 
@@ -584,7 +605,7 @@ describe('sfpdSsrFormat', () => {
               ...(p.stored === undefined ? {} : { nameOnDocument: p.stored }),
             });
             if (!name.ok) throw new Error('name refused');
-            const { first, rest } = splitGivenNames(name.value.givenNames);
+            const { first, rest } = splitGivenNames(name.value.givenNames, p.givenNames);
             const parsed = parseDocs(line);
             expect(parsed).toEqual({
               carrier: 'AF',

@@ -256,15 +256,28 @@ function nameSlotsOf(values: FieldRecord, options: SfpdSsrOptions): Checked<Name
     ...(stored === undefined ? {} : { nameOnDocument: stored }),
   });
   if (!name.ok) return nameIssues(name.errors);
-  const slots = slotsOf(name.value, options.givenNameLayout);
+  const slots = slotsOf(
+    name.value,
+    typeof givenNames === 'string' ? givenNames : undefined,
+    options.givenNameLayout,
+  );
   return options.nameLimit === undefined
     ? ok(slots)
     : fitSlots(slots, options.nameLimit, stored !== undefined);
 }
 
-function slotsOf(name: DocumentName, layout: SfpdSsrOptions['givenNameLayout']): NameSlots {
+/**
+ * The surname, first and second given-name slots; a hyphenated given name stays whole in one
+ * slot (`/LEFEVRE/JEAN LOIC`, formats.md §5.4), the family's spelling telling which space of
+ * the document's was a hyphen (`splitGivenNames`).
+ */
+function slotsOf(
+  name: DocumentName,
+  writtenGivenNames: string | undefined,
+  layout: SfpdSsrOptions['givenNameLayout'],
+): NameSlots {
   if (layout === 'whole') return { surname: name.surname, given: name.givenNames };
-  const { first, rest } = splitGivenNames(name.givenNames);
+  const { first, rest } = splitGivenNames(name.givenNames, writtenGivenNames);
   return { surname: name.surname, given: first, ...(rest === undefined ? {} : { second: rest }) };
 }
 
@@ -404,7 +417,7 @@ const LINE_END = '\r\n';
  * PASSENGERS 2
  * SSR DOCS AF HK1/////04MAR11/F//ONEILL/CLAIRE/MARIE-1.1
  * SSR DOCO AF HK1//R/2027001234///US-1.1           redress number, when allowed and known
- * SSR DOCS AF HK1/////12JUL82/M//LEFEVRE/JEAN/LOIC-2.1
+ * SSR DOCS AF HK1/////12JUL82/M//LEFEVRE/JEAN LOIC-2.1  Jean-Loïc: one given name
  * SSR DOCO AF HK1//K/TT1234567///US-2.1            Known Traveler Number, likewise
  * END
  * ```
