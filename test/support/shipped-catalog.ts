@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseEndpoints, type EndpointCatalogue } from '../../src/core/contracts/endpoints.js';
-import type { LintContext } from '../../src/core/contracts/lint-contracts.js';
+import type { Contract } from '../../src/core/contracts/contract.js';
+import { lintContracts, type LintContext } from '../../src/core/contracts/lint-contracts.js';
 import { parseFieldCatalogue, type FieldCatalogue } from '../../src/core/fields/field-catalogue.js';
 import { shippedFormatRegistry } from '../../src/core/formats/format-registry.js';
 import type { Result } from '../../src/core/shared/result.js';
@@ -36,3 +37,24 @@ export const SHIPPED_CONTRACT_IDS = [
   'secure-flight',
   'us-apis',
 ] as const;
+
+/** The shipped contracts, linted with `context`: one by id (throws when there is none). */
+export function shippedContracts(context: LintContext = shippedLintContext()): {
+  readonly contract: (id: string) => Contract;
+  readonly all: readonly Contract[];
+} {
+  const linted = lintContracts(
+    readdirSync(repoPath('contracts'))
+      .filter((name) => name.endsWith('.yaml'))
+      .map((name) => ({ file: name, text: readRepoFile(`contracts/${name}`) })),
+    context,
+  );
+  return {
+    contract: (id) => {
+      const found = linted.contracts.get(id)?.contract;
+      if (found === undefined) throw new Error(`no shipped contract ${id}`);
+      return found;
+    },
+    all: [...linted.contracts.values()].map((entry) => entry.contract),
+  };
+}

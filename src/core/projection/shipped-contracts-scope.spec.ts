@@ -1,29 +1,13 @@
-import { readdirSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { aBooking, aFlight, aParticipant, aTrip } from '../../../test/support/builders.js';
-import {
-  readRepoFile,
-  repoPath,
-  shippedLintContext,
-} from '../../../test/support/shipped-catalog.js';
-import type { Contract } from '../contracts/contract.js';
+import { shippedContracts, shippedLintContext } from '../../../test/support/shipped-catalog.js';
 import { parseContract } from '../contracts/parse-contract.js';
 import { formatProblem, lintContracts } from '../contracts/lint-contracts.js';
 import { enumerateUnits } from './project-unit.js';
 
 const context = shippedLintContext();
-const shipped = lintContracts(
-  readdirSync(repoPath('contracts'))
-    .filter((name) => name.endsWith('.yaml'))
-    .map((name) => ({ file: name, text: readRepoFile(`contracts/${name}`) })),
-  context,
-);
-const contract = (id: string): Contract => {
-  const found = shipped.contracts.get(id)?.contract;
-  if (found === undefined) throw new Error(`no shipped contract ${id}`);
-  return found;
-};
+const { contract } = shippedContracts(context);
 
 /** CDG→JFK, JFK→LAX (US domestic), LAX→CDG. */
 const trip = aTrip({

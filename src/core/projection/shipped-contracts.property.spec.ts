@@ -1,31 +1,15 @@
 import fc from 'fast-check';
 import { XMLParser } from 'fast-xml-parser';
-import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { arbTripWorld, type TripWorld } from '../../../test/support/arbitraries.js';
-import {
-  readRepoFile,
-  repoPath,
-  shippedLintContext,
-} from '../../../test/support/shipped-catalog.js';
+import { shippedContracts, shippedLintContext } from '../../../test/support/shipped-catalog.js';
 import type { Contract } from '../contracts/contract.js';
-import { lintContracts } from '../contracts/lint-contracts.js';
 import type { Participant } from '../model/booking.js';
 import { unitsOfField } from '../fields/field-readers.js';
 import { prepareFormat, renderContractUnits, renderOneUnit } from './render-unit.js';
 
 const context = shippedLintContext();
-const shipped = lintContracts(
-  readdirSync(repoPath('contracts'))
-    .filter((name) => name.endsWith('.yaml'))
-    .map((name) => ({ file: name, text: readRepoFile(`contracts/${name}`) })),
-  context,
-);
-const contract = (id: string): Contract => {
-  const found = shipped.contracts.get(id)?.contract;
-  if (found === undefined) throw new Error(`no shipped contract ${id}`);
-  return found;
-};
+const { contract, all: shippedAll } = shippedContracts(context);
 const NOW = '2027-06-20T09:00:00+02:00';
 
 const renderInput = (world: TripWorld, id: string) => ({
@@ -184,7 +168,7 @@ describe('what hotels and airline group desks receive (shipped contracts, proper
 
 describe('a format prepared once per contract (the worker keeps it)', () => {
   it('should render each unit exactly as preparing it anew does, and a prepared format of another contract should not be used', () => {
-    const ids = [...shipped.contracts.keys()];
+    const ids = shippedAll.map((c) => c.id);
     fc.assert(
       fc.property(
         arbTripWorld(),
@@ -222,9 +206,7 @@ describe('a participant’s unit (what an emergency release opens)', () => {
       format: { type: 'json', options: {} },
     };
     const participantContracts = [
-      ...[...shipped.contracts.values()]
-        .map((loaded) => loaded.contract)
-        .filter((c) => c.unit === 'participant'),
+      ...shippedAll.filter((c) => c.unit === 'participant'),
       everyField,
     ];
     fc.assert(

@@ -17,11 +17,8 @@ import { BookingCipher } from './booking-cipher.js';
 import { BookingsController } from './bookings.controller.js';
 import { BookingsRepository } from './bookings.repository.js';
 import { BookingsService } from './bookings.service.js';
+import { DailyJob } from '../shared/daily-job.js';
 import { DEV_DATA_KEY_FILE, resolveMasterKey } from './master-key.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** The first run after start: soon, so that processes restarted daily still run it. */
-const FIRST_RUN_MS = 60 * 1000;
 
 /**
  * The retention job (default 30 days after a trip ends), in worker processes (role `worker`
@@ -30,7 +27,7 @@ const FIRST_RUN_MS = 60 * 1000;
 @Injectable()
 class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Bookings');
-  private timers: NodeJS.Timeout[] = [];
+  private readonly job = new DailyJob(() => this.run());
 
   constructor(
     private readonly bookings: BookingsService,
@@ -38,17 +35,11 @@ class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    const first = setTimeout(() => void this.run(), FIRST_RUN_MS);
-    const daily = setInterval(() => void this.run(), DAY_MS);
-    first.unref();
-    daily.unref();
-    this.timers = [first, daily];
+    if (this.config.role !== 'api') this.job.start();
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers = [];
+    this.job.stop();
   }
 
   async run(now = new Date()): Promise<void> {

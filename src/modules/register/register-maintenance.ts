@@ -7,14 +7,10 @@ import {
 } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { DailyJob } from '../shared/daily-job.js';
 import { RegisterService } from './register.service.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * The first run after start: soon, so that a worker restarted more often than daily (a
- * deployment, a crash) still anchors the head and applies retention.
- */
-export const FIRST_RUN_MS = 60 * 1000;
+export { FIRST_RUN_MS } from '../shared/daily-job.js';
 
 /**
  * Publishes the head as an anchor and drops the month segments past retention: a minute
@@ -24,7 +20,7 @@ export const FIRST_RUN_MS = 60 * 1000;
 @Injectable()
 export class RegisterMaintenance implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Register');
-  private timers: NodeJS.Timeout[] = [];
+  private readonly job = new DailyJob(() => this.run());
 
   constructor(
     private readonly register: RegisterService,
@@ -32,17 +28,11 @@ export class RegisterMaintenance implements OnApplicationBootstrap, OnModuleDest
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.role === 'api') return;
-    const first = setTimeout(() => void this.run(), FIRST_RUN_MS);
-    const daily = setInterval(() => void this.run(), DAY_MS);
-    first.unref();
-    daily.unref();
-    this.timers = [first, daily];
+    if (this.config.role !== 'api') this.job.start();
   }
 
   onModuleDestroy(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers = [];
+    this.job.stop();
   }
 
   async run(now = new Date()): Promise<void> {
