@@ -133,6 +133,56 @@ describe('erasure when the register is down', () => {
   });
 });
 
+describe('erasure, all or nothing', () => {
+  it('should leave the booking whole when a later part of its erasure fails, and finish it on retry', async () => {
+    await bookings.putTrip(tripVariant(sampleTrip(), 'T-HALF'), 'T-HALF', INGEST);
+    // Booking 3 holds the group leader, insured.
+    await bookings.putBooking(bookingVariant(3, 'B-HALF', 'T-HALF'), 'B-HALF', INGEST);
+    const leads = async () =>
+      (await t.database.admin(`SELECT leads FROM bookings WHERE reference = 'B-HALF'`)).rows[0] as {
+        leads: boolean | null;
+      };
+    const policies = async () =>
+      (
+        await t.database.admin(
+          `SELECT count(*)::int AS n FROM booking_policies WHERE booking_reference = 'B-HALF'`,
+        )
+      ).rows[0] as { n: number };
+    expect((await policies()).n).toBeGreaterThan(0);
+    expect((await leads()).leads).toBe(true);
+    // The policy index refuses the erasure's delete, once.
+    await t.database.admin(`
+      CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused'; END $$;
+      CREATE TRIGGER refuse_policy_delete BEFORE DELETE ON booking_policies
+      FOR EACH ROW EXECUTE FUNCTION refuse_delete()`);
+    try {
+      expect((await ask(t, 'DELETE', '/v1/bookings/B-HALF', { role: 'ingest' })).status).toBe(500);
+    } finally {
+      await t.database.admin(`
+        DROP TRIGGER refuse_policy_delete ON booking_policies;
+        DROP FUNCTION refuse_delete()`);
+    }
+    // Nothing of it was erased: the booking still opens, its index is whole.
+    expect((await bookings.loadTrip('T-HALF'))?.bookings.map((b) => b.reference)).toEqual([
+      'B-HALF',
+    ]);
+    expect((await policies()).n).toBeGreaterThan(0);
+    // The retry erases all of it, the leader flag too.
+    expect((await ask(t, 'DELETE', '/v1/bookings/B-HALF', { role: 'ingest' })).status).toBe(204);
+    expect((await policies()).n).toBe(0);
+    const { rows } = await t.database.admin(
+      `SELECT ciphertext, wrapped_key, leads, erased_at FROM bookings WHERE reference = 'B-HALF'`,
+    );
+    expect(rows[0]).toMatchObject({
+      ciphertext: null,
+      wrapped_key: null,
+      leads: null,
+      erased_at: expect.any(Date) as Date,
+    });
+  });
+});
+
 describe('loadTrip', () => {
   it('should return confirmed and cancelled bookings, and undefined for an unknown trip', async () => {
     await bookings.putTrip(tripVariant(sampleTrip(), 'T-LOAD'), 'T-LOAD', INGEST);

@@ -25,12 +25,20 @@ export interface PlannedSend {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A trip's last calendar day: its `endDate`, or a stay's check-out if later. */
+export function tripLastDay(trip: Trip): string {
+  let last = trip.endDate;
+  for (const stay of trip.stays) if (stay.checkOut > last) last = stay.checkOut;
+  return last;
+}
+
 /**
- * When a trip is over: the end of its last day (the next midnight, UTC) or its last
- * scheduled arrival, whichever is later — a return flight may land after `endDate`.
+ * When a trip is over: the end of its last day (the next midnight, UTC; a stay may check out
+ * after `endDate`) or its last scheduled arrival, whichever is later — a return flight may
+ * land after it too.
  */
 export function tripEndTime(trip: Trip): number {
-  let end = Date.parse(`${trip.endDate}T00:00:00Z`) + DAY_MS;
+  let end = Date.parse(`${tripLastDay(trip)}T00:00:00Z`) + DAY_MS;
   for (const flight of trip.flights) {
     const arrival = Date.parse(flight.arrival.scheduledAt);
     if (Number.isFinite(arrival) && arrival > end) end = arrival;

@@ -387,7 +387,8 @@ export class BookingsRepository {
   ): Promise<boolean> {
     const erased = await executor
       .updateTable('bookings')
-      .set({ ...ERASED_SEALED_COLUMNS, erased_at: now, updated_at: now })
+      // Whether it held a leader is a fact about its participants: it goes too (the ids stay).
+      .set({ ...ERASED_SEALED_COLUMNS, leads: null, erased_at: now, updated_at: now })
       .where('reference', '=', reference)
       .where('revision', '=', revision)
       .where('erased_at', 'is', null)

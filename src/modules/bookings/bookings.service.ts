@@ -446,9 +446,14 @@ export class BookingsService {
         );
       }
       // Erased only as it was read: if a PUT rewrote it meanwhile, read it again and record
-      // its participants as they are now.
+      // its participants as they are now. The booking, its policy index and what agents
+      // wrote about its participants go in one transaction: all, or none (a retry finds it
+      // not yet erased and does it all).
+      const now = this.now();
       if (
-        await this.repository.eraseBooking(this.repository.db, reference, row.revision, this.now())
+        await this.repository.transaction((trx) =>
+          this.repository.eraseBooking(trx, reference, row.revision, now),
+        )
       ) {
         this.logger.log({
           msg: 'booking erased',

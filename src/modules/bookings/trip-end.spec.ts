@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Trip } from '../../core/model/trip.js';
+import { aStay } from '../../../test/support/builders.js';
 import { retentionCutoff, tripEndsAt } from './trip-end.js';
 
 const trip = (endDate: string, arrivals: readonly string[]): Trip => ({
@@ -24,6 +25,14 @@ describe('tripEndsAt', () => {
     expect(tripEndsAt(trip('2027-07-12', ['2027-07-12T07:55:00+02:00'])).toISOString()).toBe(
       '2027-07-13T12:00:00.000Z',
     );
+  });
+
+  it('should end a trip with its last stay when that checks out after its endDate', () => {
+    const staying: Trip = {
+      ...trip('2027-07-12', []),
+      stays: [aStay('S1', 'USA', { checkOut: '2027-07-30' })],
+    };
+    expect(tripEndsAt(staying).toISOString()).toBe('2027-07-31T12:00:00.000Z');
   });
 
   it('should end a trip at its last arrival when that is later', () => {
