@@ -1,4 +1,9 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DeliverySlots } from '../src/modules/transmissions/delivery-slots.js';
+import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { PlannerService } from '../src/modules/transmissions/planner.service.js';
 import {
@@ -40,7 +45,12 @@ let t: TestApp;
 let repository: TransmissionsRepository;
 
 beforeAll(async () => {
-  t = await startTestApp({ PASSERELLE_DATA_KEY: testDataKey(), PASSERELLE_ROLE: 'api' });
+  t = await startTestApp({
+    PASSERELLE_DATA_KEY: testDataKey(),
+    PASSERELLE_ROLE: 'api',
+    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
+    PASSERELLE_OUTBOX_DIR: await mkdtemp(join(tmpdir(), 'passerelle-replan-outbox-')),
+  });
   repository = t.app.get(TransmissionsRepository);
 }, 60_000);
 afterAll(async () => {
@@ -348,5 +358,84 @@ describe('operations on one transmission, as recorded', () => {
           .status,
       ).toBe(404);
     }
+  });
+});
+
+describe('the sender when the database or the register fails mid-round', () => {
+  const queue = (ids: readonly string[]) =>
+    t.database.admin(`UPDATE transmissions SET status = 'queued' WHERE id = ANY($1::uuid[])`, [
+      ids,
+    ]);
+  const row = async (id: string) =>
+    (
+      await t.database.admin(
+        'SELECT status, attempts, attempts_before FROM transmissions WHERE id = $1',
+        [id],
+      )
+    ).rows[0] as { status: string; attempts: number; attempts_before: number };
+
+  it('should give back every delivery slot when finishing the round’s cancelled sends fails', async () => {
+    await put('/v1/trips/T-SLOTS', tripVariant(sampleTrip(), 'T-SLOTS'));
+    await put('/v1/bookings/T-SLOTS-B0', bookingVariant(0, 'T-SLOTS-B0', 'T-SLOTS'));
+    const first = await apisOf('T-SLOTS', 'flight:F1');
+    const gone = await apisOf('T-SLOTS', 'flight:F2');
+    // F2's unit is gone by the time it is sent: the round cancels it, and finishing that fails.
+    await t.database.admin(`UPDATE transmissions SET unit_key = 'flight:F9' WHERE id = $1`, [
+      gone.id,
+    ]);
+    await queue([first.id, gone.id]);
+    await t.database.admin(`
+      CREATE FUNCTION refuse_cancel() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.status = 'cancelled' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_cancel BEFORE UPDATE ON transmissions
+      FOR EACH ROW EXECUTE FUNCTION refuse_cancel()`);
+    const sender = t.app.get(TransmissionSender);
+    const slots = (sender as unknown as { slots: DeliverySlots }).slots;
+    try {
+      await expect(sender.send([first.id, gone.id], 'T-SLOTS')).rejects.toThrow();
+    } finally {
+      await t.database.admin(`
+        DROP TRIGGER refuse_cancel ON transmissions;
+        DROP FUNCTION refuse_cancel()`);
+    }
+    expect(slots.used).toBe(0);
+  });
+
+  it('should not count against the contract an attempt the register could not record', async () => {
+    await put('/v1/trips/T-NOTSENT', tripVariant(sampleTrip(), 'T-NOTSENT'));
+    await put('/v1/bookings/T-NOTSENT-B0', bookingVariant(0, 'T-NOTSENT-B0', 'T-NOTSENT'));
+    const apis = await apisOf('T-NOTSENT');
+    await queue([apis.id]);
+    await t.database.admin(
+      `ALTER TABLE register_entries ADD CONSTRAINT no_attempts CHECK (event <> 'disclosure-attempted') NOT VALID`,
+    );
+    try {
+      await expect(t.app.get(TransmissionSender).send([apis.id], 'T-NOTSENT')).rejects.toThrow();
+    } finally {
+      await t.database.admin(`ALTER TABLE register_entries DROP CONSTRAINT no_attempts`);
+    }
+    // Leased once (the fencing token grew), sent never: not one of the contract's attempts.
+    expect(await row(apis.id)).toEqual({ status: 'queued', attempts: 1, attempts_before: 1 });
+    const [started] = await repository.startSending([apis.id], new Date(), 60_000);
+    expect(started?.transmission).toMatchObject({ attempts: 2, generationAttempts: 1 });
+  });
+
+  it('should say, of a send missed while the outcome of its attempt was unknown, that its files may have left', async () => {
+    await put('/v1/trips/T-UNKNOWN', tripVariant(sampleTrip(), 'T-UNKNOWN'));
+    await put('/v1/bookings/T-UNKNOWN-B0', bookingVariant(0, 'T-UNKNOWN-B0', 'T-UNKNOWN'));
+    const apis = await apisOf('T-UNKNOWN');
+    // Its attempt's outcome was never recorded; its lease and its last moment have passed.
+    await t.database.admin(
+      `UPDATE transmissions SET status = 'sending', attempts = 1,
+         lease_until = now() - interval '1 minute', deadline = now() - interval '1 second'
+       WHERE id = $1`,
+      [apis.id],
+    );
+    const missed = await repository.markMissed(new Date());
+    expect(missed.find((x) => x.id === apis.id)).toMatchObject({
+      status: 'missed',
+      reason:
+        'its last moment passed while the outcome of an attempt was unknown: its files may have left',
+    });
   });
 });

@@ -123,7 +123,16 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     );
     this.listener.start();
     // At start: the plan against the current contracts, then the queue against the plan.
-    void this.planner.replanAll().then(() => this.tick());
+    void this.planner
+      .replanAll()
+      .catch((error: unknown) => {
+        // The database away at start: each trip is planned again at its next change, and the
+        // queue is still repaired below.
+        this.logger.error(
+          `planning every trip at start failed: ${error instanceof Error ? error.name : 'error'}`,
+        );
+      })
+      .then(() => this.tick());
   }
 
   async onModuleDestroy(): Promise<void> {

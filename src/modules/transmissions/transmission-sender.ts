@@ -311,6 +311,7 @@ export class TransmissionSender {
           ...leaseOf(transmission),
           status: 'queued',
           lastError: 'LOAD_FAILED',
+          notSent: true,
         })),
       );
       throw error;
@@ -318,7 +319,14 @@ export class TransmissionSender {
     const { attempts, finishes, outcomes } = prepared;
     if (finishes.length > 0) {
       job.release(finishes.length);
-      await finishNow(finishes);
+      try {
+        await finishNow(finishes);
+      } catch (error) {
+        // Those to send are not sent (their leases run out and they are sent again); their
+        // slots are given back, or the process would have fewer for good.
+        job.release(attempts.length);
+        throw error;
+      }
       for (const [id, outcome] of outcomes) job.done(id, outcome);
     }
     if (attempts.length === 0) return;
@@ -343,6 +351,7 @@ export class TransmissionSender {
           ...leaseOf(attempt.started.transmission),
           status: 'queued',
           lastError: 'REGISTER_UNAVAILABLE',
+          notSent: true,
         })),
       );
       throw error;

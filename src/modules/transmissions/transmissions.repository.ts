@@ -190,7 +190,12 @@ const missed = compiledTemplate((now: Date) => {
   const at = sql`(SELECT ${now}::timestamptz)`;
   return sql<Row>`
       UPDATE transmissions
-      SET status = 'missed', reason = 'its last moment passed before it could be sent',
+      SET status = 'missed',
+          -- Being sent when its lease ran out: its files may have left without the outcome
+          -- being recorded; operations are told so, not that it was never sent.
+          reason = CASE WHEN status = 'sending'
+                        THEN 'its last moment passed while the outcome of an attempt was unknown: its files may have left'
+                        ELSE 'its last moment passed before it could be sent' END,
           updated_at = ${now}
       WHERE (status IN ('planned', 'held') AND deadline < ${at})
          OR (status = 'queued' AND deadline < ${at})
@@ -261,6 +266,12 @@ export interface Finish extends Lease {
   readonly lastError?: string | null;
   readonly problems?: readonly DataQualityError[];
   readonly reason?: string | null;
+  /**
+   * Back to the queue without having sent anything (its trip could not be loaded, the
+   * register could not record the attempt): the attempt is not counted against the
+   * contract's maximum (fail closed must not use up the retries of a later real failure).
+   */
+  readonly notSent?: boolean;
 }
 
 export interface TransmissionFilters {
@@ -606,15 +617,17 @@ export class TransmissionsRepository {
         delivered_at = CASE WHEN f.delivered_digest IS NULL THEN t.delivered_at ELSE ${now} END,
         last_error = CASE WHEN f.set_last_error THEN f.last_error ELSE t.last_error END,
         problems = CASE WHEN f.problems IS NULL THEN t.problems ELSE f.problems::jsonb END,
-        reason = CASE WHEN f.set_reason THEN f.reason ELSE t.reason END
+        reason = CASE WHEN f.set_reason THEN f.reason ELSE t.reason END,
+        attempts_before = t.attempts_before + CASE WHEN f.not_sent THEN 1 ELSE 0 END
       FROM unnest(
         ${column((f) => f.id)}::uuid[], ${column((f) => f.attempt)}::int[],
         ${column((f) => f.status)}::text[], ${column((f) => f.deliveredDigest ?? null)}::text[],
         ${column((f) => has(f.lastError))}::bool[], ${column((f) => f.lastError ?? null)}::text[],
         ${column((f) => (f.problems === undefined ? null : JSON.stringify(f.problems)))}::text[],
-        ${column((f) => has(f.reason))}::bool[], ${column((f) => f.reason ?? null)}::text[])
+        ${column((f) => has(f.reason))}::bool[], ${column((f) => f.reason ?? null)}::text[],
+        ${column((f) => f.notSent === true)}::bool[])
         AS f(id, attempt, status, delivered_digest, set_last_error, last_error, problems,
-             set_reason, reason)
+             set_reason, reason, not_sent)
       -- Read by key. As a CASE, the status test cannot match the partial index of those in
       -- flight, which the planner otherwise read whole, all the rows being sent, to find
       -- the few finished here.
