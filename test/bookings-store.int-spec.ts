@@ -183,6 +183,35 @@ describe('erasure, all or nothing', () => {
   });
 });
 
+describe('bookings sealed under another master key', () => {
+  it('should count them and index the others, rather than failing every batch they are in', async () => {
+    await bookings.putTrip(tripVariant(sampleTrip(), 'T-OTHERKEY'), 'T-OTHERKEY', INGEST);
+    await bookings.putBooking(bookingVariant(0, 'B-OTHERKEY', 'T-OTHERKEY'), 'B-OTHERKEY', INGEST);
+    await bookings.putBooking(bookingVariant(3, 'B-OURKEY', 'T-OTHERKEY'), 'B-OURKEY', INGEST);
+    const { rows } = await t.database.admin(
+      `SELECT key_id FROM bookings WHERE reference = 'B-OTHERKEY'`,
+    );
+    const ours = (rows[0] as { key_id: string }).key_id;
+    // One sealed under another key, both waiting for the policy index.
+    await t.database.admin(
+      `UPDATE bookings SET key_id = 'another-master-key' WHERE reference = 'B-OTHERKEY';
+       UPDATE bookings SET policies_key_id = NULL WHERE reference IN ('B-OTHERKEY', 'B-OURKEY');
+       DELETE FROM booking_policies WHERE booking_reference = 'B-OURKEY'`,
+    );
+    try {
+      expect(await bookings.indexPolicies()).toBe(1);
+      const indexed = await t.database.admin(
+        `SELECT count(*)::int AS n FROM booking_policies WHERE booking_reference = 'B-OURKEY'`,
+      );
+      expect((indexed.rows[0] as { n: number }).n).toBeGreaterThan(0);
+    } finally {
+      await t.database.admin(`UPDATE bookings SET key_id = $1 WHERE reference = 'B-OTHERKEY'`, [
+        ours,
+      ]);
+    }
+  });
+});
+
 describe('loadTrip', () => {
   it('should return confirmed and cancelled bookings, and undefined for an unknown trip', async () => {
     await bookings.putTrip(tripVariant(sampleTrip(), 'T-LOAD'), 'T-LOAD', INGEST);

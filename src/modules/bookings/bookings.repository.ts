@@ -328,6 +328,17 @@ export class BookingsRepository {
     return found;
   }
 
+  /** How many live bookings were sealed under another master key than `keyId`. */
+  async countSealedUnderOtherKey(keyId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('bookings')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('erased_at', 'is', null)
+      .where('key_id', '!=', keyId)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   /** The trip's bookings that are not erased, confirmed and cancelled, by reference. */
   async liveBookingsOfTrip(executor: Executor, tripId: string): Promise<BookingRow[]> {
     const rows = await executor
@@ -499,11 +510,18 @@ export class BookingsRepository {
    * existed, or under another master key) or not known to hold a leader or not, locked for
    * the caller; rows another process holds are skipped.
    */
-  async lockUnindexedBookings(trx: Executor, keyId: string, limit: number): Promise<BookingRow[]> {
+  async lockUnindexedBookings(
+    trx: Executor,
+    keyId: string,
+    limit: number,
+    sealedWith: string,
+  ): Promise<BookingRow[]> {
     const rows = await trx
       .selectFrom('bookings')
       .selectAll()
       .where('erased_at', 'is', null)
+      // Only those this master key opens: one sealed under another would fail its whole batch.
+      .where('key_id', '=', sealedWith)
       .where((eb) =>
         eb.or([
           eb('policies_key_id', 'is', null),

@@ -347,10 +347,20 @@ export class BookingsService {
   }
 
   /**
-   * Indexes the policies of the bookings stored before the index existed, or under another
-   * master key; several processes at once take disjoint rows. Returns how many.
+   * Indexes the policies of the bookings stored before the index existed (those this master
+   * key opens); several processes at once take disjoint rows. Returns how many.
    */
   async indexPolicies(): Promise<number> {
+    // A booking sealed under another master key cannot be opened: PASSERELLE_DATA_KEY is
+    // not the key it was stored with (the key cannot be rotated). Said loudly, not found
+    // out one failed lookup at a time.
+    const unreadable = await this.repository.countSealedUnderOtherKey(this.cipher.keyId);
+    if (unreadable > 0) {
+      this.logger.error({
+        msg: 'bookings sealed under another master key cannot be opened: PASSERELLE_DATA_KEY is not the key they were stored with',
+        bookings: unreadable,
+      });
+    }
     let indexed = 0;
     for (;;) {
       const count = await this.repository.transaction(async (trx) => {
@@ -358,6 +368,7 @@ export class BookingsService {
           trx,
           this.policies.keyId,
           RETENTION_BATCH,
+          this.cipher.keyId,
         );
         for (const row of rows) {
           await this.writePolicies(trx, JSON.parse(this.open(row).toString('utf8')) as Booking);
