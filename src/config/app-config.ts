@@ -24,6 +24,11 @@ export interface AppConfig {
   };
   /** Base64 of the 32-byte key wrapping each booking's data key; required in production. */
   readonly dataKey?: string;
+  /**
+   * Master keys used before `dataKey` (base64, comma-separated in the environment): what they
+   * wrapped is still opened, and re-wrapped under `dataKey` at start (key rotation).
+   */
+  readonly previousDataKeys: readonly string[];
   /** How long after its trip ends a booking is erased (days). */
   readonly bookingRetentionDays: number;
   /** Transport secrets by variable name (`PASSERELLE_SECRET_<ENDPOINT>_<WHAT>`); never logged. */
@@ -56,6 +61,7 @@ export interface AppConfig {
 /** Variables whose values are never printed, logged or echoed in an error. */
 export const SENSITIVE_VARIABLES: readonly string[] = [
   'PASSERELLE_DATA_KEY',
+  'PASSERELLE_DATA_KEY_PREVIOUS',
   'DATABASE_URL',
   'REDIS_URL',
   'PASSERELLE_SECRET_*',
@@ -91,6 +97,20 @@ const envSchema = z.object({
       {
         error: 'must be the base64 of 32 bytes',
       },
+    )
+    .optional(),
+  PASSERELLE_DATA_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (text) =>
+        text
+          .split(',')
+          .every(
+            (key) =>
+              /^[A-Za-z0-9+/]{43}=$/.test(key.trim()) &&
+              Buffer.from(key.trim(), 'base64').length === 32,
+          ),
+      { error: 'must be base64 keys of 32 bytes, separated by commas' },
     )
     .optional(),
   /** Days after the trip's end when a booking is erased; default 30. */
@@ -168,6 +188,10 @@ export function loadAppConfig(
     outboxDir: e.PASSERELLE_OUTBOX_DIR,
     registerRetention: parseRetention(e.PASSERELLE_REGISTER_RETENTION),
     ...(e.PASSERELLE_DATA_KEY === undefined ? {} : { dataKey: e.PASSERELLE_DATA_KEY }),
+    previousDataKeys:
+      e.PASSERELLE_DATA_KEY_PREVIOUS === undefined
+        ? []
+        : e.PASSERELLE_DATA_KEY_PREVIOUS.split(',').map((key) => key.trim()),
     bookingRetentionDays: e.PASSERELLE_BOOKING_RETENTION_DAYS,
     secrets,
     dispatchIntervalMs: e.PASSERELLE_DISPATCH_INTERVAL_MS,

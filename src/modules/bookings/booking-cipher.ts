@@ -72,7 +72,7 @@ export function unpackSealed(packed: Buffer, keyId: string): SealedDocument {
   };
 }
 
-/** A fingerprint of the master key, stored beside each wrapped key (for rotation). */
+/** A fingerprint of the master key, stored beside each wrapped key (which key opens it). */
 export function masterKeyId(masterKey: Buffer): string {
   return createHash('sha256')
     .update('passerelle/master-key-id/v1\u0000')
@@ -110,13 +110,65 @@ function decrypt(key: Buffer, data: Buffer, iv: Buffer, tag: Buffer, aad: Buffer
 export class BookingCipher {
   readonly keyId: string;
   private readonly masterKey: Buffer;
+  /** Master keys used before this one, by id: what they wrapped is opened and re-wrapped. */
+  private readonly previous = new Map<string, Buffer>();
 
-  constructor(masterKey: Buffer) {
-    if (masterKey.length !== KEY_BYTES) {
-      throw new RangeError(`the master key must be ${KEY_BYTES} bytes`);
+  constructor(masterKey: Buffer, previousKeys: readonly Buffer[] = []) {
+    for (const key of [masterKey, ...previousKeys]) {
+      if (key.length !== KEY_BYTES) {
+        throw new RangeError(`the master key must be ${KEY_BYTES} bytes`);
+      }
     }
     this.masterKey = Buffer.from(masterKey);
     this.keyId = masterKeyId(this.masterKey);
+    for (const key of previousKeys) {
+      const id = masterKeyId(key);
+      if (id !== this.keyId) this.previous.set(id, Buffer.from(key));
+    }
+  }
+
+  /** The ids of the previous master keys (those whose wrapped keys are to be re-wrapped). */
+  get previousKeyIds(): readonly string[] {
+    return [...this.previous.keys()];
+  }
+
+  /** The master key that wrapped `sealed`'s data key: this one or a previous one. */
+  private wrappingKey(sealed: SealedDocument): Buffer {
+    if (sealed.keyId === this.keyId) return this.masterKey;
+    const previous = this.previous.get(sealed.keyId);
+    if (previous === undefined) {
+      throw new BookingCipherError('the booking was sealed under another master key');
+    }
+    return previous;
+  }
+
+  /**
+   * The same sealed document with its data key wrapped under the current master key instead
+   * of a previous one (key rotation): the ciphertext is unchanged, the data key never leaves
+   * this call.
+   */
+  rewrap(reference: string, sealed: SealedDocument): SealedDocument {
+    if (sealed.keyId === this.keyId) return sealed;
+    const dataKey = decrypt(
+      this.wrappingKey(sealed),
+      sealed.wrappedKey,
+      sealed.wrapIv,
+      sealed.wrapTag,
+      keyAad(reference),
+    );
+    try {
+      if (dataKey.length !== KEY_BYTES) throw new BookingCipherError('the data key is malformed');
+      const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference), randomBytes(IV_BYTES));
+      return {
+        ...sealed,
+        wrappedKey: wrapped.data,
+        wrapIv: wrapped.iv,
+        wrapTag: wrapped.tag,
+        keyId: this.keyId,
+      };
+    } finally {
+      dataKey.fill(0);
+    }
   }
 
   /** Encrypts a booking's document under a fresh data key, wrapped by the master key. */
@@ -163,11 +215,8 @@ export class BookingCipher {
 
   /** The plaintext of a sealed booking; throws `BookingCipherError` if it cannot be trusted. */
   open(reference: string, sealed: SealedDocument): Buffer {
-    if (sealed.keyId !== this.keyId) {
-      throw new BookingCipherError('the booking was sealed under another master key');
-    }
     const dataKey = decrypt(
-      this.masterKey,
+      this.wrappingKey(sealed),
       sealed.wrappedKey,
       sealed.wrapIv,
       sealed.wrapTag,

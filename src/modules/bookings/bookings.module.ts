@@ -52,8 +52,9 @@ class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
 }
 
 /**
- * Indexes, at start, the policies of bookings stored before the policy index existed (or
- * under another master key), in every role: the API looks insured participants up in it.
+ * At start, in every role: re-wraps the data keys a previous master key wrapped (rotation),
+ * and indexes the policies of bookings stored before the policy index existed or under a
+ * previous master key — the API looks insured participants up in it.
  */
 @Injectable()
 class PolicyIndexer implements OnApplicationBootstrap {
@@ -63,6 +64,9 @@ class PolicyIndexer implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     try {
+      // A rotated master key first: what the previous one wrapped is re-wrapped, then its
+      // policies are indexed under the new key.
+      await this.bookings.rewrapUnderCurrentKey();
       await this.bookings.indexPolicies();
     } catch (error) {
       this.logger.error({ msg: 'policy indexing failed', ...describeForLog(error) });
@@ -89,7 +93,10 @@ class PolicyIndexer implements OnApplicationBootstrap {
             `PASSERELLE_DATA_KEY is not set: bookings are encrypted with the development key in ${DEV_DATA_KEY_FILE} (${master.origin === 'dev-file-created' ? 'generated now' : 'reused'}); set PASSERELLE_DATA_KEY outside development`,
           );
         }
-        return new BookingCipher(master.key);
+        return new BookingCipher(
+          master.key,
+          config.previousDataKeys.map((key) => Buffer.from(key, 'base64')),
+        );
       },
     },
     {

@@ -328,6 +328,103 @@ export class BookingsRepository {
     return found;
   }
 
+  /**
+   * Up to `limit` sealed documents (bookings, then emergency requests) whose data keys are
+   * wrapped under one of `keyIds`, locked (others skip them): each with the reference its
+   * encryption is bound to. The caller re-wraps them (`rewrapSealed`) in the same transaction.
+   */
+  async lockSealedUnderKeys(
+    trx: Executor,
+    keyIds: readonly string[],
+    limit: number,
+  ): Promise<
+    { table: 'bookings' | 'emergency_requests'; key: string; aad: string; sealed: SealedDocument }[]
+  > {
+    if (keyIds.length === 0) return [];
+    const bookings = await trx
+      .selectFrom('bookings')
+      .select([
+        'reference',
+        'ciphertext',
+        'iv',
+        'auth_tag',
+        'wrapped_key',
+        'wrap_iv',
+        'wrap_tag',
+        'key_id',
+      ])
+      .where('erased_at', 'is', null)
+      .where('key_id', 'in', [...keyIds])
+      .orderBy('reference')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    const found: {
+      table: 'bookings' | 'emergency_requests';
+      key: string;
+      aad: string;
+      sealed: SealedDocument;
+    }[] = [];
+    for (const row of bookings) {
+      const sealed = sealedOf(row);
+      if (sealed !== undefined)
+        found.push({ table: 'bookings', key: row.reference, aad: row.reference, sealed });
+    }
+    if (found.length >= limit) return found;
+    const requests = await trx
+      .selectFrom('emergency_requests')
+      .select([
+        'id',
+        'ciphertext',
+        'iv',
+        'auth_tag',
+        'wrapped_key',
+        'wrap_iv',
+        'wrap_tag',
+        'key_id',
+      ])
+      .where('erased_at', 'is', null)
+      .where('key_id', 'in', [...keyIds])
+      .orderBy('id')
+      .limit(limit - found.length)
+      .forUpdate()
+      .skipLocked()
+      .execute();
+    for (const row of requests) {
+      const sealed = sealedOf(row);
+      if (sealed !== undefined) {
+        found.push({
+          table: 'emergency_requests',
+          key: row.id,
+          aad: `emergency-request:${row.id}`,
+          sealed,
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Writes a re-wrapped data key (and its key id) in place: the ciphertext is unchanged. */
+  async rewrapSealed(
+    trx: Executor,
+    table: 'bookings' | 'emergency_requests',
+    key: string,
+    sealed: SealedDocument,
+  ): Promise<void> {
+    const set = {
+      wrapped_key: sealed.wrappedKey,
+      wrap_iv: sealed.wrapIv,
+      wrap_tag: sealed.wrapTag,
+      key_id: sealed.keyId,
+    };
+    if (table === 'bookings') {
+      await trx.updateTable('bookings').set(set).where('reference', '=', key).execute();
+    } else {
+      await trx.updateTable('emergency_requests').set(set).where('id', '=', key).execute();
+    }
+  }
+
   /** How many live bookings were sealed under another master key than `keyId`. */
   async countSealedUnderOtherKey(keyId: string): Promise<number> {
     const row = await this.db

@@ -350,6 +350,37 @@ export class BookingsService {
    * Indexes the policies of the bookings stored before the index existed (those this master
    * key opens); several processes at once take disjoint rows. Returns how many.
    */
+  /**
+   * Key rotation: every data key still wrapped under a previous master key
+   * (`PASSERELLE_DATA_KEY_PREVIOUS`) is re-wrapped under the current one, bookings and
+   * emergency requests alike; the documents themselves are not re-encrypted. Several
+   * processes at once take disjoint rows. Returns how many were re-wrapped.
+   */
+  async rewrapUnderCurrentKey(): Promise<number> {
+    const previous = this.cipher.previousKeyIds;
+    let rewrapped = 0;
+    for (;;) {
+      const count = await this.repository.transaction(async (trx) => {
+        const rows = await this.repository.lockSealedUnderKeys(trx, previous, RETENTION_BATCH);
+        for (const row of rows) {
+          await this.repository.rewrapSealed(
+            trx,
+            row.table,
+            row.key,
+            this.cipher.rewrap(row.aad, row.sealed),
+          );
+        }
+        return rows.length;
+      });
+      rewrapped += count;
+      if (count < RETENTION_BATCH) break;
+    }
+    if (rewrapped > 0) {
+      this.logger.log({ msg: 'data keys re-wrapped under the current master key', rewrapped });
+    }
+    return rewrapped;
+  }
+
   async indexPolicies(): Promise<number> {
     // A booking sealed under another master key cannot be opened: PASSERELLE_DATA_KEY is
     // not the key it was stored with (the key cannot be rotated). Said loudly, not found
