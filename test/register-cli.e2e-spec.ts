@@ -40,10 +40,12 @@ describe('passerelle register', () => {
     expect(rows.find((row) => row.startsWith('us-apis,'))).toMatch(/,2,3,/);
   });
 
-  it('should refuse a period that is not a date', async () => {
-    const run = await runBuiltCli(['register', 'ropa', '--from', 'last-year'], env);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('--from: must be a date YYYY-MM-DD');
+  it('should refuse a period that is not a date, or a day that does not exist', async () => {
+    for (const from of ['last-year', '2027-13-01', '2027-02-30']) {
+      const run = await runBuiltCli(['register', 'ropa', '--from', from], env);
+      expect(run.code, from).toBe(2);
+      expect(run.stderr).toContain('--from: must be a date YYYY-MM-DD');
+    }
   });
 
   it('should exit 1 when a row was inserted with a seq the chain does not account for', async () => {

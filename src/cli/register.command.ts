@@ -13,6 +13,7 @@ import { RegisterAppender } from '../modules/register/register-appender.js';
 import { RegisterRepository } from '../modules/register/register.repository.js';
 import { RegisterService } from '../modules/register/register.service.js';
 import { EXIT, type CliIo } from './cli-io.js';
+import { isPeriodBound } from '../modules/shared/period-bound.js';
 
 async function withRegister<T>(
   config: AppConfig,
@@ -65,7 +66,9 @@ export async function runRegisterRopa(
     ['--from', options.from],
     ['--to', options.to],
   ] as const) {
-    if (value !== undefined && !DATE.test(value)) {
+    // A day that exists (`isPeriodBound`): 2027-02-30 would roll over, 2027-13-01 reach
+    // PostgreSQL as an invalid date.
+    if (value !== undefined && !(DATE.test(value) && isPeriodBound(value))) {
       io.stderr(`${name}: must be a date YYYY-MM-DD`);
       return EXIT.invalidInput;
     }

@@ -51,6 +51,12 @@ describe('containsCardNumber', () => {
     '4111\u20091111\u20091111\u20091111',
     '4111\u202F1111\u202F1111\u202F1111',
     '4111\t1111\t1111\t1111',
+    '4111\u20031111\u20031111\u20031111',
+    '4111\u30001111\u30001111\u30001111',
+    '4111\uFF0D1111\uFF0D1111\uFF0D1111',
+    '4111\u22121111\u22121111\u22121111',
+    '4111    1111    1111    1111',
+    '\uFF14\uFF11\uFF11\uFF11 \uFF11\uFF11\uFF11\uFF11 \uFF11\uFF11\uFF11\uFF11 \uFF11\uFF11\uFF11\uFF11',
   ])('should find a card in %j when it passes Luhn', (text) => {
     expect(containsCardNumber(text)).toBe(true);
   });
@@ -66,7 +72,10 @@ describe('containsCardNumber', () => {
     '2027-07-01T10:30:00+02:00',
     '4111 1111 1111 1112',
     '41111111111111111111111',
-    '4111    1111 1111 1111',
+    '4111     1111 1111 1111',
+    '+86 138 0013 8002',
+    'away 2027-07-01 2027-07-05',
+    'from 2027-07-01T10:30:00+02:00 to 2027-07-05T08:00:00-04:00',
   ])('should not find a card in %j when it is not a 13-19 digit Luhn number', (text) => {
     expect(containsCardNumber(text)).toBe(false);
   });

@@ -3,9 +3,9 @@ import { childPath } from './property-path.js';
 /**
  * No payment data is ever accepted (input-model.md): a card number in a booking would put
  * the whole store in PCI DSS scope. A card-number-like token is 13 to 19 digits, possibly
- * grouped by spaces, dashes or dots (up to three between groups, as people and forms write
- * them: `4111  1111`, `4111 - 1111`, `4111.1111`, thin spaces), whose Luhn check digit is
- * right.
+ * grouped by spaces, dashes or dots (up to four between groups, as people and forms write
+ * them: `4111  1111`, `4111 - 1111`, `4111.1111`, thin or ideographic spaces, full-width
+ * digits), whose Luhn check digit is right.
  */
 
 /** Luhn (ISO/IEC 7812-1) check over a string of digits. */
@@ -29,20 +29,29 @@ const MIN_DIGITS = 13;
 const MAX_DIGITS = 19;
 
 /**
- * Digit groups joined by one to three separators: spaces (tab, no-break, figure, thin and
- * narrow no-break), hyphens and dashes, dots.
+ * Digit groups joined by one to four separators: any white space (after NFKC, which turns
+ * full-width digits and dashes into ASCII ones), hyphens, dashes and the minus sign, dots.
  */
-const DIGIT_RUN = /\d+(?:[ \t\u00A0\u2007\u2009\u202F.\-\u2010-\u2015]{1,3}\d+)*/g;
-const SEPARATORS = /[ \t\u00A0\u2007\u2009\u202F.\-\u2010-\u2015]{1,3}/;
+const DIGIT_RUN = /\d+(?:[\s.\-\u2010-\u2015\u2212]{1,4}\d+)*/gu;
+const SEPARATORS = /[\s.\-\u2010-\u2015\u2212]{1,4}/u;
+/**
+ * Dates and instants (`2027-07-01`, `2027-07-01T10:30:00+02:00`) are taken out first: two
+ * dates side by side are digit groups too, and a card is never grouped 4-2-2.
+ */
+const DATE_OR_INSTANT =
+  /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?/gu;
 
 /**
  * Whether the text holds a card-number-like token. Within a run of grouped digits, every
  * span of whole groups of 13 to 19 digits is tried, so that a card written after another
- * number (`ref 12 4111 1111 1111 1111`) is still found; an ungrouped run is tried whole.
+ * number (`ref 12 4111 1111 1111 1111`) is still found; an ungrouped run is tried whole. A
+ * run after `+` is an international phone number, not a card.
  */
 export function containsCardNumber(text: string): boolean {
-  for (const [run] of text.matchAll(DIGIT_RUN)) {
-    const groups = run.split(SEPARATORS);
+  const normalized = text.normalize('NFKC').replace(DATE_OR_INSTANT, '/');
+  for (const match of normalized.matchAll(DIGIT_RUN)) {
+    if (match.index > 0 && normalized[match.index - 1] === '+') continue;
+    const groups = match[0].split(SEPARATORS);
     for (let first = 0; first < groups.length; first += 1) {
       let digits = '';
       for (let last = first; last < groups.length; last += 1) {
