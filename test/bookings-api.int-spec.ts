@@ -500,6 +500,23 @@ describe('DELETE /v1/bookings/{reference}', () => {
     expect(await tableDigest('bookings')).toBe(before);
   });
 
+  it('should refuse with 422 another booking that reuses an erased participant’s id, and store nothing', async () => {
+    const before = await tableDigest('bookings');
+    // B-1002 (erased above) held B-1002-1; a new booking of the same trip names them again.
+    const reuse = edit(
+      edit(sampleBookings()[1]!, 'reference', 'B-1002-AGAIN'),
+      'participants[0].id',
+      'B-1002-1',
+    );
+    const answer = await putBooking(reuse);
+    expect(answer.status, answer.text).toBe(422);
+    expect(answer.body.error).toMatchObject({
+      code: 'UNPROCESSABLE',
+      details: [{ path: 'participants[0].id', rule: expect.stringContaining('erased') as string }],
+    });
+    expect(await tableDigest('bookings')).toBe(before);
+  });
+
   it('should answer 404 when no booking has the reference', async () => {
     const answer = await deleteBooking('B-NEVER-STORED');
     expect(answer.status).toBe(404);

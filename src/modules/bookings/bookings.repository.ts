@@ -425,6 +425,22 @@ export class BookingsRepository {
     }
   }
 
+  /** The participant ids of the trip's erased bookings (their tombstones keep them), but `except`'s. */
+  async erasedParticipantIdsOfTrip(
+    executor: Executor,
+    tripId: string,
+    except: string,
+  ): Promise<Set<string>> {
+    const rows = await executor
+      .selectFrom('bookings')
+      .select('participant_ids')
+      .where('trip_id', '=', tripId)
+      .where('erased_at', 'is not', null)
+      .where('reference', '!=', except)
+      .execute();
+    return new Set(rows.flatMap((row) => row.participant_ids));
+  }
+
   /** How many live bookings were sealed under another master key than `keyId`. */
   async countSealedUnderOtherKey(keyId: string): Promise<number> {
     const row = await this.db

@@ -62,6 +62,8 @@ export const STORE_RULES = {
   staleRevision: 'must not be lower than the stored revision',
   revisionReused: 'this revision is stored with a different content: send a higher revision',
   erased: 'this booking was erased: its reference cannot be used again',
+  erasedParticipant:
+    'belongs to a booking of this trip that was erased: a participant id is not used again (the register keeps its entries under it)',
 } as const;
 
 /** Erasures per transaction of the retention job. */
@@ -239,6 +241,25 @@ export class BookingsService {
             (row) => row.reference !== booking.reference,
           ),
         );
+        // An erased participant's id names their register entries (and their access
+        // report): given to someone else, the two would be reported as one person.
+        const erased = await this.repository.erasedParticipantIdsOfTrip(
+          trx,
+          trip.id,
+          booking.reference,
+        );
+        const reused = booking.participants.flatMap((participant, index) =>
+          erased.has(participant.id)
+            ? [{ path: `participants[${index}].id`, rule: STORE_RULES.erasedParticipant }]
+            : [],
+        );
+        if (reused.length > 0) {
+          throw new PasserelleError(
+            'UNPROCESSABLE',
+            'the booking uses the participant id of an erased booking',
+            reused,
+          );
+        }
         const errors = bookingConflicts(trip.document, others, booking);
         if (errors.length > 0) {
           throw new PasserelleError(
