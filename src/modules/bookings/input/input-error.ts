@@ -46,7 +46,7 @@ export const RULES = {
   hotelId: rule('must be 1 to 16 characters among A-Z a-z 0-9 . _ -'),
   date: rule('must be a date YYYY-MM-DD'),
   instant: rule('must be an ISO 8601 date-time with the local UTC offset, +hh:mm or -hh:mm'),
-  country: rule('must be ISO 3166-1 alpha-3'),
+  country: rule('must be an ISO 3166-1 alpha-3 code (or an ICAO 9303 one, such as XXA)'),
   airport: rule('must be an IATA airport code of 3 capital letters'),
   carrier: rule('must be an IATA airline designator of 2 capital letters or digits'),
   flightNumber: rule('must be 1 to 4 digits and an optional capital letter'),

@@ -226,6 +226,8 @@ describe('validateBooking: every rule', () => {
     [`${P}.dateOfBirth`, '2027-01-16', `${P}.dateOfBirth`, RULES.dateOfBirthInFuture],
     [`${P}.nationality`, 'fra', `${P}.nationality`, RULES.country],
     [`${P}.countryOfResidence`, 'FRAN', `${P}.countryOfResidence`, RULES.country],
+    [`${P}.nationality`, 'QQQ', `${P}.nationality`, RULES.country],
+    ['customer.address.country', 'ZZZ', 'customer.address.country', RULES.country],
     [`${P}.placeOfBirth.country`, REMOVE, `${P}.placeOfBirth.country`, RULES.required],
     [`${P}.placeOfBirth.city`, 'Lyon\u2028Est', `${P}.placeOfBirth.city`, RULES.controlCharacters],
     [`${P}.email`, 'claire@', `${P}.email`, RULES.email],
@@ -418,6 +420,14 @@ describe('validateBooking: every rule', () => {
     expect(
       errorsOf(edit(sampleBooking(3), 'participants[0].dateOfBirth', TODAY), { trip: undefined }),
     ).toEqual([]);
+  });
+
+  it('should accept the codes ICAO 9303 adds to ISO 3166 for travel documents', () => {
+    for (const code of ['XXA', 'UNK', 'GBN']) {
+      expect(
+        errorsOf(edit(sampleBooking(0), 'participants[0].nationality', code), { trip: undefined }),
+      ).toEqual([]);
+    }
   });
 
   it('should throw when the caller passes no valid date for today', () => {

@@ -87,6 +87,7 @@ describe('validateTrip', () => {
     ['flights[0].departure.airport', 'CD', 'flights[0].departure.airport', RULES.airport],
     ['flights[0].departure.airport', 'cdg', 'flights[0].departure.airport', RULES.airport],
     ['flights[0].departure.country', 'FR', 'flights[0].departure.country', RULES.country],
+    ['flights[0].departure.country', 'ABC', 'flights[0].departure.country', RULES.country],
     [
       'flights[0].departure.scheduledAt',
       '2027-07-01T08:30:00Z',
