@@ -142,13 +142,8 @@ export class BookingCipher {
     return previous;
   }
 
-  /**
-   * The same sealed document with its data key wrapped under the current master key instead
-   * of a previous one (key rotation): the ciphertext is unchanged, the data key never leaves
-   * this call.
-   */
-  rewrap(reference: string, sealed: SealedDocument): SealedDocument {
-    if (sealed.keyId === this.keyId) return sealed;
+  /** A sealed document's data key, unwrapped (the caller zeroes it once used). */
+  private unwrap(reference: string, sealed: SealedDocument): Buffer {
     const dataKey = decrypt(
       this.wrappingKey(sealed),
       sealed.wrappedKey,
@@ -156,8 +151,22 @@ export class BookingCipher {
       sealed.wrapTag,
       keyAad(reference),
     );
+    if (dataKey.length !== KEY_BYTES) {
+      dataKey.fill(0);
+      throw new BookingCipherError('the data key is malformed');
+    }
+    return dataKey;
+  }
+
+  /**
+   * The same sealed document with its data key wrapped under the current master key instead
+   * of a previous one (key rotation): the ciphertext is unchanged, the data key never leaves
+   * this call.
+   */
+  rewrap(reference: string, sealed: SealedDocument): SealedDocument {
+    if (sealed.keyId === this.keyId) return sealed;
+    const dataKey = this.unwrap(reference, sealed);
     try {
-      if (dataKey.length !== KEY_BYTES) throw new BookingCipherError('the data key is malformed');
       const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference), randomBytes(IV_BYTES));
       return {
         ...sealed,
@@ -215,15 +224,8 @@ export class BookingCipher {
 
   /** The plaintext of a sealed booking; throws `BookingCipherError` if it cannot be trusted. */
   open(reference: string, sealed: SealedDocument): Buffer {
-    const dataKey = decrypt(
-      this.wrappingKey(sealed),
-      sealed.wrappedKey,
-      sealed.wrapIv,
-      sealed.wrapTag,
-      keyAad(reference),
-    );
+    const dataKey = this.unwrap(reference, sealed);
     try {
-      if (dataKey.length !== KEY_BYTES) throw new BookingCipherError('the data key is malformed');
       return decrypt(dataKey, sealed.ciphertext, sealed.iv, sealed.authTag, documentAad(reference));
     } finally {
       dataKey.fill(0);

@@ -53,6 +53,25 @@ export const ERASED_SEALED_COLUMNS = {
   key_id: null,
 } as const;
 
+/** The columns of a sealed document, as they are selected. */
+const SEALED_COLUMN_NAMES = [
+  'ciphertext',
+  'iv',
+  'auth_tag',
+  'wrapped_key',
+  'wrap_iv',
+  'wrap_tag',
+  'key_id',
+] as const;
+
+/** A sealed document to re-wrap: where it is, and the reference its encryption is bound to. */
+export interface SealedToRewrap {
+  readonly table: 'bookings' | 'emergency_requests';
+  readonly key: string;
+  readonly aad: string;
+  readonly sealed: SealedDocument;
+}
+
 /** The sealed document of a row; undefined once erased. */
 export function sealedOf(row: SealedColumns): SealedDocument | undefined {
   const { ciphertext, iv, auth_tag, wrapped_key, wrap_iv, wrap_tag, key_id } = row;
@@ -337,22 +356,11 @@ export class BookingsRepository {
     trx: Executor,
     keyIds: readonly string[],
     limit: number,
-  ): Promise<
-    { table: 'bookings' | 'emergency_requests'; key: string; aad: string; sealed: SealedDocument }[]
-  > {
+  ): Promise<SealedToRewrap[]> {
     if (keyIds.length === 0) return [];
     const bookings = await trx
       .selectFrom('bookings')
-      .select([
-        'reference',
-        'ciphertext',
-        'iv',
-        'auth_tag',
-        'wrapped_key',
-        'wrap_iv',
-        'wrap_tag',
-        'key_id',
-      ])
+      .select(['reference', ...SEALED_COLUMN_NAMES])
       .where('erased_at', 'is', null)
       .where('key_id', 'in', [...keyIds])
       .orderBy('reference')
@@ -360,30 +368,16 @@ export class BookingsRepository {
       .forUpdate()
       .skipLocked()
       .execute();
-    const found: {
-      table: 'bookings' | 'emergency_requests';
-      key: string;
-      aad: string;
-      sealed: SealedDocument;
-    }[] = [];
-    for (const row of bookings) {
+    const found: SealedToRewrap[] = bookings.flatMap((row) => {
       const sealed = sealedOf(row);
-      if (sealed !== undefined)
-        found.push({ table: 'bookings', key: row.reference, aad: row.reference, sealed });
-    }
+      return sealed === undefined
+        ? []
+        : [{ table: 'bookings' as const, key: row.reference, aad: row.reference, sealed }];
+    });
     if (found.length >= limit) return found;
     const requests = await trx
       .selectFrom('emergency_requests')
-      .select([
-        'id',
-        'ciphertext',
-        'iv',
-        'auth_tag',
-        'wrapped_key',
-        'wrap_iv',
-        'wrap_tag',
-        'key_id',
-      ])
+      .select(['id', ...SEALED_COLUMN_NAMES])
       .where('erased_at', 'is', null)
       .where('key_id', 'in', [...keyIds])
       .orderBy('id')
@@ -393,14 +387,13 @@ export class BookingsRepository {
       .execute();
     for (const row of requests) {
       const sealed = sealedOf(row);
-      if (sealed !== undefined) {
-        found.push({
-          table: 'emergency_requests',
-          key: row.id,
-          aad: `emergency-request:${row.id}`,
-          sealed,
-        });
-      }
+      if (sealed === undefined) continue;
+      found.push({
+        table: 'emergency_requests',
+        key: row.id,
+        aad: `emergency-request:${row.id}`,
+        sealed,
+      });
     }
     return found;
   }
