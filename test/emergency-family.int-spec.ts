@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { NOT_FOUND_MESSAGE } from '../src/modules/emergency/emergency.service.js';
@@ -11,7 +12,7 @@ import {
   tripVariant,
 } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_CLIENTS } from './support/test-clients.js';
+import { clientOfRole, TEST_CLIENTS } from './support/test-clients.js';
 
 /**
  * A family policy: one policy number for two participants of the same insurer, both in
@@ -23,6 +24,7 @@ const MUTUELLE = TEST_CLIENTS.find(
   (c) => c.role === 'insurer' && c.insurerId === 'INS-MUTUELLE-VOYAGE',
 );
 const FAMILY_POLICY = 'MV-FAMILY-77';
+const RACE_POLICY = 'MV-RACE-1';
 // The sample booking's two participants (B-FAM-1, B-FAM-2) and their dates of birth.
 const BORN_FIRST = '2011-03-04';
 const BORN_SECOND = '2013-09-21';
@@ -37,25 +39,33 @@ beforeAll(async () => {
       ['participants[0].insurance.policyNumber', FAMILY_POLICY],
       ['participants[1].insurance.policyNumber', FAMILY_POLICY],
     ]),
+    edits(bookingVariant(0, 'B-RACE', 'T-FAMILY'), [
+      ['participants[0].insurance.policyNumber', RACE_POLICY],
+      ['participants[1].insurance.policyNumber', `${RACE_POLICY}-2`],
+    ]),
   ]);
 }, 60_000);
 afterAll(async () => {
   await t.close();
 });
 
-async function ask(extra: Record<string, unknown> = {}) {
+async function ask(extra: Record<string, unknown> = {}, policyNumber = FAMILY_POLICY) {
   const response = await fetch(`${t.url}/v1/emergency/requests`, {
     method: 'POST',
     headers: { authorization: `Bearer ${MUTUELLE!.key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      policyNumber: FAMILY_POLICY,
+      policyNumber,
       incidentReference: 'MV-ASSIST-2027-00077',
       reason: 'Twisted an ankle on the stairs of the museum and needs to see a doctor today.',
       requestedBy: 'Agent Paul Martin',
       ...extra,
     }),
   });
-  return { status: response.status, text: await response.text() };
+  return {
+    status: response.status,
+    text: await response.text(),
+    requestId: response.headers.get('passerelle-request-id') ?? '',
+  };
 }
 
 describe('an emergency request on a policy shared by two insured', () => {
@@ -117,5 +127,36 @@ describe('an emergency request on a policy shared by two insured', () => {
       error: { details: [{ path: 'dateOfBirth', rule: 'a date, YYYY-MM-DD' }] },
     });
     expect(answer.text).not.toContain('2013-02-30');
+  });
+});
+
+describe('an emergency request racing the erasure of its booking', () => {
+  it('should store what the agent wrote erased when the booking was erased after the lookup', async () => {
+    const bookings = t.app.get(BookingsService);
+    const findInsured = bookings.findInsured.bind(bookings);
+    // The lookup reads the booking; the erasure commits before the request is recorded.
+    const spy = vi.spyOn(bookings, 'findInsured').mockImplementationOnce(async (...args) => {
+      const found = await findInsured(...args);
+      const erased = await fetch(`${t.url}/v1/bookings/B-RACE`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${clientOfRole('ingest').key}` },
+      });
+      expect(erased.status).toBe(204);
+      return found;
+    });
+    try {
+      const answer = await ask({}, RACE_POLICY);
+      expect(answer.status, answer.text).toBe(200);
+      const requestId = answer.requestId;
+      const { rows } = await t.database.admin(
+        'SELECT ciphertext, wrapped_key, erased_at FROM emergency_requests WHERE id = $1',
+        [requestId],
+      );
+      expect(rows).toEqual([
+        { ciphertext: null, wrapped_key: null, erased_at: expect.any(Date) as Date },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -15,6 +15,7 @@ import { transmissionsOpenByDeadlineMigration } from './migrations/0011-transmis
 import { emergencyRequestSubjectsMigration } from './migrations/0012-emergency-request-subjects.js';
 import { transmissionsStaleNotifyMigration } from './migrations/0013-transmissions-stale-notify.js';
 import { transmissionAttemptsBeforeMigration } from './migrations/0014-transmission-attempts-before.js';
+import { emergencyRequestErasedBookingMigration } from './migrations/0015-emergency-request-erased-booking.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -36,6 +37,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-emergency-request-subjects': emergencyRequestSubjectsMigration,
   '0013-transmissions-stale-notify': transmissionsStaleNotifyMigration,
   '0014-transmission-attempts-before': transmissionAttemptsBeforeMigration,
+  '0015-emergency-request-erased-booking': emergencyRequestErasedBookingMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */
