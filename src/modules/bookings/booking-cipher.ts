@@ -142,6 +142,21 @@ export class BookingCipher {
     return previous;
   }
 
+  /** A data key wrapped under the current master key, bound to its reference. */
+  private wrap(
+    reference: string,
+    dataKey: Buffer,
+    iv: Buffer,
+  ): Pick<SealedDocument, 'wrappedKey' | 'wrapIv' | 'wrapTag' | 'keyId'> {
+    const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference), iv);
+    return {
+      wrappedKey: wrapped.data,
+      wrapIv: wrapped.iv,
+      wrapTag: wrapped.tag,
+      keyId: this.keyId,
+    };
+  }
+
   /** A sealed document's data key, unwrapped (the caller zeroes it once used). */
   private unwrap(reference: string, sealed: SealedDocument): Buffer {
     const dataKey = decrypt(
@@ -167,14 +182,7 @@ export class BookingCipher {
     if (sealed.keyId === this.keyId) return sealed;
     const dataKey = this.unwrap(reference, sealed);
     try {
-      const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference), randomBytes(IV_BYTES));
-      return {
-        ...sealed,
-        wrappedKey: wrapped.data,
-        wrapIv: wrapped.iv,
-        wrapTag: wrapped.tag,
-        keyId: this.keyId,
-      };
+      return { ...sealed, ...this.wrap(reference, dataKey, randomBytes(IV_BYTES)) };
     } finally {
       dataKey.fill(0);
     }
@@ -192,20 +200,11 @@ export class BookingCipher {
         documentAad(reference),
         Buffer.from(fresh.subarray(KEY_BYTES, KEY_BYTES + IV_BYTES)),
       );
-      const wrapped = encrypt(
-        this.masterKey,
-        dataKey,
-        keyAad(reference),
-        Buffer.from(fresh.subarray(KEY_BYTES + IV_BYTES)),
-      );
       return {
         ciphertext: document.data,
         iv: document.iv,
         authTag: document.tag,
-        wrappedKey: wrapped.data,
-        wrapIv: wrapped.iv,
-        wrapTag: wrapped.tag,
-        keyId: this.keyId,
+        ...this.wrap(reference, dataKey, Buffer.from(fresh.subarray(KEY_BYTES + IV_BYTES))),
       };
     } finally {
       dataKey.fill(0);

@@ -1,11 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { Db } from '../../database/database.js';
@@ -13,11 +6,11 @@ import { DATABASE, DatabaseModule } from '../../database/database.module.js';
 import { describeForLog } from '../http/error.filter.js';
 import { RegisterModule } from '../register/register.module.js';
 import { RegisterService } from '../register/register.service.js';
+import { WorkerDailyJob } from '../shared/daily-job.js';
 import { BookingCipher } from './booking-cipher.js';
 import { BookingsController } from './bookings.controller.js';
 import { BookingsRepository } from './bookings.repository.js';
 import { BookingsService } from './bookings.service.js';
-import { DailyJob } from '../shared/daily-job.js';
 import { DEV_DATA_KEY_FILE, resolveMasterKey } from './master-key.js';
 
 /**
@@ -25,21 +18,14 @@ import { DEV_DATA_KEY_FILE, resolveMasterKey } from './master-key.js';
  * or `all`): a minute after start, then daily. Several processes at once take disjoint rows.
  */
 @Injectable()
-class BookingRetention implements OnApplicationBootstrap, OnModuleDestroy {
+class BookingRetention extends WorkerDailyJob {
   private readonly logger = new Logger('Bookings');
-  private readonly job = new DailyJob(() => this.run());
 
   constructor(
     private readonly bookings: BookingsService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.role !== 'api') this.job.start();
-  }
-
-  onModuleDestroy(): void {
-    this.job.stop();
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super(config.role);
   }
 
   async run(now = new Date()): Promise<void> {

@@ -1,13 +1,7 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { DailyJob } from '../shared/daily-job.js';
+import { WorkerDailyJob } from '../shared/daily-job.js';
 import { RegisterService } from './register.service.js';
 
 export { FIRST_RUN_MS } from '../shared/daily-job.js';
@@ -18,21 +12,14 @@ export { FIRST_RUN_MS } from '../shared/daily-job.js';
  * it at once is harmless. The timers do not keep a process alive, and stop with the app.
  */
 @Injectable()
-export class RegisterMaintenance implements OnApplicationBootstrap, OnModuleDestroy {
+export class RegisterMaintenance extends WorkerDailyJob {
   private readonly logger = new Logger('Register');
-  private readonly job = new DailyJob(() => this.run());
 
   constructor(
     private readonly register: RegisterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.config.role !== 'api') this.job.start();
-  }
-
-  onModuleDestroy(): void {
-    this.job.stop();
+  ) {
+    super(config.role);
   }
 
   async run(now = new Date()): Promise<void> {

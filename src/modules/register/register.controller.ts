@@ -113,7 +113,9 @@ export class RegisterController {
     }
     const shown = new Set(page.items.flatMap((entry) => entry.subjects));
     if (query.subjectId !== undefined) shown.add(query.subjectId);
-    await this.recordRead(client, 'GET /v1/disclosures', [...shown], { count: page.items.length });
+    await this.register.recordRead(client, 'GET /v1/disclosures', [...shown], {
+      count: page.items.length,
+    });
     return { items: page.items.map(entryView), nextCursor: page.nextCursor };
   }
 
@@ -125,7 +127,9 @@ export class RegisterController {
     const entry = await this.register.byId(id);
     if (entry === undefined)
       throw new PasserelleError('NOT_FOUND', 'no register entry with this id');
-    await this.recordRead(client, 'GET /v1/disclosures/{id}', entry.subjects, { entry: entry.id });
+    await this.register.recordRead(client, 'GET /v1/disclosures/{id}', entry.subjects, {
+      entry: entry.id,
+    });
     return entryView(entry);
   }
 
@@ -150,10 +154,15 @@ export class RegisterController {
       new Date().toISOString(),
     );
     // The report shows no one else (`entryForSubject`): the read names the subject alone.
-    await this.recordRead(client, 'GET /v1/subjects/{participantId}/disclosures', [participantId], {
-      entries: entries.length,
-      format: query.format ?? 'json',
-    });
+    await this.register.recordRead(
+      client,
+      'GET /v1/subjects/{participantId}/disclosures',
+      [participantId],
+      {
+        entries: entries.length,
+        format: query.format ?? 'json',
+      },
+    );
     if (query.format === 'html') {
       response.type('html');
       return renderSubjectReportHtml(report);
@@ -179,7 +188,9 @@ export class RegisterController {
       { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) },
       new Date(),
     );
-    await this.recordRead(client, 'GET /v1/register/ropa', [], { format: query.format ?? 'json' });
+    await this.register.recordRead(client, 'GET /v1/register/ropa', [], {
+      format: query.format ?? 'json',
+    });
     if (query.format === 'csv') {
       response.type('text/csv; charset=utf-8');
       return renderRecordCsv(record);
@@ -194,31 +205,5 @@ export class RegisterController {
   @Get('v1/register/verify')
   verify(): Promise<VerifyResult> {
     return this.register.verify();
-  }
-
-  /** Fail closed: a read that cannot be recorded is not answered. */
-  private async recordRead(
-    client: ApiClient,
-    what: string,
-    subjects: readonly string[],
-    detail: Readonly<Record<string, string | number>>,
-  ): Promise<void> {
-    try {
-      await this.register.append({
-        event: 'ops-action',
-        subjects,
-        fields: [],
-        categories: [],
-        withheld: [],
-        actor: { kind: 'client', id: client.id },
-        reason: `register read: ${what}`,
-        detail: { ...detail, role: client.role },
-      });
-    } catch {
-      throw new PasserelleError(
-        'REGISTER_UNAVAILABLE',
-        'the register cannot record this read; nothing is shown',
-      );
-    }
   }
 }

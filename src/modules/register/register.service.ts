@@ -1,4 +1,6 @@
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
+import type { ApiClient } from '../auth/api-client.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
 import { ChainVerifier, chooseChainStart } from '../../core/register/verify-chain.js';
 import type {
   AppendShortcut,
@@ -57,6 +59,35 @@ export class RegisterService {
   /** Appends an entry and, in the same transaction, a companion row (see `Companion`). */
   appendWith(input: RegisterEntryInput, companion: Companion): Promise<RegisterEntry> {
     return this.appender.appendWith(input, companion);
+  }
+
+  /**
+   * Records a read of the register through the API (`ops-action`, the client, what was read
+   * and whom it names) before anything is shown: fail closed, 503 if it cannot be written.
+   */
+  async recordRead(
+    client: ApiClient,
+    what: string,
+    subjects: readonly string[],
+    detail: Readonly<Record<string, string | number>>,
+  ): Promise<void> {
+    try {
+      await this.append({
+        event: 'ops-action',
+        subjects,
+        fields: [],
+        categories: [],
+        withheld: [],
+        actor: { kind: 'client', id: client.id },
+        reason: `register read: ${what}`,
+        detail: { ...detail, role: client.role },
+      });
+    } catch {
+      throw new PasserelleError(
+        'REGISTER_UNAVAILABLE',
+        'the register cannot record this read; nothing is shown',
+      );
+    }
   }
 
   appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {

@@ -1,3 +1,6 @@
+import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
@@ -7,15 +10,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const FIRST_RUN_MS = 60 * 1000;
 
 /**
- * A job of the worker processes run a minute after start, then daily. Its timers do not keep
- * the process alive, and stop with the app.
+ * A job of the worker processes (role `worker` or `all`) run a minute after start, then
+ * daily. Its timers do not keep the process alive, and stop with the app.
  */
-export class DailyJob {
+export abstract class WorkerDailyJob implements OnApplicationBootstrap, OnModuleDestroy {
   private timers: NodeJS.Timeout[] = [];
 
-  constructor(private readonly run: () => Promise<void>) {}
+  protected constructor(private readonly role: AppConfig['role']) {}
 
-  start(): void {
+  /** One run; never throws (its failures are logged). */
+  abstract run(now?: Date): Promise<void>;
+
+  onApplicationBootstrap(): void {
+    if (this.role === 'api') return;
     const first = setTimeout(() => void this.run(), FIRST_RUN_MS);
     const daily = setInterval(() => void this.run(), DAY_MS);
     first.unref();
@@ -23,7 +30,7 @@ export class DailyJob {
     this.timers = [first, daily];
   }
 
-  stop(): void {
+  onModuleDestroy(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
   }

@@ -86,24 +86,13 @@ export class TransmissionsController {
   ): Promise<Transmission & { registerEntries: unknown[] }> {
     const transmission = await this.found(id);
     const entries = await this.register.list({ transmissionId: id }, undefined, 200);
-    try {
-      await this.register.append({
-        // Named in the detail, not as the transmission's own: a read is not one of its events.
-        event: 'ops-action',
-        subjects: [...new Set(entries.items.flatMap((entry) => entry.subjects))].sort(),
-        fields: [],
-        categories: [],
-        withheld: [],
-        actor: { kind: 'client', id: client.id },
-        reason: 'register read: GET /v1/transmissions/{id}',
-        detail: { transmission: id, entries: entries.items.length, role: client.role },
-      });
-    } catch {
-      throw new PasserelleError(
-        'REGISTER_UNAVAILABLE',
-        'the register cannot record this read; nothing is shown',
-      );
-    }
+    // Named in the detail, not as the transmission's own: a read is not one of its events.
+    await this.register.recordRead(
+      client,
+      'GET /v1/transmissions/{id}',
+      [...new Set(entries.items.flatMap((entry) => entry.subjects))].sort(),
+      { transmission: id, entries: entries.items.length },
+    );
     return { ...transmission, registerEntries: entries.items.map(entryView) };
   }
 
@@ -202,7 +191,7 @@ export class TransmissionsController {
     reason: string,
     client: ApiClient,
   ): Promise<Transmission> {
-    const current = await this.found(id);
+    await this.found(id);
     let done: { readonly after: Transmission } | undefined;
     try {
       ({ result: done } = await this.register.appendAfter(async (trx) => {
@@ -234,10 +223,10 @@ export class TransmissionsController {
       );
     }
     if (done === undefined) {
-      const now = await this.found(id);
+      const { status } = await this.found(id);
       throw new PasserelleError(
         'NOT_PENDING',
-        `this transmission is ${now.status === current.status ? current.status : now.status}: ${action} does not apply to it`,
+        `this transmission is ${status}: ${action} does not apply to it`,
       );
     }
     if (action === 'send-now') void this.dispatcher.tick();
