@@ -3,11 +3,13 @@ import type { Contract, SpecialCategoryRule } from '../../src/core/contracts/con
 import type { FieldCatalogue } from '../../src/core/fields/field-catalogue.js';
 import { shippedFormatRegistry } from '../../src/core/formats/format-registry.js';
 import { unitsOfField, type UnitKind } from '../../src/core/fields/field-readers.js';
-import type {
-  Booking,
-  ConsentFlag,
-  Participant,
-  TravelDocument,
+import { CONSENT_FLAG_CATEGORIES } from '../../src/core/contracts/lint-contracts.js';
+import {
+  CONSENT_FLAGS,
+  type Booking,
+  type ConsentFlag,
+  type Participant,
+  type TravelDocument,
 } from '../../src/core/model/booking.js';
 import {
   BOARDS,
@@ -303,11 +305,12 @@ const STRICT_FORMATS: Readonly<
   'ota-room-list': { unit: 'stay', options: {} },
 };
 
-const CONSENT_OF_CATEGORY: Readonly<Record<string, ConsentFlag>> = {
-  meal: 'shareMealWithProviders',
-  assistance: 'shareAssistanceWithProviders',
-  health: 'shareHealthWithInsurer',
-};
+/** The consent that may gate each special category (the linter's own table, inverted). */
+const CONSENT_OF_CATEGORY: ReadonlyMap<string, ConsentFlag> = new Map(
+  CONSENT_FLAGS.flatMap((flag) =>
+    CONSENT_FLAG_CATEGORIES[flag].map((category) => [category, flag] as const),
+  ),
+);
 
 /**
  * A contract that passes the linter: a unit kind, a random allow-list of fields that have a
@@ -370,14 +373,16 @@ export const arbContract = (catalogue: FieldCatalogue): fc.Arbitrary<Contract> =
           : specialCategories.map((category) => ({
               condition: 'explicit-consent',
               categories: [category],
-              consentFlag: CONSENT_OF_CATEGORY[category] ?? 'shareHealthWithInsurer',
+              consentFlag: CONSENT_OF_CATEGORY.get(category) ?? 'shareHealthWithInsurer',
             }));
         const contract: Contract = {
           id: 'generated',
           version: 1,
+          // Each insurer of the unit, wherever it is: a safeguard in case it is outside the EEA.
           recipient: insurer
-            ? { id: 'from-unit', name: 'Insurer', category: 'insurer', country: 'FRA' }
+            ? { id: 'from-unit', name: 'Insurer', category: 'insurer', country: 'from-unit' }
             : { id: 'RCPT', name: 'Recipient', category: 'transport', country: 'FRA' },
+          ...(insurer ? { transfer: { safeguard: 'scc' as const } } : {}),
           purpose: 'Generated for a property test.',
           legalBasis: onDemand ? 'vital-interests' : 'contract',
           specialCategories: rules,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { readdirSync } from 'node:fs';
+import { aBooking, aParticipant, aTrip } from '../../../test/support/builders.js';
 import {
   readRepoFile,
   repoPath,
@@ -13,8 +14,16 @@ import {
   createFormatRegistry,
   type PayloadFormat,
 } from '../formats/payload-format.js';
+import { CONSENT_FLAGS } from '../model/booking.js';
+import { planTrip } from '../planning/plan-trip.js';
 import { ok } from '../shared/result.js';
-import { formatProblem, lintContracts, type LintContext } from './lint-contracts.js';
+import {
+  CONSENT_FLAG_CATEGORIES,
+  formatProblem,
+  lintContracts,
+  MAX_SCHEDULE_OFFSET,
+  type LintContext,
+} from './lint-contracts.js';
 
 const context = shippedLintContext();
 
@@ -22,7 +31,7 @@ const context = shippedLintContext();
 const baseContract = (): Record<string, unknown> => ({
   id: 'test-hotel-list',
   version: 1,
-  recipient: { id: 'from-unit', name: 'Hotel of the stay', category: 'hotel', country: 'FRA' },
+  recipient: { id: 'HTL-PARIS-1', name: 'A hotel in Paris', category: 'hotel', country: 'FRA' },
   purpose: 'Accommodate the group in the rooms decided by operations.',
   legalBasis: 'contract',
   unit: 'stay',
@@ -40,6 +49,22 @@ function lint(contract: Record<string, unknown>, lintContext: LintContext = cont
 
 function problemsOf(contract: Record<string, unknown>, lintContext?: LintContext): string[] {
   return lint(contract, lintContext).problems.map(formatProblem);
+}
+
+/** The shipped contracts with one file edited, linted together: the edited file's problems. */
+function shippedProblemsWith(file: string, edit: (text: string) => string): string[] {
+  const sources = readdirSync(repoPath('contracts'))
+    .filter((name) => name.endsWith('.yaml'))
+    .map((name) => {
+      const text = readRepoFile(`contracts/${name}`);
+      if (name !== file) return { file: name, text };
+      const edited = edit(text);
+      expect(edited, 'the edit applies').not.toBe(text);
+      return { file: name, text: edited };
+    });
+  return lintContracts(sources, context)
+    .problems.filter((problem) => problem.file === file)
+    .map(formatProblem);
 }
 
 describe('lintContracts', () => {
@@ -234,6 +259,76 @@ describe('lintContracts', () => {
       ]);
     });
 
+    it('should reject a consent flag that is not the consent for the category it gates', () => {
+      // Meal codes can reveal religion: a participant who agreed to share assistance needs
+      // but refused to share their meal must not have the meal sent on that consent.
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal'],
+        specialCategories: {
+          condition: 'explicit-consent',
+          consentFlag: 'shareAssistanceWithProviders',
+        },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories.consentFlag: shareAssistanceWithProviders is not a consent to share meal: use shareMealWithProviders, in a rule of its own',
+      ]);
+    });
+
+    it('should reject one consent flag gating several categories when it fits only one', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal', 'participant.accessibleRoom'],
+        specialCategories: { condition: 'explicit-consent', consentFlag: 'shareMealWithProviders' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories.consentFlag: shareMealWithProviders is not a consent to share assistance: use shareAssistanceWithProviders, in a rule of its own',
+      ]);
+    });
+
+    it('should reject health data gated on a meal or assistance consent', () => {
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.health.allergies'],
+        specialCategories: [
+          {
+            condition: 'explicit-consent',
+            categories: ['health'],
+            consentFlag: 'shareMealWithProviders',
+          },
+        ],
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories[0].consentFlag: shareMealWithProviders is not a consent to share health: use shareHealthWithInsurer, in a rule of its own',
+      ]);
+    });
+
+    it('should reject the shipped airline group list with its two consent flags swapped', () => {
+      expect(
+        shippedProblemsWith('airline-group-list.yaml', (text) =>
+          text
+            .replace('consentFlag: shareMealWithProviders', 'consentFlag: SWAP')
+            .replace(
+              'consentFlag: shareAssistanceWithProviders',
+              'consentFlag: shareMealWithProviders',
+            )
+            .replace('consentFlag: SWAP', 'consentFlag: shareAssistanceWithProviders'),
+        ),
+      ).toEqual([
+        'airline-group-list.yaml: specialCategories[0].consentFlag: shareAssistanceWithProviders is not a consent to share meal: use shareMealWithProviders, in a rule of its own',
+        'airline-group-list.yaml: specialCategories[1].consentFlag: shareMealWithProviders is not a consent to share assistance: use shareAssistanceWithProviders, in a rule of its own',
+      ]);
+    });
+
+    it('should map every special category of the catalogue to a consent flag, and only those', () => {
+      const special = [...context.catalogue.categories.values()]
+        .filter((category) => category.special)
+        .map((category) => category.id)
+        .sort();
+      const gated = CONSENT_FLAGS.flatMap((flag) => CONSENT_FLAG_CATEGORIES[flag]).sort();
+      expect(gated).toEqual(special);
+    });
+
     it('should reject a consent flag on a condition that is not consent', () => {
       const contract = {
         ...baseContract(),
@@ -281,6 +376,44 @@ describe('lintContracts', () => {
       };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: transfer.safeguard: required: the recipient country comes from the unit and may be outside the EEA',
+      ]);
+    });
+
+    it('should require transfer.safeguard when recipient.id is from-unit, even with a fixed EEA country', () => {
+      // The hotel of the stay is whichever hotel the trip books (one in New York, say):
+      // `country: FRA` must not silence rule 5 ("or from-unit with a non-EEA possibility").
+      const contract = {
+        ...baseContract(),
+        recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'FRA' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: transfer.safeguard: required: the recipient comes from the unit (recipient.id from-unit) and may be outside the EEA',
+        'contracts/test.yaml: recipient.country: must be from-unit when recipient.id is from-unit: the recipient, and so its country, comes from the unit',
+      ]);
+    });
+
+    it('should reject the shipped rooming list with a fixed EEA country and no transfer', () => {
+      expect(
+        shippedProblemsWith('hotel-rooming-list.yaml', (text) =>
+          text
+            .replace(/^ {2}country: from-unit$/m, '  country: FRA')
+            .replace(/^transfer:\n(?: {2}.*\n)+/m, ''),
+        ),
+      ).toEqual([
+        'hotel-rooming-list.yaml: transfer.safeguard: required: the recipient comes from the unit (recipient.id from-unit) and may be outside the EEA',
+        'hotel-rooming-list.yaml: recipient.country: must be from-unit when recipient.id is from-unit: the recipient, and so its country, comes from the unit',
+      ]);
+    });
+
+    it('should reject a fixed country with a from-unit recipient even with a safeguard', () => {
+      // The register would record FRA for every hotel, wherever it is.
+      const contract = {
+        ...baseContract(),
+        recipient: { id: 'from-unit', name: 'Hotel', category: 'hotel', country: 'FRA' },
+        transfer: { safeguard: 'art49-contract' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: recipient.country: must be from-unit when recipient.id is from-unit: the recipient, and so its country, comes from the unit',
       ]);
     });
 
@@ -420,6 +553,111 @@ describe('lintContracts', () => {
           schedule: { send: [{ after: 'stay.checkIn', offset: 'PT6H' }], resend: 'never' },
         }),
       ).toEqual([]);
+    });
+
+    it('should reject scope.insuredBy: recipient with a fixed recipient id', () => {
+      // The unit is split per insurer: a fixed id would address every insurer's list to it.
+      const contract = {
+        ...baseContract(),
+        unit: 'trip',
+        recipient: { id: 'INS-1', name: 'Insurer', category: 'insurer', country: 'FRA' },
+        scope: { insuredBy: 'recipient' },
+        fields: ['participant.surname'],
+        schedule: { send: [{ before: 'trip.start', offset: 'P1D' }], resend: 'never' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: recipient.id: must be from-unit with scope.insuredBy: recipient: each insurer gets only its own insured participants',
+      ]);
+    });
+
+    it('should reject the shipped insurer enrolment addressed to one fixed insurer', () => {
+      expect(
+        shippedProblemsWith('insurer-enrollment.yaml', (text) =>
+          text.replace(/^ {2}id: from-unit.*$/m, '  id: INS-MUTUELLE-VOYAGE'),
+        ),
+      ).toContain(
+        'insurer-enrollment.yaml: recipient.id: must be from-unit with scope.insuredBy: recipient: each insurer gets only its own insured participants',
+      );
+    });
+
+    it('should refuse a schedule offset that no date can hold, naming the key', () => {
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: {
+            send: [{ before: 'stay.checkIn', offset: 'P99999999999D' }],
+            resend: 'on-change',
+          },
+        }),
+      ).toEqual([
+        `contracts/test.yaml: schedule.send[0].offset: longer than ${MAX_SCHEDULE_OFFSET} (about 10 years) from its event`,
+      ]);
+      // A number of days too large for a number at all: refused, not a crash.
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: {
+            send: [{ before: 'stay.checkIn', offset: 'P7D' }],
+            resend: 'never',
+            until: { after: 'stay.checkIn', offset: `P${'9'.repeat(400)}D` },
+          },
+        }),
+      ).toEqual([
+        `contracts/test.yaml: schedule.until.offset: longer than ${MAX_SCHEDULE_OFFSET} (about 10 years) from its event`,
+      ]);
+      expect(
+        problemsOf({
+          ...baseContract(),
+          legalBasis: 'vital-interests',
+          transport: { type: 'api-response' },
+          schedule: {
+            onDemand: {
+              from: { before: 'stay.checkIn', offset: 'P99999W' },
+              until: { at: 'stay.checkOut' },
+            },
+          },
+        }),
+      ).toEqual([
+        `contracts/test.yaml: schedule.onDemand.from.offset: longer than ${MAX_SCHEDULE_OFFSET} (about 10 years) from its event`,
+      ]);
+    });
+
+    it('should refuse the shipped group list with an offset no date can hold', () => {
+      expect(
+        shippedProblemsWith('airline-group-list.yaml', (text) =>
+          text.replace(/offset: P\w+/, 'offset: P99999999999D'),
+        ),
+      ).toEqual([
+        `airline-group-list.yaml: schedule.send[0].offset: longer than ${MAX_SCHEDULE_OFFSET} (about 10 years) from its event`,
+      ]);
+    });
+
+    it('should accept the longest offset, and the planner should plan it', () => {
+      const longest = {
+        ...baseContract(),
+        id: 'test-flight-list',
+        recipient: { id: 'AF', name: 'An airline', category: 'airline', country: 'FRA' },
+        unit: 'flight',
+        fields: ['participant.surname', 'flight.flightNumber'],
+        schedule: {
+          send: [{ before: 'flight.departure', offset: MAX_SCHEDULE_OFFSET }],
+          resend: 'never',
+        },
+        retention: 'P30D after flight.departure',
+      };
+      const result = lint(longest);
+      expect(result.problems.map(formatProblem)).toEqual([]);
+      const contract = result.contracts.get('test-flight-list')?.contract;
+      expect(contract).toBeDefined();
+      if (contract === undefined) return;
+      const sends = planTrip({
+        trip: aTrip(),
+        bookings: [aBooking('B1', [aParticipant({ id: 'P1' })])],
+        contracts: [contract],
+        catalogue: context.catalogue,
+        now: Date.parse('2027-05-01T08:00:00Z'),
+      });
+      expect(sends.map((send) => send.contractId)).toEqual(['test-flight-list']);
     });
 
     it('should reject an insurer recipient that is not scoped to its own insured', () => {

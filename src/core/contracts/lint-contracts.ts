@@ -1,10 +1,11 @@
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
 import { unitsOfField } from '../fields/field-readers.js';
 import { ANY_DISCLOSABLE_FIELD, type FormatRegistry } from '../formats/payload-format.js';
+import { CONSENT_FLAGS, type ConsentFlag } from '../model/booking.js';
 import { isInEea } from '../model/countries.js';
 import type { CoreError } from '../shared/result.js';
 import { FROM_UNIT, type Contract, type ScheduleEvent, type ScheduleMoment } from './contract.js';
-import { signedOffsetMs } from './schedule-moments.js';
+import { durationMs, signedOffsetMs } from './schedule-moments.js';
 import type { EndpointCatalogue } from './endpoints.js';
 import { parseContract } from './parse-contract.js';
 
@@ -70,6 +71,29 @@ export function lintContracts(
 }
 
 const problem = (code: string, path: string, rule: string): CoreError => ({ code, path, rule });
+
+/**
+ * The special categories each recorded consent may lift the Art. 9 ban for. A consent is
+ * specific (Art. 4(11), 9(2)(a)): agreeing to share one's assistance needs is no agreement
+ * to share a meal code, which can reveal religion. A flag not listed for a category never
+ * gates it; a special category no flag lists cannot rest on explicit consent at all.
+ * `Record<ConsentFlag, …>`: a new flag does not compile until it says what it covers.
+ */
+export const CONSENT_FLAG_CATEGORIES: Readonly<Record<ConsentFlag, readonly string[]>> = {
+  shareMealWithProviders: ['meal'],
+  shareAssistanceWithProviders: ['assistance'],
+  shareHealthWithInsurer: ['health'],
+  // Image and voice never leave (rule 4): these consents gate nothing a contract can send.
+  image: [],
+  voice: [],
+};
+
+/**
+ * The longest schedule offset: no transmission is planned further than this from its
+ * event, and an offset no date can hold (P99999999999D) would break planning at runtime.
+ */
+export const MAX_SCHEDULE_OFFSET = 'P3653D';
+const MAX_SCHEDULE_OFFSET_MS = durationMs(MAX_SCHEDULE_OFFSET);
 
 /** The six rules of contracts.md, plus the consistency checks a reviewer would make. */
 export function lintContract(contract: Contract, context: LintContext): CoreError[] {
@@ -212,6 +236,25 @@ function checkSpecialCategories(contract: Contract, { catalogue }: LintContext):
       );
     }
     const categories = rule.categories ?? [...specialCategories];
+    if (rule.condition === 'explicit-consent' && rule.consentFlag !== undefined) {
+      const gated = CONSENT_FLAG_CATEGORIES[rule.consentFlag];
+      for (const category of categories) {
+        if (catalogue.categories.get(category)?.special !== true || gated.includes(category))
+          continue;
+        const fitting = CONSENT_FLAGS.filter((flag) =>
+          CONSENT_FLAG_CATEGORIES[flag].includes(category),
+        );
+        errors.push(
+          problem(
+            'CONSENT_FLAG_MISMATCH',
+            `${path}.consentFlag`,
+            fitting.length === 0
+              ? `${rule.consentFlag} is not a consent to share ${category}: no recorded consent covers it, so it cannot rest on explicit-consent`
+              : `${rule.consentFlag} is not a consent to share ${category}: use ${fitting.join(' or ')}, in a rule of its own`,
+          ),
+        );
+      }
+    }
     if (categories.length === 0) {
       errors.push(
         problem('UNNECESSARY_CONDITION', path, 'the contract lists no special-category field'),
@@ -267,13 +310,17 @@ function checkNeverLeaving(contract: Contract, { catalogue }: LintContext): Core
 }
 
 function checkTransfer(contract: Contract): CoreError[] {
-  const country = contract.recipient.country;
-  const mayLeaveEea = country === FROM_UNIT || !isInEea(country);
+  const { id, country } = contract.recipient;
+  // A recipient taken from the unit (the flight's carrier, the stay's hotel, the insurer) is
+  // whoever the trip books: it may be outside the EEA whatever country the contract writes.
+  const mayLeaveEea = id === FROM_UNIT || country === FROM_UNIT || !isInEea(country);
   if (mayLeaveEea && contract.transfer === undefined) {
     const why =
       country === FROM_UNIT
         ? 'the recipient country comes from the unit and may be outside the EEA'
-        : `${country} is outside the EEA`;
+        : id === FROM_UNIT
+          ? 'the recipient comes from the unit (recipient.id from-unit) and may be outside the EEA'
+          : `${country} is outside the EEA`;
     return [problem('TRANSFER_WITHOUT_SAFEGUARD', 'transfer.safeguard', `required: ${why}`)];
   }
   return [];
@@ -322,6 +369,27 @@ function checkRecipientAndScope(contract: Contract): CoreError[] {
   }
   if (scope.insuredBy !== undefined && recipient.category !== 'insurer') {
     errors.push(problem('SCOPE_INVALID', 'scope.insuredBy', 'only for insurer recipients'));
+  }
+  if (scope.insuredBy === 'recipient' && recipient.id !== FROM_UNIT) {
+    // The unit is split per insurer; a fixed id would address every insurer's list to one.
+    errors.push(
+      problem(
+        'RECIPIENT_INVALID',
+        'recipient.id',
+        'must be from-unit with scope.insuredBy: recipient: each insurer gets only its own insured participants',
+      ),
+    );
+  }
+  if (recipient.id === FROM_UNIT && recipient.country !== FROM_UNIT) {
+    // The unit decides who the recipient is, so it decides where: a fixed country would be
+    // recorded in the register for every carrier, hotel or insurer, wherever it is.
+    errors.push(
+      problem(
+        'RECIPIENT_INVALID',
+        'recipient.country',
+        'must be from-unit when recipient.id is from-unit: the recipient, and so its country, comes from the unit',
+      ),
+    );
   }
   if (recipient.category === 'insurer' && scope.insuredBy === undefined) {
     errors.push(
@@ -392,9 +460,22 @@ const EVENTS_OF_UNIT: Readonly<Record<Contract['unit'], readonly ScheduleEvent[]
 function checkSchedule(contract: Contract): CoreError[] {
   const errors: CoreError[] = [];
   const { schedule, transport, unit } = contract;
-  const checkMoment = (moment: ScheduleMoment, path: string): void => {
+  const checkMoment = (moment: ScheduleMoment, path: string, checkOffset = true): void => {
     if (!EVENTS_OF_UNIT[unit].includes(moment.event)) {
       errors.push(problem('SCHEDULE_INVALID', path, `a ${unit} unit has no event ${moment.event}`));
+    }
+    if (
+      checkOffset &&
+      moment.direction !== 'at' &&
+      durationMs(moment.offset) > MAX_SCHEDULE_OFFSET_MS
+    ) {
+      errors.push(
+        problem(
+          'SCHEDULE_INVALID',
+          `${path}.offset`,
+          `longer than ${MAX_SCHEDULE_OFFSET} (about 10 years) from its event`,
+        ),
+      );
     }
   };
   if (schedule.kind === 'on-demand') {
@@ -434,7 +515,8 @@ function checkSchedule(contract: Contract): CoreError[] {
         );
       }
     });
-    checkMoment(until, 'schedule.until');
+    // Without `until`, the last moment is one of the sends: its offset is checked there.
+    checkMoment(until, 'schedule.until', !schedule.send.includes(until));
   }
   return errors;
 }

@@ -197,6 +197,38 @@ describe('projectAllUnits: row scoping', () => {
     expect(insurerA).not.toContain('SurnameP3');
   });
 
+  it('should give a fixed insurer recipient only its own insured when scoped by insurer', () => {
+    // The linter refuses this contract; the projection never addresses another insurer's
+    // insured to the fixed recipient even so.
+    const contract = aContract({
+      unit: 'trip',
+      recipient: { id: 'INS-B', name: 'Insurer B', category: 'insurer', country: 'FRA' },
+      scope: { roles: ['participant', 'leader', 'staff'], insuredBy: 'recipient' },
+      fields: ['participant.surname', 'participant.insurance.policyNumber'],
+    });
+    const bookings = [
+      aBooking('B1', [
+        aParticipant({ id: 'P1', insurance: { insurerId: 'INS-A', policyNumber: 'POL-A-1' } }),
+        aParticipant({ id: 'P2', insurance: { insurerId: 'INS-B', policyNumber: 'POL-B-2' } }),
+        aParticipant({ id: 'P3' }),
+      ]),
+    ];
+    const units = project(contract, aTrip(), bookings);
+    expect(units.map((u) => [u.unit.key, u.recipient.id, u.participantIds])).toEqual([
+      ['trip:T-1:insurer:INS-B', 'INS-B', ['P2']],
+    ]);
+    expect(JSON.stringify(units)).not.toContain('POL-A-1');
+    expect(enumerateUnits(aTrip(), bookings, contract).map((unit) => unit.key)).toEqual([
+      'trip:T-1:insurer:INS-B',
+    ]);
+    // Asked for another insurer's unit by key: nothing.
+    const other = projectUnit(
+      { trip: aTrip(), bookings, contract, catalogue },
+      { kind: 'trip', id: 'T-1', insurerId: 'INS-A', key: 'trip:T-1:insurer:INS-A' },
+    );
+    expect(other.participantIds).toEqual([]);
+  });
+
   it('should have no unit at all for a cancelled trip', () => {
     expect(project(aContract(), aTrip({ status: 'cancelled' }))).toEqual([]);
   });

@@ -149,13 +149,18 @@ function scopedUnits(
   }
   for (const base of baseUnits(trip, members, contract)) {
     if (contract.scope.insuredBy === 'recipient') {
+      // A fixed recipient is one insurer: it gets its own insured, never another insurer's
+      // (the linter refuses such a contract; this holds even if one slips through).
+      const fixed = contract.recipient.id === FROM_UNIT ? undefined : contract.recipient.id;
       const insurers = [
         ...new Set(
           base.members.flatMap((m) =>
             m.participant.insurance === undefined ? [] : [m.participant.insurance.insurerId],
           ),
         ),
-      ].sort();
+      ]
+        .filter((insurerId) => fixed === undefined || insurerId === fixed)
+        .sort();
       for (const insurerId of insurers) {
         const members = base.members.filter(
           (m) => m.participant.insurance?.insurerId === insurerId,
