@@ -211,7 +211,7 @@ export function renderRecordHtml(record: RecordOfProcessing): string {
 <tr><th>Transfers outside the EEA</th><td>${list(a.transfers.map((t) => `${t.country}: ${t.words}`))}</td></tr>
 <tr><th>Retention at the recipient</th><td>${e(a.retention)}</td></tr>
 <tr><th>Security measures</th><td>${list(a.securityMeasures)}</td></tr>
-<tr><th>Disclosed in the period</th><td>${a.disclosed.disclosures} disclosure(s) about ${a.disclosed.subjects} person(s); last ${e(a.disclosed.lastDisclosedAt ?? 'never')}; ${a.disclosed.failures} failure(s); ${a.disclosed.withheld} withholding(s)</td></tr>
+<tr><th>Disclosed in the period</th><td>${a.disclosed.disclosures} disclosure(s) about ${a.disclosed.subjects} person(s); last ${e(a.disclosed.lastDisclosedAt ?? 'never')}; ${a.disclosed.failures} failed attempt(s), retries included; ${a.disclosed.withheld} withholding(s)</td></tr>
 </table></section>`,
     )
     .join('\n');

@@ -1,8 +1,24 @@
 import { FROM_UNIT, type Contract } from '../contracts/contract.js';
-import type { FieldCatalogue } from '../fields/field-catalogue.js';
+import type { FieldCatalogue, FieldDefinition } from '../fields/field-catalogue.js';
 import { isInEea } from '../model/countries.js';
 import type { ProjectedUnit } from '../projection/minimized-unit.js';
 import type { RegisterEntryInput } from './register-entry.js';
+
+/**
+ * A field whose value is the data of people other than the unit's participants: its reader
+ * names them (`trip.leaders.*`: the group's leaders, in every participant's emergency data).
+ */
+export const namesOthers = (field: FieldDefinition | undefined): boolean =>
+  field?.reader?.level === 'unit' && field.reader.subjects !== undefined;
+
+/**
+ * The `detail` key of a disclosure entry whose fields name others: how many of its first
+ * `subjects` are the unit's participants (the projection lists them first, then the others).
+ * Without it, an entry of a flight, stay, trip or booking cannot tell a leader named only by
+ * `trip.leaders.*` from a passenger of the unit, and the leader's access report would claim
+ * every field of the unit as theirs (Art. 15(1)(b)) — a participant unit's key tells already.
+ */
+export const UNIT_PARTICIPANTS_DETAIL = 'unitParticipants';
 
 export interface DisclosureFacts {
   readonly contract: Contract;
@@ -21,7 +37,9 @@ export interface DisclosureFacts {
  * What every register entry about a disclosure of a unit says — contract, recipient,
  * purpose, legal basis, Art. 9(2) condition when special categories leave, transfer when
  * the recipient may be outside the EEA, subjects, field ids and their categories, what was
- * withheld, the payload's digest — ids, categories and digests, never a value.
+ * withheld, the payload's digest — ids, categories and digests, never a value. When the
+ * fields name others than the unit's participants, `detail` says how many of the subjects
+ * are the unit's (`UNIT_PARTICIPANTS_DETAIL`): a caller adding its own detail keeps it.
  */
 export function disclosureEntryBase(facts: DisclosureFacts): Omit<RegisterEntryInput, 'event'> {
   const { contract, catalogue, unit } = facts;
@@ -55,6 +73,9 @@ export function disclosureEntryBase(facts: DisclosureFacts): Omit<RegisterEntryI
           ].join(','),
         }
       : {}),
+    // `unknown`: the unit does not tell the recipient's country (a carrier's or an insurer's
+    // seat); the safeguard is recorded as applying if it is outside the EEA, which the
+    // subject's report says in those words (`transferInWords`). A stay's hotel is known.
     ...(contract.transfer !== undefined && outside
       ? { transfer: { country: country ?? 'unknown', safeguard: contract.transfer.safeguard } }
       : {}),
@@ -71,5 +92,8 @@ export function disclosureEntryBase(facts: DisclosureFacts): Omit<RegisterEntryI
     },
     transport: facts.transport,
     actor: facts.actor,
+    ...(unit.payload.fields.some((id) => namesOthers(catalogue.fields.get(id)))
+      ? { detail: { [UNIT_PARTICIPANTS_DETAIL]: unit.participantIds.length } }
+      : {}),
   };
 }

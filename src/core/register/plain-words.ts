@@ -5,6 +5,8 @@ import {
   type SpecialCategoryCondition,
   type TransferSafeguard,
 } from '../contracts/contract.js';
+import { isCountryCode } from '../model/country-codes.js';
+import { isInEea } from '../model/countries.js';
 
 /** Words a parent understands, with the article a lawyer looks for. */
 const LEGAL_BASIS_WORDS: Readonly<Partial<Record<string, string>>> &
@@ -71,6 +73,35 @@ export const safeguardInWords = (safeguard: string): string =>
 
 export const recipientCategoryInWords = (category: string): string =>
   RECIPIENT_WORDS[category] ?? category;
+
+/**
+ * What a field naming people other than the unit's participants (`namesOthers`) disclosed
+ * about one of them, for that person's own report: their category's label would speak of
+ * someone else (`trip.leaders.phone` is `contact.third-party`, the legal representatives').
+ */
+const NAMED_AS_OTHER_WORDS: Readonly<Partial<Record<string, string>>> = {
+  'trip.leaders.name': 'name, as a leader of the group',
+  'trip.leaders.phone': 'telephone number, as a leader of the group',
+};
+
+export const namedAsOtherInWords = (fieldId: string): string | undefined =>
+  NAMED_AS_OTHER_WORDS[fieldId];
+
+/**
+ * Where the data went, for a parent. A country the register does not record (`unknown`: a
+ * carrier's or an insurer's seat, which the unit does not tell) is said to be unrecorded —
+ * not outside the EEA — and its safeguard as applying if it is.
+ */
+export function transferInWords(
+  transfer: { readonly country: string; readonly safeguard: string } | undefined,
+): string {
+  if (transfer === undefined || isInEea(transfer.country))
+    return 'within the European Economic Area';
+  const safeguard = safeguardInWords(transfer.safeguard);
+  return isCountryCode(transfer.country)
+    ? `to ${transfer.country}, outside the European Economic Area — safeguard: ${safeguard}`
+    : `the recipient’s country is not recorded; if it is outside the European Economic Area, the safeguard is: ${safeguard}`;
+}
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {

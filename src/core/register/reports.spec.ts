@@ -91,8 +91,12 @@ describe('the subject access report', () => {
 
   it('should show, in an entry of the subject’s report, neither the co-travellers nor their withholdings', () => {
     const shared = entries[0]!;
-    expect(entryForSubject(shared, 'P1')).toEqual({ ...shared, subjects: ['P1'], withheld: [] });
-    expect(entryForSubject(shared, 'P2')).toEqual({ ...shared, subjects: ['P2'] });
+    expect(entryForSubject(shared, 'P1', catalogue)).toEqual({
+      ...shared,
+      subjects: ['P1'],
+      withheld: [],
+    });
+    expect(entryForSubject(shared, 'P2', catalogue)).toEqual({ ...shared, subjects: ['P2'] });
     const html = renderSubjectReportHtml(
       buildSubjectReport('P1', entries, catalogue, controller, '2027-08-01T00:00:00.000Z'),
     );

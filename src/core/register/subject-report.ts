@@ -1,12 +1,15 @@
 import type { FieldCatalogue } from '../fields/field-catalogue.js';
+import { isCountryCode } from '../model/country-codes.js';
 import { isInEea } from '../model/countries.js';
 import type { ControllerConfig } from './controller-config.js';
+import { namesOthers, UNIT_PARTICIPANTS_DETAIL } from './disclosure-entry.js';
 import {
   conditionInWords,
   escapeHtml,
   legalBasisInWords,
+  namedAsOtherInWords,
   recipientCategoryInWords,
-  safeguardInWords,
+  transferInWords,
 } from './plain-words.js';
 import type { RegisterEntry } from './register-entry.js';
 
@@ -21,9 +24,21 @@ export interface SubjectDisclosure {
   readonly specialCondition?: string;
   /** The categories of this subject's data disclosed, in plain words. */
   readonly categories: readonly string[];
-  readonly transfer?: { readonly country: string; readonly safeguard: string };
+  readonly transfer?: SubjectTransfer;
   readonly tripId?: string;
   readonly contract?: { readonly id: string; readonly version: number };
+}
+
+/** Where the data went, as the register records it. */
+export interface SubjectTransfer {
+  /** Alpha-3, or null when the register does not record it (a carrier's or insurer's seat). */
+  readonly country: string | null;
+  /** False when outside the EEA; null when the country is not recorded. */
+  readonly withinEea: boolean | null;
+  /** The Chapter V safeguard, which applies if the recipient is outside the EEA. */
+  readonly safeguard: string;
+  /** The same, in the printable report's words. */
+  readonly words: string;
 }
 
 export interface SubjectWithholding {
@@ -49,9 +64,69 @@ export interface SubjectReport {
 
 const DISCLOSED: ReadonlySet<string> = new Set(['disclosure-delivered', 'emergency-released']);
 
+/** `participant:<id>[:insurer:<insurer id>]` (ids are `[A-Za-z0-9._-]`, never a colon). */
+const PARTICIPANT_UNIT = /^participant:([^:]+)((?::insurer:.*)?)$/;
+/** `booking:<reference>[:insurer:<insurer id>]`: another family's reference. */
+const BOOKING_UNIT = /^booking:([^:]+)((?::insurer:.*)?)$/;
+
+/**
+ * Whether the subject is one of the entry's unit's participants — else they are named only
+ * through fields that name others (`namesOthers`: a group leader in another participant's
+ * emergency data), and only those fields are theirs. A participant unit's key tells; other
+ * units tell by the entry's `detail` (`UNIT_PARTICIPANTS_DETAIL`), which entries written
+ * before it lack: those are taken as the unit's, as they always were (over-reporting to the
+ * subject rather than hiding a disclosure of their own data).
+ */
+function isUnitParticipant(entry: RegisterEntry, subjectId: string): boolean {
+  const participant = PARTICIPANT_UNIT.exec(entry.unit ?? '');
+  if (participant !== null) return participant[1] === subjectId;
+  const count = entry.detail?.[UNIT_PARTICIPANTS_DETAIL];
+  if (typeof count !== 'number') return true;
+  const index = entry.subjects.indexOf(subjectId);
+  return index >= 0 && index < count;
+}
+
+/** The entry's fields that are the subject's data: all, or those naming others only. */
+function fieldsOfSubject(
+  entry: RegisterEntry,
+  subjectId: string,
+  catalogue: FieldCatalogue,
+): { readonly own: boolean; readonly fields: readonly string[] } {
+  if (isUnitParticipant(entry, subjectId)) return { own: true, fields: entry.fields };
+  return {
+    own: false,
+    fields: entry.fields.filter((field) => namesOthers(catalogue.fields.get(field))),
+  };
+}
+
+/** The unit as someone not among its participants may see it: not their id, nor booking. */
+function unitForOthers(unit: string | undefined): string | undefined {
+  if (unit === undefined) return unit;
+  const participant = PARTICIPANT_UNIT.exec(unit);
+  if (participant !== null) return `participant:(another participant)${participant[2] ?? ''}`;
+  const booking = BOOKING_UNIT.exec(unit);
+  if (booking !== null) return `booking:(another booking)${booking[2] ?? ''}`;
+  return unit;
+}
+
+function transferForSubject(transfer: {
+  readonly country: string;
+  readonly safeguard: string;
+}): SubjectTransfer {
+  const recorded = isCountryCode(transfer.country);
+  return {
+    country: recorded ? transfer.country : null,
+    withinEea: recorded ? isInEea(transfer.country) : null,
+    safeguard: transfer.safeguard,
+    words: transferInWords(transfer),
+  };
+}
+
 /**
  * Builds the report from the register entries that name the subject: disclosures delivered
- * or released (the categories are the contract's, in plain words), and values withheld.
+ * or released (the categories of the subject's fields, in plain words: all the entry's for
+ * one of the unit's participants, those naming others for someone named only by them), and
+ * values withheld.
  */
 export function buildSubjectReport(
   subjectId: string,
@@ -92,14 +167,22 @@ export function buildSubjectReport(
     const withheldHere = new Set(
       entry.withheld.filter((w) => w.subject === subjectId).map((w) => w.field),
     );
+    const { own, fields } = fieldsOfSubject(entry, subjectId, catalogue);
+    const sent = fields.filter((field) => !withheldHere.has(field));
     const categories = [
       ...new Set(
-        entry.fields
-          .filter((field) => !withheldHere.has(field))
-          .map((field) => catalogue.fields.get(field)?.category)
-          .filter((category): category is string => category !== undefined),
+        sent.flatMap((field) => {
+          const category = catalogue.fields.get(field)?.category;
+          if (category === undefined) return [];
+          return [own ? label(category) : (namedAsOtherInWords(field) ?? label(category))];
+        }),
       ),
-    ].map(label);
+    ];
+    // The Art. 9(2) condition is the special-category data's: said only if some is the subject's.
+    const specialCondition =
+      own || sent.some((field) => catalogue.fields.get(field)?.special === true)
+        ? entry.specialCondition
+        : undefined;
     disclosures.push({
       entryId: entry.id,
       date: entry.occurredAt,
@@ -107,9 +190,9 @@ export function buildSubjectReport(
       recipient,
       purpose: entry.purpose ?? '',
       legalBasis: entry.legalBasis ?? '',
-      ...(entry.specialCondition === undefined ? {} : { specialCondition: entry.specialCondition }),
+      ...(specialCondition === undefined ? {} : { specialCondition }),
       categories,
-      ...(entry.transfer === undefined ? {} : { transfer: entry.transfer }),
+      ...(entry.transfer === undefined ? {} : { transfer: transferForSubject(entry.transfer) }),
       ...(entry.tripId === undefined ? {} : { tripId: entry.tripId }),
       ...(entry.contract === undefined
         ? {}
@@ -131,14 +214,37 @@ export function buildSubjectReport(
  * An entry as it may be shown in the subject's own report: among its subjects only the
  * subject, among its withholdings only the subject's. A hotel's rooming list names the
  * co-travellers, and what was withheld from it says why (a meal code held back for want of
- * consent reveals a religion): neither is the subject's data to receive (Art. 15(4)). Its
+ * consent reveals a religion): neither is the subject's data to receive (Art. 15(4)). To a
+ * subject named only through fields naming others (a leader in a participant's emergency
+ * release), neither the unit's participant nor that participant's fields, categories and
+ * Art. 9(2) condition: which minor had a medical release is not the leader's to know. Its
  * hash is still the register's, over the whole entry: it names the entry, the DPO verifies.
  */
-export function entryForSubject(entry: RegisterEntry, subjectId: string): RegisterEntry {
+export function entryForSubject(
+  entry: RegisterEntry,
+  subjectId: string,
+  catalogue: FieldCatalogue,
+): RegisterEntry {
+  const { own, fields } = fieldsOfSubject(entry, subjectId, catalogue);
+  const subjects = entry.subjects.filter((subject) => subject === subjectId);
+  const withheld = entry.withheld.filter((w) => w.subject === subjectId);
+  if (own) return { ...entry, subjects, withheld };
+  const unit = unitForOthers(entry.unit);
+  const definitions = fields.map((field) => catalogue.fields.get(field));
+  const categories = entry.categories.filter((category) =>
+    definitions.some((field) => field?.category === category),
+  );
+  const { specialCondition, ...rest } = entry;
   return {
-    ...entry,
-    subjects: entry.subjects.filter((subject) => subject === subjectId),
-    withheld: entry.withheld.filter((w) => w.subject === subjectId),
+    ...rest,
+    ...(unit === undefined ? {} : { unit }),
+    ...(specialCondition !== undefined && definitions.some((field) => field?.special === true)
+      ? { specialCondition }
+      : {}),
+    subjects,
+    fields,
+    categories,
+    withheld,
   };
 }
 
@@ -149,10 +255,7 @@ export function renderSubjectReportHtml(report: SubjectReport): string {
   const e = escapeHtml;
   const rows = report.disclosures
     .map((d) => {
-      const transfer =
-        d.transfer === undefined || isInEea(d.transfer.country)
-          ? 'within the European Economic Area'
-          : `to ${e(d.transfer.country)}, outside the European Economic Area — safeguard: ${e(safeguardInWords(d.transfer.safeguard))}`;
+      const transfer = e(d.transfer?.words ?? transferInWords(undefined));
       return `<tr><td>${e(day(d.date))}</td><td>${e(d.recipient.name)}<br><small>${e(recipientCategoryInWords(d.recipient.category))} · ${e(d.recipient.id)}</small></td><td>${e(d.purpose)}</td><td>${e(legalBasisInWords(d.legalBasis))}${d.specialCondition === undefined ? '' : `<br><small>health or other sensitive data: ${e(conditionInWords(d.specialCondition))}</small>`}</td><td><ul>${d.categories.map((c) => `<li>${e(c)}</li>`).join('')}</ul></td><td>${transfer}</td></tr>`;
     })
     .join('\n');

@@ -169,7 +169,9 @@ export class RegisterController {
     }
     return {
       ...report,
-      entries: entries.map((entry) => entryView(entryForSubject(entry, participantId))),
+      entries: entries.map((entry) =>
+        entryView(entryForSubject(entry, participantId, this.catalog.catalogue)),
+      ),
     };
   }
 

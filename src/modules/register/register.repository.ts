@@ -527,9 +527,10 @@ export class RegisterRepository {
 
   /**
    * Per contract, for the Art. 30 export: deliveries and releases, subjects, last date,
-   * failures, and values withheld — the `withheld` items of the entries that record what a
-   * recipient got (a delivery, a release, or a `disclosure-withheld`), not of the attempts
-   * and failures that repeat them. Nothing appends `disclosure-withheld`: counting those
+   * failed attempts (every retry that failed counts: its files may have left in part), and
+   * values withheld — the `withheld` items of the entries that record what a recipient got
+   * (a delivery, a release, or a `disclosure-withheld`), not of the attempts and failures
+   * that repeat them. Nothing appends `disclosure-withheld`: counting those
    * events alone always gave 0.
    */
   async contractStatistics(
