@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { ConfigError, loadAppConfig } from './config/app-config.js';
-import { processIo } from './cli/cli-io.js';
-import { runCli } from './cli/program.js';
+import { EXIT, processIo } from './cli/cli-io.js';
+import { describeUnexpected, runMain } from './cli/run-main.js';
 
-try {
-  process.exitCode = await runCli(process.argv.slice(2), loadAppConfig(), processIo);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    processIo.stderr(error.message);
-    process.exitCode = 2;
-  } else {
-    throw error;
-  }
-}
+// Node prints an uncaught error with all its properties (a `TypeError` from `new URL` keeps
+// the whole DATABASE_URL, password included, in `input`): none may reach it, neither from
+// the command (`runMain`) nor from a callback or a promise nobody awaited (`serve`).
+const fail = (error: unknown): void => {
+  for (const line of describeUnexpected(error)) processIo.stderr(line);
+  process.exit(EXIT.cannotRun);
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
+process.exitCode = await runMain(process.argv.slice(2), process.env, processIo);

@@ -48,6 +48,26 @@ describe('passerelle register', () => {
     }
   });
 
+  it('should refuse an unparsable DATABASE_URL with exit 2, naming the variable, never the password', async () => {
+    // An unescaped `#` in the password: `new URL` throws a TypeError holding the whole URL,
+    // which Node printed, password included.
+    const run = await runBuiltCli(['register', 'verify'], {
+      DATABASE_URL: 'postgres://postgres:pa#ss-s3cret@127.0.0.1:5432/passerelle',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('DATABASE_URL: must be a postgres:// URL');
+    expect(`${run.stdout}${run.stderr}`).not.toContain('ss-s3cret');
+  });
+
+  it('should say PostgreSQL cannot be reached and exit 2, not 1 (broken), when the server is down', async () => {
+    const run = await runBuiltCli(['register', 'verify'], {
+      DATABASE_URL: 'postgres://postgres:s3cret-pw@127.0.0.1:1/passerelle',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('cannot reach PostgreSQL at DATABASE_URL (ECONNREFUSED)\n');
+    expect(run.stdout).toBe('');
+  });
+
   it('should exit 1 when a row was inserted with a seq the chain does not account for', async () => {
     const forged = await createTestDatabase();
     try {

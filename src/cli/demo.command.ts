@@ -23,7 +23,7 @@ import {
   TransmissionsRepository,
   type Transmission,
 } from '../modules/transmissions/transmissions.repository.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { errorCodeOf, EXIT, type CliIo } from './cli-io.js';
 import { tripStartingIn } from './shift-dates.js';
 import { describeMoment, renderDemoReport, type DemoTransmission } from './demo-report.js';
 
@@ -313,7 +313,7 @@ async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> 
   try {
     await redis.connect();
   } catch (error) {
-    throw new DemoError(`cannot reach Redis at REDIS_URL (${codeOf(error)})`, EXIT.problems);
+    throw new DemoError(`cannot reach Redis at REDIS_URL (${errorCodeOf(error)})`, EXIT.problems);
   }
   try {
     let cursor = '0';
@@ -339,7 +339,7 @@ async function dropDatabase(url: string): Promise<void> {
     await client.connect();
   } catch (error) {
     throw new DemoError(
-      `cannot reach PostgreSQL at DATABASE_URL (${codeOf(error)})`,
+      `cannot reach PostgreSQL at DATABASE_URL (${errorCodeOf(error)})`,
       EXIT.problems,
     );
   }
@@ -352,12 +352,6 @@ async function dropDatabase(url: string): Promise<void> {
   }
 }
 
-/** An error's system code (`ECONNREFUSED`), from its code or its message; never the message. */
-function codeOf(error: unknown): string {
-  if (!(error instanceof Error)) return 'error';
-  const code = (error as NodeJS.ErrnoException).code ?? /\bE[A-Z]{3,}\b/.exec(error.message)?.[0];
-  return code ?? error.name;
-}
 /**
  * The run proper, on a gateway built but not yet started: the documents are ingested first,
  * then the gateway starts and plans them. Ingesting while the dispatcher runs would send the

@@ -12,6 +12,7 @@ import {
   loadContractCatalog,
   type LoadedContract,
 } from '../modules/contracts/load-contract-catalog.js';
+import { isPeriodBound } from '../modules/shared/period-bound.js';
 import { isSafePathSegment } from '../modules/transports/delivery-names.js';
 import { EXIT, type CliIo } from './cli-io.js';
 import { readTripInput } from './read-trip-input.js';
@@ -64,7 +65,9 @@ export function previewReference(contractId: string, unitKey: string): string {
  */
 export async function runPreview(options: PreviewOptions, io: CliIo): Promise<number> {
   const now = options.now ?? new Date().toISOString();
-  if (!INSTANT_WITH_OFFSET.test(now) || Number.isNaN(Date.parse(now))) {
+  // `isPeriodBound` checks that the day exists: `Date.parse` rolls 2027-02-30 over to
+  // March, and the input's validation then failed on a day it cannot read.
+  if (!INSTANT_WITH_OFFSET.test(now) || !isPeriodBound(now) || Number.isNaN(Date.parse(now))) {
     io.stderr('--now: must be an ISO 8601 instant with an offset');
     return EXIT.invalidInput;
   }

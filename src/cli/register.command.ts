@@ -1,28 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { renderRecordCsv, renderRecordHtml } from '../core/register/build-ropa.js';
 import type { AppConfig } from '../config/app-config.js';
-import { openDatabase, type Db } from '../database/database.js';
+import { DatabaseNotFoundError, openExistingDatabase, type Db } from '../database/database.js';
 import { loadContractCatalog } from '../modules/contracts/load-contract-catalog.js';
 import { formatProblem } from '../core/contracts/lint-contracts.js';
 import {
   loadControllerConfig,
   recordOfProcessing,
 } from '../modules/register/record-of-processing.js';
+import type { ControllerConfig } from '../core/register/controller-config.js';
 import { RegisterAppender } from '../modules/register/register-appender.js';
 import { RegisterRepository } from '../modules/register/register.repository.js';
 import { RegisterService } from '../modules/register/register.service.js';
-import { EXIT, type CliIo } from './cli-io.js';
+import { errorCodeOf, EXIT, type CliIo } from './cli-io.js';
 import { isPeriodBound } from '../modules/shared/period-bound.js';
 
-async function withRegister<T>(
+/**
+ * Why the register could not be opened, as one line without the URL (it may hold a
+ * password); `undefined` for an error that is not about reaching the database.
+ */
+function databaseProblem(error: unknown): string | undefined {
+  if (error instanceof DatabaseNotFoundError) {
+    return error.reason === 'missing'
+      ? 'DATABASE_URL: the database does not exist; the register commands never create one (check its name, or start the gateway once)'
+      : 'DATABASE_URL: the database holds no register; the register commands never set one up (check its name, or start the gateway once)';
+  }
+  if (error instanceof Error && error.message.startsWith('DATABASE_URL: ')) return error.message;
+  const code = errorCodeOf(error);
+  // A system error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, …) or a refused connection:
+  // SQLSTATE 08 (connection), 28 (authorization), 57P (server shutting down), 53300 (too many connections).
+  if (/^E[A-Z]{3,}$/.test(code) || /^(08|28|57P)/.test(code) || code === '53300')
+    return `cannot reach PostgreSQL at DATABASE_URL (${code})`;
+  if (error instanceof Error && /timeout|terminated/i.test(error.message))
+    return 'cannot reach PostgreSQL at DATABASE_URL (timeout)';
+  return undefined;
+}
+
+/**
+ * Opens the register of an existing database (never creating one: a mistyped name must not
+ * give an empty register that verifies "intact"), runs `use`, and closes it. When the
+ * database cannot be reached or does not exist, says so on stderr and returns `cannotRun` —
+ * never 1, which for `verify` means a broken chain.
+ */
+async function withRegister(
   config: AppConfig,
-  use: (service: RegisterService) => Promise<T>,
-): Promise<T> {
-  const db: Db = await openDatabase(config.databaseUrl, 2);
+  io: CliIo,
+  use: (service: RegisterService) => Promise<number>,
+): Promise<number> {
+  let db: Db;
+  try {
+    db = await openExistingDatabase(config.databaseUrl, 2);
+  } catch (error) {
+    const problem = databaseProblem(error);
+    if (problem === undefined) throw error;
+    io.stderr(problem);
+    return EXIT.cannotRun;
+  }
   try {
     const repository = new RegisterRepository(db);
     return await use(new RegisterService(repository, new RegisterAppender(repository)));
+  } catch (error) {
+    // The connection lost on the way: nothing was verified or exported.
+    const problem = databaseProblem(error);
+    if (problem === undefined) throw error;
+    io.stderr(problem);
+    return EXIT.cannotRun;
   } finally {
     await db.destroy();
   }
@@ -30,21 +75,25 @@ async function withRegister<T>(
 
 /** `passerelle register verify`: exit 0 intact, 1 broken (the first bad entry and each problem on stderr). */
 export async function runRegisterVerify(config: AppConfig, io: CliIo): Promise<number> {
-  const result = await withRegister(config, (service) => service.verify());
-  io.stdout(JSON.stringify(result));
-  for (const problem of result.problems) io.stderr(problem);
-  return result.intact ? EXIT.ok : EXIT.problems;
+  return withRegister(config, io, async (service) => {
+    const result = await service.verify();
+    io.stdout(JSON.stringify(result));
+    for (const problem of result.problems) io.stderr(problem);
+    return result.intact ? EXIT.ok : EXIT.problems;
+  });
 }
 
 /** `passerelle register anchor`: publishes the head (run daily; the gateway does it too). */
 export async function runRegisterAnchor(config: AppConfig, io: CliIo): Promise<number> {
-  const anchor = await withRegister(config, (service) => service.anchor(new Date()));
-  io.stdout(
-    JSON.stringify(
-      anchor ?? { anchored: false, reason: 'the head has not moved since the last anchor' },
-    ),
-  );
-  return EXIT.ok;
+  return withRegister(config, io, async (service) => {
+    const anchor = await service.anchor(new Date());
+    io.stdout(
+      JSON.stringify(
+        anchor ?? { anchored: false, reason: 'the head has not moved since the last anchor' },
+      ),
+    );
+    return EXIT.ok;
+  });
 }
 
 export interface RopaOptions {
@@ -82,39 +131,105 @@ export async function runRegisterRopa(
     return EXIT.invalidInput;
   }
   const catalog = loaded.catalog;
-  const controller = await loadControllerConfig(config.configDir);
+  let controller: ControllerConfig;
+  try {
+    controller = await loadControllerConfig(config.configDir);
+  } catch (error) {
+    const file = join(config.configDir, 'controller.yaml');
+    // Its own message names the file, paths and rules; a file system error, its code only.
+    const code = (error as NodeJS.ErrnoException).code;
+    io.stderr(
+      code === undefined && error instanceof Error
+        ? error.message
+        : `${file}: cannot be read (${errorCodeOf(error)})`,
+    );
+    return EXIT.invalidInput;
+  }
+  const out = options.out;
+  if (out !== undefined) {
+    const problem = await outputProblem(out);
+    if (problem !== undefined) {
+      io.stderr(`--out: ${problem}`);
+      return EXIT.cannotRun;
+    }
+  }
   const period = {
     ...(options.from === undefined ? {} : { from: new Date(`${options.from}T00:00:00Z`) }),
     ...(options.to === undefined ? {} : { to: new Date(`${options.to}T00:00:00Z`) }),
   };
-  const record = await withRegister(config, async (service) => {
-    const built = await recordOfProcessing(
+  return withRegister(config, io, async (service) => {
+    const record = await recordOfProcessing(
       catalog,
       controller,
       service.repository,
       period,
       new Date(),
     );
-    // Who looked at the register, and when: the export names no subject.
-    await service.append({
-      event: 'ops-action',
-      subjects: [],
-      fields: [],
-      categories: [],
-      withheld: [],
-      actor: { kind: 'ops', id: `cli:${userInfo().username}` },
-      reason: 'register read: Art. 30 export',
-      detail: { format: options.format },
-    });
-    return built;
+    const text =
+      options.format === 'csv'
+        ? renderRecordCsv(record)
+        : options.format === 'html'
+          ? renderRecordHtml(record)
+          : `${JSON.stringify(record, null, 2)}\n`;
+    // Every read is recorded, and only a read that reached its reader is one: the export is
+    // written beside --out first, the read appended, and only then the file put in place.
+    const staged =
+      out === undefined
+        ? undefined
+        : join(dirname(out), `.${basename(out)}.${randomBytes(6).toString('hex')}.tmp`);
+    if (staged !== undefined) {
+      try {
+        await writeFile(staged, text, { flag: 'wx' });
+      } catch (error) {
+        await rm(staged, { force: true });
+        io.stderr(`--out: cannot be written (${errorCodeOf(error)})`);
+        return EXIT.cannotRun;
+      }
+    }
+    try {
+      // Who looked at the register, and when: the export names no subject.
+      await service.append({
+        event: 'ops-action',
+        subjects: [],
+        fields: [],
+        categories: [],
+        withheld: [],
+        actor: { kind: 'ops', id: `cli:${userInfo().username}` },
+        reason: 'register read: Art. 30 export',
+        detail: { format: options.format },
+      });
+    } catch (error) {
+      if (staged !== undefined) await rm(staged, { force: true });
+      throw error;
+    }
+    if (out === undefined || staged === undefined) {
+      io.stdout(text.trimEnd());
+      return EXIT.ok;
+    }
+    try {
+      await rename(staged, out);
+    } catch (error) {
+      // Recorded, but not delivered: a read too many in the register, never one too few.
+      await rm(staged, { force: true });
+      io.stderr(`--out: cannot be written (${errorCodeOf(error)})`);
+      return EXIT.cannotRun;
+    }
+    return EXIT.ok;
   });
-  const text =
-    options.format === 'csv'
-      ? renderRecordCsv(record)
-      : options.format === 'html'
-        ? renderRecordHtml(record)
-        : `${JSON.stringify(record, null, 2)}\n`;
-  if (options.out === undefined) io.stdout(text.trimEnd());
-  else await writeFile(options.out, text);
-  return EXIT.ok;
+}
+
+/** Why `--out` cannot receive the export (before the register is read), or `undefined`. */
+async function outputProblem(out: string): Promise<string | undefined> {
+  try {
+    if (!(await stat(dirname(out))).isDirectory()) return 'its folder is not a folder';
+  } catch (error) {
+    return `its folder cannot be used (${errorCodeOf(error)})`;
+  }
+  try {
+    if (!(await stat(out)).isFile()) return 'exists and is not a file';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      return `cannot be used (${errorCodeOf(error)})`;
+  }
+  return undefined;
 }

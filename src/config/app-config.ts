@@ -68,17 +68,58 @@ export const SENSITIVE_VARIABLES: readonly string[] = [
   'PASSERELLE_ALERT_WEBHOOK_SECRET',
 ];
 
+/**
+ * A whole-number variable. Set but empty (`PORT=`, as compose files and `.env` templates
+ * write it) is refused like an empty string variable is: `z.coerce.number()` alone reads ''
+ * as 0, which erased bookings at the trip's end and turned the refusal delay off.
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .refine((text) => text.trim() !== '', { error: 'must be a whole number, not empty' })
+    .pipe(z.coerce.number<string>().int().min(min).max(max))
+    .default(fallback);
+
+/**
+ * Whether `text` is a URL that `new URL` (and so pg, ioredis and this code) reads as one
+ * URL, with one of `protocols`: a password holding `#`, `/` or `?` unescaped passes a
+ * prefix check but fails there — with a `TypeError` whose `input` is the whole URL.
+ */
+function isServiceUrl(text: string, protocols: readonly string[], path?: RegExp): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    decodeURIComponent(url.pathname);
+  } catch {
+    return false;
+  }
+  // A fragment is never part of a connection URL: it is a `#` in a password, unescaped.
+  return (
+    protocols.includes(url.protocol) &&
+    !text.includes('#') &&
+    (path === undefined || path.test(url.pathname))
+  );
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\//)
+    .refine((text) => isServiceUrl(text, ['postgres:', 'postgresql:']), {
+      error: 'must be a postgres:// URL (#, /, ?, @ and % in the user or password written %XX)',
+    })
     .default('postgres://postgres@127.0.0.1:5432/passerelle'),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//)
+    // interfaces.md: it may name a database number (`redis://host:6379/9`).
+    .refine((text) => isServiceUrl(text, ['redis:', 'rediss:'], /^(\/\d{0,5})?$/), {
+      error:
+        'must be a redis:// or rediss:// URL, with at most a database number as its path (#, /, ?, @ and % in the user or password written %XX)',
+    })
     .default('redis://127.0.0.1:6379'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: wholeNumber(0, 65535, 3000),
   PASSERELLE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   PASSERELLE_CONTRACTS_DIR: z.string().min(1).default('contracts'),
   PASSERELLE_CONFIG_DIR: z.string().min(1).default('config'),
@@ -114,28 +155,18 @@ const envSchema = z.object({
     )
     .optional(),
   /** Days after the trip's end when a booking is erased; default 30. */
-  PASSERELLE_BOOKING_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
-  PASSERELLE_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(50).max(3_600_000).default(5000),
-  PASSERELLE_RETRY_BASE_MS: z.coerce.number().int().min(10).max(86_400_000).default(30_000),
-  PASSERELLE_SEND_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(120_000),
-  PASSERELLE_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  PASSERELLE_BOOKING_RETENTION_DAYS: wholeNumber(0, 3650, 30),
+  PASSERELLE_DISPATCH_INTERVAL_MS: wholeNumber(50, 3_600_000, 5000),
+  PASSERELLE_RETRY_BASE_MS: wholeNumber(10, 86_400_000, 30_000),
+  PASSERELLE_SEND_LEASE_MS: wholeNumber(500, 3_600_000, 120_000),
+  PASSERELLE_WORKER_CONCURRENCY: wholeNumber(1, 500, 20),
   PASSERELLE_ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
   PASSERELLE_ALERT_WEBHOOK_SECRET: z.string().min(16).optional(),
-  PASSERELLE_EMERGENCY_RATE_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(20),
-  PASSERELLE_EMERGENCY_RATE_WINDOW_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .max(86_400_000)
-    .default(60_000),
-  PASSERELLE_EMERGENCY_REFUSAL_MS: z.coerce.number().int().min(0).max(10_000).default(250),
-  PASSERELLE_EMERGENCY_REFUSALS_ALERT: z.coerce.number().int().min(1).max(10_000).default(5),
-  PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .max(86_400_000)
-    .default(600_000),
+  PASSERELLE_EMERGENCY_RATE_LIMIT: wholeNumber(1, 1_000_000, 20),
+  PASSERELLE_EMERGENCY_RATE_WINDOW_MS: wholeNumber(1000, 86_400_000, 60_000),
+  PASSERELLE_EMERGENCY_REFUSAL_MS: wholeNumber(0, 10_000, 250),
+  PASSERELLE_EMERGENCY_REFUSALS_ALERT: wholeNumber(1, 10_000, 5),
+  PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS: wholeNumber(1000, 86_400_000, 600_000),
   PASSERELLE_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}:._-]{1,64}$/)
@@ -145,6 +176,32 @@ const envSchema = z.object({
 function parseRetention(text: string): AppConfig['registerRetention'] {
   const part = (unit: string) => Number(new RegExp(`(\\d+)${unit}`).exec(text)?.[1] ?? 0);
   return { years: part('Y'), months: part('M'), days: part('D') };
+}
+
+/**
+ * The rule a value broke, in words taken from the schema only: zod's own messages are not
+ * used, so that no message can ever carry the value.
+ */
+function ruleOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be one of ${issue.values.join(', ')}`;
+    // Messages written above, with the schema's refinements.
+    case 'custom':
+      return issue.message;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? 'must not be empty'
+        : `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(issue.maximum)}`;
+    case 'invalid_type':
+      return issue.expected === 'int' || issue.expected === 'number'
+        ? 'must be a whole number'
+        : 'invalid value';
+    default:
+      return 'invalid value';
+  }
 }
 
 export class ConfigError extends Error {
@@ -160,10 +217,7 @@ export function loadAppConfig(
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map(
-        (issue) =>
-          `${issue.path.join('.')}: ${issue.code === 'invalid_value' ? `must be one of ${issue.values.join(', ')}` : 'invalid value'}`,
-      ),
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${ruleOf(issue)}`),
     );
   }
   const e = parsed.data;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Kysely, Migrator, PostgresDialect, type CompiledQuery, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type CompiledQuery, type Migration } from 'kysely';
 import pg from 'pg';
 import { registerMigration } from './migrations/0001-register.js';
 import { bookingsMigration } from './migrations/0002-bookings.js';
@@ -148,14 +148,27 @@ export function createDatabase(url: string, poolSize = 10): Db {
 }
 
 /**
+ * The database named in `url`. Errors name the variable, never the URL: `new URL`'s own
+ * `TypeError` carries it whole (password included) in `input`.
+ */
+function databaseNameOf(url: string): string {
+  let name: string;
+  try {
+    name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  } catch {
+    throw new Error('DATABASE_URL: must be a postgres:// URL');
+  }
+  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
+    throw new Error('DATABASE_URL: the database name must be 1-63 letters, digits, _ or -');
+  return name;
+}
+
+/**
  * Creates the database named in `url` if it does not exist (connecting to the server's
  * `postgres` database to do so), so a fresh machine needs no manual step.
  */
 export async function ensureDatabaseExists(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
-  if (!/^[A-Za-z0-9_-]{1,63}$/.test(name))
-    throw new Error('DATABASE_URL: the database name must be 1-63 letters, digits, _ or -');
+  const name = databaseNameOf(url);
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
@@ -194,4 +207,40 @@ export async function openDatabase(url: string, poolSize?: number): Promise<Db> 
   const db = createDatabase(url, poolSize);
   await migrateToLatest(db);
   return db;
+}
+
+/** Why `openExistingDatabase` refused a database it could reach. */
+export class DatabaseNotFoundError extends Error {
+  constructor(readonly reason: 'missing' | 'not-initialized') {
+    super(
+      reason === 'missing'
+        ? 'DATABASE_URL: the database does not exist'
+        : 'DATABASE_URL: the database holds no register (the gateway has never started on it)',
+    );
+    this.name = 'DatabaseNotFoundError';
+  }
+}
+
+/**
+ * Connects to a database the gateway has already set up, and migrates it; creates nothing.
+ * For the commands that read the register (`register verify`, `ropa`, `anchor`): a mistyped
+ * name must not give a new, empty register that verifies "intact".
+ */
+export async function openExistingDatabase(url: string, poolSize?: number): Promise<Db> {
+  databaseNameOf(url);
+  const db = createDatabase(url, poolSize);
+  try {
+    const { rows } = await sql<{
+      register: string | null;
+    }>`SELECT to_regclass('register_entries')::text AS register`.execute(db);
+    if (rows[0]?.register == null) throw new DatabaseNotFoundError('not-initialized');
+    await migrateToLatest(db);
+    return db;
+  } catch (error) {
+    await db.destroy();
+    // 3D000 invalid_catalog_name: the server answered, the database is not there.
+    if (error instanceof Error && 'code' in error && error.code === '3D000')
+      throw new DatabaseNotFoundError('missing');
+    throw error;
+  }
 }

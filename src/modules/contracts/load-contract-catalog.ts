@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Contract } from '../../core/contracts/contract.js';
 import { parseEndpoints, type EndpointCatalogue } from '../../core/contracts/endpoints.js';
@@ -60,6 +60,19 @@ async function readConfig<T>(
 }
 
 /**
+ * A contract file's bytes, or `undefined` when it is not a regular file that can be read
+ * (a folder, a dangling link, no permission; a FIFO would block the read forever).
+ */
+async function readContractFile(file: string): Promise<Buffer | undefined> {
+  try {
+    if (!(await stat(file)).isFile()) return undefined;
+    return await readFile(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Reads `config/fields.yaml`, `config/endpoints.yaml` and every `*.yaml` / `*.yml` in the
  * contracts folder, and lints them. The catalog is returned only when there is no problem:
  * the gateway refuses to start and `contracts lint` exits 1 otherwise.
@@ -97,24 +110,33 @@ export async function loadContractCatalog(dirs: ContractCatalogDirs): Promise<Ca
       ],
     };
   }
-  const sources = await Promise.all(
+  const read = await Promise.all(
     names.map(async (name) => {
       const file = join(dirs.contractsDir, name);
-      const bytes = await readFile(file);
-      return {
-        file,
-        text: bytes.toString('utf8'),
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-      };
+      const bytes = await readContractFile(file);
+      return bytes === undefined
+        ? { file }
+        : {
+            file,
+            text: bytes.toString('utf8'),
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+          };
     }),
   );
+  const sources = read.filter((source) => source.text !== undefined);
+  // A folder named `old.yaml`, a dangling link, a file without read permission: a problem
+  // like any other, not an exception that stops `contracts lint` (and the gateway's boot).
+  const unreadable: ContractProblem[] = read
+    .filter((source) => source.text === undefined)
+    .map(({ file }) => ({ file, code: 'CONFIG_UNREADABLE', path: '', rule: 'cannot be read' }));
   const formats = shippedFormatRegistry();
   const result = lintContracts(sources, {
     catalogue: catalogue.value,
     endpoints: endpoints.value,
     formats,
   });
-  if (result.problems.length > 0) return { problems: result.problems };
+  if (unreadable.length > 0 || result.problems.length > 0)
+    return { problems: [...unreadable, ...result.problems] };
 
   const digests = new Map(sources.map((source) => [source.file, source.sha256]));
   const contracts = new Map<string, LoadedContract>();

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadAppConfig } from './app-config.js';
+
+/** The ConfigError `loadAppConfig(env)` throws; fails the test when it does not throw one. */
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('the environment was accepted');
+}
+
+const NUMERIC_VARIABLES = [
+  'PORT',
+  'PASSERELLE_BOOKING_RETENTION_DAYS',
+  'PASSERELLE_DISPATCH_INTERVAL_MS',
+  'PASSERELLE_RETRY_BASE_MS',
+  'PASSERELLE_SEND_LEASE_MS',
+  'PASSERELLE_WORKER_CONCURRENCY',
+  'PASSERELLE_EMERGENCY_RATE_LIMIT',
+  'PASSERELLE_EMERGENCY_RATE_WINDOW_MS',
+  'PASSERELLE_EMERGENCY_REFUSAL_MS',
+  'PASSERELLE_EMERGENCY_REFUSALS_ALERT',
+  'PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS',
+] as const;
+
+describe('loadAppConfig: numeric variables', () => {
+  it.each(NUMERIC_VARIABLES)(
+    'should refuse %s when it is set but empty, as an empty string variable is',
+    (variable) => {
+      for (const empty of ['', ' ']) {
+        expect(refusal({ [variable]: empty }).problems).toEqual([
+          `${variable}: must be a whole number, not empty`,
+        ]);
+      }
+    },
+  );
+
+  it('should not read PASSERELLE_BOOKING_RETENTION_DAYS= as 0 (bookings erased at the trip’s end)', () => {
+    expect(() => loadAppConfig({ PASSERELLE_BOOKING_RETENTION_DAYS: '' })).toThrow(ConfigError);
+    expect(loadAppConfig({}).bookingRetentionDays).toBe(30);
+  });
+
+  it('should not read PASSERELLE_EMERGENCY_REFUSAL_MS= as 0 (refusals answered at once)', () => {
+    expect(() => loadAppConfig({ PASSERELLE_EMERGENCY_REFUSAL_MS: '' })).toThrow(ConfigError);
+    expect(loadAppConfig({}).emergencyRefusalMs).toBe(250);
+  });
+
+  it('should not read PORT= as 0 (a random port)', () => {
+    expect(() => loadAppConfig({ PORT: '' })).toThrow(ConfigError);
+    expect(loadAppConfig({}).port).toBe(3000);
+  });
+
+  it('should read whole numbers, and name the rule a value breaks', () => {
+    expect(loadAppConfig({ PORT: '8080', PASSERELLE_EMERGENCY_REFUSAL_MS: '0' })).toMatchObject({
+      port: 8080,
+      emergencyRefusalMs: 0,
+    });
+    expect(refusal({ PORT: 'eighty' }).problems).toEqual(['PORT: must be a whole number']);
+    expect(refusal({ PORT: '80.5' }).problems).toEqual(['PORT: must be a whole number']);
+    expect(refusal({ PORT: '70000' }).problems).toEqual(['PORT: must be at most 65535']);
+    expect(refusal({ PASSERELLE_WORKER_CONCURRENCY: '0' }).problems).toEqual([
+      'PASSERELLE_WORKER_CONCURRENCY: must be at least 1',
+    ]);
+  });
+});
+
+describe('loadAppConfig: DATABASE_URL and REDIS_URL', () => {
+  const SECRET = 'pa#ss-s3cret';
+
+  it.each([
+    ['a # in the password', `postgres://postgres:${SECRET}@127.0.0.1:5432/passerelle`],
+    ['a / in the password', 'postgres://postgres:pa/ss-s3cret@127.0.0.1:5432/passerelle'],
+    ['a ? in the password', 'postgres://postgres:pa?ss-s3cret@127.0.0.1:5432/passerelle'],
+    ['a # after a numeric password', 'postgres://postgres:12#ss-s3cret@127.0.0.1/passerelle'],
+    ['a % escape that does not decode', 'postgres://postgres:pa%zzss-s3cret@127.0.0.1/passerelle'],
+    ['another scheme', 'mysql://root:ss-s3cret@db/passerelle'],
+  ])('should refuse a DATABASE_URL with %s, naming the variable, not the value', (_, url) => {
+    const error = refusal({ DATABASE_URL: url });
+    expect(error.problems).toEqual([
+      'DATABASE_URL: must be a postgres:// URL (#, /, ?, @ and % in the user or password written %XX)',
+    ]);
+    expect(error.message).not.toContain('ss-s3cret');
+    expect(JSON.stringify(error)).not.toContain('ss-s3cret');
+  });
+
+  it('should accept a DATABASE_URL whose password is percent-encoded', () => {
+    const url = `postgres://postgres:${encodeURIComponent(SECRET)}@127.0.0.1:5432/passerelle`;
+    expect(loadAppConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+    expect(
+      loadAppConfig({ DATABASE_URL: 'postgresql://db.internal/passerelle?sslmode=require' }),
+    ).toBeDefined();
+  });
+
+  it.each([
+    ['a # in the password', `redis://:${SECRET}@127.0.0.1:6379`],
+    ['a / in the password', 'redis://:pa/ss-s3cret@127.0.0.1:6379'],
+    ['a path that is not a database number', 'redis://:ss-s3cret@127.0.0.1:6379/queue'],
+    ['another scheme', 'http://:ss-s3cret@127.0.0.1:6379'],
+  ])('should refuse a REDIS_URL with %s, naming the variable, not the value', (_, url) => {
+    const error = refusal({ REDIS_URL: url });
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]).toMatch(/^REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(error.message).not.toContain('ss-s3cret');
+  });
+
+  it('should accept a REDIS_URL naming a database number, over TLS or not', () => {
+    for (const url of [
+      'redis://127.0.0.1:6379',
+      'redis://127.0.0.1:6379/',
+      'redis://127.0.0.1:6379/9',
+      'rediss://user:p%23ss@cache.internal:6380/2',
+    ]) {
+      expect(loadAppConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+  });
+});
