@@ -228,6 +228,11 @@ describe('POST /v1/emergency/requests, released', () => {
     expect(entry?.subjects).toContain('B-1001-1');
     expect(entry?.subjects).not.toContain('B-1001-2');
     expect(entry?.categories).toContain('health');
+    // The leaders named by the contract's trip.leaders.* fields follow the participant, who
+    // alone is the unit's: the leaders' access reports tell them of their name and phone only.
+    expect(entry?.subjects[0]).toBe('B-1001-1');
+    expect(entry?.subjects.length).toBeGreaterThan(1);
+    expect(entry?.detail?.unitParticipants).toBe(1);
     // What the agent wrote is kept sealed beside it, named by the entry; never in the register.
     expect(JSON.stringify(entry)).not.toContain('fracture');
     expect(JSON.stringify(entry)).not.toContain('Durand');

@@ -59,12 +59,19 @@ export interface EmergencyRequestView extends EmergencyReceipt {
 const encodeRequestCursor = (at: Date, id: string): string =>
   Buffer.from(`${at.toISOString()}|${id}`).toString('base64url');
 
+/**
+ * A cursor as `encodeRequestCursor` writes it, or `undefined`. The time must be a real instant
+ * written as `toISOString` writes it, and the id a UUID: the pattern alone let through
+ * `2027-13-45T99:99:99Z` and 36 dashes, which PostgreSQL then refused (a 500).
+ */
 function decodeRequestCursor(cursor: string): { at: Date; id: string } | undefined {
-  const match = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)\|([0-9a-f-]{36})$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  if (match?.[1] === undefined || match[2] === undefined) return undefined;
-  return { at: new Date(match[1]), id: match[2] };
+  const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (time === undefined || id === undefined || rest.length > 0 || !isUuid(id)) return undefined;
+  const at = new Date(time);
+  if (Number.isNaN(at.getTime()) || at.toISOString() !== time) {
+    return undefined;
+  }
+  return { at, id };
 }
 
 /** The one answer to every refusal the caller must not tell apart from another. */
@@ -377,21 +384,24 @@ export class EmergencyService {
       // The one file answered (the register names what left, as for every disclosure).
       const file = decision.unit.files[0];
       const payload = filesDigest(file === undefined ? [] : [file]);
+      const base = disclosureEntryBase({
+        contract,
+        contractSha256: loaded.sha256,
+        catalogue: this.catalog.catalogue,
+        unit: decision.unit,
+        tripId: decision.holder.tripId,
+        payload,
+        transport: { type: 'api-response' },
+        actor,
+      });
       // The event first: V8 builds a literal that starts with a spread on its slow path.
+      // The base's detail kept: how many subjects are the participant's own (the leaders whose
+      // name and phone it gives are told only of those, in their access reports).
       input = {
         event: 'emergency-released',
-        ...disclosureEntryBase({
-          contract,
-          contractSha256: loaded.sha256,
-          catalogue: this.catalog.catalogue,
-          unit: decision.unit,
-          tripId: decision.holder.tripId,
-          payload,
-          transport: { type: 'api-response' },
-          actor,
-        }),
+        ...base,
         reason: 'emergency request',
-        detail,
+        detail: base.detail === undefined ? detail : Object.assign({}, base.detail, detail),
       };
     } else {
       input = {

@@ -1,9 +1,27 @@
 import type { ArgumentMetadata } from '@nestjs/common';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsString, Matches, ValidateNested } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { PasserelleError } from '../shared/passerelle-error.js';
-import { createValidationPipe, ruleOfConstraint } from './validation.pipe.js';
+import { JSON_DEPTH_LIMIT } from './json-body.js';
+import {
+  NESTED_TOO_DEEPLY,
+  createValidationPipe,
+  pathNestedTooDeep,
+  ruleOfConstraint,
+} from './validation.pipe.js';
 
 const NAME = 'Zoé Martin';
 
@@ -25,9 +43,30 @@ class BookingDto {
 
 const metadata: ArgumentMetadata = { type: 'body', metatype: BookingDto };
 
-async function failureOf(value: unknown): Promise<PasserelleError> {
+/** Shaped like `OpsActionBody`: a trimmed reason of 3 to 500 characters. */
+class ReasonDto {
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @MinLength(3)
+  @MaxLength(500)
+  reason!: string;
+}
+
+/** Shaped like the lists' queries. */
+class PageQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+}
+
+/** `{"reason":[[[…]]]}`, `depth` arrays deep, parsed as the JSON body parser parses it. */
+const nestedReason = (depth: number): unknown =>
+  JSON.parse(`{"reason":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+
+async function failureOf(
+  value: unknown,
+  on: ArgumentMetadata = metadata,
+): Promise<PasserelleError> {
   const result: unknown = await createValidationPipe()
-    .transform(value, metadata)
+    .transform(value, on)
     .then(
       () => undefined,
       (error: unknown) => error,
@@ -81,5 +120,92 @@ describe('the global validation pipe', () => {
     expect(ruleOfConstraint('isPostalCode')).toBe('is postal code');
     expect(ruleOfConstraint('isIBAN')).toBe('is iban');
     expect(ruleOfConstraint('Zoé Martin')).toBe('invalid value');
+  });
+});
+
+describe('the global validation pipe, on values nested too deeply', () => {
+  const body = (metatype: ArgumentMetadata['metatype']): ArgumentMetadata => ({
+    type: 'body',
+    metatype,
+  });
+
+  it('should answer BAD_REQUEST naming the path and the rule when a body nests 200,000 arrays', async () => {
+    const error = await failureOf(nestedReason(200_000), body(ReasonDto));
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.details).toEqual([
+      { path: `reason${'[0]'.repeat(JSON_DEPTH_LIMIT - 1)}`, rule: NESTED_TOO_DEEPLY },
+    ]);
+  });
+
+  it('should answer BAD_REQUEST when the deep value is under an unknown property', async () => {
+    const value = JSON.parse(
+      `{"reason":"the airline asked","x":{"y":${'['.repeat(200_000)}${']'.repeat(200_000)}}}`,
+    ) as unknown;
+    const error = await failureOf(value, body(ReasonDto));
+    expect(error.details).toEqual([
+      { path: `x.y${'[0]'.repeat(JSON_DEPTH_LIMIT - 2)}`, rule: NESTED_TOO_DEEPLY },
+    ]);
+  });
+
+  it('should take a body nested up to the limit, and refuse one level more', async () => {
+    const pipe = createValidationPipe();
+    await expect(
+      pipe.transform(nestedReason(JSON_DEPTH_LIMIT - 1), body(ReasonDto)),
+    ).rejects.toMatchObject({ details: [{ path: 'reason', rule: 'must be a string' }] });
+    await expect(
+      pipe.transform(nestedReason(JSON_DEPTH_LIMIT), body(ReasonDto)),
+    ).rejects.toMatchObject({ details: [expect.objectContaining({ rule: NESTED_TOO_DEEPLY })] });
+  });
+
+  it('should leave a body it does not validate to its handler, however deep', async () => {
+    const value = nestedReason(200_000);
+    await expect(createValidationPipe().transform(value, body(Object))).resolves.toBe(value);
+  });
+
+  it('should find the first value nested too deeply without recursion, and none in a shallow one', () => {
+    expect(pathNestedTooDeep(nestedReason(200_000), 3)).toBe('reason[0][0]');
+    expect(pathNestedTooDeep({ a: [1, { b: [] }], c: { d: 'x' } }, 4)).toBeUndefined();
+    expect(pathNestedTooDeep({ a: [1, { b: [] }], c: { d: {} } }, 2)).toBe('a[1]');
+    expect(pathNestedTooDeep('text', 0)).toBeUndefined();
+  });
+});
+
+describe('the global validation pipe, on one property breaking several rules', () => {
+  it('should answer `required` alone for a missing value, and for no body at all', async () => {
+    for (const value of [{}, undefined, { reason: undefined }]) {
+      const error = await failureOf(value, { type: 'body', metatype: ReasonDto });
+      expect(error.details).toEqual([{ path: 'reason', rule: 'required' }]);
+    }
+  });
+
+  it('should answer the kind alone when a value is not of it, and the size otherwise', async () => {
+    const reason = { type: 'body', metatype: ReasonDto } as const;
+    expect((await failureOf({ reason: 42 }, reason)).details).toEqual([
+      { path: 'reason', rule: 'must be a string' },
+    ]);
+    expect((await failureOf({ reason: '  a ' }, reason)).details).toEqual([
+      { path: 'reason', rule: 'too short' },
+    ]);
+    const query = { type: 'query', metatype: PageQuery } as const;
+    expect((await failureOf({ limit: 'abc' }, query)).details).toEqual([
+      { path: 'limit', rule: 'must be an integer' },
+    ]);
+    expect((await failureOf({ limit: '1.5' }, query)).details).toEqual([
+      { path: 'limit', rule: 'must be an integer' },
+    ]);
+    expect((await failureOf({ limit: '500' }, query)).details).toEqual([
+      { path: 'limit', rule: 'too large' },
+    ]);
+  });
+
+  it('should answer `required` for a nested property that is missing', async () => {
+    const error = await failureOf({
+      revision: 1,
+      participants: [{ role: 'leader', documents: [{ expiryDate: '2030-01-01' }] }],
+    });
+    expect(error.details).toEqual([
+      { path: 'participants[0].surname', rule: 'required' },
+      { path: 'participants[0].documents[0].number', rule: 'required' },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { PasserelleError, type PasserelleErrorDetail } from '../shared/passerelle-error.js';
+import { JSON_DEPTH_LIMIT } from './json-body.js';
 
 /**
  * Rule words for class-validator's constraint names. class-validator's own messages are
@@ -73,20 +74,105 @@ function childPath(base: string, property: string): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
-/** class-validator's error tree as `{ path, rule }` details, one per broken constraint. */
+/**
+ * Rules on the kind of a value. When one of them is broken, the rules on its size or form
+ * (`too small`, `too long`…) are broken too, or say nothing: `?limit=abc` is not an integer,
+ * and that alone is answered — not "too large, too small, must be an integer".
+ */
+const KIND_CONSTRAINTS: ReadonlySet<string> = new Set([
+  'isString',
+  'isInt',
+  'isNumber',
+  'isNumberString',
+  'isBoolean',
+  'isArray',
+  'isObject',
+  'nestedValidation',
+  'unknownValue',
+]);
+
+/**
+ * The constraints worth answering for one property: `isDefined` alone when the value is
+ * missing — every other rule of a missing value is broken by its absence ("too short, too
+ * long, must be a string" for a reason never sent) —, else the rules on its kind when one
+ * is broken, else every broken rule. The value is read only to tell a missing one apart
+ * (the pipe keeps values in its errors for this); it never reaches a detail.
+ */
+function answeredConstraints(error: ValidationError): string[] {
+  const children = error.children ?? [];
+  const broken = Object.keys(error.constraints ?? {})
+    // A nested object's own "must be an object" adds nothing when its children explain it.
+    .filter((constraint) => !(constraint === 'nestedValidation' && children.length > 0));
+  if (broken.length === 0) return [];
+  const missing = 'value' in error && error.value === undefined;
+  if (missing || broken.includes('isDefined')) return ['isDefined'];
+  const kinds = broken.filter((constraint) => KIND_CONSTRAINTS.has(constraint));
+  return kinds.length > 0 ? kinds : broken;
+}
+
+/** class-validator's error tree as `{ path, rule }` details, one per broken constraint answered. */
 export function validationDetails(
   errors: readonly ValidationError[],
   basePath = '',
 ): PasserelleErrorDetail[] {
   return errors.flatMap((error) => {
     const path = childPath(basePath, error.property);
-    const children = error.children ?? [];
-    const own = Object.keys(error.constraints ?? {})
-      // A nested object's own "must be an object" adds nothing when its children explain it.
-      .filter((constraint) => !(constraint === 'nestedValidation' && children.length > 0))
-      .map((constraint) => ({ path, rule: ruleOfConstraint(constraint) }));
-    return [...own, ...validationDetails(children, path)];
+    const own = answeredConstraints(error).map((constraint) => ({
+      path,
+      rule: ruleOfConstraint(constraint),
+    }));
+    return [...own, ...validationDetails(error.children ?? [], path)];
   });
+}
+
+/** The rule of a value nested deeper than `JSON_DEPTH_LIMIT` (as the booking input words it). */
+export const NESTED_TOO_DEEPLY = 'nested too deeply';
+
+/**
+ * The path of the first object or array nested `limit` levels or more below the root, or
+ * `undefined`. Iterative — it keeps its own stack — and it goes no deeper than the limit,
+ * so a value nested 200,000 levels is refused in a few steps whatever the call stack.
+ */
+export function pathNestedTooDeep(value: unknown, limit: number): string | undefined {
+  const pending: { readonly value: unknown; readonly path: string; readonly depth: number }[] = [
+    { value, path: '', depth: 0 },
+  ];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    if (next.depth >= limit) return next.path;
+    const entries = Object.entries(next.value);
+    // Pushed last to first, so that the first too deep in the document's order is named.
+    for (let index = entries.length - 1; index >= 0; index -= 1) {
+      const [key, item] = entries[index] as [string, unknown];
+      if (typeof item === 'object' && item !== null) {
+        pending.push({ value: item, path: childPath(next.path, key), depth: next.depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * NestJS's ValidationPipe, refusing first what class-transformer cannot take: it copies a
+ * value by recursion, so a body of `{"reason":[[[…]]]}` nested 200,000 levels (under the
+ * 1 MiB limit) overflowed the call stack — a 500. Values it would not validate (a body
+ * typed `unknown`, which the bookings input checks itself) pass as they are.
+ */
+class DepthCheckedValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (this.toValidate(metadata)) {
+      const path = pathNestedTooDeep(value, JSON_DEPTH_LIMIT);
+      if (path !== undefined) {
+        const what = metadata.type === 'body' ? 'body' : metadata.type;
+        throw new PasserelleError(
+          'BAD_REQUEST',
+          `the ${what} is nested deeper than ${String(JSON_DEPTH_LIMIT)} levels`,
+          [{ path, rule: NESTED_TOO_DEEPLY }],
+        );
+      }
+    }
+    return (await super.transform(value, metadata)) as unknown;
+  }
 }
 
 /**
@@ -94,11 +180,13 @@ export function validationDetails(
  * errors become one `BAD_REQUEST` whose details name paths and rules, never values.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new DepthCheckedValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    validationError: { target: false, value: false },
+    // Values are kept in class-validator's errors so that a missing one is answered
+    // `required`; `validationDetails` reads nothing else of them.
+    validationError: { target: false, value: true },
     exceptionFactory: (errors: ValidationError[]) =>
       new PasserelleError('BAD_REQUEST', 'the request is invalid', validationDetails(errors)),
   });

@@ -1,4 +1,4 @@
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidateBy, type ValidationArguments, type ValidationOptions } from 'class-validator';
 
 /** `2027-07-01`, or an instant with a time and a zone: `2027-07-01T10:00Z`, `…T10:00:00.5+02:00`. */
 const PERIOD_BOUND =
@@ -12,7 +12,7 @@ const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * cannot read: PostgreSQL was then handed an invalid date (a 500). A day that does not
  * exist (`2027-02-30`) is refused too: `Date` would roll it over to March.
  */
-export function isPeriodBound(value: unknown): boolean {
+export function isPeriodBound(value: unknown): value is string {
   if (typeof value !== 'string') return false;
   const match = PERIOD_BOUND.exec(value);
   if (match === null) return false;
@@ -31,5 +31,31 @@ export function isPeriodBound(value: unknown): boolean {
 export const IsPeriodBound = (options?: ValidationOptions): PropertyDecorator =>
   ValidateBy(
     { name: 'mustBeADateOrAnInstantWithATime', validator: { validate: isPeriodBound } },
+    options,
+  );
+
+/** The instant a bound stands for: a date from 00:00 UTC, an instant as written. */
+export function periodBoundTime(bound: string): number {
+  return new Date(/^\d{4}-\d{2}-\d{2}$/.test(bound) ? `${bound}T00:00:00Z` : bound).getTime();
+}
+
+/**
+ * On a period's `to`: it must not be before the `from` of the same query. An inverted
+ * period matches nothing, and was answered as an empty list — as if nothing had happened
+ * in it. Checked only when both are bounds (`IsPeriodBound` names any other value); the
+ * constraint name gives the rule's words: "must not be before from".
+ */
+export const IsNotBeforeFrom = (options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'mustNotBeBeforeFrom',
+      validator: {
+        validate: (value: unknown, args?: ValidationArguments): boolean => {
+          const from = (args?.object as { readonly from?: unknown } | undefined)?.from;
+          if (!isPeriodBound(value) || !isPeriodBound(from)) return true;
+          return periodBoundTime(value) >= periodBoundTime(from);
+        },
+      },
+    },
     options,
   );

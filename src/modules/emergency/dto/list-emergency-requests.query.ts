@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsPeriodBound } from '../../shared/period-bound.js';
+import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -13,7 +13,7 @@ export class ListEmergencyRequestsQuery {
   /** Inclusive: a date (`2027-07-01`) or an instant with an offset. */
   @IsOptional() @IsPeriodBound() from?: string;
   /** Exclusive. */
-  @IsOptional() @IsPeriodBound() to?: string;
+  @IsOptional() @IsPeriodBound() @IsNotBeforeFrom() to?: string;
   @IsOptional() @MaxLength(200) cursor?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OUTCOME_OF_EVENT } from '../../../core/register/register-entry.js';
-import { IsPeriodBound } from '../../shared/period-bound.js';
+import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -16,7 +16,7 @@ export class ListDisclosuresQuery {
   /** Inclusive: a date (`2027-07-01`, from 00:00 UTC) or an instant with a time and a zone. */
   @IsOptional() @IsPeriodBound() from?: string;
   /** Exclusive. */
-  @IsOptional() @IsPeriodBound() to?: string;
+  @IsOptional() @IsPeriodBound() @IsNotBeforeFrom() to?: string;
   @IsOptional() @MaxLength(64) cursor?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
@@ -28,5 +28,5 @@ export class ReportFormatQuery {
 export class RopaQuery {
   @IsOptional() @IsIn(['json', 'csv', 'html']) format?: 'json' | 'csv' | 'html';
   @IsOptional() @IsPeriodBound() from?: string;
-  @IsOptional() @IsPeriodBound() to?: string;
+  @IsOptional() @IsPeriodBound() @IsNotBeforeFrom() to?: string;
 }

@@ -10,7 +10,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { IsPeriodBound } from '../../shared/period-bound.js';
+import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 import { TRANSMISSION_STATUSES } from '../../../core/planning/reconcile-plan.js';
 
 /** `GET /v1/transmissions` filters (interfaces.md). */
@@ -21,7 +21,7 @@ export class ListTransmissionsQuery {
   /** Due at or after (a date or an instant with its offset). */
   @IsOptional() @IsPeriodBound() from?: string;
   /** Due before. */
-  @IsOptional() @IsPeriodBound() to?: string;
+  @IsOptional() @IsPeriodBound() @IsNotBeforeFrom() to?: string;
   @IsOptional() @MaxLength(200) cursor?: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
 }
