@@ -144,6 +144,32 @@ describe('passerelle register on a database that does not exist', () => {
   });
 });
 
+describe('passerelle register ropa --from --to', () => {
+  it('should exit 2 naming --to, and record no read, when the period is inverted', async () => {
+    const before = await exportsRecorded();
+    const { result, err, out } = await run(
+      ['register', 'ropa', '--from', '2027-03-01', '--to', '2027-02-01'],
+      { DATABASE_URL: database.url },
+    );
+    expect({ result, recorded: (await exportsRecorded()) - before }).toEqual({
+      result: { code: 2 },
+      recorded: 0,
+    });
+    expect(err).toBe('--to: must not be before --from');
+    expect(out).toBe('');
+  });
+
+  it('should export a period of one day (from equal to to is no inversion)', async () => {
+    const { result } = await run(
+      ['register', 'ropa', '--from', '2027-03-01', '--to', '2027-03-01'],
+      {
+        DATABASE_URL: database.url,
+      },
+    );
+    expect(result).toEqual({ code: 0 });
+  });
+});
+
 describe('passerelle register ropa --out', () => {
   it('should exit 2 naming --out, and record no read, when the folder of --out does not exist', async () => {
     const before = await exportsRecorded();

@@ -16,7 +16,7 @@ import { RegisterAppender } from '../modules/register/register-appender.js';
 import { RegisterRepository } from '../modules/register/register.repository.js';
 import { RegisterService } from '../modules/register/register.service.js';
 import { errorCodeOf, EXIT, type CliIo } from './cli-io.js';
-import { isPeriodBound } from '../modules/shared/period-bound.js';
+import { isPeriodBound, periodBoundTime } from '../modules/shared/period-bound.js';
 
 /**
  * Why the register could not be opened, as one line without the URL (it may hold a
@@ -121,6 +121,15 @@ export async function runRegisterRopa(
       io.stderr(`${name}: must be a date YYYY-MM-DD`);
       return EXIT.invalidInput;
     }
+  }
+  // An inverted period matches nothing: an export of it would say nothing happened.
+  if (
+    options.from !== undefined &&
+    options.to !== undefined &&
+    periodBoundTime(options.to) < periodBoundTime(options.from)
+  ) {
+    io.stderr('--to: must not be before --from');
+    return EXIT.invalidInput;
   }
   const loaded = await loadContractCatalog({
     contractsDir: config.contractsDir,
