@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreviewLine } from '../src/cli/preview.command.js';
 import { runBuiltCli } from './support/run-cli.js';
-import { readRepoFile, repoPath } from './support/shipped-catalog.js';
+import { readRepoFile, repoPath, shippedContracts } from './support/shipped-catalog.js';
 
 const NOW = '2027-07-03T12:00:00-04:00';
 const SAMPLE_ARGS = [
@@ -79,7 +79,10 @@ describe('passerelle preview on the bundled samples', () => {
       'us-apis flight:F1 AF',
       'us-apis flight:F2 AF',
     ]);
-    for (const line of lines) expect(line.contractVersion).toBe(1);
+    // Each line names the version of the contract file it was rendered with.
+    const { contract } = shippedContracts();
+    for (const line of lines) expect(line.contractVersion).toBe(contract(line.contract).version);
+    expect(lines.find((line) => line.contract === 'us-apis')?.contractVersion).toBe(2);
   });
 
   it('should carry the documented keys, and write the files it names with their digest and size', async () => {

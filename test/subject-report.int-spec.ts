@@ -105,7 +105,7 @@ describe('a group leader’s access report after an emergency release about a pa
     expect(entry?.subjects).toEqual([LEADER]);
     expect(entry?.unit).toBe('participant:(another participant):insurer:INS-MUTUELLE-VOYAGE');
     expect(entry?.fields).toEqual(['trip.leaders.name', 'trip.leaders.phone']);
-    expect(entry?.categories).toEqual(['contact.third-party']);
+    expect(entry?.categories).toEqual(['contact.leader']);
     expect(entry?.specialCondition).toBeNull();
     expect(JSON.stringify(report)).not.toContain(HOLDER);
   }, 60_000);

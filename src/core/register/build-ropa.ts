@@ -98,6 +98,10 @@ export function buildRecordOfProcessing(input: {
       const subjects = contract.scope.roles.map((role) => ROLE_WORDS[role] ?? role);
       if (categories.includes('contact.third-party'))
         subjects.push('legal representatives and emergency contacts of the participants');
+      // The leaders' name and phone go with every participant's data (`trip.leaders.*`):
+      // leaders are then data subjects of the activity whatever roles its units take.
+      if (categories.includes('contact.leader') && !contract.scope.roles.includes('leader'))
+        subjects.push(ROLE_WORDS.leader ?? 'group leaders');
       const country = contract.recipient.country;
       // A transfer is recorded when the recipient is, or may be, outside the EEA.
       const outside = country === FROM_UNIT || !isInEea(country);

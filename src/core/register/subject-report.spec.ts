@@ -138,7 +138,7 @@ describe('the access report of a leader named in a participant’s emergency rel
     expect(shown.unit).toBe(`participant:(another participant):insurer:${INSURER}`);
     expect(shown.subjects).toEqual([LEADER]);
     expect(shown.fields).toEqual(['trip.leaders.name', 'trip.leaders.phone']);
-    expect(shown.categories).toEqual(['contact.third-party']);
+    expect(shown.categories).toEqual(['contact.leader']);
     expect(shown.specialCondition).toBeUndefined();
     expect(shown.withheld).toEqual([]);
     // The entry is still named by the register's hash, for the DPO to verify.
