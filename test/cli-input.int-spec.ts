@@ -2,25 +2,14 @@ import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/program.js';
-import { loadAppConfig } from '../src/config/app-config.js';
 import { loadCatalogOrThrow } from '../src/modules/contracts/contracts.module.js';
 import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
+import { loadAppConfig } from '../src/config/app-config.js';
+import { runCliInProcess } from './support/run-cli.js';
 import { repoPath } from './support/shipped-catalog.js';
 
-/** `passerelle …` in process, without any service: its exit code and lines, or what it threw. */
-async function run(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const result = await runCli(argv, loadAppConfig({}), {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-  }).then(
-    (code) => ({ code }),
-    (error: unknown) => ({ thrown: String(error) }),
-  );
-  return { result, out: out.join('\n'), err: err.join('\n') };
-}
+/** `passerelle …` in process, without any service. */
+const run = (argv: string[]) => runCliInProcess(argv);
 
 let work: string;
 beforeAll(async () => {

@@ -4,23 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/program.js';
-import { loadAppConfig } from '../src/config/app-config.js';
+import { runCliInProcess } from './support/run-cli.js';
 import { createTestDatabase, TEST_SERVER_URL, type TestDatabase } from './support/database.js';
 
 /** `passerelle …` in process: its exit code and lines, or what it threw. */
-async function run(argv: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const result = await runCli(argv, loadAppConfig(env), {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-  }).then(
-    (code) => ({ code }),
-    (error: unknown) => ({ thrown: String(error) }),
-  );
-  return { result, out: out.join('\n'), err: err.join('\n') };
-}
+const run = (argv: string[], env: Record<string, string>) => runCliInProcess(argv, env);
 
 async function onServer<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_SERVER_URL });

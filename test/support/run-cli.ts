@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { runCli } from '../../src/cli/program.js';
+import { loadAppConfig } from '../../src/config/app-config.js';
 import { repoPath } from './shipped-catalog.js';
 
 export interface CliRun {
@@ -23,4 +25,25 @@ export function runBuiltCli(
       },
     );
   });
+}
+
+/** `passerelle …` in this process, without a build: its exit code and lines, or what it threw. */
+export async function runCliInProcess(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<{
+  readonly result: { readonly code: number } | { readonly thrown: string };
+  readonly out: string;
+  readonly err: string;
+}> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const result = await runCli([...argv], loadAppConfig(env), {
+    stdout: (line) => out.push(line),
+    stderr: (line) => err.push(line),
+  }).then(
+    (code) => ({ code }),
+    (error: unknown) => ({ thrown: String(error) }),
+  );
+  return { result, out: out.join('\n'), err: err.join('\n') };
 }
