@@ -9,6 +9,7 @@ import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { readRepoFile, repoPath } from './support/shipped-catalog.js';
 import { clientsYaml, TEST_CLIENTS, writeClientsFile } from './support/test-clients.js';
+import { testAppEnv } from './support/test-app.js';
 
 const apps: INestApplication[] = [];
 let database: TestDatabase;
@@ -140,12 +141,7 @@ describe('a worker process over HTTP', () => {
     const clients = await writeClientsFile();
     const app = await createApp(
       loadAppConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: database.url,
-        ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
-        PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
-        PASSERELLE_CONFIG_DIR: repoPath('config'),
-        PASSERELLE_CLIENTS_FILE: clients.file,
+        ...testAppEnv(database, clients.file),
         PASSERELLE_ROLE: 'worker',
         PASSERELLE_QUEUE_PREFIX: `pq_${database.name}_worker`,
         PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',

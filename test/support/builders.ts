@@ -83,6 +83,13 @@ export function aFlight(
   };
 }
 
+/** JFK→LAX on 5 July 2027: a flight within the USA (domestic for CBP APIS, not for Secure Flight). */
+export const aUsDomesticFlight = (id: string): Flight =>
+  aFlight(id, 'USA', 'USA', {
+    departure: { airport: 'JFK', country: 'USA', scheduledAt: '2027-07-05T08:00:00-04:00' },
+    arrival: { airport: 'LAX', country: 'USA', scheduledAt: '2027-07-05T11:20:00-07:00' },
+  });
+
 export function aStay(id: string, country: string, overrides: Partial<Stay> = {}): Stay {
   return {
     id,

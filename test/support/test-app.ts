@@ -22,6 +22,26 @@ export interface TestApp {
   readonly close: () => Promise<void>;
 }
 
+/**
+ * The environment of a test gateway: its database, the test's Redis, the shipped contracts
+ * and configuration, the test clients, and a queue keyspace of its own (named after its
+ * database, removed at close).
+ */
+export function testAppEnv(
+  database: Pick<TestDatabase, 'url' | 'name'>,
+  clientsFile: string,
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
+    PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
+    PASSERELLE_CONFIG_DIR: repoPath('config'),
+    PASSERELLE_CLIENTS_FILE: clientsFile,
+    PASSERELLE_QUEUE_PREFIX: `pq_${database.name}`,
+  };
+}
+
 /** The gateway on a free loopback port, with a database of its own and one client per role. */
 export async function startTestApp(
   env: Readonly<Record<string, string>> = {},
@@ -31,17 +51,7 @@ export async function startTestApp(
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const clients = await writeClientsFile();
-  const config = loadAppConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    ...(process.env.REDIS_URL === undefined ? {} : { REDIS_URL: process.env.REDIS_URL }),
-    PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
-    PASSERELLE_CONFIG_DIR: repoPath('config'),
-    PASSERELLE_CLIENTS_FILE: clients.file,
-    // Each app its own queue keyspace (named after its database), removed at close.
-    PASSERELLE_QUEUE_PREFIX: `pq_${database.name}`,
-    ...env,
-  });
+  const config = loadAppConfig({ ...testAppEnv(database, clients.file), ...env });
   const lines = options.logLines;
   const app = await createApp(
     config,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { aBooking, aFlight, aParticipant, aStay, aTrip } from '../../../test/support/builders.js';
+import {
+  aBooking,
+  aFlight,
+  aParticipant,
+  aStay,
+  aTrip,
+  aUsDomesticFlight,
+} from '../../../test/support/builders.js';
 import { shippedCatalogue } from '../../../test/support/shipped-catalog.js';
 import type { Contract } from '../contracts/contract.js';
 import { ageOn, isMinorOnTrip } from '../model/derive-facts.js';
@@ -87,14 +94,7 @@ describe('projectAllUnits: row scoping', () => {
 
   it('should leave out a domestic flight when the scope keeps flights touching its country', () => {
     const trip = aTrip({
-      flights: [
-        aFlight('F1', 'FRA', 'USA'),
-        aFlight('F2', 'USA', 'USA', {
-          departure: { airport: 'JFK', country: 'USA', scheduledAt: '2027-07-05T08:00:00-04:00' },
-          arrival: { airport: 'LAX', country: 'USA', scheduledAt: '2027-07-05T11:20:00-07:00' },
-        }),
-        aFlight('F3', 'USA', 'FRA'),
-      ],
+      flights: [aFlight('F1', 'FRA', 'USA'), aUsDomesticFlight('F2'), aFlight('F3', 'USA', 'FRA')],
     });
     const contract = aContract({ scope: { roles: ['participant'], flightsTouching: ['USA'] } });
     const bookings = [aBooking('B1', [aParticipant({ id: 'P1' })])];

@@ -1,6 +1,12 @@
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { aBooking, aFlight, aParticipant, aTrip } from '../../../test/support/builders.js';
+import {
+  aBooking,
+  aFlight,
+  aParticipant,
+  aTrip,
+  aUsDomesticFlight,
+} from '../../../test/support/builders.js';
 import { shippedContracts, shippedLintContext } from '../../../test/support/shipped-catalog.js';
 import { parseContract } from '../contracts/parse-contract.js';
 import { formatProblem, lintContracts } from '../contracts/lint-contracts.js';
@@ -13,10 +19,7 @@ const { contract } = shippedContracts(context);
 const trip = aTrip({
   flights: [
     aFlight('F1', 'FRA', 'USA'),
-    aFlight('F2', 'USA', 'USA', {
-      departure: { airport: 'JFK', country: 'USA', scheduledAt: '2027-07-05T08:00:00-04:00' },
-      arrival: { airport: 'LAX', country: 'USA', scheduledAt: '2027-07-05T11:20:00-07:00' },
-    }),
+    aUsDomesticFlight('F2'),
     aFlight('F3', 'USA', 'FRA', {
       departure: { airport: 'LAX', country: 'USA', scheduledAt: '2027-07-11T18:30:00-07:00' },
       arrival: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-07-12T14:30:00+02:00' },
