@@ -38,15 +38,10 @@ export function parseServiceCharacters(text: string): ServiceCharacters | undefi
     text.charAt(i),
   ) as [string, string, string, string, string, string];
   const characters = { component, element, decimal, release, repetition, segment };
-  const active = [
-    component,
-    element,
-    release,
-    segment,
-    ...(repetition === ' ' ? [] : [repetition]),
-  ];
-  // Each position its own character, each within level A, no letters or digits.
-  if (new Set(active).size !== active.length || active.includes(decimal)) return undefined;
+  // Each position its own character — a space too, which in the repetition position says
+  // "unused" and so cannot also be the decimal mark (formats.md §1.2) — each within level A,
+  // no letters or digits.
+  if (new Set(text).size !== text.length) return undefined;
   if (/[A-Z0-9]/.test(text)) return undefined;
   if ([component, element, release, segment].includes(' ')) return undefined;
   return characters;

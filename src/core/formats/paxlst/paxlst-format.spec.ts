@@ -161,6 +161,18 @@ describe('edifact syntax', () => {
     expect(parseServiceCharacters(':+.? @')).toBeUndefined();
     expect(parseServiceCharacters(':+.?')).toBeUndefined();
   });
+
+  it('should refuse a service string whose space fills two positions (decimal mark and unused repetition)', () => {
+    // A given character may fill only one UNA position (formats.md §1.2): a space already
+    // says "repetition unused", so it cannot also be the decimal mark.
+    expect(parseServiceCharacters(":+ ? '")).toBeUndefined();
+    expect(paxlstFormat.parseOptions({ ...BASE_OPTIONS, serviceCharacters: ":+ ? '" }).ok).toBe(
+      false,
+    );
+    // A decimal mark of its own beside an unused repetition is fine, as is `*` as repetition.
+    expect(parseServiceCharacters(":+,? '")).toBeDefined();
+    expect(parseServiceCharacters(":+.?*'")).toBeDefined();
+  });
 });
 
 describe('paxlstFormat', () => {
@@ -268,6 +280,13 @@ describe('paxlstFormat', () => {
         expect(unh?.elements[2]?.[0]).toBe('AF22/270701/1030');
         expect(findSegment(segments, 'BGM')?.elements[0]?.[0]).toBe('745');
         expect(findSegment(segments, 'TDT')?.elements[1]?.[0]).toBe('AF22');
+        // Every part repeats the reporting party and the flight's places and times.
+        expect(findSegment(segments, 'NAD', 'MS')?.elements[3]).toEqual(['ASSO OPS']);
+        expect(findSegment(segments, 'COM')?.elements[0]).toEqual(['33 1 23 45 67 89', 'TE']);
+        expect(findSegment(segments, 'LOC', '125')?.elements[1]).toEqual(['CDG']);
+        expect(findSegment(segments, 'LOC', '87')?.elements[1]).toEqual(['JFK']);
+        expect(findSegment(segments, 'DTM', '189')?.elements[0]?.[1]).toBe('2707011030');
+        expect(findSegment(segments, 'DTM', '232')?.elements[0]?.[1]).toBe('2707011245');
         expect(findSegment(segments, 'CNT')?.elements[0]).toEqual(['42', String(count)]);
         const onBoard = segmentsNamed(segments, 'NAD', 'FL').length;
         expect(onBoard).toBeLessThanOrEqual(15);
@@ -443,6 +462,248 @@ describe('paxlstFormat', () => {
       false,
     );
     expect(paxlstFormat.parseOptions({ ...BASE_OPTIONS, colour: 'red' }).ok).toBe(false);
+  });
+});
+
+describe('paxlstFormat rules of the guide (formats.md §1, §8)', () => {
+  const bare = (input: PassengerInput = {}): { values: Record<string, FieldValue> } => {
+    const { values } = passenger(0, input);
+    delete values['participant.countryOfResidence'];
+    return { values };
+  };
+
+  it('should count UNT right when a passenger has none of the optional segments', () => {
+    // No residence (LOC+174), no PNR (RFF+AVF), a departure from the USA (no LOC+22, no
+    // destination address): the count must follow what is written, not a fixed formula.
+    const withPnr = flightUnit([bare(), passenger(1)], {
+      'flight.departure': {
+        airport: 'JFK',
+        country: 'USA',
+        scheduledAt: '2027-07-11T18:30:00-04:00',
+      },
+      'flight.arrival': {
+        airport: 'CDG',
+        country: 'FRA',
+        scheduledAt: '2027-07-12T07:55:00+02:00',
+      },
+    });
+    const values = Object.fromEntries(
+      Object.entries(withPnr.values).filter(([id]) => id !== 'flight.pnr'),
+    );
+    const unit: MinimizedUnit = { ...withPnr, values };
+    const segments = parseEdifact(render(unit)[0] ?? '');
+    checkEnvelope(segments);
+    expect(segmentsNamed(segments, 'RFF')).toEqual([]);
+    expect(segmentsNamed(segments, 'LOC', '174')).toHaveLength(1);
+    expect(findSegment(segments, 'UNT')?.elements[0]).toEqual(['30']);
+  });
+
+  it('should refuse a document number longer than 35 characters and a flight id longer than 17', () => {
+    const longNumber = paxlstFormat.serialize(
+      flightUnit([passenger(0, { number: 'A'.repeat(36) })]),
+      options(),
+      context,
+    );
+    expect(
+      longNumber.ok ? [] : longNumber.errors.map((e) => `${e.participant} ${e.field}`),
+    ).toEqual(['0 participant.documents.passport.number']);
+    expect(
+      paxlstFormat.serialize(
+        flightUnit([passenger(0, { number: 'A'.repeat(35) })]),
+        options(),
+        context,
+      ).ok,
+    ).toBe(true);
+    const longFlight = paxlstFormat.serialize(
+      flightUnit([passenger(0)], { 'flight.flightNumber': '1'.repeat(16) }),
+      options(),
+      context,
+    );
+    expect(longFlight.ok ? [] : longFlight.errors.map((e) => e.field)).toEqual([
+      'flight.flightNumber',
+    ]);
+    expect(
+      paxlstFormat.serialize(
+        flightUnit([passenger(0)], { 'flight.flightNumber': '1'.repeat(15) }),
+        options(),
+        context,
+      ).ok,
+    ).toBe(true);
+  });
+
+  it('should date UNB and UNG in UTC, YYMMDD:HHMM, when the preparation time has another offset', () => {
+    const [part] = render(flightUnit([passenger(0)]), options(), {
+      ...context,
+      preparedAt: '2027-06-30T01:05:00+02:00',
+    });
+    const segments = parseEdifact(part ?? '');
+    expect(findSegment(segments, 'UNB')?.elements[3]).toEqual(['270629', '2305']);
+    expect(findSegment(segments, 'UNG')?.elements[3]).toEqual(['270629', '2305']);
+  });
+
+  it('should write the reporting e-mail in level A as NAME.AT.DOMAIN, which a UNOA reader accepts', () => {
+    const [part] = render(
+      flightUnit([passenger(0)]),
+      options({
+        reportingParty: {
+          name: 'ASSO OPS',
+          phone: '33 1 23 45 67 89',
+          email: 'ops@asso-jeunes.fr',
+        },
+      }),
+    );
+    expect(part).not.toContain('@');
+    expect(findSegment(parseEdifact(part ?? ''), 'COM')?.elements).toEqual([
+      ['33 1 23 45 67 89', 'TE'],
+      ['OPS.AT.ASSO-JEUNES.FR', 'EM'],
+    ]);
+    expect(() => parseEdifact((part ?? '').replace('.AT.', '@'))).toThrow();
+  });
+
+  it('should write the DOB as YYMMDD, leaving the century to the reader, leap days included', () => {
+    const [part] = render(
+      flightUnit([
+        passenger(0, { dateOfBirth: '2024-12-31' }),
+        passenger(1, { dateOfBirth: '1924-12-31' }),
+        passenger(2, { dateOfBirth: '2000-02-29' }),
+        passenger(3, { dateOfBirth: '2004-02-29' }),
+      ]),
+    );
+    expect(
+      segmentsNamed(parseEdifact(part ?? ''), 'DTM', '329').map((dtm) => dtm.elements[0]),
+    ).toEqual([
+      ['329', '241231'],
+      ['329', '241231'],
+      ['329', '000229'],
+      ['329', '040229'],
+    ]);
+  });
+
+  it('should write no line break at all when asked, and no UNG/UNE without a group', () => {
+    const [part] = render(
+      flightUnit([passenger(0), passenger(1)]),
+      options({ lineBreaks: false, group: false }),
+    );
+    expect(part).not.toMatch(/[\r\n]/);
+    const segments = parseEdifact(part ?? '');
+    expect(segments.map((s) => s.name).filter((name) => name.startsWith('UN'))).toEqual([
+      'UNB',
+      'UNH',
+      'UNT',
+      'UNZ',
+    ]);
+    // Without UNG, UNZ counts the messages of the interchange: one.
+    expect(findSegment(segments, 'UNZ')?.elements).toEqual([['1'], ['K3X9A201']]);
+    expect(findSegment(segments, 'UNT')?.elements).toEqual([['35'], ['K3X9A201']]);
+  });
+
+  it('should accept exactly 99 parts, the last 99:F', () => {
+    const unit = flightUnit(Array.from({ length: 99 }, (_, i) => passenger(i)));
+    const result = paxlstFormat.serialize(unit, options({ maxPassengersPerPart: 1 }), context);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value).toHaveLength(99);
+    expect(result.value[98]?.suffix).toBe('part99.edi');
+    expect(findSegment(parseEdifact(result.value[98]?.content ?? ''), 'UNH')?.elements[3]).toEqual([
+      '99',
+      'F',
+    ]);
+  });
+
+  it('should write no message for a flight without passengers (the sender cancels such a unit)', () => {
+    expect(paxlstFormat.serialize(flightUnit([]), options(), context)).toEqual({
+      ok: true,
+      value: [],
+    });
+  });
+
+  it('should keep * as data when repetition is off, and release it when the UNA makes it active', () => {
+    const sender = { sender: { id: 'APIS*ABE', qualifier: 'ZZ' } };
+    const [plain] = render(flightUnit([passenger(0)]), options(sender));
+    expect(plain).toContain('UNB+UNOA:4+APIS*ABE:ZZ+');
+    expect(findSegment(parseEdifact(plain ?? ''), 'UNB')?.elements[1]).toEqual(['APIS*ABE', 'ZZ']);
+    const [repeating] = render(
+      flightUnit([passenger(0)]),
+      options({ ...sender, serviceCharacters: ":+.?*'" }),
+    );
+    expect(repeating?.startsWith(":+.?*'", 3)).toBe(true);
+    expect(repeating).toContain('UNB+UNOA:4+APIS?*ABE:ZZ+');
+    expect(repeating).toContain('UNG+PAXLST+APIS?*ABE:ZZ+');
+  });
+
+  it('should refuse countries that are not ISO 3166 alpha-3 (a BPOL generator writes D for Germany)', () => {
+    const fields = [
+      'participant.nationality',
+      'participant.documents.passport.issuingCountry',
+      'participant.countryOfResidence',
+    ];
+    for (const field of fields) {
+      for (const code of ['D', 'DE', 'Deu']) {
+        const german = passenger(0);
+        german.values[field] = code;
+        const result = paxlstFormat.serialize(flightUnit([german]), options(), context);
+        expect(result.ok ? [] : result.errors.map((e) => `${e.participant} ${e.field}`)).toEqual([
+          `0 ${field}`,
+        ]);
+      }
+    }
+  });
+
+  it('should refuse a destination address whose country is not ISO 3166 alpha-3 (NAD 3207 an..3)', () => {
+    for (const country of ['US', 'United States', 'U?S']) {
+      const result = paxlstFormat.serialize(
+        flightUnit([passenger(0)], {
+          'flight.destinationAddress': {
+            id: 'H',
+            name: 'H',
+            address: { lines: ['1 Main Street'], city: 'New York', country },
+          },
+        }),
+        options(),
+        context,
+      );
+      expect(result.ok ? [] : result.errors.map((e) => `${e.field} ${e.rule}`)).toEqual([
+        'flight.destinationAddress the country must be ISO 3166-1 alpha-3',
+      ]);
+    }
+  });
+
+  it('should refuse a flight time that is not an instant with its explicit offset, rather than write a broken DTM', () => {
+    for (const scheduledAt of ['2027-07-01', '2027-07-01T10:30:00', 'tomorrow']) {
+      const result = paxlstFormat.serialize(
+        flightUnit([passenger(0)], {
+          'flight.departure': { airport: 'CDG', country: 'FRA', scheduledAt },
+        }),
+        options(),
+        context,
+      );
+      expect(result.ok ? [] : result.errors.map((e) => `${e.path} ${e.rule}`)).toEqual([
+        'flight.departure.scheduledAt must be an ISO 8601 instant with an explicit offset',
+      ]);
+    }
+  });
+
+  it('should refuse address text level A cannot write rather than drop it, and fold accents', () => {
+    const withAddress = (line: string): MinimizedUnit =>
+      flightUnit([passenger(0)], {
+        'flight.destinationAddress': {
+          id: 'H',
+          name: 'H',
+          address: { lines: [line], city: 'Montréal', country: 'USA' },
+        },
+      });
+    for (const line of ['Suite #5', 'ops@hotel', 'a_b']) {
+      const result = paxlstFormat.serialize(withAddress(line), options(), context);
+      expect(result.ok ? [] : result.errors.map((e) => e.field)).toEqual([
+        'flight.destinationAddress',
+      ]);
+      expect(JSON.stringify(result)).not.toContain(line);
+    }
+    const [part] = render(withAddress('Rue de l’Église'));
+    expect(findSegment(parseEdifact(part ?? ''), 'NAD', 'FL')?.elements.slice(4, 6)).toEqual([
+      ["RUE DE L'EGLISE"],
+      ['MONTREAL'],
+    ]);
   });
 });
 

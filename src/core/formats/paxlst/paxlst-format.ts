@@ -147,6 +147,11 @@ const record = (
     : undefined;
 };
 
+const COUNTRY = /^[A-Z]{3}$/;
+/** An instant with the airport's own offset, always explicit (input-model.md). */
+const LOCAL_INSTANT =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 /** `2011-03-04` → `110304`. */
 const yymmdd = (date: string): string =>
   `${date.slice(2, 4)}${date.slice(5, 7)}${date.slice(8, 10)}`;
@@ -191,6 +196,22 @@ function flightHeader(unit: MinimizedUnit): Result<FlightHeader, FormatError> {
     const missing = FLIGHT_FIELDS.filter((id) => unit.values[id] === undefined);
     return fail(
       missing.map((field) => ({ code: 'PAXLST_DATA', path: field, field, rule: 'required' })),
+    );
+  }
+  // DTM 189/232 and the 0068 key are read from the instant as written (its offset is the
+  // airport's): anything else would write a malformed or an invented local time.
+  const times = [
+    { field: 'flight.departure', at: from.at },
+    { field: 'flight.arrival', at: to.at },
+  ].filter(({ at }) => !LOCAL_INSTANT.test(at));
+  if (times.length > 0) {
+    return fail(
+      times.map(({ field }) => ({
+        code: 'PAXLST_DATA',
+        path: `${field}.scheduledAt`,
+        field,
+        rule: 'must be an ISO 8601 instant with an explicit offset',
+      })),
     );
   }
   const flightId = `${carrier}${number}`;
@@ -252,6 +273,11 @@ function addressElements(
   const country = text(address, 'country') ?? '';
   if (!street.ok || !city.ok || !region.ok || !postcode.ok) {
     errors.add(field, 'the address holds characters that level A (UNOA) cannot write');
+    return [];
+  }
+  // NAD 3207 is an..3, and the guide's countries are ISO 3166-1 alpha-3 (never `US`).
+  if (!COUNTRY.test(country)) {
+    errors.add(field, 'the country must be ISO 3166-1 alpha-3');
     return [];
   }
   const streetComponents = wrap(street.value, LIMITS.street, 4);
@@ -368,7 +394,6 @@ function flightSegments(
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const COUNTRY = /^[A-Z]{3}$/;
 const DOCUMENT_NUMBER = /^[A-Z0-9]{1,35}$/;
 const WELL_FORMED =
   /^[A-Z0-9]{1,35}\|\d{4}-\d{2}-\d{2}\|\d{4}-\d{2}-\d{2}\|[A-Z]{3}\|[A-Z]{3}\|[A-Z]{3}$/;
@@ -625,6 +650,8 @@ export const paxlstFormat: PayloadFormat<PaxlstOptions> = {
     });
     if (errors.length > 0) return fail(errors);
 
+    // No passengers, no part: these manifests carry no crew (formats.md §8.11 leaves it to
+    // us), and the sender cancels a unit without participants rather than send an empty list.
     const buildPart = partBuilder(blocks.length, header.value, options, writer, context);
     // Measured with the longest flag, so a part never grows once its flag is known.
     const planned = planParts(
