@@ -79,12 +79,22 @@ describe('the gateway boot', () => {
   });
 
   it('should refuse an invalid environment, naming the variable but not its value', () => {
-    expect(() => loadAppConfig({ PASSERELLE_ROLE: 'boss', PORT: 'eighty' })).toThrow(
-      /PORT: invalid value; PASSERELLE_ROLE: must be one of api, worker, all|PASSERELLE_ROLE/,
-    );
-    expect(() => loadAppConfig({ DATABASE_URL: 'mysql://secret-password@db' })).toThrow(
-      /^(?!.*secret-password).*DATABASE_URL/,
-    );
+    const refusalOf = (env: Record<string, string>): string => {
+      try {
+        loadAppConfig(env);
+      } catch (error) {
+        return error instanceof Error ? error.message : String(error);
+      }
+      throw new Error('the environment was accepted');
+    };
+    const both = refusalOf({ PASSERELLE_ROLE: 'boss', PORT: 'eighty' });
+    expect(both).toContain('PORT: ');
+    expect(both).toContain('PASSERELLE_ROLE: ');
+    expect(both).not.toContain('boss');
+    expect(both).not.toContain('eighty');
+    const database = refusalOf({ DATABASE_URL: 'mysql://secret-password@db' });
+    expect(database).toContain('DATABASE_URL: ');
+    expect(database).not.toContain('secret-password');
   });
 
   it('should refuse to start on an invalid clients file, naming the file, the entry and the rule', async () => {

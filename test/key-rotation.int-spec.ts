@@ -57,6 +57,14 @@ async function keyIds(t: TestApp): Promise<string[]> {
   return (rows as { key_id: string }[]).map((row) => row.key_id);
 }
 
+/** The policy index's digests, in hex. */
+async function policyDigests(t: TestApp): Promise<string[]> {
+  const { rows } = await t.database.admin(
+    `SELECT encode(policy_digest, 'hex') AS digest FROM booking_policies ORDER BY 1`,
+  );
+  return (rows as { digest: string }[]).map((row) => row.digest);
+}
+
 /** Another gateway process on the same database, with these keys. */
 async function restartWith(env: Record<string, string>): Promise<TestApp> {
   const app = await startTestApp({
@@ -71,11 +79,17 @@ async function restartWith(env: Record<string, string>): Promise<TestApp> {
 describe('a master key rotated', () => {
   it('should re-wrap every data key under the new key at start, and answer as before', async () => {
     expect(await keyIds(before)).toEqual([idOf(OLD_KEY)]);
+    const digests = await policyDigests(before);
+    expect(digests.length).toBeGreaterThan(0);
     const rotated = await restartWith({
       PASSERELLE_DATA_KEY: NEW_KEY,
       PASSERELLE_DATA_KEY_PREVIOUS: OLD_KEY,
     });
     expect(await keyIds(before)).toEqual([idOf(NEW_KEY)]);
+    // Indexed again under the new key: a digest keyed by the master key, none the same.
+    const rekeyed = await policyDigests(before);
+    expect(rekeyed).toHaveLength(digests.length);
+    expect(rekeyed.filter((digest) => digests.includes(digest))).toEqual([]);
     // The bookings open, and the policy index answers under the new key.
     const trip = await rotated.app.get(BookingsService).loadTrip(TRIP.id as string);
     expect(trip?.bookings).toHaveLength(sampleBookings().length);

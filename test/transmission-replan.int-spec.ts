@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -43,13 +43,19 @@ function tripLeavingAt(id: string, departure: number, revision: number): JsonObj
 
 let t: TestApp;
 let repository: TransmissionsRepository;
+let outbox: string;
+
+/** The files of a transmission that reached the recipient (the outbox, here). */
+const outboxFilesOf = async (transmissionId: string): Promise<string[]> =>
+  (await readdir(outbox, { recursive: true })).filter((file) => file.includes(transmissionId));
 
 beforeAll(async () => {
+  outbox = await mkdtemp(join(tmpdir(), 'passerelle-replan-outbox-'));
   t = await startTestApp({
     PASSERELLE_DATA_KEY: testDataKey(),
     PASSERELLE_ROLE: 'api',
     PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_OUTBOX_DIR: await mkdtemp(join(tmpdir(), 'passerelle-replan-outbox-')),
+    PASSERELLE_OUTBOX_DIR: outbox,
   });
   repository = t.app.get(TransmissionsRepository);
 }, 60_000);
@@ -416,8 +422,16 @@ describe('the sender when the database or the register fails mid-round', () => {
     }
     // Leased once (the fencing token grew), sent never: not one of the contract's attempts.
     expect(await row(apis.id)).toEqual({ status: 'queued', attempts: 1, attempts_before: 1 });
+    // Fail closed: no file of it reached the recipient…
+    expect(await outboxFilesOf(apis.id)).toEqual([]);
     const [started] = await repository.startSending([apis.id], new Date(), 60_000);
     expect(started?.transmission).toMatchObject({ attempts: 2, generationAttempts: 1 });
+    // …where a send whose attempt the register records does leave.
+    const other = await apisOf('T-NOTSENT', 'flight:F2');
+    await queue([other.id]);
+    const sent = await t.app.get(TransmissionSender).send([other.id], 'T-NOTSENT');
+    expect(sent.get(other.id)).toBe('delivered');
+    expect(await outboxFilesOf(other.id)).not.toEqual([]);
   });
 
   it('should say, of a send missed while the outcome of its attempt was unknown, that its files may have left', async () => {

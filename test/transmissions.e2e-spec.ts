@@ -16,20 +16,23 @@ import {
   transmissionsOf,
   type Recipients,
 } from './support/pipeline.js';
-import { dumpUnder } from './support/redis.js';
+import { dumpUnder, recordCommandsUnder, type RecordedCommands } from './support/redis.js';
 import type { TestApp } from './support/test-app.js';
 
 describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS)', () => {
   let recipients: Recipients;
   let app: TestApp;
+  let commands: RecordedCommands;
   const tripId = sampleTrip().id as string;
 
   beforeAll(async () => {
     recipients = await startRecipients();
     app = await startPipelineApp(recipients, { PASSERELLE_DATA_KEY: testDataKey() });
+    commands = await recordCommandsUnder(app.config.queuePrefix);
   }, 60_000);
 
   afterAll(async () => {
+    commands.stop();
     await app.close();
     await recipients.close();
   });
@@ -139,5 +142,19 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
     for (const value of samplePersonalValues()) {
       expect(text.includes(value.toLowerCase()), 'a personal value in Redis').toBe(false);
     }
+  });
+
+  it('should never have written a personal value to Redis during the run', () => {
+    // Completed jobs are removed with their data: what was written, not what is left.
+    expect(commands.count()).toBeGreaterThan(0);
+    const written = commands
+      .text()
+      // Ids and times are digits and hex: a postal code may turn up in one by chance.
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/\d{11,}/g, '<number>')
+      .toLowerCase();
+    expect(written).toContain('transmissionids');
+    const found = samplePersonalValues().filter((value) => written.includes(value.toLowerCase()));
+    expect(found, 'personal values written to Redis').toEqual([]);
   });
 });

@@ -52,3 +52,36 @@ export async function dumpUnder(prefix: string): Promise<{ keys: number; text: s
     redis.disconnect();
   }
 }
+
+/** Every command sent to Redis that names `prefix:` (MONITOR), as text; `stop` ends it. */
+export interface RecordedCommands {
+  readonly count: () => number;
+  readonly text: () => string;
+  readonly stop: () => void;
+}
+
+/**
+ * Records, from now on, every command any client sends Redis that names a key under
+ * `prefix:` — what was written, not what is left: the queue removes a job, and the data it
+ * carried, once it completes, so a look at the keys after a run sees none of it.
+ */
+export async function recordCommandsUnder(prefix: string): Promise<RecordedCommands> {
+  const redis = openRedis();
+  const monitor = await redis.monitor();
+  const commands: string[] = [];
+  monitor.on('monitor', (_time: string, args: unknown[]) => {
+    const [command = '', ...rest] = args.map(String);
+    // A script's source is the queue's code, not data: its arguments are kept.
+    if (command.toLowerCase() === 'script') return;
+    const words = command.toLowerCase() === 'eval' ? rest.slice(1) : rest;
+    if (words.some((word) => word.includes(`${prefix}:`))) commands.push(words.join(' '));
+  });
+  return {
+    count: () => commands.length,
+    text: () => commands.join('\n'),
+    stop: () => {
+      monitor.disconnect();
+      redis.disconnect();
+    },
+  };
+}

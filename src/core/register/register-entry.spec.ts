@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { aDisclosure } from '../../../test/support/register-entries.js';
@@ -19,8 +20,15 @@ describe('the hash chain', () => {
     expect(entries.map((e) => e.seq)).toEqual([1, 2]);
     expect(entries[0]?.prevHash).toBe(GENESIS_HASH);
     expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    // SHA-256 over the predecessor's hash and the canonical form, computed here on its own:
+    // a hash of the form alone would not chain the entries.
     const { prevHash, hash, ...rest } = entries[1]!;
-    expect(chainHash(prevHash, canonicalForm(rest))).toBe(hash);
+    expect(hash).toBe(
+      createHash('sha256')
+        .update(`${prevHash}\n${canonicalForm(rest)}`)
+        .digest('hex'),
+    );
+    expect(chainHash('f'.repeat(64), canonicalForm(rest))).not.toBe(hash);
     expect(entries[0]?.outcome).toBe('delivered');
   });
 
@@ -77,6 +85,26 @@ describe('the hash chain', () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it('should detect an entry rewritten with its hash sealed again and its successor pointed at it', () => {
+    const entries = sealEntries(
+      Array.from({ length: 3 }, () => aDisclosure()),
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(3),
+    );
+    // Whoever rewrites an entry can seal it again and repoint its successor's prevHash; the
+    // successor's own hash, over that prevHash, then no longer matches.
+    const rewritten = { ...entries[1]!, subjects: ['P9'] };
+    const resealed = {
+      ...rewritten,
+      hash: chainHash(rewritten.prevHash, canonicalForm(rewritten)),
+    };
+    const repointed = { ...entries[2]!, prevHash: resealed.hash };
+    const verifier = new ChainVerifier();
+    expect(verifier.feed([entries[0]!, resealed, repointed])).toBe(false);
+    expect(verifier.result().firstBad).toEqual({ id: repointed.id, seq: 3, problem: 'hash' });
   });
 
   it('should detect a missing entry by its sequence number', () => {
