@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '../src/core/contracts/endpoints.js';
@@ -229,6 +231,38 @@ describe('the https transport against a local HTTPS receiver', () => {
       'HTTPS_CLIENT_CERT_INCOMPLETE',
       true,
     );
+  });
+
+  it('should fail permanently, sending nothing, when the client certificate or key cannot be used', async () => {
+    // Retrying cannot mend a key that is no key, or one that does not match its certificate.
+    const strict = await startHttpsServer({ requireClientCertificate: true, pki: server.pki });
+    const dir = await mkdtemp(join(tmpdir(), 'passerelle-credentials-'));
+    try {
+      const garbage = join(dir, 'garbage.pem');
+      await writeFile(garbage, 'not a PEM file\n');
+      const otherKey = join(dir, 'other-key.pem');
+      await writeFile(otherKey, (await createTestPki('Other CA')).client.key);
+      const cases = [
+        { cert: strict.files.clientCert, key: garbage },
+        { cert: garbage, key: strict.files.clientKey },
+        { cert: strict.files.clientCert, key: otherKey },
+      ];
+      for (const { cert, key } of cases) {
+        const result = await track(
+          trusting(strict, {
+            PASSERELLE_SECRET_INSURER_API_CLIENT_CERT_FILE: cert,
+            PASSERELLE_SECRET_INSURER_API_CLIENT_KEY_FILE: key,
+          }),
+        ).deliver(endpoint(strict), delivery({ 'a.csv': 'a' }));
+        expectFailure(result, 'HTTPS_CREDENTIALS_INVALID', true);
+        expect(result.ok ? '' : result.reason).toContain('PASSERELLE_SECRET_INSURER_API_CLIENT_');
+        expect(JSON.stringify(result)).not.toContain(dir);
+      }
+      expect(strict.requests).toEqual([]);
+    } finally {
+      await strict.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it.each([

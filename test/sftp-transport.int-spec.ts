@@ -1,5 +1,5 @@
 import { watch } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,35 @@ function delivery(id: string, files: Record<string, string>): Delivery {
       mediaType: 'text/csv',
     })),
   };
+}
+
+/** Bounds a promise that must settle: a hang shows up as `'still pending'`, not as a test timeout. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T | 'still pending'> {
+  return Promise.race([
+    promise,
+    new Promise<'still pending'>((resolve) => {
+      setTimeout(() => {
+        resolve('still pending');
+      }, ms);
+    }),
+  ]);
+}
+
+/** TCP connections this process holds open (whatever their state) to `port`, from /proc. */
+async function socketsHeldTo(port: number): Promise<number> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').slice(1);
+  return rows.filter((row) => {
+    // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+    const columns = row.trim().split(/\s+/);
+    const remotePort = parseInt(columns[2]?.split(':')[1] ?? '', 16);
+    return remotePort === port && inodes.has(columns[9] ?? '');
+  }).length;
 }
 
 function expectFailure(
@@ -248,6 +277,84 @@ describe('the sftp transport against OpenSSH on loopback', () => {
       'f1.csv',
       'f2.csv',
     ]);
+  });
+
+  it('should give up as transient when the server logs in but never starts the sftp session', async () => {
+    // A key whose forced command swallows the SFTP INIT and never answers: the login
+    // succeeds (ssh2's readyTimeout is over), the sftp session never starts.
+    const mute = await generateKeyPair(server.workDir, `mute-${Date.now()}`);
+    const authorized = join(server.workDir, 'authorized_keys');
+    const before = await readFile(authorized, 'utf8');
+    await appendFile(authorized, `command="cat >/dev/null" ${mute.publicKeyLine}\n`);
+    try {
+      const transport = new SftpTransport(
+        { PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: mute.privateKeyFile },
+        { readyTimeoutMs: 500, operationTimeoutMs: 500 },
+      );
+      transports.push(transport);
+      const started = Date.now();
+      const first = await within(
+        4000,
+        transport.deliver(server.endpoint(), delivery('tx-m1', { 'm.csv': 'm' })),
+      );
+      expect(first).not.toBe('still pending');
+      expectFailure(first as DeliveryResult, 'SFTP_TIMEOUT', false);
+      expect(Date.now() - started).toBeLessThan(3000);
+      // The endpoint is not held up: the next delivery tries (and gives up) again.
+      const second = await within(
+        4000,
+        transport.deliver(server.endpoint(), delivery('tx-m2', { 'm.csv': 'm' })),
+      );
+      expect(second).not.toBe('still pending');
+      expectFailure(second as DeliveryResult, 'SFTP_TIMEOUT', false);
+      expect(await within(3000, transport.close())).not.toBe('still pending');
+      expect(await server.files()).not.toContain('m.csv');
+    } finally {
+      await writeFile(authorized, before);
+    }
+  }, 30_000);
+
+  it('should close promptly when the server stops answering in the middle of an upload', async () => {
+    await mkdir(join(server.rootDir, 'closing'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'closing') });
+    // The default operation timeout: closing must not wait for it.
+    const transport = keyed();
+    expect((await transport.deliver(endpoint, delivery('tx-c1', { 'c1.csv': '1' }))).ok).toBe(true);
+    const thaw = await server.pause();
+    try {
+      const delivering = transport.deliver(endpoint, delivery('tx-c2', { 'c2.csv': '2' }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      expect(await within(5000, transport.close())).not.toBe('still pending');
+      expect(Date.now() - started).toBeLessThan(3000);
+      const result = await within(1000, delivering);
+      expect(result).toMatchObject({ ok: false, permanent: false });
+      expect(await socketsHeldTo(server.port)).toBe(0);
+    } finally {
+      thaw();
+    }
+    expect(await server.files('closing')).not.toContain('c2.csv');
+  }, 30_000);
+
+  it('should let go of the socket of a connection it gave up on, though the server never closes it', async () => {
+    await mkdir(join(server.rootDir, 'abandoned'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'abandoned') });
+    const transport = keyed({ operationTimeoutMs: 300, readyTimeoutMs: 1000 });
+    expect(await transport.deliver(endpoint, delivery('tx-a1', { 'a1.csv': '1' }))).toMatchObject({
+      ok: true,
+    });
+    expect(await socketsHeldTo(server.port)).toBe(1);
+    const thaw = await server.pause();
+    try {
+      const result = await transport.deliver(endpoint, delivery('tx-a2', { 'a2.csv': '2' }));
+      expectFailure(result, 'SFTP_TIMEOUT', false);
+      // Still frozen, the server never answers the disconnect: the socket is torn down
+      // anyway, not kept half-closed for as long as the process lives.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(await socketsHeldTo(server.port)).toBe(0);
+    } finally {
+      thaw();
+    }
   });
 
   it('should give each writer its own temporary file when two upload the same file at once', async () => {

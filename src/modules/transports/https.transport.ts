@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { Endpoint } from '../../core/contracts/endpoints.js';
 import { isSafePathSegment } from './delivery-names.js';
@@ -55,7 +55,8 @@ const TIMEOUT_ERRORS = new Set([
  *
  * Outcomes: 2xx delivered; 408, 409, 425, 429 and 5xx transient (see `isTransientStatus`);
  * any other status permanent (`HTTPS_STATUS_<code>`); a certificate refused either way permanent
- * (`HTTPS_TLS_REFUSED`); timeouts (`endpoint.timeoutMs`, connect to response) and network
+ * (`HTTPS_TLS_REFUSED`), and so is a client certificate or key that cannot be used
+ * (`HTTPS_CREDENTIALS_INVALID`); timeouts (`endpoint.timeoutMs`, connect to response) and network
  * errors transient. The response body is never read: it may echo the data.
  */
 export class HttpsTransport implements Transport {
@@ -121,16 +122,26 @@ export class HttpsTransport implements Transport {
         `${secretVariable(endpoint.id, 'CLIENT_CERT_FILE')} and …_CLIENT_KEY_FILE go together`,
       );
     }
+    const tls = {
+      ...(ca === undefined ? {} : { ca: [...rootCertificates, ca.toString('utf8')] }),
+      ...(cert === undefined || key === undefined ? {} : { cert, key }),
+    };
+    // Tried here, once: at connect time a key that is no key, or not the certificate's,
+    // fails as ERR_OSSL_* like a network error, and would be retried for nothing.
+    try {
+      createSecureContext(tls);
+    } catch {
+      return failure(
+        'HTTPS_CREDENTIALS_INVALID',
+        true,
+        `the files named by ${secretVariable(endpoint.id, 'CLIENT_CERT_FILE')}, …_CLIENT_KEY_FILE or …_CA_FILE are not a usable certificate and key`,
+      );
+    }
     // A concurrent delivery may have built one meanwhile.
     const raced = this.agents.get(endpoint.id);
     if (raced !== undefined) return raced;
     const agent = new Agent({
-      connect: {
-        rejectUnauthorized: true,
-        timeout: endpoint.timeoutMs,
-        ...(ca === undefined ? {} : { ca: [...rootCertificates, ca.toString('utf8')] }),
-        ...(cert === undefined || key === undefined ? {} : { cert, key }),
-      },
+      connect: { rejectUnauthorized: true, timeout: endpoint.timeoutMs, ...tls },
       headersTimeout: endpoint.timeoutMs,
       bodyTimeout: endpoint.timeoutMs,
       keepAliveTimeout: 30_000,

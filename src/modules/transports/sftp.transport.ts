@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import { posix } from 'node:path';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
@@ -14,7 +15,7 @@ type SftpEndpoint = Extract<Endpoint, { transport: 'sftp' }>;
 export interface SftpTransportOptions {
   /** A connection unused this long is closed (ms); default 60 s. */
   readonly idleTimeoutMs?: number;
-  /** Connect + handshake + authentication (ms); default 15 s. */
+  /** Connect + handshake + authentication + start of the sftp session (ms); default 15 s. */
   readonly readyTimeoutMs?: number;
   /** One file's upload, from open to rename (ms); default 60 s. */
   readonly operationTimeoutMs?: number;
@@ -45,6 +46,8 @@ class SftpFailure extends Error {
 interface Connection {
   readonly client: SftpClient;
   readonly sftp: SFTPWrapper;
+  /** Ours, handed to ssh2, so that `end` can always tear it down. */
+  readonly socket: Socket;
   alive: boolean;
   inFlight: number;
   posixRename: boolean;
@@ -65,6 +68,14 @@ const OP_UNSUPPORTED = 8;
  */
 const TEMPORARY_NAME = /^\.(.+)\.[0-9a-f]{12}-\d+\.part$/;
 const OLD_TEMPORARY_NAME = /^\.(.+)\.part$/;
+
+/**
+ * How long a connection being ended may take to close before its socket is destroyed:
+ * ssh2's `end()` only half-closes it, and a server that stopped answering never closes
+ * its side — the socket would stay open as long as the process, and `close()` would wait
+ * for it for ever.
+ */
+const END_GRACE_MS = 1000;
 
 /** Bytes per WRITE request: every SFTP server accepts 32 KiB. */
 const CHUNK = 32 * 1024;
@@ -369,7 +380,9 @@ export class SftpTransport implements Transport {
       connectError ??= error;
     };
     client.on('error', captureError);
+    const socket = new Socket();
     const config: ConnectConfig = {
+      sock: socket,
       host: endpoint.host,
       port: endpoint.port,
       username: endpoint.username,
@@ -385,13 +398,24 @@ export class SftpTransport implements Transport {
       keepaliveCountMax: 3,
       tryKeyboard: false,
     };
+    // ssh2's readyTimeout ends at login, but the sftp session starts after it: a server that
+    // never answers its INIT would hold this connect — and every delivery to the endpoint,
+    // all waiting for it — for ever. One deadline covers the whole of it.
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      socket.destroy();
+    }, this.readyTimeoutMs);
     let sftp: SFTPWrapper;
     try {
+      // Connecting already (ssh2 waits for it): ssh2 would take an idle socket for connected.
+      socket.connect({ host: endpoint.host, port: endpoint.port });
       sftp = await client.connect(config);
     } catch (error) {
-      void client.end().catch(() => undefined);
-      throw connectFailure(endpoint, mismatch, connectError ?? (error as SshError));
+      socket.destroy();
+      throw connectFailure(endpoint, mismatch, timedOut, connectError ?? (error as SshError));
     } finally {
+      clearTimeout(deadline);
       client.removeListener('error', captureError);
     }
     this.handshakes += 1;
@@ -403,6 +427,7 @@ export class SftpTransport implements Transport {
     const connection: Connection = {
       client,
       sftp,
+      socket,
       alive: true,
       inFlight: 0,
       posixRename: true,
@@ -498,10 +523,18 @@ export class SftpTransport implements Transport {
     void this.end(connection);
   }
 
+  /** Ends the connection politely, and destroys its socket if it is not closed soon after. */
   private async end(connection: Connection): Promise<void> {
     connection.alive = false;
     this.stopIdleTimer(connection);
-    await connection.client.end().catch(() => undefined);
+    const { socket } = connection;
+    if (socket.destroyed) return;
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const timer = setTimeout(() => socket.destroy(), END_GRACE_MS);
+    // Not awaited: it waits for the close, and never settles when the socket closed first.
+    void connection.client.end().catch(() => undefined);
+    await closed;
+    clearTimeout(timer);
   }
 }
 
@@ -520,13 +553,26 @@ function asFailure(error: unknown): SftpFailure {
     : new SftpFailure('SFTP_CONNECTION_LOST', false, 'the sftp connection was lost', true);
 }
 
-function connectFailure(endpoint: SftpEndpoint, mismatch: boolean, error: SshError): SftpFailure {
+function connectFailure(
+  endpoint: SftpEndpoint,
+  mismatch: boolean,
+  timedOut: boolean,
+  error: SshError,
+): SftpFailure {
   const where = `${endpoint.host}:${endpoint.port}`;
   if (mismatch) {
     return new SftpFailure(
       'SFTP_HOST_KEY_MISMATCH',
       true,
       `the server at ${where} presented a host key other than the one pinned for endpoint ${endpoint.id}`,
+    );
+  }
+  // Our deadline: whatever ssh2 or the library made of the destroyed socket.
+  if (timedOut) {
+    return new SftpFailure(
+      'SFTP_TIMEOUT',
+      false,
+      `no ssh handshake and sftp session with ${where} in time`,
     );
   }
   switch (error.level) {
