@@ -13,4 +13,10 @@ const fail = (error: unknown): void => {
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
-process.exitCode = await runMain(process.argv.slice(2), process.env, processIo);
+const code = await runMain(process.argv.slice(2), process.env, processIo);
+process.exitCode = code;
+// A command that failed has nothing left to do, but what it opened before failing may keep
+// the process alive: `serve` with PostgreSQL out of reach left its Redis connections open
+// and never ended. (Standard output and error are written synchronously on Linux.) Success
+// waits for the event loop: `serve` keeps running.
+if (code !== 0) process.exit(code);

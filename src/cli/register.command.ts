@@ -15,6 +15,7 @@ import type { ControllerConfig } from '../core/register/controller-config.js';
 import { RegisterAppender } from '../modules/register/register-appender.js';
 import { RegisterRepository } from '../modules/register/register.repository.js';
 import { RegisterService } from '../modules/register/register.service.js';
+import { PasserelleError } from '../modules/shared/passerelle-error.js';
 import { errorCodeOf, EXIT, type CliIo } from './cli-io.js';
 import { isPeriodBound, periodBoundTime } from '../modules/shared/period-bound.js';
 
@@ -146,9 +147,8 @@ export async function runRegisterRopa(
   } catch (error) {
     const file = join(config.configDir, 'controller.yaml');
     // Its own message names the file, paths and rules; a file system error, its code only.
-    const code = (error as NodeJS.ErrnoException).code;
     io.stderr(
-      code === undefined && error instanceof Error
+      error instanceof PasserelleError
         ? error.message
         : `${file}: cannot be read (${errorCodeOf(error)})`,
     );

@@ -117,3 +117,37 @@ describe('loadAppConfig: DATABASE_URL and REDIS_URL', () => {
     }
   });
 });
+
+describe('loadAppConfig: the rule named for a refused value', () => {
+  it('should say a webhook secret is too short when it is, not that it is empty', () => {
+    expect(refusal({ PASSERELLE_ALERT_WEBHOOK_SECRET: 'short' }).problems).toEqual([
+      'PASSERELLE_ALERT_WEBHOOK_SECRET: must be at least 16 characters',
+    ]);
+    expect(refusal({ PASSERELLE_CONTRACTS_DIR: '' }).problems).toEqual([
+      'PASSERELLE_CONTRACTS_DIR: must not be empty',
+    ]);
+  });
+
+  it.each([
+    [
+      'PASSERELLE_REGISTER_RETENTION',
+      '10 years',
+      'must be an ISO 8601 duration in years, months and days, such as P5Y or P1Y6M',
+    ],
+    [
+      'PASSERELLE_QUEUE_PREFIX',
+      'my prefix',
+      'must be 1 to 64 letters, digits or characters among { } : . _ -',
+    ],
+    [
+      'PASSERELLE_ALERT_WEBHOOK_URL',
+      'ftp://alerts.example/hook',
+      'must be an http:// or https:// URL',
+    ],
+    ['PASSERELLE_ALERT_WEBHOOK_URL', '', 'must be an http:// or https:// URL'],
+  ])('should name the form %s must take when it is %j', (variable, value, rule) => {
+    const error = refusal({ [variable]: value });
+    expect(error.problems).toEqual([`${variable}: ${rule}`]);
+    if (value !== '') expect(error.message).not.toContain(value);
+  });
+});

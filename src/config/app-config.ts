@@ -178,6 +178,14 @@ function parseRetention(text: string): AppConfig['registerRetention'] {
   return { years: part('Y'), months: part('M'), days: part('D') };
 }
 
+/** What a variable checked by a pattern must look like (zod's `invalid_format`). */
+const FORMAT_RULES: Readonly<Record<string, string>> = {
+  PASSERELLE_REGISTER_RETENTION:
+    'must be an ISO 8601 duration in years, months and days, such as P5Y or P1Y6M',
+  PASSERELLE_QUEUE_PREFIX: 'must be 1 to 64 letters, digits or characters among { } : . _ -',
+  PASSERELLE_ALERT_WEBHOOK_URL: 'must be an http:// or https:// URL',
+};
+
 /**
  * The rule a value broke, in words taken from the schema only: zod's own messages are not
  * used, so that no message can ever carry the value.
@@ -190,9 +198,13 @@ function ruleOf(issue: z.core.$ZodIssue): string {
     case 'custom':
       return issue.message;
     case 'too_small':
-      return issue.origin === 'string'
+      if (issue.origin !== 'string') return `must be at least ${String(issue.minimum)}`;
+      // A webhook secret of 5 characters is not empty: say what it lacks.
+      return Number(issue.minimum) <= 1
         ? 'must not be empty'
-        : `must be at least ${String(issue.minimum)}`;
+        : `must be at least ${String(issue.minimum)} characters`;
+    case 'invalid_format':
+      return FORMAT_RULES[String(issue.path[0])] ?? 'invalid value';
     case 'too_big':
       return `must be at most ${String(issue.maximum)}`;
     case 'invalid_type':

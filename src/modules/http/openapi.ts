@@ -17,7 +17,14 @@ export function setupOpenApi(app: INestApplication): void {
         '`{ "error": { "code", "message", "details": [{ "path", "rule" }] } }`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'the API key of a client' })
+    // The bearer is an opaque API key (the clients file holds its sha256), not the JWT
+    // that @nestjs/swagger names by default.
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'API key',
+      description: 'the API key of a client',
+    })
     .build();
   SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: DOCS_JSON_PATH,

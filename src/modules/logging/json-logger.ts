@@ -85,7 +85,24 @@ export class JsonLogger implements LoggerService {
     };
     const target = this.pino[PINO_LEVEL[level]].bind(this.pino);
     if (message instanceof Error) {
-      target({ ...fields, errorName: message.name, stack: message.stack }, message.message);
+      // Nest's ExceptionHandler logs a failed boot as the error itself. Its message (and the
+      // stack's first line, which repeats it) may quote a value — a driver's error, a URL —
+      // so only what the error filter logs of a 500 is written: class, code and frames.
+      const code = (message as { code?: unknown }).code;
+      target(
+        {
+          ...(fields.context === undefined ? {} : { context: fields.context }),
+          errorName: message.name,
+          ...(typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code)
+            ? { errorCode: code }
+            : {}),
+          frames: (message.stack ?? '')
+            .split('\n')
+            .filter((line) => /^\s+at /.test(line))
+            .map((line) => line.trim()),
+        },
+        'unexpected error',
+      );
     } else if (typeof message === 'object' && message !== null) {
       const { msg, ...rest } = message as Record<string, unknown>;
       target({ ...fields, ...rest }, typeof msg === 'string' ? msg : '');

@@ -10,6 +10,7 @@ import {
   type ControllerConfig,
 } from '../../core/register/controller-config.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
 import type { RegisterRepository } from './register.repository.js';
 
 /** Reads `config/controller.yaml`; a problem stops the caller with its path and rule. */
@@ -17,8 +18,12 @@ export async function loadControllerConfig(configDir: string): Promise<Controlle
   const file = join(configDir, 'controller.yaml');
   const parsed = parseControllerConfig(await readFile(file, 'utf8'));
   if (!parsed.ok) {
-    throw new Error(
+    // A PasserelleError, like the clients file's: `passerelle serve` prints its paths and
+    // rules (an Error's message is never printed, as it may hold a value).
+    throw new PasserelleError(
+      'CONFIG_INVALID',
       `${file}: ${parsed.errors.map((error) => `${error.path}: ${error.rule}`).join('; ')}`,
+      parsed.errors.map((error) => ({ path: `${file}: ${error.path}`, rule: error.rule })),
     );
   }
   return parsed.value;

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dropKeysUnder, TEST_REDIS_URL } from './support/redis.js';
+import { repoPath } from './support/shipped-catalog.js';
+
+/** A TCP port nothing listens on: one the system gave a server that is closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => {
+    server.close(() => {
+      resolve();
+    });
+  });
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * The built `passerelle` (dist/cli.js) with `env`; its exit code, or `'still running'` when
+ * it has not ended after `limitMs` (then it is killed).
+ */
+function runBuilt(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  limitMs: number,
+): Promise<{ code: number | 'still running'; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [repoPath('dist/cli.js'), ...args], {
+      cwd: repoPath('.'),
+      env: { ...process.env, ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve({ code: 'still running', stdout, stderr });
+    }, limitMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+const QUEUE_PREFIX = 'passerelle-cli-exit-test';
+
+afterAll(async () => {
+  await dropKeysUnder(QUEUE_PREFIX);
+});
+
+describe('passerelle serve when PostgreSQL is out of reach', () => {
+  it('should exit 2 naming the error code, not keep running, when DATABASE_URL cannot be reached', async () => {
+    const port = await closedPort();
+    const run = await runBuilt(
+      ['serve'],
+      {
+        DATABASE_URL: `postgres://postgres:s3cret-pw@127.0.0.1:${port}/passerelle_cli_exit`,
+        REDIS_URL: TEST_REDIS_URL,
+        PASSERELLE_QUEUE_PREFIX: QUEUE_PREFIX,
+        PASSERELLE_ROLE: 'all',
+        PORT: '0',
+        NODE_ENV: 'test',
+        PASSERELLE_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+      },
+      20_000,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('ECONNREFUSED');
+    expect(run.stdout + run.stderr).not.toContain('s3cret-pw');
+  }, 30_000);
+});
+
+describe('passerelle serve with an invalid config/controller.yaml', () => {
+  let work: string;
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('should exit 1 naming the file, the path and the rule, before connecting to anything', async () => {
+    work = await mkdtemp(join(tmpdir(), 'passerelle-cli-exit-'));
+    const configDir = join(work, 'config');
+    await cp(repoPath('config'), configDir, { recursive: true });
+    // The controller's contact without its DPO: the Art. 30 record could not name one.
+    await writeFile(
+      join(configDir, 'controller.yaml'),
+      'controller:\n  name: Association MIJE\n  address: 13 boulevard Beaumarchais, Paris\n  email: dpo@mije.com\n',
+    );
+    const port = await closedPort();
+    const run = await runBuilt(
+      ['serve'],
+      {
+        PASSERELLE_CONFIG_DIR: configDir,
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/passerelle_cli_exit`,
+        REDIS_URL: TEST_REDIS_URL,
+        PASSERELLE_QUEUE_PREFIX: QUEUE_PREFIX,
+        PORT: '0',
+        NODE_ENV: 'test',
+        PASSERELLE_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+      },
+      20_000,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `passerelle: CONFIG_INVALID: ${join(configDir, 'controller.yaml')}`,
+    );
+    expect(run.stderr).not.toContain('unexpected error');
+  }, 30_000);
+});
