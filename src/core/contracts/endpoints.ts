@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseYamlWithSchema } from '../shared/parse-with-schema.js';
 import { ok, type Result } from '../shared/result.js';
+import { parseHostKeyLine } from './host-key-line.js';
 
 /**
  * Recipient endpoints (`config/endpoints.yaml`): where a transport delivers. No secrets:
@@ -26,6 +27,10 @@ export type Endpoint =
 
 export type EndpointCatalogue = ReadonlyMap<string, Endpoint>;
 
+/** What a pinned host key must be: checked whole at load, not at the first connection. */
+const HOST_KEY_RULE =
+  'must be a public key line: ssh-ed25519, ecdsa-sha2-nistp256 or ssh-rsa, then the whole key in base64';
+
 const endpointsSchema = z.strictObject({
   endpoints: z.record(
     z.string().regex(/^[a-z0-9-]+$/),
@@ -35,7 +40,7 @@ const endpointsSchema = z.strictObject({
         host: z.string().min(1),
         port: z.int().min(1).max(65535).default(22),
         username: z.string().min(1),
-        hostKey: z.string().regex(/^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+/),
+        hostKey: z.string().refine((line) => parseHostKeyLine(line) !== undefined, HOST_KEY_RULE),
         remoteDir: z.string().startsWith('/'),
       }),
       z.strictObject({

@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hostKeyAlgorithms, hostKeyMatches, parseHostKeyLine } from './host-key.js';
+import { parseHostKeyLine } from '../../core/contracts/host-key-line.js';
+import { hostKeyAlgorithms, hostKeyMatches } from './host-key.js';
 
 /** SSH wire form: each field as a uint32 length and its bytes (RFC 4251 §5). */
 function sshBlob(...fields: (string | Buffer)[]): string {

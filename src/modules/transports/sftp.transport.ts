@@ -7,7 +7,8 @@ import SftpClient from 'ssh2-sftp-client';
 import type { Endpoint } from '../../core/contracts/endpoints.js';
 import { isSafePathSegment } from './delivery-names.js';
 import { endpointSecret, secretVariable } from './endpoint-secrets.js';
-import { hostKeyAlgorithms, hostKeyMatches, parseHostKeyLine } from './host-key.js';
+import { parseHostKeyLine } from '../../core/contracts/host-key-line.js';
+import { hostKeyAlgorithms, hostKeyMatches } from './host-key.js';
 import type { Delivery, DeliveryResult, OutgoingFile, Transport } from './transport.js';
 
 type SftpEndpoint = Extract<Endpoint, { transport: 'sftp' }>;
