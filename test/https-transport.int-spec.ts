@@ -316,4 +316,19 @@ describe('the https transport against a local HTTPS receiver', () => {
       false,
     );
   });
+
+  it('should send nothing once closed, as a transient failure, and keep no pool open', async () => {
+    const transport = trusting(server);
+    expect((await transport.deliver(endpoint(server), delivery({ 'a.csv': 'a' }))).ok).toBe(true);
+    await transport.close();
+    // Before and after a pool existed for the endpoint: neither builds one again.
+    for (const target of [endpoint(server), { ...endpoint(server), id: 'other-insurer' }]) {
+      expectFailure(
+        await transport.deliver(target, delivery({ 'b.csv': 'b' })),
+        'HTTPS_CLOSED',
+        false,
+      );
+    }
+    expect(server.requests).toHaveLength(1);
+  });
 });

@@ -62,6 +62,8 @@ const TIMEOUT_ERRORS = new Set([
 export class HttpsTransport implements Transport {
   readonly type = 'https';
   private readonly agents = new Map<string, Agent>();
+  /** Set by `close()`: no pool is built after it (nothing would ever close that one). */
+  private closed = false;
 
   constructor(private readonly secrets: Readonly<Record<string, string>>) {}
 
@@ -87,12 +89,18 @@ export class HttpsTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map((agent) => agent.close().catch(() => undefined)));
   }
 
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
   private async agent(endpoint: HttpsEndpoint): Promise<Agent | Failure> {
+    if (this.closed) return failure('HTTPS_CLOSED', false, 'the https transport is closed');
     const existing = this.agents.get(endpoint.id);
     if (existing !== undefined) return existing;
     const read = async (what: EndpointSecret): Promise<Buffer | undefined> => {
@@ -137,6 +145,9 @@ export class HttpsTransport implements Transport {
         `the files named by ${secretVariable(endpoint.id, 'CLIENT_CERT_FILE')}, …_CLIENT_KEY_FILE or …_CA_FILE are not a usable certificate and key`,
       );
     }
+    // Closed while the files were read: a pool built now would never be closed. (Read
+    // through a call: the compiler takes the field for still false after the await.)
+    if (this.isClosed()) return failure('HTTPS_CLOSED', false, 'the https transport is closed');
     // A concurrent delivery may have built one meanwhile.
     const raced = this.agents.get(endpoint.id);
     if (raced !== undefined) return raced;
