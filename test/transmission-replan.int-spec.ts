@@ -11,7 +11,13 @@ import {
   type Transmission,
 } from '../src/modules/transmissions/transmissions.repository.js';
 import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { edit, edits, sampleTrip, type JsonObject } from './support/input-documents.js';
+import {
+  edit,
+  edits,
+  personalValues,
+  sampleTrip,
+  type JsonObject,
+} from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -341,6 +347,38 @@ describe('operations on one transmission, as recorded', () => {
       reason: 'waiting for the airline to confirm the flight',
       detail: { action: 'hold', from: 'planned', to: 'held' },
     });
+  });
+
+  it('should show nothing of a preview whose view the register cannot record (503)', async () => {
+    await put('/v1/trips/T-OPS-PEEK', tripVariant(sampleTrip(), 'T-OPS-PEEK'));
+    await put('/v1/bookings/T-OPS-PEEK-B0', bookingVariant(0, 'T-OPS-PEEK-B0', 'T-OPS-PEEK'));
+    const apis = await apisOf('T-OPS-PEEK');
+    const personal = personalValues(bookingVariant(0, 'T-OPS-PEEK-B0', 'T-OPS-PEEK'));
+    const views = async () =>
+      (
+        await t.database.admin(
+          `SELECT count(*)::int AS n FROM register_entries WHERE event = 'preview-viewed' AND transmission_id = $1`,
+          [apis.id],
+        )
+      ).rows[0] as { n: number };
+    // The register refuses preview-viewed entries (and only them) for the length of the test.
+    await t.database.admin(
+      `ALTER TABLE register_entries ADD CONSTRAINT no_preview CHECK (event <> 'preview-viewed') NOT VALID`,
+    );
+    try {
+      const refused = await ops('GET', `/v1/transmissions/${apis.id}/preview`);
+      expect(refused.status, refused.text).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'REGISTER_UNAVAILABLE' } });
+      expect(personal.filter((value) => refused.text.includes(value))).toEqual([]);
+    } finally {
+      await t.database.admin(`ALTER TABLE register_entries DROP CONSTRAINT no_preview`);
+    }
+    expect(await views()).toEqual({ n: 0 });
+    // The same preview, once the register can record it, shows the booking's data.
+    const shown = await ops('GET', `/v1/transmissions/${apis.id}/preview`);
+    expect(shown.status, shown.text).toBe(200);
+    expect(personal.filter((value) => shown.text.includes(value)).length).toBeGreaterThan(0);
+    expect(await views()).toEqual({ n: 1 });
   });
 
   it('should refuse a blank reason, and answer 404 for an id that is not a UUID', async () => {
