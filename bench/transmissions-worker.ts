@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import { loadAppConfig } from '../src/config/app-config.js';
@@ -117,9 +120,40 @@ async function main(): Promise<void> {
   sample(true);
   const sampler = setInterval(sample, SAMPLE_MS);
 
+  // `BENCH_HEAP_PROFILE_DIR`: a sampling profile of every allocation (collected ones
+  // included) made while the register is stubbed, written there with the transmissions
+  // finished meanwhile — where the garbage of a transmission comes from.
+  const heapDir = process.env.BENCH_HEAP_PROFILE_DIR;
+  const session = heapDir === undefined ? undefined : new Session();
+  session?.connect();
+  let sampling: { readonly from: number; readonly part: number } | undefined;
+  let parts = 0;
+  const heapSampling = async (on: boolean) => {
+    if (session === undefined || heapDir === undefined) return;
+    if (sampling !== undefined) {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      writeFileSync(
+        join(heapDir, `stub-${sampling.part}.heapprofile`),
+        JSON.stringify({ ...profile, transmissions: finished - sampling.from }),
+      );
+      sampling = undefined;
+    }
+    if (on) {
+      // V8's flags for collected objects are not in Node's types yet.
+      const params = {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      };
+      await session.post('HeapProfiler.startSampling', params);
+      sampling = { from: finished, part: parts++ };
+    }
+  };
+
   process.on('message', (command: WorkerCommand) => {
     switch (command.type) {
       case 'register':
+        void heapSampling(command.mode === 'stub');
         register.append = command.mode === 'stub' ? stubAppend : realAppend;
         register.appendAll = command.mode === 'stub' ? stubAppendAll : realAppendAll;
         register.appendAfter = command.mode === 'stub' ? stubAppendAfter : realAppendAfter;
