@@ -10,6 +10,8 @@ export interface DeclaredRoute {
   readonly controller: string;
   readonly handler: string;
   readonly access: RouteAccess;
+  /** The controller class, to read the handler's metadata (its parameters, their DTOs). */
+  readonly type: abstract new (...args: never[]) => unknown;
 }
 
 const asList = (value: unknown): string[] =>
@@ -49,6 +51,7 @@ export function declaredRoutes(app: INestApplication): DeclaredRoute[] {
           controller: controller.name,
           handler: name,
           access,
+          type: controller,
         })),
       );
     });

@@ -1,6 +1,8 @@
-import { applyDecorators, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import type { Reflector } from '@nestjs/core';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, DECORATORS } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi-errors.js';
 import type { Role } from './api-client.js';
 
 export const ROLES_KEY = 'passerelle:roles';
@@ -11,16 +13,75 @@ export const PUBLIC_KEY = 'passerelle:public';
  * the handler's wins). A route with neither `@Roles` nor `@Public` answers 403 to every
  * client: access is denied by default.
  */
-export const Roles = (...roles: [Role, ...Role[]]): MethodDecorator & ClassDecorator =>
-  applyDecorators(
-    SetMetadata(ROLES_KEY, roles),
-    ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: `UNAUTHENTICATED: no key, or an unknown key` }),
-    ApiForbiddenResponse({ description: `FORBIDDEN: only for ${roles.join(', ')}` }),
-  );
+export const Roles =
+  (...roles: [Role, ...Role[]]): MethodDecorator & ClassDecorator =>
+  (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    SetMetadata(ROLES_KEY, roles)(target, key as never, descriptor as never);
+    documentAccess(target, descriptor, { kind: 'roles', roles });
+  };
 
 /** A route anyone may call without a key (health, metrics). */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_KEY, true);
+export const Public =
+  (): MethodDecorator & ClassDecorator =>
+  (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    SetMetadata(PUBLIC_KEY, true)(target, key as never, descriptor as never);
+    documentAccess(target, descriptor, { kind: 'public' });
+  };
+
+type RouteHandler = (...args: never[]) => unknown;
+
+/**
+ * The OpenAPI side of `@Roles` / `@Public`, written on each route handler as the guard reads
+ * it (`routeAccessOf`): the bearer requirement, 401 and 403 for `@Roles`, and the access in
+ * the operation's description. A controller's decorator documents the handlers that have
+ * none of their own (handler decorators run first): the security requirement is never
+ * listed twice, as it was when the controller's and a handler's were both declared.
+ */
+function documentAccess(
+  target: object,
+  descriptor: PropertyDescriptor | undefined,
+  access: RouteAccess,
+): void {
+  if (descriptor !== undefined) {
+    documentHandler(descriptor, access);
+    return;
+  }
+  const prototype = (target as { prototype: Record<string, unknown> }).prototype;
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    const handler = prototype[name];
+    if (name === 'constructor' || typeof handler !== 'function') continue;
+    if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+    const own = [ROLES_KEY, PUBLIC_KEY].some(
+      (metadataKey) => Reflect.getMetadata(metadataKey, handler) !== undefined,
+    );
+    if (!own) documentHandler({ value: handler as RouteHandler }, access);
+  }
+}
+
+function documentHandler(descriptor: PropertyDescriptor, access: RouteAccess): void {
+  const handler = descriptor.value as RouteHandler;
+  const note =
+    access.kind === 'public'
+      ? 'Public: no API key.'
+      : `Roles: ${access.roles.map((role) => `\`${role}\``).join(', ')} (\`Authorization: Bearer <api key>\`).`;
+  const operation = Reflect.getMetadata(DECORATORS.API_OPERATION, handler) as
+    { readonly description?: string } | undefined;
+  const description =
+    operation?.description === undefined || operation.description === ''
+      ? note
+      : `${operation.description}\n\n${note}`;
+  const decorators: MethodDecorator[] = [ApiOperation({ ...operation, description })];
+  if (access.kind === 'roles') {
+    decorators.push(
+      ApiBearerAuth(),
+      ApiErrors({
+        401: 'UNAUTHENTICATED: no key, or an unknown key',
+        403: `FORBIDDEN: only for ${access.roles.join(', ')}`,
+      }),
+    );
+  }
+  for (const decorator of decorators) decorator(handler, handler.name, descriptor);
+}
 
 /** How a route is guarded, as the global guard reads it. */
 export type RouteAccess =

@@ -1,35 +1,47 @@
 import { Body, Controller, Delete, HttpCode, Param, Put, Res } from '@nestjs/common';
 import {
   ApiBody,
-  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
-  ApiPayloadTooLargeResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProperty,
   ApiTags,
-  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
 import { BookingsService } from './bookings.service.js';
+import { BookingDto } from './dto/booking.dto.js';
+import { TripDto } from './dto/trip.dto.js';
+import { ID_PATTERN } from './input/loose-read.js';
 
-export interface PutTripAnswer {
-  readonly id: string;
-  readonly revision: number;
-  readonly created: boolean;
-  readonly changed: boolean;
+/** The answer to `PUT /v1/trips/{id}` (a class for the OpenAPI document). */
+export class PutTripAnswer {
+  @ApiProperty() readonly id!: string;
+  @ApiProperty({ type: 'integer', minimum: 1 }) readonly revision!: number;
+  @ApiProperty({ description: 'true with 201, false with 200' }) readonly created!: boolean;
+  @ApiProperty({ description: 'false when the same revision came again unchanged' })
+  readonly changed!: boolean;
 }
 
-export interface PutBookingAnswer {
-  readonly reference: string;
-  readonly tripId: string;
-  readonly revision: number;
-  readonly created: boolean;
-  readonly changed: boolean;
+/** The answer to `PUT /v1/bookings/{reference}`. */
+export class PutBookingAnswer {
+  @ApiProperty() readonly reference!: string;
+  @ApiProperty() readonly tripId!: string;
+  @ApiProperty({ type: 'integer', minimum: 1 }) readonly revision!: number;
+  @ApiProperty({ description: 'true with 201, false with 200' }) readonly created!: boolean;
+  @ApiProperty({ description: 'false when the same revision came again unchanged' })
+  readonly changed!: boolean;
 }
+
+const INPUT_400 = (code: 'TRIP_INVALID' | 'BOOKING_INVALID', what: string): string =>
+  `${code}: the ${what} breaks the input model (shape, formats, rules between its fields, ` +
+  `an id that is not the path's); details name every path and rule. BAD_REQUEST: the body ` +
+  `is not valid JSON, or nested deeper than 32 levels`;
 
 /**
  * Ingest from the booking system. Bodies are taken as `unknown`: the input model
@@ -44,14 +56,31 @@ export class BookingsController {
   constructor(private readonly bookings: BookingsService) {}
 
   @Put('trips/:id')
-  @ApiBody({ description: 'A trip (input-model.md)', schema: { type: 'object' } })
-  @ApiCreatedResponse({ description: 'the trip was created' })
-  @ApiOkResponse({ description: 'the trip was updated, or this revision was already stored' })
-  @ApiConflictResponse({ description: 'STALE_REVISION' })
-  @ApiUnprocessableEntityResponse({
-    description: 'PAYMENT_DATA_REFUSED, or UNPROCESSABLE: stored bookings would become invalid',
+  @ApiOperation({
+    summary: 'Create or update a trip',
+    description:
+      'Revisioned: a higher revision replaces the stored one; the same revision with the same content is a no-op (200, `changed: false`). Nothing is stored when anything is refused.',
   })
-  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE: over 1 MiB' })
+  @ApiParam({
+    name: 'id',
+    description: 'the trip’s id, as in the body',
+    schema: { type: 'string', pattern: ID_PATTERN.source },
+  })
+  @ApiBody({
+    description: 'A trip (input-model.md); unknown properties are refused',
+    type: TripDto,
+  })
+  @ApiCreatedResponse({ description: 'the trip was created', type: PutTripAnswer })
+  @ApiOkResponse({
+    description: 'the trip was updated, or this revision was already stored',
+    type: PutTripAnswer,
+  })
+  @ApiErrors({
+    400: INPUT_400('TRIP_INVALID', 'trip'),
+    409: 'STALE_REVISION: a lower revision than the stored one, or the stored revision with a different content',
+    ...BODY_ERRORS,
+    422: 'PAYMENT_DATA_REFUSED: something that looks like a card number; UNPROCESSABLE: stored bookings would become invalid',
+  })
   async putTrip(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -69,15 +98,34 @@ export class BookingsController {
   }
 
   @Put('bookings/:reference')
-  @ApiBody({ description: 'A booking (input-model.md)', schema: { type: 'object' } })
-  @ApiCreatedResponse({ description: 'the booking was created (stored encrypted)' })
-  @ApiOkResponse({ description: 'the booking was updated, or this revision was already stored' })
-  @ApiConflictResponse({ description: 'STALE_REVISION' })
-  @ApiUnprocessableEntityResponse({
+  @ApiOperation({
+    summary: 'Create or update a booking',
     description:
-      'PAYMENT_DATA_REFUSED, or UNPROCESSABLE: the trip is not stored, the reference was erased, or the booking conflicts with its trip or the trip’s other bookings',
+      'Revisioned like trips; stored encrypted. Nothing is stored when anything is refused.',
   })
-  @ApiPayloadTooLargeResponse({ description: 'PAYLOAD_TOO_LARGE: over 1 MiB' })
+  @ApiParam({
+    name: 'reference',
+    description: 'the booking’s reference, as in the body',
+    schema: { type: 'string', pattern: ID_PATTERN.source },
+  })
+  @ApiBody({
+    description: 'A booking (input-model.md); unknown properties are refused',
+    type: BookingDto,
+  })
+  @ApiCreatedResponse({
+    description: 'the booking was created (stored encrypted)',
+    type: PutBookingAnswer,
+  })
+  @ApiOkResponse({
+    description: 'the booking was updated, or this revision was already stored',
+    type: PutBookingAnswer,
+  })
+  @ApiErrors({
+    400: INPUT_400('BOOKING_INVALID', 'booking'),
+    409: 'STALE_REVISION: a lower revision than the stored one, or the stored revision with a different content',
+    ...BODY_ERRORS,
+    422: 'PAYMENT_DATA_REFUSED: something that looks like a card number; UNPROCESSABLE: the trip is not stored, the reference was erased, or the booking conflicts with its trip or the trip’s other bookings',
+  })
   async putBooking(
     @Param('reference') reference: string,
     @Body() body: unknown,
@@ -97,10 +145,18 @@ export class BookingsController {
 
   @Delete('bookings/:reference')
   @HttpCode(204)
+  @ApiOperation({
+    summary: 'Erase a booking',
+    description:
+      'The booking’s key and ciphertext are destroyed and its participants leave every pending transmission; the register records the erasure (ids only) first.',
+  })
   @ApiNoContentResponse({
     description: 'erased (or already erased): the key is destroyed, the register keeps the ids',
   })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND: no booking with this reference' })
+  @ApiErrors({
+    404: 'NOT_FOUND: no booking was ever stored under this reference',
+    503: 'REGISTER_UNAVAILABLE: the erasure could not be recorded; nothing was erased',
+  })
   async deleteBooking(
     @Param('reference') reference: string,
     @CurrentClient() client: ApiClient,

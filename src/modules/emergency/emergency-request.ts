@@ -72,6 +72,24 @@ const schema = z.strictObject({
 });
 
 /**
+ * The body's schema for the OpenAPI document, made from the schema that validates it; each
+ * property described by the rule its refusals name (what a JSON schema cannot say — the
+ * trimming, the three words, a day that exists — is in those words).
+ */
+export const EMERGENCY_REQUEST_JSON_SCHEMA: Record<string, unknown> = (() => {
+  const json = z.toJSONSchema(schema, { io: 'input', target: 'openapi-3.0' }) as {
+    properties: Record<string, Record<string, unknown>>;
+  };
+  const described = Object.fromEntries(
+    Object.entries(json.properties).map(([name, property]) => [
+      name,
+      { ...property, description: REQUEST_RULES[name as keyof typeof REQUEST_RULES] },
+    ]),
+  );
+  return { ...json, properties: described };
+})();
+
+/**
  * Validates a request body; a refusal names each path and rule, never the value given
  * (a policy number, a reason, a name are personal).
  */

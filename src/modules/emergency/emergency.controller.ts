@@ -1,18 +1,26 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBody,
-  ApiNotFoundResponse,
+  ApiExtraModels,
   ApiOkResponse,
-  ApiServiceUnavailableResponse,
+  ApiOperation,
+  ApiParam,
   ApiTags,
-  ApiTooManyRequestsResponse,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
 import type { Response } from 'express';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
 import type { EmergencyReceipt } from './emergency.repository.js';
 import { ListEmergencyRequestsQuery } from './dto/list-emergency-requests.query.js';
+import {
+  EmergencyReceiptView,
+  EmergencyRequestPage,
+  EmergencyRequestRecord,
+} from './dto/emergency-request.view.js';
+import { EMERGENCY_REQUEST_JSON_SCHEMA } from './emergency-request.js';
 import { EmergencyService, RateLimited, type EmergencyRequestView } from './emergency.service.js';
 
 /**
@@ -21,6 +29,7 @@ import { EmergencyService, RateLimited, type EmergencyRequestView } from './emer
  * `unknown` and validated by the service (paths and rules, never the values).
  */
 @ApiTags('emergency')
+@ApiExtraModels(EmergencyReceiptView, EmergencyRequestRecord)
 @Roles('insurer')
 @Controller('v1/emergency')
 export class EmergencyController {
@@ -28,22 +37,32 @@ export class EmergencyController {
 
   @Post('requests')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Emergency release of an insured participant’s data',
+    description:
+      'Vital interests (GDPR Art. 6(1)(d), 9(2)(c)): the insurer-emergency contract’s JSON for the caller’s insured participant, recorded in the register before it is answered. At most 20 requests in any 60 seconds per client.',
+  })
   @ApiBody({
     description:
-      '{ policyNumber, incidentReference, reason (a sentence), requestedBy (the agent), dateOfBirth? (YYYY-MM-DD: which of several insured sharing the policy number) }',
-    schema: { type: 'object' },
+      'The request; `dateOfBirth` names the participant meant when several insured share the policy number. Unknown properties are refused.',
+    schema: EMERGENCY_REQUEST_JSON_SCHEMA,
   })
   @ApiOkResponse({
     description:
-      'the emergency contract’s JSON for the participant; `Passerelle-Register-Entry` names the register entry of the release',
+      'the emergency contract’s JSON for the participant; `Passerelle-Register-Entry` names the register entry of the release, `Passerelle-Request-Id` the request',
+    content: { 'application/json': { schema: { type: 'object', additionalProperties: true } } },
+    headers: {
+      'Passerelle-Register-Entry': { schema: { type: 'string', format: 'uuid' } },
+      'Passerelle-Request-Id': { schema: { type: 'string', format: 'uuid' } },
+    },
   })
-  @ApiNotFoundResponse({
-    description:
-      'NOT_FOUND: unknown policy, another insurer’s, a cancelled booking, or outside the trip’s window — one answer for all',
-  })
-  @ApiTooManyRequestsResponse({ description: 'RATE_LIMITED: see `Retry-After`' })
-  @ApiServiceUnavailableResponse({
-    description: 'REGISTER_UNAVAILABLE: the request could not be recorded; nothing was released',
+  @ApiErrors({
+    400: 'BAD_REQUEST: the body breaks the rules above (each path and rule named, never the value), or is not valid JSON',
+    404: 'NOT_FOUND: unknown policy, another insurer’s, a cancelled booking, a date of birth that matches none, or outside the trip’s window — one answer for all, at the same moment',
+    ...BODY_ERRORS,
+    422: 'UNPROCESSABLE: several of the caller’s insured share the policy number (`dateOfBirth` needed), or the participant’s data is incomplete for the emergency contract (the fields named, no value)',
+    429: 'RATE_LIMITED: over 20 requests in 60 seconds; see `Retry-After`',
+    503: 'REGISTER_UNAVAILABLE: the request could not be recorded, nothing was released; SERVICE_UNAVAILABLE: no emergency contract is configured',
   })
   async request(
     @Body() body: unknown,
@@ -69,9 +88,15 @@ export class EmergencyController {
 
   @Get('requests')
   @Roles('ops', 'auditor')
-  @ApiOkResponse({
+  @ApiOperation({
+    summary: 'Emergency requests, for operations and the DPO',
     description:
-      'emergency requests, newest first, with their outcome, refusal reason and what the agent wrote; the read is recorded in the register',
+      'Every request, newest first, with its outcome, refusal reason and what the agent wrote (null once the booking was erased). The read is recorded in the register (an `ops-action` naming the reader and the participants shown) before the answer leaves.',
+  })
+  @ApiOkResponse({ type: EmergencyRequestPage })
+  @ApiErrors({
+    400: 'BAD_REQUEST: a filter that is not valid, an unknown parameter, a `to` before `from`, a `limit` out of range, or a cursor the API did not issue; details name each parameter and rule',
+    503: 'REGISTER_UNAVAILABLE: the read could not be recorded; nothing is shown',
   })
   list(
     @Query() query: ListEmergencyRequestsQuery,
@@ -94,11 +119,25 @@ export class EmergencyController {
 
   @Get('requests/:id')
   @Roles('insurer', 'ops', 'auditor')
-  @ApiOkResponse({
+  @ApiOperation({
+    summary: 'One emergency request',
     description:
-      'for the insurer that made it, the receipt of a release (`Passerelle-Request-Id`): outcome and register entry, no data; for ops and auditors, the whole record (the read is recorded)',
+      'For the insurer that made it, the receipt of its request (`Passerelle-Request-Id`): outcome and register entry, no data. For ops and auditors, the whole record; the read is recorded in the register.',
   })
-  @ApiNotFoundResponse({ description: 'NOT_FOUND: no such request (of this client)' })
+  @ApiParam({ name: 'id', description: 'the request’s id', format: 'uuid' })
+  @ApiOkResponse({
+    description: 'the receipt (insurer) or the whole record (ops, auditor)',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(EmergencyReceiptView) },
+        { $ref: getSchemaPath(EmergencyRequestRecord) },
+      ],
+    },
+  })
+  @ApiErrors({
+    404: 'NOT_FOUND: no such request (for an insurer: none of its own)',
+    503: 'REGISTER_UNAVAILABLE: the read (ops, auditor) could not be recorded; nothing is shown',
+  })
   one(
     @Param('id') id: string,
     @CurrentClient() client: ApiClient,

@@ -5,13 +5,27 @@ import type { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import type { Db } from '../../database/database.js';
 import { DATABASE } from '../../database/database.module.js';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi-errors.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
 import { Public } from '../auth/access.decorators.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 import { TRANSMISSIONS_QUEUE } from '../transmissions/dispatcher.service.js';
 
+class Liveness {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+}
+
+class Readiness {
+  @ApiProperty({ enum: ['ok'] }) status!: 'ok';
+  @ApiProperty({ type: 'integer', description: 'contracts loaded' }) contracts!: number;
+  @ApiProperty({ enum: ['ok'] }) database!: 'ok';
+  @ApiProperty({ enum: ['ok'] }) queue!: 'ok';
+}
+
 /** Public: load balancers and orchestrators probe these without a key. */
+@ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
@@ -23,12 +37,19 @@ export class HealthController {
 
   /** Liveness: the process answers. */
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: Liveness })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Readiness: the contract catalogue is loaded, PostgreSQL and Redis (the queue) answer. */
   @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: the contracts are loaded, PostgreSQL and Redis answer',
+  })
+  @ApiOkResponse({ type: Readiness })
+  @ApiErrors({ 503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis does not answer' })
   async ready(): Promise<{ status: 'ok'; contracts: number; database: 'ok'; queue: 'ok' }> {
     try {
       await sql`SELECT 1`.execute(this.db);

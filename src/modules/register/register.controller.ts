@@ -1,5 +1,13 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../http/openapi-errors.js';
 import type { Response } from 'express';
 import { renderRecordCsv, renderRecordHtml } from '../../core/register/build-ropa.js';
 import type { ControllerConfig } from '../../core/register/controller-config.js';
@@ -20,6 +28,13 @@ import {
   ReportFormatQuery,
   RopaQuery,
 } from './dto/list-disclosures.query.js';
+import {
+  RecordOfProcessingView,
+  RegisterEntryPage,
+  RegisterEntryView,
+  RegisterVerification,
+  SubjectReportView,
+} from './dto/register-entry.view.js';
 import { recordOfProcessing } from './record-of-processing.js';
 import { CONTROLLER_CONFIG } from './register.tokens.js';
 import { RegisterService, type Page, type VerifyResult } from './register.service.js';
@@ -64,9 +79,14 @@ export function entryView(entry: RegisterEntry): Record<string, unknown> {
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const PARTICIPANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** A period bound the DTO let through (`isPeriodBound`): a day at 00:00 UTC, or the instant. */
 const toDate = (value: string | undefined): Date | undefined =>
   value === undefined ? undefined : new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+
+const READ_RECORDED =
+  'The read is recorded in the register (an `ops-action` naming the reader and the subjects asked for or shown) before the answer leaves.';
+const READ_503 = 'REGISTER_UNAVAILABLE: the read could not be recorded; nothing is shown';
 
 /**
  * The register as operations and the DPO use it. Every read appends an `ops-action` entry
@@ -74,6 +94,7 @@ const toDate = (value: string | undefined): Date | undefined =>
  * read cannot be recorded, nothing is shown (503).
  */
 @ApiTags('register')
+@ApiExtraModels(SubjectReportView, RecordOfProcessingView)
 @Roles('ops', 'auditor')
 @Controller()
 export class RegisterController {
@@ -84,6 +105,15 @@ export class RegisterController {
   ) {}
 
   @Get('v1/disclosures')
+  @ApiOperation({
+    summary: 'The register of disclosures',
+    description: `Entries, newest first; following \`nextCursor\` never repeats or skips an entry, even while new ones arrive. ${READ_RECORDED}`,
+  })
+  @ApiOkResponse({ type: RegisterEntryPage })
+  @ApiErrors({
+    400: 'BAD_REQUEST: a filter that is not valid, an unknown parameter, a `to` before `from`, a `limit` out of range, or a cursor the API did not issue; details name each parameter and rule',
+    503: READ_503,
+  })
   async list(
     @Query() query: ListDisclosuresQuery,
     @CurrentClient() client: ApiClient,
@@ -120,6 +150,10 @@ export class RegisterController {
   }
 
   @Get('v1/disclosures/:id')
+  @ApiOperation({ summary: 'One register entry', description: READ_RECORDED })
+  @ApiParam({ name: 'id', description: 'the entry’s id', format: 'uuid' })
+  @ApiOkResponse({ type: RegisterEntryView })
+  @ApiErrors({ 404: 'NOT_FOUND: no register entry with this id', 503: READ_503 })
   async one(
     @Param('id') id: string,
     @CurrentClient() client: ApiClient,
@@ -134,13 +168,33 @@ export class RegisterController {
   }
 
   @Get('v1/subjects/:participantId/disclosures')
+  @ApiOperation({
+    summary: 'A data subject’s access report (Art. 15(1)(c))',
+    description: `Recipients, dates, purposes, legal bases, categories in plain words, transfers and their safeguards, values withheld; \`format=html\` is a printable page. ${READ_RECORDED}`,
+  })
+  @ApiParam({
+    name: 'participantId',
+    description: 'the participant’s id',
+    schema: { type: 'string', pattern: PARTICIPANT_ID.source },
+  })
+  @ApiOkResponse({
+    description: 'the report: JSON, or HTML with `format=html`',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(SubjectReportView) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
+  @ApiErrors({
+    400: 'BAD_REQUEST: a participant id that is not one, a `format` other than json or html, or an unknown parameter',
+    503: READ_503,
+  })
   async subject(
     @Param('participantId') participantId: string,
     @Query() query: ReportFormatQuery,
     @CurrentClient() client: ApiClient,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(participantId)) {
+    if (!PARTICIPANT_ID.test(participantId)) {
       throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
         { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
       ]);
@@ -176,6 +230,22 @@ export class RegisterController {
   }
 
   @Get('v1/register/ropa')
+  @ApiOperation({
+    summary: 'The Art. 30 record of processing',
+    description: `Controller and DPO, one activity per contract, with what was disclosed in the period. ${READ_RECORDED}`,
+  })
+  @ApiOkResponse({
+    description: 'the record: JSON, CSV or HTML as `format` asks',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(RecordOfProcessingView) } },
+      'text/csv': { schema: { type: 'string' } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
+  @ApiErrors({
+    400: 'BAD_REQUEST: a `format` other than json, csv or html, a period bound that is not valid, a `to` before `from`, or an unknown parameter',
+    503: READ_503,
+  })
   async ropa(
     @Query() query: RopaQuery,
     @CurrentClient() client: ApiClient,
@@ -205,6 +275,12 @@ export class RegisterController {
   }
 
   @Get('v1/register/verify')
+  @ApiOperation({
+    summary: 'Verify the register’s hash chain',
+    description:
+      'Recomputes every entry’s hash from the last retention anchor to the published head.',
+  })
+  @ApiOkResponse({ type: RegisterVerification })
   verify(): Promise<VerifyResult> {
     return this.register.verify();
   }

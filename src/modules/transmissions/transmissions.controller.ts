@@ -1,5 +1,16 @@
-import { Body, Controller, Get, Header, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
 import type { TransmissionStatus } from '../../core/planning/reconcile-plan.js';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
@@ -10,6 +21,12 @@ import { PasserelleError } from '../shared/passerelle-error.js';
 import { isUuid } from '../shared/uuid.js';
 import { DispatcherService } from './dispatcher.service.js';
 import { ListTransmissionsQuery, OpsActionBody } from './dto/transmission.dto.js';
+import {
+  TransmissionDetail,
+  TransmissionPage,
+  TransmissionPreview,
+  TransmissionView,
+} from './dto/transmission.view.js';
 import { TransmissionSender } from './transmission-sender.js';
 import { TransmissionsRepository, type Transmission } from './transmissions.repository.js';
 
@@ -36,6 +53,26 @@ function decodeCursor(cursor: string): { dueAt: Date; id: string } | undefined {
  * (the view itself recorded); and the few actions they may take — send now, hold, release —
  * each recorded in the register with their name and reason.
  */
+const TRANSMISSION_ID = {
+  name: 'id',
+  description: 'the transmission’s id',
+  format: 'uuid',
+} as const;
+
+/** The documentation shared by the operators' actions: body, answer, refusals. */
+const OpsAction = (): MethodDecorator =>
+  applyDecorators(
+    ApiParam(TRANSMISSION_ID),
+    ApiOkResponse({ type: TransmissionView, description: 'the transmission after the action' }),
+    ApiErrors({
+      400: 'BAD_REQUEST: no `reason`, or one shorter than 3 or longer than 500 characters (trimmed), an unknown property, or a body that is not valid JSON',
+      404: 'NOT_FOUND: no transmission with this id',
+      409: 'NOT_PENDING: the action does not apply to the transmission’s status; nothing changed',
+      ...BODY_ERRORS,
+      503: 'REGISTER_UNAVAILABLE: the action could not be recorded; nothing changed',
+    }),
+  );
+
 @ApiTags('transmissions')
 @Roles('ops')
 @Controller('v1/transmissions')
@@ -48,6 +85,14 @@ export class TransmissionsController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List transmissions',
+    description: 'Planned, due, sent, failed… transmissions, by due time, a page at a time.',
+  })
+  @ApiOkResponse({ type: TransmissionPage })
+  @ApiErrors({
+    400: 'BAD_REQUEST: a filter that is not valid, an unknown parameter, a `to` before `from`, a `limit` out of range, or a cursor the API did not issue; details name each parameter and rule',
+  })
   async list(
     @Query() query: ListTransmissionsQuery,
   ): Promise<{ items: Transmission[]; nextCursor: string | null }> {
@@ -80,6 +125,16 @@ export class TransmissionsController {
   /** One transmission with its register entries: a read of the register, recorded as such. */
   @Get(':id')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'One transmission, with its register entries',
+    description: 'A read of the register: recorded (an `ops-action` naming the reader).',
+  })
+  @ApiParam(TRANSMISSION_ID)
+  @ApiOkResponse({ type: TransmissionDetail })
+  @ApiErrors({
+    404: 'NOT_FOUND: no transmission with this id',
+    503: 'REGISTER_UNAVAILABLE: the read could not be recorded; nothing is shown',
+  })
   async one(
     @Param('id') id: string,
     @CurrentClient() client: ApiClient,
@@ -99,6 +154,17 @@ export class TransmissionsController {
   /** What it would send now: the payload and its summary. The view is recorded. */
   @Get(':id/preview')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary: 'What a transmission would send now',
+    description:
+      'The files and a summary (subjects, fields, withheld, errors), rendered from the current data; the view is recorded (`preview-viewed`).',
+  })
+  @ApiParam(TRANSMISSION_ID)
+  @ApiOkResponse({ type: TransmissionPreview })
+  @ApiErrors({
+    404: 'NOT_FOUND: no transmission with this id, or its unit no longer exists',
+    503: 'REGISTER_UNAVAILABLE: the view could not be recorded; nothing is shown',
+  })
   async preview(@Param('id') id: string, @CurrentClient() client: ApiClient): Promise<unknown> {
     const transmission = await this.found(id);
     const rendered = await this.sender.render(transmission, new Date());
@@ -145,6 +211,12 @@ export class TransmissionsController {
 
   @Post(':id/send-now')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Send a transmission now',
+    description:
+      'A planned, held or failed transmission falls due now. Recorded in the register (`ops-action`) with the client and the reason, in the same transaction.',
+  })
+  @OpsAction()
   sendNow(
     @Param('id') id: string,
     @Body() body: OpsActionBody,
@@ -155,6 +227,12 @@ export class TransmissionsController {
 
   @Post(':id/hold')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Hold a transmission',
+    description:
+      'A planned transmission waits (`held`) until released; its last moment still applies. Recorded in the register (`ops-action`) with the client and the reason, in the same transaction.',
+  })
+  @OpsAction()
   hold(
     @Param('id') id: string,
     @Body() body: OpsActionBody,
@@ -165,6 +243,12 @@ export class TransmissionsController {
 
   @Post(':id/release')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Release a held transmission',
+    description:
+      'A held transmission is planned again. Recorded in the register (`ops-action`) with the client and the reason, in the same transaction.',
+  })
+  @OpsAction()
   release(
     @Param('id') id: string,
     @Body() body: OpsActionBody,

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   isEmail,
@@ -34,6 +35,32 @@ export type Finding = string | { readonly index: number; readonly rule: string }
 type Checker = (value: unknown) => Finding;
 /** A check on a string that is present, trimmed and not empty. */
 export type StringCheck = (value: string) => string | undefined;
+
+/**
+ * What the OpenAPI document says of the strings a check accepts (pattern, enum, length,
+ * format), given where the check is made so that the two say the same. Rules a schema
+ * cannot state (a calendar that exists, Luhn, ICAO names) are left to the description.
+ */
+export interface StringSchema {
+  readonly pattern?: string;
+  readonly enum?: readonly string[];
+  readonly maxLength?: number;
+  readonly format?: string;
+  readonly description?: string;
+}
+const stringSchemas = new WeakMap<StringCheck, StringSchema>();
+
+/** `check`, with the schema of the strings it accepts. */
+export function describedCheck(check: StringCheck, schema: StringSchema): StringCheck {
+  stringSchemas.set(check, schema);
+  return check;
+}
+
+const schemaOf = (check: StringCheck): StringSchema => stringSchemas.get(check) ?? {};
+
+/** The OpenAPI side of a field: `required` unless optional, as `optionalIf` validates it. */
+const documented = (options: FieldOptions, schema: Record<string, unknown>): PropertyDecorator =>
+  ApiProperty({ ...schema, required: options.optional !== true });
 
 export const encodeFinding = (finding: Finding): string => {
   if (finding === undefined) return RULES.invalid;
@@ -104,10 +131,28 @@ export function StringField(
 ): PropertyDecorator {
   const transform = trimmed(options.upperCase === true);
   return compose(
+    documented(options, { type: 'string', minLength: 1, ...stringDoc(stringCheck, options) }),
     Transform(({ value }: { value: unknown }) => transform(value)),
     ...optionalIf(options.optional),
     check(present((value) => stringRule(value, stringCheck))),
   );
+}
+
+/** A string field's schema: its check's, and what the transform does before the check. */
+function stringDoc(stringCheck: StringCheck, options: StringFieldOptions): StringSchema {
+  const { pattern, ...schema } = schemaOf(stringCheck);
+  // Upper-cased before the check: the pattern holds for the value as stored, not as sent.
+  const upperCase = options.upperCase === true;
+  const notes = [
+    schema.description,
+    upperCase && pattern !== undefined ? `as upper-cased: ${pattern}` : undefined,
+    upperCase ? 'trimmed and upper-cased before the check' : 'trimmed before the check',
+  ].filter((note) => note !== undefined);
+  return {
+    ...schema,
+    ...(upperCase || pattern === undefined ? {} : { pattern }),
+    description: notes.join('; '),
+  };
 }
 
 interface ArrayOptions extends FieldOptions {
@@ -128,6 +173,12 @@ export function StringArrayField(
 ): PropertyDecorator {
   const transform = trimmed(options.upperCase === true);
   return compose(
+    documented(options, {
+      type: 'array',
+      items: { type: 'string', minLength: 1, ...stringDoc(stringCheck, options) },
+      ...(options.min === undefined ? {} : { minItems: options.min }),
+      ...(options.max === undefined ? {} : { maxItems: options.max }),
+    }),
     Transform(({ value }: { value: unknown }) =>
       Array.isArray(value) ? value.map((item: unknown) => transform(item)) : value,
     ),
@@ -151,6 +202,8 @@ export function NestedField(
   options: FieldOptions = {},
 ): PropertyDecorator {
   return compose(
+    // Named `type` so that @nestjs/swagger takes it for the lazy type it is.
+    documented(options, { type: () => type() }),
     Type(type),
     ...optionalIf(options.optional),
     check(present((value) => (isRecord(value) ? undefined : RULES.object))),
@@ -163,6 +216,12 @@ export function NestedArrayField(
   options: ArrayOptions = {},
 ): PropertyDecorator {
   return compose(
+    documented(options, {
+      type: () => type(),
+      isArray: true,
+      ...(options.min === undefined ? {} : { minItems: options.min }),
+      ...(options.max === undefined ? {} : { maxItems: options.max }),
+    }),
     Type(type),
     ...optionalIf(options.optional),
     check(
@@ -182,6 +241,7 @@ export function NestedArrayField(
 /** A free-form object kept as given (`marketing`): only its being an object is checked. */
 export function FreeObjectField(options: FieldOptions = {}): PropertyDecorator {
   return compose(
+    documented(options, { type: 'object', additionalProperties: true }),
     ...optionalIf(options.optional),
     check(present((value) => (isRecord(value) ? undefined : RULES.object))),
   );
@@ -189,6 +249,7 @@ export function FreeObjectField(options: FieldOptions = {}): PropertyDecorator {
 
 export function BooleanField(options: FieldOptions = {}): PropertyDecorator {
   return compose(
+    documented(options, { type: 'boolean' }),
     ...optionalIf(options.optional),
     check(present((value) => (typeof value === 'boolean' ? undefined : RULES.boolean))),
   );
@@ -196,54 +257,86 @@ export function BooleanField(options: FieldOptions = {}): PropertyDecorator {
 
 /** `revision`: a JSON integer ≥ 1 (a string of digits is refused, not converted). */
 export function RevisionField(): PropertyDecorator {
-  return check(
-    present((value) =>
-      typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
-        ? undefined
-        : RULES.revision,
+  return compose(
+    documented(
+      {},
+      {
+        type: 'integer',
+        minimum: 1,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description:
+          'a JSON integer (a string of digits is refused); higher than the stored one to change it',
+      },
+    ),
+    check(
+      present((value) =>
+        typeof value === 'number' && Number.isSafeInteger(value) && value >= 1
+          ? undefined
+          : RULES.revision,
+      ),
     ),
   );
 }
 
 // String checks ------------------------------------------------------------------------
 
-export const matches =
-  (pattern: RegExp, rule: string): StringCheck =>
-  (value) =>
-    pattern.test(value) ? undefined : rule;
+export const matches = (pattern: RegExp, rule: string): StringCheck =>
+  describedCheck((value) => (pattern.test(value) ? undefined : rule), {
+    pattern: pattern.source,
+  });
 
 export const oneOf = (values: readonly string[]): StringCheck => {
   const rule = oneOfRule(values);
-  return (value) => (values.includes(value) ? undefined : rule);
+  return describedCheck((value) => (values.includes(value) ? undefined : rule), {
+    enum: values,
+  });
 };
 
 /** Printable text up to `max` characters. */
 export const freeText = (max: number): StringCheck => {
   const tooLong = maxCharsRule(max);
-  return (value) => {
-    if (hasControlCharacters(value)) return RULES.controlCharacters;
-    return characterCount(value) > max ? tooLong : undefined;
-  };
+  return describedCheck(
+    (value) => {
+      if (hasControlCharacters(value)) return RULES.controlCharacters;
+      return characterCount(value) > max ? tooLong : undefined;
+    },
+    { maxLength: max, description: 'printable text, no control characters' },
+  );
 };
 
 const personNameTooLong = maxCharsRule(PERSON_NAME_MAX);
-export const personName: StringCheck = (value) => {
-  if (characterCount(value) > PERSON_NAME_MAX) return personNameTooLong;
-  return isPersonName(value) ? undefined : RULES.personName;
-};
+export const personName: StringCheck = describedCheck(
+  (value) => {
+    if (characterCount(value) > PERSON_NAME_MAX) return personNameTooLong;
+    return isPersonName(value) ? undefined : RULES.personName;
+  },
+  {
+    maxLength: PERSON_NAME_MAX,
+    description: 'a person’s name: letters, spaces, hyphens, apostrophes',
+  },
+);
 
-export const calendarDate: StringCheck = (value) =>
-  isCalendarDate(value) ? undefined : RULES.date;
+export const calendarDate: StringCheck = describedCheck(
+  (value) => (isCalendarDate(value) ? undefined : RULES.date),
+  { format: 'date', description: 'YYYY-MM-DD, a day that exists' },
+);
 
-export const instantWithOffset: StringCheck = (value) =>
-  isInstantWithOffset(value) ? undefined : RULES.instant;
+export const instantWithOffset: StringCheck = describedCheck(
+  (value) => (isInstantWithOffset(value) ? undefined : RULES.instant),
+  { format: 'date-time', description: 'an instant with its UTC offset' },
+);
 
-export const email: StringCheck = (value) =>
-  value.length <= 254 && isEmail(value) ? undefined : RULES.email;
+export const email: StringCheck = describedCheck(
+  (value) => (value.length <= 254 && isEmail(value) ? undefined : RULES.email),
+  { format: 'email', maxLength: 254 },
+);
 
 const PHONE = /^\+[0-9](?:[ .()-]?[0-9]|[ .-]?\([0-9]+\))*$/;
 /** International format (the recipients' contact fields need it): `+`, 6 to 15 digits (E.164). */
-export const phone: StringCheck = (value) => {
-  const digits = value.replace(/\D/g, '').length;
-  return PHONE.test(value) && digits >= 6 && digits <= 15 ? undefined : RULES.phone;
-};
+export const phone: StringCheck = describedCheck(
+  (value) => {
+    const digits = value.replace(/\D/g, '').length;
+    return PHONE.test(value) && digits >= 6 && digits <= 15 ? undefined : RULES.phone;
+  },
+  { pattern: PHONE.source, description: 'international format: `+`, 6 to 15 digits (E.164)' },
+);

@@ -1,12 +1,15 @@
 import { RULES } from '../input/input-error.js';
 import { ID_PATTERN } from '../input/loose-read.js';
 import { isCountryCode } from '../../../core/model/country-codes.js';
-import { matches, type StringCheck } from './input-decorators.js';
+import { describedCheck, matches, type StringCheck } from './input-decorators.js';
 
 /** Identifiers from the booking system: trips, bookings, flights, stays, rooms, participants. */
 export const id = matches(ID_PATTERN, RULES.id);
 /** A code of the list: ISO 3166-1 alpha-3, and ICAO 9303's own (`XXA` stateless, `UNK`…). */
-export const country: StringCheck = (value) => (isCountryCode(value) ? undefined : RULES.country);
+export const country: StringCheck = describedCheck(
+  (value) => (isCountryCode(value) ? undefined : RULES.country),
+  { description: 'a country code: ISO 3166-1 alpha-3, or ICAO 9303’s own (`XXA`, `UNK`…)' },
+);
 export const airport = matches(/^[A-Z]{3}$/, RULES.airport);
 /** IATA airline designators: two letters or digits, never two digits (`AF`, `U2`, `9W`). */
 export const carrier = matches(/^(?![0-9]{2})[A-Z0-9]{2}$/, RULES.carrier);

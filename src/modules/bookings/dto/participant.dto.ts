@@ -12,6 +12,7 @@ import { AddressDto } from './address.dto.js';
 import {
   BooleanField,
   calendarDate,
+  describedCheck,
   email,
   FreeObjectField,
   freeText,
@@ -34,8 +35,10 @@ import {
 } from './input-patterns.js';
 
 /** The MRZ spelling; the length bound is that of person names. */
-const mrzName = (value: string): string | undefined =>
-  value.length <= 70 && isMrzName(value) ? undefined : RULES.mrzName;
+const mrzName = describedCheck(
+  (value) => (value.length <= 70 && isMrzName(value) ? undefined : RULES.mrzName),
+  { maxLength: 70, description: 'the MRZ spelling: A–Z words, single spaces' },
+);
 
 export class PlaceOfBirthDto {
   @StringField(freeText(100), { optional: true })

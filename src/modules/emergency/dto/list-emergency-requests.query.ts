@@ -1,19 +1,64 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ApiCursor,
+  ApiIdFilter,
+  ApiLimit,
+  ApiPeriodBound,
+  LIST_LIMIT,
+} from '../../http/openapi-query.js';
 import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const OUTCOMES = ['released', 'refused'] as const;
+const CURSOR_MAX = 200;
 
 /** `GET /v1/emergency/requests` filters (ops, auditor); every one optional. */
 export class ListEmergencyRequestsQuery {
-  @IsOptional() @Matches(ID) clientId?: string;
-  @IsOptional() @Matches(ID) insurerId?: string;
-  @IsOptional() @Matches(ID) participantId?: string;
-  @IsOptional() @IsIn(['released', 'refused']) outcome?: 'released' | 'refused';
+  @ApiIdFilter(ID, 'requests of this client')
+  @IsOptional()
+  @Matches(ID)
+  clientId?: string;
+
+  @ApiIdFilter(ID, 'requests of this insurer')
+  @IsOptional()
+  @Matches(ID)
+  insurerId?: string;
+
+  @ApiIdFilter(ID, 'requests about this participant')
+  @IsOptional()
+  @Matches(ID)
+  participantId?: string;
+
+  @ApiPropertyOptional({ enum: OUTCOMES, enumName: 'EmergencyOutcome' })
+  @IsOptional()
+  @IsIn(OUTCOMES)
+  outcome?: 'released' | 'refused';
+
   /** Inclusive: a date (`2027-07-01`) or an instant with an offset. */
-  @IsOptional() @IsPeriodBound() from?: string;
+  @ApiPeriodBound('from', 'requests received')
+  @IsOptional()
+  @IsPeriodBound()
+  from?: string;
+
   /** Exclusive. */
-  @IsOptional() @IsPeriodBound() @IsNotBeforeFrom() to?: string;
-  @IsOptional() @MaxLength(200) cursor?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPeriodBound('to', 'requests received')
+  @IsOptional()
+  @IsPeriodBound()
+  @IsNotBeforeFrom()
+  to?: string;
+
+  @ApiCursor(CURSOR_MAX)
+  @IsOptional()
+  @MaxLength(CURSOR_MAX)
+  cursor?: string;
+
+  @ApiLimit()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(LIST_LIMIT.min)
+  @Max(LIST_LIMIT.max)
+  limit?: number;
 }

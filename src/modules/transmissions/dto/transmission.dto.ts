@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsIn,
@@ -12,26 +13,78 @@ import {
 } from 'class-validator';
 import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 import { TRANSMISSION_STATUSES } from '../../../core/planning/reconcile-plan.js';
+import {
+  ApiCursor,
+  ApiIdFilter,
+  ApiLimit,
+  ApiPeriodBound,
+  LIST_LIMIT,
+} from '../../http/openapi-query.js';
+
+const TRIP_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const CONTRACT_ID = /^[a-z0-9-]{1,64}$/;
+const CURSOR_MAX = 200;
 
 /** `GET /v1/transmissions` filters (interfaces.md). */
 export class ListTransmissionsQuery {
-  @IsOptional() @Matches(/^[A-Za-z0-9._-]{1,64}$/) tripId?: string;
-  @IsOptional() @Matches(/^[a-z0-9-]{1,64}$/) contractId?: string;
-  @IsOptional() @IsIn(TRANSMISSION_STATUSES) status?: string;
+  @ApiIdFilter(TRIP_ID, 'the trip')
+  @IsOptional()
+  @Matches(TRIP_ID)
+  tripId?: string;
+
+  @ApiIdFilter(CONTRACT_ID, 'the contract')
+  @IsOptional()
+  @Matches(CONTRACT_ID)
+  contractId?: string;
+
+  @ApiPropertyOptional({ enum: TRANSMISSION_STATUSES, enumName: 'TransmissionStatus' })
+  @IsOptional()
+  @IsIn(TRANSMISSION_STATUSES)
+  status?: string;
+
   /** Due at or after (a date or an instant with its offset). */
-  @IsOptional() @IsPeriodBound() from?: string;
+  @ApiPeriodBound('from', 'due')
+  @IsOptional()
+  @IsPeriodBound()
+  from?: string;
+
   /** Due before. */
-  @IsOptional() @IsPeriodBound() @IsNotBeforeFrom() to?: string;
-  @IsOptional() @MaxLength(200) cursor?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @ApiPeriodBound('to', 'due')
+  @IsOptional()
+  @IsPeriodBound()
+  @IsNotBeforeFrom()
+  to?: string;
+
+  @ApiCursor(CURSOR_MAX)
+  @IsOptional()
+  @MaxLength(CURSOR_MAX)
+  cursor?: string;
+
+  @ApiLimit()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(LIST_LIMIT.min)
+  @Max(LIST_LIMIT.max)
+  limit?: number;
 }
+
+const REASON = { min: 3, max: 500 } as const;
 
 /** An operator's action needs a reason: it goes into the register with their name. */
 export class OpsActionBody {
+  @ApiProperty({
+    type: String,
+    minLength: REASON.min,
+    maxLength: REASON.max,
+    description:
+      'why: recorded in the register with the client’s id (leading and trailing spaces do not count)',
+    example: 'the hotel asked for the list a day early',
+  })
   // Trimmed first: blank space is not a reason.
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
-  @MinLength(3)
-  @MaxLength(500)
+  @MinLength(REASON.min)
+  @MaxLength(REASON.max)
   reason!: string;
 }

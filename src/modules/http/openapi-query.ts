@@ -1,0 +1,43 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { PERIOD_BOUND } from '../shared/period-bound.js';
+
+/**
+ * OpenAPI descriptions of the query parameters every list shares, written beside the
+ * validators they describe (the DTOs use the same bounds): `limit`, `cursor`, `from`, `to`.
+ */
+
+/** `limit`: 1 to 200; the lists answer 50 when it is absent (interfaces.md). */
+export const LIST_LIMIT = { min: 1, max: 200, default: 50 } as const;
+
+export const ApiLimit = (): PropertyDecorator =>
+  ApiPropertyOptional({
+    type: 'integer',
+    minimum: LIST_LIMIT.min,
+    maximum: LIST_LIMIT.max,
+    default: LIST_LIMIT.default,
+    description: `items per page; a larger one is refused (400), not cut`,
+  });
+
+export const ApiCursor = (maxLength: number): PropertyDecorator =>
+  ApiPropertyOptional({
+    type: String,
+    maxLength,
+    description:
+      'the `nextCursor` of the page before; a cursor the API did not issue is refused (400)',
+  });
+
+/** `from` (inclusive) or `to` (exclusive, not before `from`) of a period. */
+export const ApiPeriodBound = (bound: 'from' | 'to', what: string): PropertyDecorator =>
+  ApiPropertyOptional({
+    type: String,
+    pattern: PERIOD_BOUND.source,
+    description:
+      `${what} ${bound === 'from' ? 'at or after' : 'before'} this: a date (\`2027-07-01\`, ` +
+      `from 00:00 UTC) or an instant with a time and an offset (\`2027-07-01T10:00:00+02:00\`)` +
+      (bound === 'to' ? '; not before `from`' : ''),
+    example: bound === 'from' ? '2027-07-01' : '2027-08-01T00:00:00Z',
+  });
+
+/** An identifier filter, as the DTO's pattern checks it. */
+export const ApiIdFilter = (pattern: RegExp, description: string): PropertyDecorator =>
+  ApiPropertyOptional({ type: String, pattern: pattern.source, description });
