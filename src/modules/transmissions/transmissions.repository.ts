@@ -95,6 +95,12 @@ const REPLANNED_BECAUSE: Readonly<Record<Extract<PlanChange, { type: 'replan' }>
     queued: 'planned again: its due time moved later',
   };
 
+/** A row the plan was computed from changed state meanwhile: the plan is computed again. */
+class PlanOutdated extends Error {}
+
+/** Plans of one trip computed in a row before giving up (each found a row moved on). */
+const MAX_PLAN_ATTEMPTS = 5;
+
 /** Most transmissions in one job (one trip's, fallen due together). */
 export const MAX_TRANSMISSIONS_PER_JOB = 100;
 
@@ -290,7 +296,11 @@ export class TransmissionsRepository {
 
   /**
    * Applies the plan changes of one trip in a transaction holding the trip's advisory lock:
-   * two re-plannings of a trip never interleave.
+   * two re-plannings of a trip never interleave. The rows are read without a lock (the worker
+   * and the dispatcher must not wait for a plan), so a row may change state between the read
+   * and the change made of it (a send delivered meanwhile, claimed, missed): the change then
+   * touches nothing, the plan is rolled back and computed again from what the rows are now —
+   * otherwise a delivery of the data of before would be followed by no resend.
    */
   async applyPlan(
     tripId: string,
@@ -300,29 +310,40 @@ export class TransmissionsRepository {
     ) => Promise<readonly PlanChange[]>,
     now: Date,
   ): Promise<{ readonly changes: readonly PlanChange[]; readonly missed: Transmission[] }> {
-    return this.db.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(hashtext(${`plan:${tripId}`}))`.execute(trx);
-      const rows = await trx
-        .selectFrom('transmissions')
-        .selectAll()
-        .where('trip_id', '=', tripId)
-        .execute();
-      const changes = await compute(rows.map(toTransmission).map(toState), trx);
-      const missed: Transmission[] = [];
-      for (const change of changes) {
-        const inserted = await this.applyChange(trx, tripId, change, now);
-        if (inserted?.status === 'missed') missed.push(inserted);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.db.transaction().execute(async (trx) => {
+          await sql`SELECT pg_advisory_xact_lock(hashtext(${`plan:${tripId}`}))`.execute(trx);
+          const rows = await trx
+            .selectFrom('transmissions')
+            .selectAll()
+            .where('trip_id', '=', tripId)
+            .execute();
+          const changes = await compute(rows.map(toTransmission).map(toState), trx);
+          const missed: Transmission[] = [];
+          for (const change of changes) {
+            const applied = await this.applyChange(trx, tripId, change, now);
+            if (applied === false) throw new PlanOutdated();
+            if (applied !== true && applied.status === 'missed') missed.push(applied);
+          }
+          return { changes, missed };
+        });
+      } catch (error) {
+        if (!(error instanceof PlanOutdated) || attempt >= MAX_PLAN_ATTEMPTS) throw error;
       }
-      return { changes, missed };
-    });
+    }
   }
 
+  /**
+   * One change of the plan: the row inserted, or whether the row changed was still in a state
+   * the change applies to (false: it moved on since it was read).
+   */
   private async applyChange(
     trx: Transaction<Database>,
     tripId: string,
     change: PlanChange,
     now: Date,
-  ): Promise<Transmission | undefined> {
+  ): Promise<Transmission | boolean> {
     switch (change.type) {
       case 'insert':
         return toTransmission(
@@ -352,10 +373,10 @@ export class TransmissionsRepository {
             .returningAll()
             .executeTakeFirstOrThrow(),
         );
-      case 'update':
+      case 'update': {
         // Pending, it moves; queued or being sent, it keeps its due time (the change says it)
         // and takes its new last moment and digest.
-        await trx
+        const { numUpdatedRows } = await trx
           .updateTable('transmissions')
           .set({
             due_at: new Date(change.dueAt),
@@ -366,11 +387,12 @@ export class TransmissionsRepository {
           })
           .where('id', '=', change.id)
           .where('status', 'in', ['planned', 'held', 'queued', 'sending'])
-          .execute();
-        return undefined;
-      case 'replan':
+          .executeTakeFirst();
+        return numUpdatedRows > 0n;
+      }
+      case 'replan': {
         // A new generation: a job of the old one (a queued send's) finds nothing to send.
-        await trx
+        const { numUpdatedRows } = await trx
           .updateTable('transmissions')
           .set((eb) => ({
             status: 'planned',
@@ -388,10 +410,11 @@ export class TransmissionsRepository {
           }))
           .where('id', '=', change.id)
           .where('status', '=', change.from)
-          .execute();
-        return undefined;
-      case 'cancel':
-        await trx
+          .executeTakeFirst();
+        return numUpdatedRows > 0n;
+      }
+      case 'cancel': {
+        const { numUpdatedRows } = await trx
           .updateTable('transmissions')
           .set({
             status: 'cancelled',
@@ -400,8 +423,9 @@ export class TransmissionsRepository {
           })
           .where('id', '=', change.id)
           .where('status', 'in', ['planned', 'held', 'queued'])
-          .execute();
-        return undefined;
+          .executeTakeFirst();
+        return numUpdatedRows > 0n;
+      }
     }
   }
 
