@@ -14,9 +14,8 @@ process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
 const code = await runMain(process.argv.slice(2), process.env, processIo);
-process.exitCode = code;
-// A command that failed has nothing left to do, but what it opened before failing may keep
-// the process alive: `serve` with PostgreSQL out of reach left its Redis connections open
-// and never ended. (Standard output and error are written synchronously on Linux.) Success
-// waits for the event loop: `serve` keeps running.
-if (code !== 0) process.exit(code);
+// Every command has ended here (`serve` once stopped by a signal), but what it opened may
+// keep the process alive: `serve` with PostgreSQL out of reach left its Redis connections
+// open and never ended, and a shutdown that passed its deadline left what did not close.
+// (Standard output and error are written synchronously on Linux.)
+process.exit(code);

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import type {
-  DynamicModule,
-  INestApplication,
-  LoggerService,
-  LogLevel,
-  Type,
+import {
+  Logger,
+  type DynamicModule,
+  type INestApplication,
+  type LoggerService,
+  type LogLevel,
+  type Type,
 } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
@@ -15,6 +17,7 @@ import { loadCatalogOrThrow } from './modules/contracts/contracts.module.js';
 import { configureHttpPlatform } from './modules/http/configure-http.js';
 import { loadControllerConfig } from './modules/register/record-of-processing.js';
 import { JsonLogger } from './modules/logging/json-logger.js';
+import { opened, stillOpen } from './modules/shared/open-components.js';
 
 /**
  * How the app logs: `false` not at all (tests), levels for JSON lines on standard output,
@@ -70,10 +73,69 @@ export async function createAppFromModule(
   return app;
 }
 
-/** `passerelle serve`: the HTTP API on `PORT`. */
-export async function serve(config: AppConfig): Promise<INestApplication> {
+/** A gateway `serve` started: `stopped` resolves with the exit code once it has stopped. */
+export interface ServedGateway {
+  readonly app: INestApplication;
+  readonly stopped: Promise<number>;
+}
+
+/**
+ * `passerelle serve`: the HTTP API on `PORT`, until SIGTERM or SIGINT. Then everything is
+ * closed — the HTTP server, the workers (their current jobs finished, or given back), the
+ * dispatcher, the queues, the pools — within `PASSERELLE_SHUTDOWN_TIMEOUT_MS`: `stopped`
+ * gives 0. Past the deadline, or at a second signal, it gives 1 without waiting longer, and
+ * a line names what did not close. (Nest's own shutdown hooks waited for ever on a worker
+ * whose Redis was away, and ended the process by its signal rather than an exit code.)
+ */
+export async function serve(config: AppConfig): Promise<ServedGateway> {
   const app = await createApp(config);
-  app.enableShutdownHooks();
+  const stopped = stopOnSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port, '0.0.0.0');
-  return app;
+  const httpServer = app.getHttpServer() as Server;
+  httpServer.once('close', opened('HTTP server'));
+  return { app, stopped };
+}
+
+function stopOnSignals(app: INestApplication, deadlineMs: number): Promise<number> {
+  const logger = new Logger('Shutdown');
+  const signals = ['SIGTERM', 'SIGINT'] as const;
+  return new Promise<number>((resolve) => {
+    let deadline: NodeJS.Timeout | undefined;
+    const end = (code: number): void => {
+      clearTimeout(deadline);
+      for (const signal of signals) process.off(signal, onSignal);
+      resolve(code);
+    };
+    const giveUp = (why: string): void => {
+      logger.error({ msg: `shutdown stopped waiting: ${why}`, notClosed: stillOpen() });
+      end(1);
+    };
+    let stopping = false;
+    function onSignal(signal: NodeJS.Signals): void {
+      if (stopping) {
+        giveUp(`a second ${signal}`);
+        return;
+      }
+      stopping = true;
+      logger.log({ msg: `${signal}: closing`, deadlineMs });
+      deadline = setTimeout(() => {
+        giveUp(`the deadline of ${String(deadlineMs)} ms passed`);
+      }, deadlineMs);
+      app.close().then(
+        () => {
+          logger.log({ msg: 'closed' });
+          end(0);
+        },
+        (error: unknown) => {
+          logger.error({
+            msg: 'shutdown failed',
+            error: error instanceof Error ? error.name : 'error',
+            notClosed: stillOpen(),
+          });
+          end(1);
+        },
+      );
+    }
+    for (const signal of signals) process.on(signal, onSignal);
+  });
 }

@@ -135,7 +135,9 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
     .action(async () => {
       // Loaded on demand: preview and lint run without NestJS.
       const { serve } = await import('../main.js');
-      await serve(config);
+      const gateway = await serve(config);
+      // Runs until SIGTERM or SIGINT; 0 once everything closed, 1 past the shutdown deadline.
+      exit.code = await gateway.stopped;
     });
 
   return program;

@@ -56,6 +56,11 @@ export interface AppConfig {
    * answered at the same moment, so the timing tells no more than the (identical) answer.
    */
   readonly emergencyRefusalMs: number;
+  /**
+   * How long `serve` may take to close on SIGTERM or SIGINT (ms): past it, the process exits
+   * with 1 and a line naming what did not close.
+   */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Variables whose values are never printed, logged or echoed in an error. */
@@ -167,6 +172,7 @@ const envSchema = z.object({
   PASSERELLE_EMERGENCY_REFUSAL_MS: wholeNumber(0, 10_000, 250),
   PASSERELLE_EMERGENCY_REFUSALS_ALERT: wholeNumber(1, 10_000, 5),
   PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS: wholeNumber(1000, 86_400_000, 600_000),
+  PASSERELLE_SHUTDOWN_TIMEOUT_MS: wholeNumber(1000, 600_000, 15_000),
   PASSERELLE_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9{}:._-]{1,64}$/)
@@ -280,6 +286,7 @@ export function loadAppConfig(
       windowMs: e.PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS,
     },
     emergencyRefusalMs: e.PASSERELLE_EMERGENCY_REFUSAL_MS,
+    shutdownTimeoutMs: e.PASSERELLE_SHUTDOWN_TIMEOUT_MS,
     ...(e.PASSERELLE_TRANSPORT_OVERRIDE === undefined
       ? {}
       : { transportOverride: e.PASSERELLE_TRANSPORT_OVERRIDE }),

@@ -1,17 +1,24 @@
-import { Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
+import { opened } from '../modules/shared/open-components.js';
 import { openDatabase, type Db } from './database.js';
 
 export const DATABASE = Symbol('DATABASE');
 
-/** Closes the pool when the app stops. */
+/**
+ * Closes the pool when the app stops: last, once the workers, the dispatcher and the HTTP
+ * server have finished what they were doing with it.
+ */
 @Injectable()
-class DatabaseLifecycle implements OnModuleDestroy {
+class DatabaseLifecycle implements OnApplicationShutdown {
+  private readonly closed = opened('database pool');
+
   constructor(@Inject(DATABASE) private readonly db: Db) {}
 
-  async onModuleDestroy(): Promise<void> {
+  async onApplicationShutdown(): Promise<void> {
     await this.db.destroy();
+    this.closed();
   }
 }
 

@@ -9,8 +9,10 @@ import {
 import type { JobType, Queue } from 'bullmq';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { opened } from '../shared/open-components.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import { settlesWithin, workerGraceMs } from './close-worker.js';
 import { DueListener } from './due-listener.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { PlannerService } from './planner.service.js';
@@ -73,6 +75,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private again = false;
   private stopped = false;
   private listener: DueListener | undefined;
+  /** The round running, if any: a shutdown lets it end. */
+  private round: Promise<unknown> | undefined;
+  /** Called once the dispatcher has stopped (see `opened`). */
+  private closed: (() => void) | undefined;
   private reconciledAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -92,6 +98,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       this.tickSoon();
     });
     if (this.config.role === 'api') return;
+    this.closed = opened('dispatcher');
     this.timer = setInterval(() => void this.tick(), this.config.dispatchIntervalMs);
     this.timer.unref();
     // What falls due at once (a confirmed booking's sends, an operator's send-now, from any
@@ -139,6 +146,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.listener?.stop();
+    // A round under way ends before the database pool closes; one waiting on a Redis away is
+    // left at the workers' grace (what it claimed, the reconciliation queues again).
+    if (this.round !== undefined) {
+      await settlesWithin(this.round, workerGraceMs(this.config.shutdownTimeoutMs));
+    }
+    this.closed?.();
   }
 
   /** Whether this dispatcher hears PostgreSQL announce transmissions falling due. */
@@ -154,8 +167,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** One round: miss what is past its last moment, queue what fell due, repair the queue. */
-  async tick(now = new Date()): Promise<{ missed: number; queued: number; requeued: number }> {
-    if (this.running) return { missed: 0, queued: 0, requeued: 0 };
+  tick(now = new Date()): Promise<{ missed: number; queued: number; requeued: number }> {
+    if (this.running) return Promise.resolve({ missed: 0, queued: 0, requeued: 0 });
+    const round = this.runRound(now);
+    this.round = round;
+    return round;
+  }
+
+  private async runRound(now: Date): Promise<{ missed: number; queued: number; requeued: number }> {
     this.running = true;
     let full = false;
     try {

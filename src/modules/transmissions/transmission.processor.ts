@@ -1,7 +1,10 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, type Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
+import { opened } from '../shared/open-components.js';
+import { closeWorker, RunningJobs, workerGraceMs, workerOf } from './close-worker.js';
 import {
   TRANSMISSIONS_QUEUE,
   transmissionIdsOf,
@@ -26,11 +29,30 @@ export class RetryLater extends Error {
  * (its attempts against its contract's maximum): its failure is then final and raised once.
  */
 @Injectable()
-export class TransmissionProcessor extends WorkerHost {
+export class TransmissionProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger('TransmissionWorker');
+  private readonly running = new RunningJobs();
+  private readonly closed = opened('transmission worker');
 
-  constructor(private readonly sender: TransmissionSender) {
+  constructor(
+    private readonly sender: TransmissionSender,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
     super();
+  }
+
+  /**
+   * Closed here rather than by @nestjs/bullmq at application shutdown: first, so that the
+   * current jobs finish before the HTTP server and the database pool close, and bounded, so
+   * that a Redis away cannot hold the close (see `closeWorker`).
+   */
+  async onModuleDestroy(): Promise<void> {
+    const worker = workerOf(this);
+    const grace = workerGraceMs(this.config.shutdownTimeoutMs);
+    // One that did not close stays named among the open components (a job that never ends).
+    if (worker === undefined || (await closeWorker(worker, this.running.all, grace))) {
+      this.closed();
+    }
   }
 
   /**
@@ -42,7 +64,11 @@ export class TransmissionProcessor extends WorkerHost {
     this.logger.warn(`queue worker error: ${error.name}`);
   }
 
-  async process(job: Job<SendJob>): Promise<string> {
+  process(job: Job<SendJob>): Promise<string> {
+    return this.running.track(this.send(job));
+  }
+
+  private async send(job: Job<SendJob>): Promise<string> {
     const sent = await this.sender.send(transmissionIdsOf(job.data), tripIdOf(job.data));
     const outcomes = [...sent.values()];
     if (outcomes.includes('retry')) throw new RetryLater('DELIVERY_FAILED');
