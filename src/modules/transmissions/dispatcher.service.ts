@@ -116,16 +116,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       1000,
       (tripId) => {
         // Delivered while its data changed: the plan of the new data (a resend, if it needs one).
-        this.planner
-          .replan(tripId)
-          .then(() => {
-            this.tickSoon();
-          })
-          .catch((error: unknown) => {
-            this.logger.error(
-              `planning a trip failed: ${error instanceof Error ? error.name : 'error'}`,
-            );
-          });
+        this.replanStale(() => Promise.resolve([tripId]));
+      },
+      (deafSince) => {
+        // What was announced while nobody here listened: found again by its condition (a
+        // minute's margin, for announcements still in flight when the connection went).
+        this.replanStale(() =>
+          this.repository.tripsDeliveredStaleSince(new Date(deafSince.getTime() - 60_000)),
+        );
       },
     );
     this.listener.start();
@@ -160,6 +158,23 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** A round as soon as possible: now, or right after the one running. */
+  /**
+   * Plans again the trips whose delivered data was not their current data, one after the
+   * other (the resend of the new data, if it needs one), then claims what fell due.
+   */
+  private replanStale(trips: () => Promise<readonly string[]>): void {
+    trips()
+      .then(async (tripIds) => {
+        for (const tripId of tripIds) await this.planner.replan(tripId);
+        if (tripIds.length > 0) this.tickSoon();
+      })
+      .catch((error: unknown) => {
+        this.logger.error(
+          `planning a trip failed: ${error instanceof Error ? error.name : 'error'}`,
+        );
+      });
+  }
+
   private tickSoon(): void {
     if (this.config.role === 'api' || this.stopped) return;
     if (this.running) this.again = true;

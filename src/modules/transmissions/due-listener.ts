@@ -9,14 +9,17 @@ import { TRIPS_STALE_CHANNEL } from '../../database/migrations/0013-transmission
  * connection is opened again after `retryMs`; meanwhile the dispatcher's timer still
  * turns, so nothing waits longer than it did without the listener. On the same connection,
  * `passerelle_trips_stale` (a trip whose delivered data changed while it was being sent):
- * `onStale` with the trip's id. What is announced there while nobody listens waits for the
- * trip's next change, or the re-planning of every trip at the next start.
+ * `onStale` with the trip's id. What is announced while nobody listens is not heard: each
+ * time it listens again, `onResume` is told since when it did not (the moment the
+ * connection was lost, or `start` for the first), for the caller to look for what it missed.
  */
 export class DueListener {
   private client: pg.Client | undefined;
   private retry: NodeJS.Timeout | undefined;
   private ready = false;
   private stopped = false;
+  /** Since when nothing was heard: set at `start` and when the connection is lost. */
+  private deafSince: Date | undefined;
 
   constructor(
     private readonly url: string,
@@ -25,6 +28,7 @@ export class DueListener {
     private readonly onLost: () => void = () => undefined,
     private readonly retryMs = 1000,
     private readonly onStale: (tripId: string) => void = () => undefined,
+    private readonly onResume: (deafSince: Date) => void = () => undefined,
   ) {}
 
   /** Whether it is listening now. */
@@ -33,6 +37,7 @@ export class DueListener {
   }
 
   start(): void {
+    this.deafSince = new Date();
     void this.connect();
   }
 
@@ -63,6 +68,9 @@ export class DueListener {
         return;
       }
       this.ready = true;
+      const since = this.deafSince;
+      this.deafSince = undefined;
+      if (since !== undefined) this.onResume(since);
       this.onDue();
     } catch {
       this.lost(client);
@@ -74,6 +82,7 @@ export class DueListener {
     if (this.client !== client) return;
     this.client = undefined;
     this.ready = false;
+    this.deafSince ??= new Date();
     client.end().catch(() => undefined);
     if (this.stopped) return;
     this.onLost();

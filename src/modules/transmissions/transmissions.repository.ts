@@ -471,6 +471,25 @@ export class TransmissionsRepository {
    * sender died (lease expired) without an outcome: the worker leases none past its last
    * moment, so none of them will ever leave. Returns them.
    */
+  /**
+   * The trips of sends delivered since `since` with data other than their plan's (the
+   * stale-delivery trigger's condition, migration 0013): what a dispatcher that was not
+   * listening then did not hear. Read only when a dispatcher listens again (a scan of the
+   * delivered rows is acceptable that rarely).
+   */
+  async tripsDeliveredStaleSince(since: Date): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('transmissions')
+      .select('trip_id')
+      .distinct()
+      .where('status', '=', 'delivered')
+      .where('updated_at', '>=', since)
+      .where(sql<boolean>`digest IS DISTINCT FROM delivered_digest`)
+      .orderBy('trip_id')
+      .execute();
+    return rows.map((row) => row.trip_id);
+  }
+
   async markMissed(now: Date): Promise<Transmission[]> {
     const { rows } = await this.db.executeQuery(this.missedQuery(now));
     return rows.map(toTransmission);
