@@ -88,12 +88,39 @@ export interface ServedGateway {
  * whose Redis was away, and ended the process by its signal rather than an exit code.)
  */
 export async function serve(config: AppConfig): Promise<ServedGateway> {
+  captureConsole();
   const app = await createApp(config);
   const stopped = stopOnSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port, '0.0.0.0');
   const httpServer = app.getHttpServer() as Server;
   httpServer.once('close', opened('HTTP server'));
   return { app, stopped };
+}
+
+/**
+ * What a library prints with `console.error` or `console.warn` (ioredis and BullMQ print a
+ * connection error nobody listened for yet, whole, with its address and stack) goes to the
+ * JSON log instead, as one line naming the error's class and code only: everything the
+ * gateway writes is a JSON line, and no library's text — which may quote a value — is in it.
+ */
+function captureConsole(): void {
+  const logger = new Logger('Console');
+  const line =
+    (level: 'error' | 'warn') =>
+    (...args: unknown[]): void => {
+      const error = args.find((arg): arg is Error => arg instanceof Error);
+      const code = (error as { code?: unknown } | undefined)?.code;
+      logger[level]({
+        msg: 'a library wrote to the console',
+        ...(error === undefined ? {} : { errorName: error.name }),
+        ...(typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code) ? { errorCode: code } : {}),
+      });
+    };
+  // Replaced, not called: the rule against console output is what this keeps.
+  // eslint-disable-next-line no-console
+  console.error = line('error');
+  // eslint-disable-next-line no-console
+  console.warn = line('warn');
 }
 
 function stopOnSignals(app: INestApplication, deadlineMs: number): Promise<number> {

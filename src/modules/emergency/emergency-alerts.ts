@@ -93,6 +93,9 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: EmergencyRepository,
   ) {
+    // Its connection's errors: each call fails and is handled where it is made (the alert
+    // kept in PostgreSQL); without a listener BullMQ prints the error whole on standard error.
+    queue.on('error', () => undefined);
     this.raised = metrics.counter({
       name: 'passerelle_emergency_alerts_total',
       help: 'Emergency events raised to operations and the DPO (releases, repeated refusals), by insurer',

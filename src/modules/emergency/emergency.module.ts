@@ -59,8 +59,8 @@ export class EmergencyModule {
           inject: [APP_CONFIG],
           // Commands fail at once while Redis is away (no offline queue): the limiter then
           // counts in the process rather than holding an emergency request.
-          useFactory: (appConfig: AppConfig) =>
-            new Redis({
+          useFactory: (appConfig: AppConfig) => {
+            const redis = new Redis({
               ...redisOptionsFromUrl(appConfig.redisUrl),
               enableOfflineQueue: false,
               maxRetriesPerRequest: 1,
@@ -68,7 +68,13 @@ export class EmergencyModule {
               // The limiter's calls of requests arriving together leave in one write: under
               // load each was a socket write of its own, a tenth of a release's time.
               enableAutoPipelining: true,
-            }),
+            });
+            // Its failures come back through the limiter's calls, which say Redis is away
+            // (a warn line, the error's class only); without a listener ioredis prints each
+            // connection error whole on standard error, outside the JSON log.
+            redis.on('error', () => undefined);
+            return redis;
+          },
         },
         EmergencyRedisCloser,
         {

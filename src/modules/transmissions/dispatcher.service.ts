@@ -89,7 +89,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     @Inject(TRIP_SOURCE) private readonly trips: TripSource,
     @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    // Its connection's errors: each call fails and is handled where it is made (the rows stay
+    // queued for the reconciler); without a listener BullMQ prints the error whole on
+    // standard error.
+    queue.on('error', () => undefined);
+  }
 
   onApplicationBootstrap(): void {
     // Every change of a trip re-plans it; api processes plan too (they take the change).
