@@ -129,12 +129,24 @@ export async function transmissionsOf(app: TestApp, tripId: string): Promise<Tra
 
 /** Brings every planned transmission of a trip due now: time passes, the dispatcher acts. */
 export async function bringDue(app: TestApp, tripId: string): Promise<number> {
-  const result = await app.database.admin(
-    `UPDATE transmissions SET due_at = now() - interval '1 second'
-      WHERE trip_id = $1 AND status = 'planned'`,
-    [tripId],
-  );
-  return result.rowCount ?? 0;
+  // Under the trip's plan lock, as the planner writes: a re-planning under way (a delivery of
+  // data since changed, announced by PostgreSQL) would otherwise write back the due time it
+  // read before, and leave a send planned for later that the test counts on being sent.
+  const { admin } = app.database;
+  await admin('BEGIN');
+  try {
+    await admin('SELECT pg_advisory_xact_lock(hashtext($1))', [`plan:${tripId}`]);
+    const result = await admin(
+      `UPDATE transmissions SET due_at = now() - interval '1 second'
+        WHERE trip_id = $1 AND status = 'planned'`,
+      [tripId],
+    );
+    await admin('COMMIT');
+    return result.rowCount ?? 0;
+  } catch (error) {
+    await admin('ROLLBACK');
+    throw error;
+  }
 }
 
 const OPEN = new Set(['planned', 'queued', 'sending']);
