@@ -1,5 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { PERIOD_BOUND } from '../shared/period-bound.js';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { IsNotBeforeFrom, IsPeriodBound, PERIOD_BOUND } from '../shared/period-bound.js';
 
 /**
  * OpenAPI descriptions of the query parameters every list shares, written beside the
@@ -41,3 +44,26 @@ export const ApiPeriodBound = (bound: 'from' | 'to', what: string): PropertyDeco
 /** An identifier filter, as the DTO's pattern checks it. */
 export const ApiIdFilter = (pattern: RegExp, description: string): PropertyDecorator =>
   ApiPropertyOptional({ type: String, pattern: pattern.source, description });
+
+/** A list's `limit`, validated and described in one place. */
+export const ListLimit = (): PropertyDecorator =>
+  applyDecorators(
+    ApiLimit(),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(LIST_LIMIT.min),
+    Max(LIST_LIMIT.max),
+  );
+
+/** A list's `cursor`, validated and described in one place. */
+export const ListCursor = (maxLength: number): PropertyDecorator =>
+  applyDecorators(ApiCursor(maxLength), IsOptional(), MaxLength(maxLength));
+
+/** A period's `from` (inclusive), validated and described in one place. */
+export const PeriodFrom = (what: string): PropertyDecorator =>
+  applyDecorators(ApiPeriodBound('from', what), IsOptional(), IsPeriodBound());
+
+/** A period's `to` (exclusive, not before `from`), validated and described in one place. */
+export const PeriodTo = (what: string): PropertyDecorator =>
+  applyDecorators(ApiPeriodBound('to', what), IsOptional(), IsPeriodBound(), IsNotBeforeFrom());

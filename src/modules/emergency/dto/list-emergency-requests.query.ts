@@ -1,14 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import {
-  ApiCursor,
   ApiIdFilter,
-  ApiLimit,
-  ApiPeriodBound,
-  LIST_LIMIT,
+  ListCursor,
+  ListLimit,
+  PeriodFrom,
+  PeriodTo,
 } from '../../http/openapi-query.js';
-import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const OUTCOMES = ['released', 'refused'] as const;
@@ -37,28 +35,16 @@ export class ListEmergencyRequestsQuery {
   outcome?: 'released' | 'refused';
 
   /** Inclusive: a date (`2027-07-01`) or an instant with an offset. */
-  @ApiPeriodBound('from', 'requests received')
-  @IsOptional()
-  @IsPeriodBound()
+  @PeriodFrom('requests received')
   from?: string;
 
   /** Exclusive. */
-  @ApiPeriodBound('to', 'requests received')
-  @IsOptional()
-  @IsPeriodBound()
-  @IsNotBeforeFrom()
+  @PeriodTo('requests received')
   to?: string;
 
-  @ApiCursor(CURSOR_MAX)
-  @IsOptional()
-  @MaxLength(CURSOR_MAX)
+  @ListCursor(CURSOR_MAX)
   cursor?: string;
 
-  @ApiLimit()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(LIST_LIMIT.min)
-  @Max(LIST_LIMIT.max)
+  @ListLimit()
   limit?: number;
 }

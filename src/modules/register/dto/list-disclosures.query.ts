@@ -1,15 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { OUTCOME_OF_EVENT } from '../../../core/register/register-entry.js';
 import {
-  ApiCursor,
   ApiIdFilter,
-  ApiLimit,
-  ApiPeriodBound,
-  LIST_LIMIT,
+  ListCursor,
+  ListLimit,
+  PeriodFrom,
+  PeriodTo,
 } from '../../http/openapi-query.js';
-import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const CONTRACT_ID = /^[a-z0-9-]{1,64}$/;
@@ -53,29 +51,17 @@ export class ListDisclosuresQuery {
   outcome?: string;
 
   /** Inclusive: a date (`2027-07-01`, from 00:00 UTC) or an instant with a time and a zone. */
-  @ApiPeriodBound('from', 'entries that occurred')
-  @IsOptional()
-  @IsPeriodBound()
+  @PeriodFrom('entries that occurred')
   from?: string;
 
   /** Exclusive. */
-  @ApiPeriodBound('to', 'entries that occurred')
-  @IsOptional()
-  @IsPeriodBound()
-  @IsNotBeforeFrom()
+  @PeriodTo('entries that occurred')
   to?: string;
 
-  @ApiCursor(CURSOR_MAX)
-  @IsOptional()
-  @MaxLength(CURSOR_MAX)
+  @ListCursor(CURSOR_MAX)
   cursor?: string;
 
-  @ApiLimit()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(LIST_LIMIT.min)
-  @Max(LIST_LIMIT.max)
+  @ListLimit()
   limit?: number;
 }
 
@@ -100,14 +86,9 @@ export class RopaQuery {
   @IsIn(ROPA_FORMATS)
   format?: 'json' | 'csv' | 'html';
 
-  @ApiPeriodBound('from', 'what was disclosed')
-  @IsOptional()
-  @IsPeriodBound()
+  @PeriodFrom('what was disclosed')
   from?: string;
 
-  @ApiPeriodBound('to', 'what was disclosed')
-  @IsOptional()
-  @IsPeriodBound()
-  @IsNotBeforeFrom()
+  @PeriodTo('what was disclosed')
   to?: string;
 }

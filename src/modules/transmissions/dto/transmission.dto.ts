@@ -1,24 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
-import { IsNotBeforeFrom, IsPeriodBound } from '../../shared/period-bound.js';
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { TRANSMISSION_STATUSES } from '../../../core/planning/reconcile-plan.js';
 import {
-  ApiCursor,
   ApiIdFilter,
-  ApiLimit,
-  ApiPeriodBound,
-  LIST_LIMIT,
+  ListCursor,
+  ListLimit,
+  PeriodFrom,
+  PeriodTo,
 } from '../../http/openapi-query.js';
 
 const TRIP_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -43,29 +32,17 @@ export class ListTransmissionsQuery {
   status?: string;
 
   /** Due at or after (a date or an instant with its offset). */
-  @ApiPeriodBound('from', 'due')
-  @IsOptional()
-  @IsPeriodBound()
+  @PeriodFrom('due')
   from?: string;
 
   /** Due before. */
-  @ApiPeriodBound('to', 'due')
-  @IsOptional()
-  @IsPeriodBound()
-  @IsNotBeforeFrom()
+  @PeriodTo('due')
   to?: string;
 
-  @ApiCursor(CURSOR_MAX)
-  @IsOptional()
-  @MaxLength(CURSOR_MAX)
+  @ListCursor(CURSOR_MAX)
   cursor?: string;
 
-  @ApiLimit()
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(LIST_LIMIT.min)
-  @Max(LIST_LIMIT.max)
+  @ListLimit()
   limit?: number;
 }
 
