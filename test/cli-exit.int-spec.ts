@@ -1,25 +1,11 @@
 import { spawn } from 'node:child_process';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './support/loopback.js';
 import { dropKeysUnder, TEST_REDIS_URL } from './support/redis.js';
 import { repoPath } from './support/shipped-catalog.js';
-
-/** A TCP port nothing listens on: one the system gave a server that is closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /**
  * The built `passerelle` (dist/cli.js) with `env`; its exit code, or `'still running'` when
@@ -58,7 +44,7 @@ afterAll(async () => {
 
 describe('passerelle serve when PostgreSQL is out of reach', () => {
   it('should exit 2 naming the error code, not keep running, when DATABASE_URL cannot be reached', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runBuilt(
       ['serve'],
       {
@@ -93,7 +79,7 @@ describe('passerelle serve with an invalid config/controller.yaml', () => {
       join(configDir, 'controller.yaml'),
       'controller:\n  name: Association MIJE\n  address: 13 boulevard Beaumarchais, Paris\n  email: dpo@mije.com\n',
     );
-    const port = await closedPort();
+    const port = await freePort();
     const run = await runBuilt(
       ['serve'],
       {

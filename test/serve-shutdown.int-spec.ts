@@ -1,9 +1,10 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startPrivatePostgres, type PrivatePostgres } from './support/private-postgres.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
+import { freePort } from './support/loopback.js';
 import { dropKeysUnder, TEST_REDIS_URL } from './support/redis.js';
 import { testAppEnv } from './support/test-app.js';
 import { writeClientsFile } from './support/test-clients.js';
@@ -21,20 +22,6 @@ const PROMPTLY_MS = 5_000;
 
 /** How long `stopWith` waits before it calls the process still running. */
 const WAIT_MS = 10_000;
-
-/** A TCP port nothing listens on: one the system gave a server that is closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** Sends `signal`; the exit code (or signal), or `'still running'` after `limitMs` (then killed). */
 async function stopWith(
@@ -120,7 +107,7 @@ describe('passerelle serve stopped by a signal', () => {
   it.each(['api', 'worker', 'all'] as const)(
     'should exit 0 promptly on SIGTERM when Redis was never reachable (role %s)',
     async (role) => {
-      const port = await closedPort();
+      const port = await freePort();
       const gateway = await start({
         PASSERELLE_ROLE: role,
         REDIS_URL: `redis://:s3cret-redis-pw@127.0.0.1:${port}`,
