@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ApiProperty, DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { takeDeferredDocs } from '../shared/deferred-api-docs.js';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs/json';
@@ -26,6 +27,10 @@ export function setupOpenApi(app: INestApplication): void {
       description: 'the API key of a client',
     })
     .build();
+  // The input DTOs' properties, recorded without the swagger package (the CLI loads them).
+  for (const { target, key, options } of takeDeferredDocs()) {
+    ApiProperty(options)(target, key);
+  }
   SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { ApiProperty } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   isEmail,
@@ -22,6 +21,7 @@ import {
   isPersonName,
   PERSON_NAME_MAX,
 } from '../input/text.js';
+import { documentLater } from '../../shared/deferred-api-docs.js';
 
 /**
  * The decorators of the input DTOs. Each property carries one check that returns the rule
@@ -60,7 +60,7 @@ const schemaOf = (check: StringCheck): StringSchema => stringSchemas.get(check) 
 
 /** The OpenAPI side of a field: `required` unless optional, as `optionalIf` validates it. */
 const documented = (options: FieldOptions, schema: Record<string, unknown>): PropertyDecorator =>
-  ApiProperty({ ...schema, required: options.optional !== true });
+  documentLater({ ...schema, required: options.optional !== true });
 
 export const encodeFinding = (finding: Finding): string => {
   if (finding === undefined) return RULES.invalid;
