@@ -16,6 +16,7 @@ import { loadClientsFile } from './modules/auth/clients-file.js';
 import { loadCatalogOrThrow } from './modules/contracts/contracts.module.js';
 import { configureHttpPlatform } from './modules/http/configure-http.js';
 import { loadControllerConfig } from './modules/register/record-of-processing.js';
+import { describeForLog } from './modules/http/error.filter.js';
 import { JsonLogger } from './modules/logging/json-logger.js';
 import { opened, stillOpen } from './modules/shared/open-components.js';
 
@@ -109,11 +110,9 @@ function captureConsole(): void {
     (level: 'error' | 'warn') =>
     (...args: unknown[]): void => {
       const error = args.find((arg): arg is Error => arg instanceof Error);
-      const code = (error as { code?: unknown } | undefined)?.code;
       logger[level]({
         msg: 'a library wrote to the console',
-        ...(error === undefined ? {} : { errorName: error.name }),
-        ...(typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code) ? { errorCode: code } : {}),
+        ...(error === undefined ? {} : classAndCode(error)),
       });
     };
   // Replaced, not called: the rule against console output is what this keeps.
@@ -121,6 +120,12 @@ function captureConsole(): void {
   console.error = line('error');
   // eslint-disable-next-line no-console
   console.warn = line('warn');
+}
+
+/** An error's class and code, as the log gives them (`describeForLog`), without its frames. */
+function classAndCode(error: Error): Record<string, unknown> {
+  const { errorName, errorCode } = describeForLog(error);
+  return { errorName, ...(errorCode === undefined ? {} : { errorCode }) };
 }
 
 function stopOnSignals(app: INestApplication, deadlineMs: number): Promise<number> {

@@ -45,6 +45,15 @@ const project = (
   bookings = [aBooking('B1', [aParticipant({ id: 'P1' })])],
 ) => projectAllUnits({ trip, bookings, contract, catalogue, now: '2027-07-03T12:00:00+02:00' });
 
+/** One booking: P1 insured by INS-A, P2 by INS-B, P3 by none. */
+const insuredByTwoInsurers = () => [
+  aBooking('B1', [
+    aParticipant({ id: 'P1', insurance: { insurerId: 'INS-A', policyNumber: 'POL-A-1' } }),
+    aParticipant({ id: 'P2', insurance: { insurerId: 'INS-B', policyNumber: 'POL-B-2' } }),
+    aParticipant({ id: 'P3' }),
+  ]),
+];
+
 describe('projectAllUnits: row scoping', () => {
   it('should leave cancelled bookings out of every unit', () => {
     const bookings = [
@@ -179,14 +188,7 @@ describe('projectAllUnits: row scoping', () => {
       scope: { roles: ['participant', 'leader', 'staff'], insuredBy: 'recipient' },
       fields: ['participant.surname', 'participant.insurance.policyNumber'],
     });
-    const bookings = [
-      aBooking('B1', [
-        aParticipant({ id: 'P1', insurance: { insurerId: 'INS-A', policyNumber: 'POL-A-1' } }),
-        aParticipant({ id: 'P2', insurance: { insurerId: 'INS-B', policyNumber: 'POL-B-2' } }),
-        aParticipant({ id: 'P3' }),
-      ]),
-    ];
-    const units = project(contract, aTrip(), bookings);
+    const units = project(contract, aTrip(), insuredByTwoInsurers());
     expect(units.map((u) => [u.unit.key, u.recipient.id, u.participantIds])).toEqual([
       ['trip:T-1:insurer:INS-A', 'INS-A', ['P1']],
       ['trip:T-1:insurer:INS-B', 'INS-B', ['P2']],
@@ -206,13 +208,7 @@ describe('projectAllUnits: row scoping', () => {
       scope: { roles: ['participant', 'leader', 'staff'], insuredBy: 'recipient' },
       fields: ['participant.surname', 'participant.insurance.policyNumber'],
     });
-    const bookings = [
-      aBooking('B1', [
-        aParticipant({ id: 'P1', insurance: { insurerId: 'INS-A', policyNumber: 'POL-A-1' } }),
-        aParticipant({ id: 'P2', insurance: { insurerId: 'INS-B', policyNumber: 'POL-B-2' } }),
-        aParticipant({ id: 'P3' }),
-      ]),
-    ];
+    const bookings = insuredByTwoInsurers();
     const units = project(contract, aTrip(), bookings);
     expect(units.map((u) => [u.unit.key, u.recipient.id, u.participantIds])).toEqual([
       ['trip:T-1:insurer:INS-B', 'INS-B', ['P2']],

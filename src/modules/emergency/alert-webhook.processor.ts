@@ -1,17 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { request } from 'undici';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { opened } from '../shared/open-components.js';
-import {
-  closeWorker,
-  RunningJobs,
-  workerGraceMs,
-  workerOf,
-} from '../transmissions/close-worker.js';
+import { BoundedWorkerHost } from '../shared/close-worker.js';
 import { ALERTS_QUEUE, type AlertEvent } from './emergency-alerts.js';
 
 const TIMEOUT_MS = 10_000;
@@ -32,23 +26,11 @@ export class WebhookRefused extends Error {
  */
 @Injectable()
 @Processor(ALERTS_QUEUE, { concurrency: 4 })
-export class AlertWebhookProcessor extends WorkerHost implements OnModuleDestroy {
+export class AlertWebhookProcessor extends BoundedWorkerHost {
   private readonly logger = new Logger('Emergency');
-  private readonly running = new RunningJobs();
-  private readonly closed = opened('alert worker');
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    super();
-  }
-
-  /** Closed here, bounded, whatever the state of Redis (see `closeWorker`). */
-  async onModuleDestroy(): Promise<void> {
-    const worker = workerOf(this);
-    const grace = workerGraceMs(this.config.shutdownTimeoutMs);
-    // One that did not close stays named among the open components (a job that never ends).
-    if (worker === undefined || (await closeWorker(worker, this.running.all, grace))) {
-      this.closed();
-    }
+    super('alert worker', config.shutdownTimeoutMs);
   }
 
   @OnWorkerEvent('error')
@@ -68,7 +50,7 @@ export class AlertWebhookProcessor extends WorkerHost implements OnModuleDestroy
   }
 
   process(job: Job<AlertEvent>): Promise<number> {
-    return this.running.track(this.deliver(job));
+    return this.track(this.deliver(job));
   }
 
   private async deliver(job: Job<AlertEvent>): Promise<number> {

@@ -1,5 +1,6 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { pino, type DestinationStream, type Level, type Logger as PinoLogger } from 'pino';
+import { describeForLog } from '../http/error.filter.js';
 
 const PINO_LEVEL: Readonly<Record<LogLevel, Level>> = {
   fatal: 'fatal',
@@ -88,18 +89,10 @@ export class JsonLogger implements LoggerService {
       // Nest's ExceptionHandler logs a failed boot as the error itself. Its message (and the
       // stack's first line, which repeats it) may quote a value — a driver's error, a URL —
       // so only what the error filter logs of a 500 is written: class, code and frames.
-      const code = (message as { code?: unknown }).code;
       target(
         {
           ...(fields.context === undefined ? {} : { context: fields.context }),
-          errorName: message.name,
-          ...(typeof code === 'string' && /^[A-Z0-9_]{1,32}$/.test(code)
-            ? { errorCode: code }
-            : {}),
-          frames: (message.stack ?? '')
-            .split('\n')
-            .filter((line) => /^\s+at /.test(line))
-            .map((line) => line.trim()),
+          ...describeForLog(message),
         },
         'unexpected error',
       );

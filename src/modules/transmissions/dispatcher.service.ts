@@ -12,7 +12,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { opened } from '../shared/open-components.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
-import { settlesWithin, workerGraceMs } from './close-worker.js';
+import { settlesWithin, workerGraceMs } from '../shared/close-worker.js';
 import { DueListener } from './due-listener.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { PlannerService } from './planner.service.js';

@@ -1,10 +1,9 @@
-import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnModuleDestroy, type Type } from '@nestjs/common';
+import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
-import { opened } from '../shared/open-components.js';
-import { closeWorker, RunningJobs, workerGraceMs, workerOf } from './close-worker.js';
+import { BoundedWorkerHost } from '../shared/close-worker.js';
 import {
   TRANSMISSIONS_QUEUE,
   transmissionIdsOf,
@@ -29,30 +28,14 @@ export class RetryLater extends Error {
  * (its attempts against its contract's maximum): its failure is then final and raised once.
  */
 @Injectable()
-export class TransmissionProcessor extends WorkerHost implements OnModuleDestroy {
+export class TransmissionProcessor extends BoundedWorkerHost {
   private readonly logger = new Logger('TransmissionWorker');
-  private readonly running = new RunningJobs();
-  private readonly closed = opened('transmission worker');
 
   constructor(
     private readonly sender: TransmissionSender,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    super();
-  }
-
-  /**
-   * Closed here rather than by @nestjs/bullmq at application shutdown: first, so that the
-   * current jobs finish before the HTTP server and the database pool close, and bounded, so
-   * that a Redis away cannot hold the close (see `closeWorker`).
-   */
-  async onModuleDestroy(): Promise<void> {
-    const worker = workerOf(this);
-    const grace = workerGraceMs(this.config.shutdownTimeoutMs);
-    // One that did not close stays named among the open components (a job that never ends).
-    if (worker === undefined || (await closeWorker(worker, this.running.all, grace))) {
-      this.closed();
-    }
+    super('transmission worker', config.shutdownTimeoutMs);
   }
 
   /**
@@ -65,7 +48,7 @@ export class TransmissionProcessor extends WorkerHost implements OnModuleDestroy
   }
 
   process(job: Job<SendJob>): Promise<string> {
-    return this.running.track(this.send(job));
+    return this.track(this.send(job));
   }
 
   private async send(job: Job<SendJob>): Promise<string> {

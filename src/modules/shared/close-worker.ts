@@ -1,5 +1,7 @@
-import type { WorkerHost } from '@nestjs/bullmq';
+import { WorkerHost } from '@nestjs/bullmq';
+import type { OnModuleDestroy } from '@nestjs/common';
 import type { Worker } from 'bullmq';
+import { opened } from './open-components.js';
 
 /** How long a forced close may take (a disconnect: at once, in practice). */
 const FORCED_CLOSE_MS = 1000;
@@ -90,7 +92,7 @@ export async function closeWorker(
 }
 
 /** The jobs a processor is running, so that a shutdown can let them finish. */
-export class RunningJobs {
+class RunningJobs {
   private readonly jobs = new Set<Promise<unknown>>();
 
   /** Runs `work` as one of the jobs running until it settles. */
@@ -115,10 +117,43 @@ export const workerGraceMs = (shutdownTimeoutMs: number): number =>
   Math.floor(shutdownTimeoutMs / 2);
 
 /** A processor's worker, or none when it was never made (the app closed before its start). */
-export function workerOf(host: WorkerHost): Worker | undefined {
+function workerOf(host: WorkerHost): Worker | undefined {
   try {
     return host.worker;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A BullMQ processor closed by itself when its module is destroyed rather than by
+ * @nestjs/bullmq at application shutdown: first, so that its current jobs finish before the
+ * HTTP server and the database pool close, and bounded, so that a Redis away cannot hold the
+ * close (see `closeWorker`). Subclasses run each job through `track`. One that did not close
+ * stays named among the open components (a job that never ends).
+ */
+export abstract class BoundedWorkerHost extends WorkerHost implements OnModuleDestroy {
+  private readonly running = new RunningJobs();
+  private readonly closed: () => void;
+
+  protected constructor(
+    component: string,
+    private readonly shutdownTimeoutMs: number,
+  ) {
+    super();
+    this.closed = opened(component);
+  }
+
+  /** Runs `work` as one of the jobs a shutdown lets finish. */
+  protected track<T>(work: Promise<T>): Promise<T> {
+    return this.running.track(work);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const worker = workerOf(this);
+    const grace = workerGraceMs(this.shutdownTimeoutMs);
+    if (worker === undefined || (await closeWorker(worker, this.running.all, grace))) {
+      this.closed();
+    }
   }
 }
