@@ -9,8 +9,7 @@ import {
   registerEntries,
 } from './support/pipeline-checks.js';
 import {
-  bringDue,
-  settled,
+  sendAllDue,
   startPipelineApp,
   startRecipients,
   transmissionsOf,
@@ -49,8 +48,7 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
       expect(answer.status, answer.text).toBe(201);
     }
     expect((await transmissionsOf(app, tripId)).length).toBeGreaterThan(0);
-    await bringDue(app, tripId);
-    const done = await settled(app, tripId);
+    const done = await sendAllDue(app, tripId);
 
     for (const t of done) {
       expect(

@@ -167,6 +167,25 @@ export function settled(app: TestApp, tripId: string, timeoutMs = 30_000): Promi
   );
 }
 
+/**
+ * Brings every planned send of the trip due and waits for them to settle — again, up to
+ * `rounds` times, while one is still planned: a re-planning that follows a delivery of data
+ * since changed (the bookings stored while the sends at confirmation were on their way)
+ * moves a send not yet claimed back to its scheduled moment, months ahead, as it would
+ * move any send the test's clock, not time, made due.
+ */
+export async function sendAllDue(
+  app: TestApp,
+  tripId: string,
+  rounds = 5,
+): Promise<Transmission[]> {
+  for (let round = 1; ; round += 1) {
+    await bringDue(app, tripId);
+    const done = await settled(app, tripId);
+    if (round >= rounds || !done.some((t) => t.status === 'planned')) return done;
+  }
+}
+
 /** An app that turns nothing by itself, its outbox, and the sample trip stored in it. */
 export interface SampleOutboxApp {
   readonly app: TestApp;
