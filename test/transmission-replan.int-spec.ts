@@ -381,6 +381,59 @@ describe('operations on one transmission, as recorded', () => {
     expect(await views()).toEqual({ n: 1 });
   });
 
+  it('should leave a send an operator sent now due when the data changes or the flight moves before it leaves', async () => {
+    await put('/v1/trips/T-OPS-NOW', tripLeavingAt('T-OPS-NOW', Date.now() + 20 * DAY, 1));
+    const booking = bookingVariant(0, 'T-OPS-NOW-B0', 'T-OPS-NOW');
+    await put('/v1/bookings/T-OPS-NOW-B0', booking);
+    const apis = await apisOf('T-OPS-NOW');
+    const other = await apisOf('T-OPS-NOW', 'flight:F2');
+    expect(Date.parse(apis.dueAt)).toBeGreaterThan(Date.now() + 10 * DAY);
+    const sent = await ops('POST', `/v1/transmissions/${apis.id}/send-now`, {
+      reason: 'the airline asked for it early',
+    });
+    expect(sent.status, sent.text).toBe(200);
+    // The send-now wakes the dispatcher, which claims it (no worker here leases it).
+    const due = await eventually('the send claimed', async () => {
+      const now = await apisOf('T-OPS-NOW');
+      return now.status === 'queued' ? now : undefined;
+    });
+    expect(due.sentNow).toBe(true);
+    expect(Date.parse(due.dueAt)).toBeLessThanOrEqual(Date.now());
+
+    // The booking changes before a worker leases it: the new data, still due now.
+    await put(
+      '/v1/bookings/T-OPS-NOW-B0',
+      edits(booking, [
+        ['revision', (booking.revision as number) + 1],
+        ['participants[0].documents[0].number', '21ZZ99998'],
+      ]),
+    );
+    const changed = await apisOf('T-OPS-NOW');
+    expect(changed).toMatchObject({
+      status: 'queued',
+      dueAt: due.dueAt,
+      generation: due.generation,
+      sentNow: true,
+    });
+    expect(changed.digest).not.toBe(apis.digest);
+    // The other flight's send, not sent now, follows its schedule as before.
+    expect(await apisOf('T-OPS-NOW', 'flight:F2')).toMatchObject({
+      dueAt: other.dueAt,
+      sentNow: false,
+    });
+
+    // Waiting again (its job lost), then its flight moves later: it stays due now.
+    await t.database.admin(
+      `UPDATE transmissions SET status = 'planned', job_id = NULL WHERE id = $1`,
+      [apis.id],
+    );
+    await put('/v1/trips/T-OPS-NOW', tripLeavingAt('T-OPS-NOW', Date.now() + 25 * DAY, 2));
+    expect(await apisOf('T-OPS-NOW')).toMatchObject({ dueAt: due.dueAt, sentNow: true });
+    expect(Date.parse((await apisOf('T-OPS-NOW', 'flight:F2')).dueAt)).toBeGreaterThan(
+      Date.parse(other.dueAt),
+    );
+  });
+
   it('should refuse a blank reason, and answer 404 for an id that is not a UUID', async () => {
     await put('/v1/trips/T-OPS-BLANK', tripVariant(sampleTrip(), 'T-OPS-BLANK'));
     await put('/v1/bookings/T-OPS-BLANK-B0', bookingVariant(0, 'T-OPS-BLANK-B0', 'T-OPS-BLANK'));

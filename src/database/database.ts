@@ -16,6 +16,7 @@ import { emergencyRequestSubjectsMigration } from './migrations/0012-emergency-r
 import { transmissionsStaleNotifyMigration } from './migrations/0013-transmissions-stale-notify.js';
 import { transmissionAttemptsBeforeMigration } from './migrations/0014-transmission-attempts-before.js';
 import { emergencyRequestErasedBookingMigration } from './migrations/0015-emergency-request-erased-booking.js';
+import { transmissionSentNowMigration } from './migrations/0016-transmission-sent-now.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -38,6 +39,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-transmissions-stale-notify': transmissionsStaleNotifyMigration,
   '0014-transmission-attempts-before': transmissionAttemptsBeforeMigration,
   '0015-emergency-request-erased-booking': emergencyRequestErasedBookingMigration,
+  '0016-transmission-sent-now': transmissionSentNowMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

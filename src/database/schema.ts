@@ -80,6 +80,8 @@ export interface TransmissionsTable {
   /** Attempts of the generations before this one (migration 0014). */
   attempts_before: ColumnType<number, number | undefined, number>;
   generation: ColumnType<number, number | undefined, number>;
+  /** Made due by an operator's send-now: the plan keeps it due (migration 0016). */
+  sent_now: ColumnType<boolean, boolean | undefined, boolean>;
   lease_until: Date | null;
   last_error: string | null;
   problems: ColumnType<unknown, string | undefined, string>;

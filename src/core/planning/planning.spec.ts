@@ -245,6 +245,54 @@ describe('reconcilePlan', () => {
     ).toMatchObject([{ type: 'update', dueAt: due.dueAt, digest: 'f'.repeat(64) }]);
   });
 
+  it('should leave a send an operator sent now due, pending or queued, when its data changes or its flight moves', () => {
+    // Ten days before its scheduled moment, an operator asked for it now.
+    const at = Date.parse(send.dueAt) - 10 * 86_400_000;
+    const sentAt = new Date(at - 5_000).toISOString();
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    const later = {
+      ...changed,
+      dueAt: new Date(Date.parse(send.dueAt) + 86_400_000).toISOString(),
+    };
+    for (const status of ['planned', 'held'] as const) {
+      const sentNow = row({ status, dueAt: sentAt, sentNow: true });
+      expect(changesFor([sentNow], [changed], at)).toEqual([
+        {
+          type: 'update',
+          id: 'tx-1',
+          dueAt: sentAt,
+          deadline: send.deadline,
+          digest: changed.digest,
+          contractVersion: send.contractVersion,
+        },
+      ]);
+      expect(changesFor([sentNow], [later], at)).toMatchObject([{ type: 'update', dueAt: sentAt }]);
+      // Not sent now by an operator, the same row follows its schedule.
+      expect(changesFor([row({ status, dueAt: sentAt })], [changed], at)).toMatchObject([
+        { type: 'update', dueAt: send.dueAt },
+      ]);
+    }
+    // Queued (claimed, not yet leased): it stays in the queue, with the new digest.
+    const queued = row({ status: 'queued', dueAt: sentAt, sentNow: true });
+    expect(changesFor([queued], [later], at)).toEqual([
+      {
+        type: 'update',
+        id: 'tx-1',
+        dueAt: sentAt,
+        deadline: send.deadline,
+        digest: changed.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    expect(changesFor([row({ status: 'queued', dueAt: sentAt })], [later], at)).toMatchObject([
+      { type: 'replan', from: 'queued', dueAt: later.dueAt },
+    ]);
+    // Its unit gone, it is cancelled all the same.
+    expect(changesFor([row({ dueAt: sentAt, sentNow: true })], [], at)).toEqual([
+      { type: 'cancel', id: 'tx-1', reason: 'unit-gone' },
+    ]);
+  });
+
   it('should plan a failed send again once its data changes, not before, and not past its last moment', () => {
     const fixed = { ...send, digest: 'f'.repeat(64) };
     const failed = row({ status: 'failed', dueAt: '2027-04-01T00:00:00.000Z' });

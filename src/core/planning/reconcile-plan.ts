@@ -55,6 +55,8 @@ export interface TransmissionState {
   readonly deliveredAt?: string;
   /** Why it was cancelled, when it was. */
   readonly cancelReason?: CancelReason;
+  /** Made due by an operator's send-now: it stays due whatever its schedule says. */
+  readonly sentNow?: boolean;
 }
 
 export type PlanChange =
@@ -96,7 +98,8 @@ const groupKey = (contractId: string, unitKey: string): string => `${contractId}
  * What a send already in the plan must do to follow what the contract now calls for:
  * - pending, it moves with its unit (a moved flight moves it; new data, a new digest);
  * - queued, it takes its new last moment (a flight moved earlier must not be sent late) and
- *   goes back to waiting if its due time moved into the future; being sent, it takes the
+ *   goes back to waiting if its due time moved into the future — unless an operator's
+ *   send-now made it due: that one stays due, pending or queued; being sent, it takes the
  *   new digest (so that its delivery is followed by the resend the new data calls for);
  * - failed, missed or cancelled because its unit was gone, it is planned again when it can
  *   still be sent: its data changed (failed), its last moment is ahead again (missed), its
@@ -117,7 +120,9 @@ function followSend(
   // Due already, and due still: it keeps its due time. (A send at booking confirmation is due
   // at the moment it is planned, a new moment at every re-planning: moving it each time would
   // only churn rows the dispatcher may be claiming.)
-  const dueStill = Date.parse(row.dueAt) <= now && Date.parse(send.dueAt) <= now;
+  // Made due by an operator's send-now, it stays due: the operator asked for it now.
+  const keptDue = row.sentNow === true && Date.parse(row.dueAt) <= now;
+  const dueStill = keptDue || (Date.parse(row.dueAt) <= now && Date.parse(send.dueAt) <= now);
   const newDue = dueStill ? row.dueAt : send.dueAt;
   const differs =
     row.dueAt !== newDue ||
@@ -131,7 +136,7 @@ function followSend(
     case 'held':
       return differs ? { type: 'update', ...target, dueAt: newDue } : undefined;
     case 'queued':
-      if (Date.parse(send.dueAt) > now && row.dueAt !== send.dueAt) {
+      if (!keptDue && Date.parse(send.dueAt) > now && row.dueAt !== send.dueAt) {
         return { type: 'replan', from: 'queued', ...target, dueAt: send.dueAt };
       }
       return differs ? { type: 'update', ...target, dueAt: row.dueAt } : undefined;

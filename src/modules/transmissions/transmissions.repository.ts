@@ -37,6 +37,8 @@ export interface Transmission {
   /** Data-quality problems that stopped it: subject, field, rule — never a value. */
   readonly problems: readonly DataQualityError[];
   readonly reason: string | null;
+  /** Made due by an operator's send-now: a re-planning leaves it due. */
+  readonly sentNow: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -62,6 +64,7 @@ export function toTransmission(row: Row): Transmission {
     lastError: row.last_error,
     problems: row.problems as DataQualityError[],
     reason: row.reason,
+    sentNow: row.sent_now,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -81,6 +84,7 @@ const toState = (t: Transmission): TransmissionState => ({
   ...(t.deliveredDigest === null ? {} : { deliveredDigest: t.deliveredDigest }),
   ...(t.deliveredAt === null ? {} : { deliveredAt: t.deliveredAt }),
   ...(t.status === 'cancelled' ? withCancelReason(cancelReasonOf(t.reason)) : {}),
+  ...(t.sentNow ? { sentNow: true } : {}),
 });
 
 const withCancelReason = (reason: CancelReason | undefined) =>
@@ -403,6 +407,9 @@ export class TransmissionsRepository {
             generation: eb('generation', '+', 1),
             // Its attempts so far were for the data or the moment of before.
             attempts_before: eb.ref('attempts'),
+            // The plan's send now, not an operator's send-now (a queued one is never the
+            // operator's: the plan leaves those due).
+            sent_now: false,
             job_id: null,
             ...(change.from === 'queued' ? {} : { last_error: null, problems: JSON.stringify([]) }),
             reason: REPLANNED_BECAUSE[change.from],
@@ -711,7 +718,9 @@ export class TransmissionsRepository {
         status: action === 'hold' ? 'held' : 'planned',
         // Sent now, it has the contract's attempts again (a failed one tried once its cause
         // is fixed would otherwise fail for good at its first transient failure).
-        ...(action === 'send-now' ? { due_at: now, attempts_before: eb.ref('attempts') } : {}),
+        ...(action === 'send-now'
+          ? { due_at: now, attempts_before: eb.ref('attempts'), sent_now: true }
+          : {}),
         generation: eb('generation', '+', 1),
         updated_at: now,
       }))

@@ -34,6 +34,10 @@ export class TransmissionView {
   @ApiProperty(nullableString) lastError!: string | null;
   @ApiProperty({ type: [DataQualityProblem] }) problems!: DataQualityProblem[];
   @ApiProperty(nullableString) reason!: string | null;
+  @ApiProperty({
+    description: 'made due by an operator’s send-now: a re-planning leaves it due',
+  })
+  sentNow!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
