@@ -203,7 +203,7 @@ export async function runRegisterRopa(
         fields: [],
         categories: [],
         withheld: [],
-        actor: { kind: 'ops', id: `cli:${userInfo().username}` },
+        actor: { kind: 'ops', id: `cli:${operatingUser()}` },
         reason: 'register read: Art. 30 export',
         detail: { format: options.format },
       });
@@ -225,6 +225,19 @@ export async function runRegisterRopa(
     }
     return EXIT.ok;
   });
+}
+
+/**
+ * Who runs the command, as the register names them: the user's name, or their user id when
+ * the system lists no name for it (a container run under an arbitrary uid), where Node's
+ * `userInfo` throws — the export then ended as an unexpected error (exit 2), shown to no one.
+ */
+function operatingUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
 }
 
 /** Why `--out` cannot receive the export (before the register is read), or `undefined`. */

@@ -155,7 +155,7 @@ export function buildRecordOfProcessing(input: {
   };
 }
 
-/** One row per processing activity. */
+/** One row per processing activity, with every count of what was disclosed (as JSON and HTML). */
 export function renderRecordCsv(record: RecordOfProcessing): string {
   return writeCsv(
     [
@@ -175,6 +175,7 @@ export function renderRecordCsv(record: RecordOfProcessing): string {
       'subjects',
       'last disclosure',
       'failures',
+      'values withheld',
     ],
     record.activities.map((a) => [
       a.contractId,
@@ -193,6 +194,7 @@ export function renderRecordCsv(record: RecordOfProcessing): string {
       String(a.disclosed.subjects),
       a.disclosed.lastDisclosedAt ?? '',
       String(a.disclosed.failures),
+      String(a.disclosed.withheld),
     ]),
   );
 }

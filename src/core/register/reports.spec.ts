@@ -189,4 +189,36 @@ describe('the Art. 30 record', () => {
     expect(csv[0]).toMatch(/^contract,version,activity,purposes,legal basis/);
     expect(renderRecordHtml(record)).toContain('Record of processing activities (GDPR Article 30)');
   });
+
+  it('should give in the CSV every count of what was disclosed that the JSON and the page give, the values withheld included', () => {
+    const withWithheld = buildRecordOfProcessing({
+      contracts,
+      catalogue,
+      controller,
+      statistics: new Map([
+        [
+          'us-apis',
+          {
+            disclosures: 4,
+            subjects: 3,
+            lastDisclosedAt: '2027-06-29T07:15:00.000Z',
+            failures: 1,
+            withheld: 7,
+          },
+        ],
+      ]),
+      period: { from: null, to: null },
+      generatedAt: '2027-08-01T00:00:00.000Z',
+    });
+    expect(renderRecordHtml(withWithheld)).toContain('7 withholding(s)');
+    const [header, , , apis] = renderRecordCsv(withWithheld).split('\r\n');
+    expect(header?.split(',').slice(-5)).toEqual([
+      'disclosures',
+      'subjects',
+      'last disclosure',
+      'failures',
+      'values withheld',
+    ]);
+    expect(apis?.split(',').slice(-5)).toEqual(['4', '3', '2027-06-29T07:15:00.000Z', '1', '7']);
+  });
 });

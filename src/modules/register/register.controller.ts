@@ -80,9 +80,20 @@ export function entryView(entry: RegisterEntry): Record<string, unknown> {
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const PARTICIPANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** A period bound the DTO let through (`isPeriodBound`): a day at 00:00 UTC, or the instant. */
-const toDate = (value: string | undefined): Date | undefined =>
-  value === undefined ? undefined : new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+/** Digits beyond the millisecond, not all zero: `.7895`, `.789000001`. */
+const BELOW_MILLISECOND = /\.\d{3}\d*[1-9]/;
+/**
+ * A period bound the DTO let through (`isPeriodBound`): a day at 00:00 UTC, or the instant.
+ * Entries are stamped to the millisecond, and `Date` drops the digits beyond it: an instant
+ * inside a millisecond stands for the next one, so that an inclusive `from` leaves out, and
+ * an exclusive `to` takes in, the entries stamped with the millisecond it falls inside.
+ */
+function toDate(value: string | undefined): Date | undefined {
+  if (value === undefined) return undefined;
+  if (DATE_ONLY.test(value)) return new Date(`${value}T00:00:00Z`);
+  const instant = new Date(value);
+  return BELOW_MILLISECOND.test(value) ? new Date(instant.getTime() + 1) : instant;
+}
 
 const READ_RECORDED =
   'The read is recorded in the register (an `ops-action` naming the reader and the subjects asked for or shown) before the answer leaves.';

@@ -387,13 +387,21 @@ export class RegisterRepository {
    * Runs `read` in one REPEATABLE READ, READ ONLY transaction: every statement in it sees
    * the register as it was at the first one, head and rows alike — an append committed
    * meanwhile is seen by none of them (it moves the head and adds its rows in one commit).
+   * The table is locked (ACCESS SHARE) before that first statement: a segment's DROP is DDL,
+   * which no snapshot hides — dropped after the snapshot was taken, its rows were gone while
+   * the retention anchor recorded with them was not yet seen, and a sound chain did not
+   * verify. A retention that has not committed now waits for the read, and one that has is
+   * seen whole.
    */
   snapshot<T>(read: (trx: Db) => Promise<T>): Promise<T> {
     return this.db
       .transaction()
       .setIsolationLevel('repeatable read')
       .setAccessMode('read only')
-      .execute(read);
+      .execute(async (trx) => {
+        await sql`LOCK TABLE register_entries IN ACCESS SHARE MODE`.execute(trx);
+        return read(trx);
+      });
   }
 
   /**
@@ -492,9 +500,14 @@ export class RegisterRepository {
    * Drops whole segments (DDL: the row triggers do not apply, and only the table owner may),
    * after recording, in the same transaction, the last entry dropped: the chain of what
    * remains starts from it.
+   * A DROP waits for every reader of the register (a verification of millions of rows, a
+   * long list) and, while it waits, so does every append queued behind it — every send and
+   * every emergency release. It waits a moment at most (SQLSTATE 55P03 past it, nothing
+   * dropped): retention is postponed to the next run, not the disclosures.
    */
   async dropSegments(names: readonly string[], cut: RegisterAnchor | undefined): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL lock_timeout = '1s'`.execute(trx);
       if (cut !== undefined) await this.insertAnchor(cut, trx);
       for (const name of names) {
         await sql`DROP TABLE ${sql.id(name)}`.execute(trx);
