@@ -17,6 +17,7 @@ import { transmissionsStaleNotifyMigration } from './migrations/0013-transmissio
 import { transmissionAttemptsBeforeMigration } from './migrations/0014-transmission-attempts-before.js';
 import { emergencyRequestErasedBookingMigration } from './migrations/0015-emergency-request-erased-booking.js';
 import { transmissionSentNowMigration } from './migrations/0016-transmission-sent-now.js';
+import { emergencyRequestErasedParticipantsMigration } from './migrations/0017-emergency-request-erased-participants.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -40,6 +41,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-transmission-attempts-before': transmissionAttemptsBeforeMigration,
   '0015-emergency-request-erased-booking': emergencyRequestErasedBookingMigration,
   '0016-transmission-sent-now': transmissionSentNowMigration,
+  '0017-emergency-request-erased-participants': emergencyRequestErasedParticipantsMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -518,24 +518,49 @@ export class BookingsRepository {
       .deleteFrom('booking_policies')
       .where('booking_reference', '=', reference)
       .execute();
-    // Those stored without a booking (a refusal naming several holders, or another insurer's
-    // policy) are found by the participants they concern.
+    await this.eraseRequestsAbout(executor, [reference], now);
+    return true;
+  }
+
+  /**
+   * Erases what insurers' agents wrote about the participants of these bookings: requests
+   * stored with one of them as the holder's, and those stored without a booking (a refusal
+   * naming several holders, or another insurer's policy), found by the participants they
+   * concern.
+   */
+  private async eraseRequestsAbout(
+    executor: Executor,
+    references: readonly string[],
+    now: Date,
+  ): Promise<void> {
     await executor
       .updateTable('emergency_requests')
       .set({ ...ERASED_SEALED_COLUMNS, erased_at: now })
       .where((eb) =>
         eb.or([
-          eb('booking_reference', '=', reference),
-          eb(
-            'participant_ids',
-            '&&',
-            eb.selectFrom('bookings').select('participant_ids').where('reference', '=', reference),
-          ),
+          eb('booking_reference', 'in', references),
+          sql<boolean>`participant_ids && (
+            SELECT coalesce(array_agg(p), '{}') FROM bookings b, unnest(b.participant_ids) p
+             WHERE b.reference = ANY(${references}::text[]))`,
         ]),
       )
       .where('erased_at', 'is', null)
       .execute();
-    return true;
+  }
+
+  /**
+   * Once erasures have committed: erases what agents wrote in requests stored while they ran
+   * — their lookup read a booking not yet erased, and their row was written after the
+   * erasure had cleared the requests it could see, so neither saw the other. The table is
+   * locked against writes first (self-exclusive), so that requests still being stored are
+   * waited for and seen; those stored from now on see the erasure (migration 0017).
+   */
+  async eraseRequestsStoredMeanwhile(references: readonly string[], now: Date): Promise<void> {
+    if (references.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE emergency_requests IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+      await this.eraseRequestsAbout(trx, references, now);
+    });
   }
 
   /**

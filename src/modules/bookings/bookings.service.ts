@@ -460,6 +460,7 @@ export class BookingsService {
     const tripIds = new Set<string>();
     let erased = 0;
     for (;;) {
+      const references: string[] = [];
       const batch = await this.repository.transaction(async (trx) => {
         const rows = await this.repository.lockExpiredBookings(trx, endedBy, RETENTION_BATCH);
         if (rows.length === 0) return rows;
@@ -473,12 +474,15 @@ export class BookingsService {
         );
         for (const row of rows) {
           if (await this.repository.eraseBooking(trx, row.reference, row.revision, now)) {
-            tripIds.add(row.tripId);
-            erased += 1;
+            references.push(row.reference);
           }
         }
         return rows;
       });
+      // Committed: counted, and what agents wrote meanwhile erased too.
+      for (const row of batch) if (references.includes(row.reference)) tripIds.add(row.tripId);
+      erased += references.length;
+      await this.repository.eraseRequestsStoredMeanwhile(references, now);
       if (batch.length < RETENTION_BATCH) break;
     }
     if (erased > 0) this.logger.log({ msg: 'retention erased bookings', count: erased });
@@ -497,7 +501,11 @@ export class BookingsService {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const row = await this.repository.booking(this.repository.db, reference, { lock: false });
       if (row === undefined) return 'not-found';
-      if (row.erasedAt !== undefined) return 'already-erased';
+      if (row.erasedAt !== undefined) {
+        // Its last step again, in case it failed the first time (a retry of the request).
+        await this.repository.eraseRequestsStoredMeanwhile([reference], this.now());
+        return 'already-erased';
+      }
       // Recorded first, outside any transaction (the register commits on its own
       // connections): if it cannot be recorded, nothing is erased.
       try {
@@ -518,6 +526,7 @@ export class BookingsService {
           this.repository.eraseBooking(trx, reference, row.revision, now),
         )
       ) {
+        await this.repository.eraseRequestsStoredMeanwhile([reference], now);
         this.logger.log({
           msg: 'booking erased',
           reference,
