@@ -115,6 +115,49 @@ describe('retention while the register is being read', () => {
   }, 30_000);
 });
 
+describe('a new month while a verification reads the register', () => {
+  it('should append the first entries of a month without waiting for a long read, its segment made ahead by the daily maintenance', async () => {
+    const other = await createTestDatabase();
+    // Its own connection, apart from the writer's pool.
+    const reader = { query: other.admin };
+    try {
+      let clock = new Date('2027-01-20T10:00:00Z');
+      const repository = new RegisterRepository(other.db);
+      const writer = new RegisterService(
+        repository,
+        new RegisterAppender(repository, { now: () => clock }),
+      );
+      await writer.append(aDisclosure());
+      // The daily run of the 20th makes February's segment.
+      await writer.prepareNextSegment(clock);
+      // A verification of a large register still reading on the 1st of February.
+      await reader.query('BEGIN');
+      await reader.query('LOCK TABLE register_entries IN ACCESS SHARE MODE');
+      clock = new Date('2027-02-01T00:00:01Z');
+      const appended = writer.append(aDisclosure()).then(() => 'appended');
+      expect(await Promise.race([appended, sleep(5000).then(() => 'waiting')])).toBe('appended');
+      // March's segment cannot be made while the read goes on: given up at once, not waited for.
+      const started = performance.now();
+      await expect(writer.prepareNextSegment(clock)).rejects.toThrow();
+      expect(performance.now() - started).toBeLessThan(4000);
+      await reader.query('COMMIT');
+      await writer.prepareNextSegment(clock);
+      const { rows } = await other.admin(
+        `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'register_entries_p2027%' ORDER BY relname`,
+      );
+      expect((rows as { relname: string }[]).map((row) => row.relname)).toEqual([
+        'register_entries_p202701',
+        'register_entries_p202702',
+        'register_entries_p202703',
+      ]);
+      expect(await writer.verify()).toMatchObject({ intact: true, count: 2 });
+    } finally {
+      await reader.query('ROLLBACK').catch(() => undefined);
+      await other.drop();
+    }
+  }, 30_000);
+});
+
 describe('period bounds finer than a millisecond', () => {
   let t: TestApp;
   let entry: RegisterEntry;

@@ -5,6 +5,7 @@ import type { RegisterService } from './register.service.js';
 
 function maintenance(role: AppConfig['role']) {
   const register = {
+    prepareNextSegment: vi.fn(() => Promise.resolve(undefined)),
     anchor: vi.fn(() => Promise.resolve(undefined)),
     applyRetention: vi.fn(() => Promise.resolve({ dropped: [] })),
   };
@@ -31,6 +32,7 @@ describe('the register maintenance job', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(register.anchor).toHaveBeenCalledTimes(1);
     expect(register.applyRetention).toHaveBeenCalledTimes(1);
+    expect(register.prepareNextSegment).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(24 * 60 * 60 * 1000);
     expect(register.anchor).toHaveBeenCalledTimes(2);
     job.onModuleDestroy();

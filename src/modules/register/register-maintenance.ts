@@ -7,7 +7,8 @@ import { RegisterService } from './register.service.js';
 export { FIRST_RUN_MS } from '../shared/daily-job.js';
 
 /**
- * Publishes the head as an anchor and drops the month segments past retention: a minute
+ * Creates next month's segment, publishes the head as an anchor and drops the month segments
+ * past retention: a minute
  * after start, then daily. Run by worker processes (role `worker` or `all`); several doing
  * it at once is harmless. The timers do not keep a process alive, and stop with the app.
  */
@@ -23,6 +24,13 @@ export class RegisterMaintenance extends WorkerDailyJob {
   }
 
   async run(now = new Date()): Promise<void> {
+    try {
+      await this.register.prepareNextSegment(now);
+    } catch (error) {
+      this.logger.warn(
+        `next month's register segment not created yet (tried again tomorrow): ${error instanceof Error ? error.name : 'error'}`,
+      );
+    }
     try {
       await this.register.anchor(now);
       const { dropped } = await this.register.applyRetention(now, this.config.registerRetention);

@@ -318,7 +318,10 @@ export class RegisterRepository {
    * Makes sure the month partition holding `at` exists (created once per process; a
    * concurrent creator elsewhere is fine). Each partition refuses TRUNCATE on its own too.
    */
-  async ensurePartition(at: Date): Promise<void> {
+  async ensurePartition(
+    at: Date,
+    options: { readonly lockTimeoutMs?: number } = {},
+  ): Promise<void> {
     const year = at.getUTCFullYear();
     const month = at.getUTCMonth() + 1;
     const name = partitionName(year, month);
@@ -326,15 +329,23 @@ export class RegisterRepository {
     const from = new Date(Date.UTC(year, month - 1, 1)).toISOString();
     const to = new Date(Date.UTC(year, month, 1)).toISOString();
     try {
-      await sql`CREATE TABLE IF NOT EXISTS ${sql.id(name)} PARTITION OF register_entries FOR VALUES FROM (${sql.lit(from)}) TO (${sql.lit(to)})`.execute(
-        this.db,
-      );
-      await sql`
-        DO $$ BEGIN
-          IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = ${sql.lit(`${name}_no_truncate`)}) THEN
-            EXECUTE ${sql.lit(`CREATE TRIGGER ${name}_no_truncate BEFORE TRUNCATE ON ${name} FOR EACH STATEMENT EXECUTE FUNCTION register_refuse_change()`)};
-          END IF;
-        END $$`.execute(this.db);
+      await this.db.transaction().execute(async (trx) => {
+        // Creating a partition locks the whole register: with a timeout, it gives up rather
+        // than hold every append queued behind it while a long read runs.
+        if (options.lockTimeoutMs !== undefined)
+          await sql`SELECT set_config('lock_timeout', ${`${options.lockTimeoutMs}ms`}, true)`.execute(
+            trx,
+          );
+        await sql`CREATE TABLE IF NOT EXISTS ${sql.id(name)} PARTITION OF register_entries FOR VALUES FROM (${sql.lit(from)}) TO (${sql.lit(to)})`.execute(
+          trx,
+        );
+        await sql`
+          DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = ${sql.lit(`${name}_no_truncate`)}) THEN
+              EXECUTE ${sql.lit(`CREATE TRIGGER ${name}_no_truncate BEFORE TRUNCATE ON ${name} FOR EACH STATEMENT EXECUTE FUNCTION register_refuse_change()`)};
+            END IF;
+          END $$`.execute(trx);
+      });
     } catch (error) {
       // 42P07: created by another process between our check and our statement.
       if (!(

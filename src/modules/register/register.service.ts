@@ -243,6 +243,17 @@ export class RegisterService {
    * Drops every month segment that ended before `now − keep`, recording the last entry
    * dropped as a retention anchor from which the rest of the chain verifies.
    */
+  /**
+   * Creates next month's segment ahead of its first entry, so that no append has to (creating
+   * one locks the whole register, and waits for every read of it — a long verification —
+   * while every append waits behind). Gives up after a second; the next daily run tries again,
+   * and the month's first append creates it otherwise.
+   */
+  async prepareNextSegment(now: Date): Promise<void> {
+    const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    await this.repository.ensurePartition(next, { lockTimeoutMs: 1000 });
+  }
+
   async applyRetention(
     now: Date,
     keep: { readonly years: number; readonly months?: number; readonly days?: number },
