@@ -122,6 +122,9 @@ describe('GET /v1/disclosures', () => {
     ['outcome=lost', 'outcome'],
     ['from=yesterday', 'from'],
     ['cursor=garbage', 'cursor'],
+    // A cursor the API issued (`s:1`) with characters base64url has not: not read as it.
+    ['cursor=czo1!!', 'cursor'],
+    ['cursor=czo1%3D', 'cursor'],
     ['colour=blue', 'colour'],
   ])('should refuse %s with 400 naming the parameter', async (query, path) => {
     const response = await t.call('GET', `/v1/disclosures?${query}`, { role: 'ops' });

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { IsNotBeforeFrom, IsPeriodBound, PERIOD_BOUND } from '../shared/period-bound.js';
 
 /**
@@ -21,10 +21,14 @@ export const ApiLimit = (): PropertyDecorator =>
     description: `items per page; a larger one is refused (400), not cut`,
   });
 
+/** The characters of a cursor the API issues (base64url). */
+const CURSOR = /^[A-Za-z0-9_-]+$/;
+
 export const ApiCursor = (maxLength: number): PropertyDecorator =>
   ApiPropertyOptional({
     type: String,
     maxLength,
+    pattern: CURSOR.source,
     description:
       'the `nextCursor` of the page before; a cursor the API did not issue is refused (400)',
   });
@@ -58,7 +62,13 @@ export const ListLimit = (): PropertyDecorator =>
 
 /** A list's `cursor`, validated and described in one place. */
 export const ListCursor = (maxLength: number): PropertyDecorator =>
-  applyDecorators(ApiCursor(maxLength), IsOptional(), MaxLength(maxLength));
+  applyDecorators(
+    ApiCursor(maxLength),
+    IsOptional(),
+    MaxLength(maxLength),
+    // Decoding skips what is not base64url: `czo1!!` read as the cursor `czo1`.
+    Matches(CURSOR, { message: 'cursor must be a cursor the API issued' }),
+  );
 
 /** A period's `from` (inclusive), validated and described in one place. */
 export const PeriodFrom = (what: string): PropertyDecorator =>

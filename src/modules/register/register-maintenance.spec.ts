@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../config/app-config.js';
 import { FIRST_RUN_MS, RegisterMaintenance } from './register-maintenance.js';
@@ -48,5 +49,25 @@ describe('the register maintenance job', () => {
     expect(worker.register.anchor).not.toHaveBeenCalled();
     expect(api.register.anchor).not.toHaveBeenCalled();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('should log what failed by class and SQLSTATE, never by its message', async () => {
+    const { register, job } = maintenance('worker');
+    const timedOut = Object.assign(new Error('canceling statement due to lock timeout'), {
+      code: '55P03',
+    });
+    register.prepareNextSegment.mockRejectedValueOnce(timedOut);
+    register.applyRetention.mockRejectedValueOnce(timedOut);
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    await job.run(new Date('2027-01-20T00:00:00Z'));
+    for (const spy of [warn, error]) {
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.calls[0]?.[0]).toMatchObject({ errorName: 'Error', errorCode: '55P03' });
+      expect(JSON.stringify(spy.mock.calls)).not.toContain('lock timeout');
+    }
+    // Retention still ran after the segment could not be made.
+    expect(register.anchor).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
   });
 });

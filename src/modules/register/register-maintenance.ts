@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { describeForLog } from '../http/error.filter.js';
 import { WorkerDailyJob } from '../shared/daily-job.js';
 import { RegisterService } from './register.service.js';
 
@@ -27,9 +28,11 @@ export class RegisterMaintenance extends WorkerDailyJob {
     try {
       await this.register.prepareNextSegment(now);
     } catch (error) {
-      this.logger.warn(
-        `next month's register segment not created yet (tried again tomorrow): ${error instanceof Error ? error.name : 'error'}`,
-      );
+      // Class and SQLSTATE (55P03: the lock waited for too long), no message.
+      this.logger.warn({
+        msg: "next month's register segment not created yet (tried again tomorrow)",
+        ...describeForLog(error),
+      });
     }
     try {
       await this.register.anchor(now);
@@ -37,9 +40,7 @@ export class RegisterMaintenance extends WorkerDailyJob {
       if (dropped.length > 0)
         this.logger.log(`retention dropped ${dropped.length} register segment(s)`);
     } catch (error) {
-      this.logger.error(
-        `register maintenance failed: ${error instanceof Error ? error.name : 'error'}`,
-      );
+      this.logger.error({ msg: 'register maintenance failed', ...describeForLog(error) });
     }
   }
 }
