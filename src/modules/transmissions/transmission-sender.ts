@@ -53,6 +53,12 @@ export const entryOf = (
   detail: base.detail === undefined ? detail : Object.assign({}, base.detail, detail),
 });
 
+/**
+ * How long a job's read of its trip serves its later rounds: a round leased after it reads
+ * the trip again (an erasure that committed since must not leave with the data of before).
+ */
+export const TRIP_DATA_MAX_AGE_MS = 1000;
+
 /** A transmission's attempt as leased: its `attempts` is the fencing token. */
 const leaseOf = (t: LeasedTransmission): Lease => ({ id: t.id, attempt: t.attempts });
 
@@ -183,16 +189,21 @@ export class TransmissionSender {
     const outcomes = new Map<string, SendOutcome>();
     const leases = new Map<string, Lease>();
     let failure: { error: unknown } | undefined;
-    // One load of each trip for the whole job, whichever round its transmissions are
-    // leased in (slots free one by one when other jobs share them).
-    const loads = new Map<string, Promise<TripData | undefined>>();
+    // One load of each trip for the job's rounds (slots free one by one when other jobs
+    // share them), read again for a round leased more than a moment after it: a booking
+    // changed or erased meanwhile is sent as it is now, not as the job first read it.
+    const loads = new Map<
+      string,
+      { readonly at: number; readonly data: Promise<TripData | undefined> }
+    >();
     const load = (tripId: string): Promise<TripData | undefined> => {
-      let loading = loads.get(tripId);
-      if (loading === undefined) {
-        loading = this.tripQueue.push(tripId).then(({ data }) => data);
-        loads.set(tripId, loading);
+      const loaded = loads.get(tripId);
+      if (loaded !== undefined && performance.now() - loaded.at < TRIP_DATA_MAX_AGE_MS) {
+        return loaded.data;
       }
-      return loading;
+      const data = this.tripQueue.push(tripId).then(({ data }) => data);
+      loads.set(tripId, { at: performance.now(), data });
+      return data;
     };
     const release = (count = 1) => {
       this.slots.release(count);
