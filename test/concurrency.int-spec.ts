@@ -10,6 +10,7 @@ import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.
 import { edits, sampleTrip, type JsonObject } from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { signal } from './support/signal.js';
 
 /**
  * Races between concurrent requests, and between the planner and the worker, against the
@@ -49,14 +50,8 @@ const apisSends = async (tripId: string): Promise<Transmission[]> =>
 function holdNextPlanning(): { readonly read: Promise<void>; readonly release: () => void } {
   const bookings = t.app.get(BookingsService);
   const load = bookings.loadTrip.bind(bookings);
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let read: () => void = () => undefined;
-  const wasRead = new Promise<void>((resolve) => {
-    read = resolve;
-  });
+  const { promise: held, resolve: release } = signal();
+  const { promise: wasRead, resolve: read } = signal();
   let reads = 0;
   vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
     const loaded = await load(...args);

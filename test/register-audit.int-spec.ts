@@ -7,6 +7,7 @@ import { RegisterService } from '../src/modules/register/register.service.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { aDisclosure } from './support/register-entries.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { signal } from './support/signal.js';
 
 let database: TestDatabase;
 
@@ -69,14 +70,8 @@ describe('retention while the register is being read', () => {
       // A verification (of a register of millions of rows, say) still reading its rows.
       const repository = repositoryOf();
       const nextInChain = repository.nextInChain.bind(repository);
-      let release: () => void = () => undefined;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let reading: () => void = () => undefined;
-      const started = new Promise<void>((resolve) => {
-        reading = resolve;
-      });
+      const { promise: held, resolve: release } = signal();
+      const { promise: started, resolve: reading } = signal();
       repository.nextInChain = async (trx, limit) => {
         const rows = await nextInChain(trx, limit);
         reading();

@@ -12,6 +12,7 @@ import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.
 import { sampleTrip, type JsonObject } from './support/input-documents.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { signal } from './support/signal.js';
 
 /**
  * A job whose later round waits for a delivery slot: it sends its trip as it is when that
@@ -71,14 +72,8 @@ describe('a job whose round waits for a slot', () => {
     // The first delivery holds the only slot until the booking is erased.
     const transports = t.app.get(TransportsService);
     const deliver = transports.deliver.bind(transports);
-    let holding: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      holding = resolve;
-    });
-    let release: () => void = () => undefined;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: held, resolve: holding } = signal();
+    const { promise: released, resolve: release } = signal();
     vi.spyOn(transports, 'deliver').mockImplementationOnce(async (...args) => {
       holding();
       await released;

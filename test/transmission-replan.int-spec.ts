@@ -20,6 +20,7 @@ import {
 } from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { signal } from './support/signal.js';
 
 /**
  * The plan following its trip in the cases between the usual ones (an API process: it plans,
@@ -249,15 +250,9 @@ describe('the plan between the usual cases', () => {
     // One re-planning reads the trip, then is held before it writes its plan…
     const bookings = t.app.get(BookingsService);
     const load = bookings.loadTrip.bind(bookings);
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: held, resolve: release } = signal();
     let reads = 0;
-    let heldRead: () => void = () => undefined;
-    const readHeld = new Promise<void>((resolve) => {
-      heldRead = resolve;
-    });
+    const { promise: readHeld, resolve: heldRead } = signal();
     vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
       const loaded = await load(...args);
       reads += 1;
