@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,49 @@ describe('passerelle serve with an invalid config/controller.yaml', () => {
       `passerelle: CONFIG_INVALID: ${join(configDir, 'controller.yaml')}`,
     );
     expect(run.stderr).not.toContain('unexpected error');
+  }, 30_000);
+});
+
+describe('passerelle demo when PostgreSQL or Redis is out of reach', () => {
+  const outboxes: string[] = [];
+  let outbox: string;
+  afterAll(async () => {
+    for (const dir of outboxes) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `passerelle demo` on a demo database and prefix of its own, with `env`. */
+  const demo = async (databasePort: number, env: Readonly<Record<string, string>>) => {
+    outbox = await mkdtemp(join(tmpdir(), 'passerelle-cli-exit-outbox-'));
+    outboxes.push(outbox);
+    return runBuilt(
+      [
+        'demo',
+        '--database-url',
+        `postgres://postgres:s3cret-pw@127.0.0.1:${databasePort}/passerelle_demo_cli_exit`,
+        '--queue-prefix',
+        `${QUEUE_PREFIX}-demo`,
+        '--outbox',
+        outbox,
+      ],
+      { NODE_ENV: 'test', ...env },
+      20_000,
+    );
+  };
+
+  it('should exit 2, as every command does, naming the option and the error code, when PostgreSQL cannot be reached', async () => {
+    const run = await demo(await freePort(), { REDIS_URL: TEST_REDIS_URL });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cannot reach PostgreSQL at --database-url (ECONNREFUSED)');
+    expect(run.stdout + run.stderr).not.toContain('s3cret-pw');
+  }, 30_000);
+
+  it('should exit 2 naming the error code, and send nothing, when Redis cannot be reached', async () => {
+    const run = await demo(await freePort(), {
+      REDIS_URL: `redis://:s3cret-pw@127.0.0.1:${await freePort()}`,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cannot reach Redis at REDIS_URL (ECONNREFUSED)');
+    expect(run.stdout + run.stderr).not.toContain('s3cret-pw');
+    expect((await readdir(outbox)).filter((name) => !name.startsWith('.'))).toEqual([]);
   }, 30_000);
 });

@@ -89,3 +89,27 @@ describe('passerelle contracts lint on an entry named *.yaml that cannot be read
     );
   });
 });
+
+describe('passerelle … --help', () => {
+  it('should give register verify’s three exit codes, as the README does', async () => {
+    const { result, out } = await run(['register', 'verify', '--help']);
+    expect(result).toEqual({ code: 0 });
+    expect(out.replace(/\s+/g, ' ')).toContain('exit 0 intact, 1 broken, 2 could not check');
+  });
+
+  it.each([
+    ['preview', '--contract <id> only this contract (repeatable) (default: every contract)'],
+    [
+      'demo',
+      '--trip <file> a trip JSON (repeatable, paired with --bookings) (default: the samples)',
+    ],
+  ])(
+    'should say what %s does without its repeatable options, not show their empty list',
+    async (command, line) => {
+      const { result, out } = await run([command, '--help']);
+      expect(result).toEqual({ code: 0 });
+      expect(out).not.toContain('(default: [])');
+      expect(out.replace(/\s+/g, ' ')).toContain(line);
+    },
+  );
+});

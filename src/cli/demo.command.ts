@@ -104,7 +104,8 @@ interface DemoSetup {
  * planned transmissions due one moment at a time, lets the dispatcher and the worker send
  * them, and prints each transmission with its files, the register entries and the chain's
  * verification. Exit 0 when everything was delivered (or rightly not sent again) and the
- * register verifies; 1 otherwise; 2 for bad options or input.
+ * register verifies; 1 otherwise; 2 for bad options or input, or PostgreSQL or Redis out
+ * of reach.
  */
 export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo): Promise<number> {
   try {
@@ -128,7 +129,10 @@ export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo
 
     await resetOutbox(setup.outbox);
     await removeQueueKeys(config.redisUrl, setup.queuePrefix);
-    await dropDatabase(setup.databaseUrl);
+    await dropDatabase(
+      setup.databaseUrl,
+      options.databaseUrl === undefined ? 'DATABASE_URL' : '--database-url',
+    );
     const demoConfig: AppConfig = {
       ...config,
       databaseUrl: setup.databaseUrl,
@@ -309,11 +313,19 @@ async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> 
     retryStrategy: () => null,
   });
   // Errors come back through the calls below; without a listener ioredis would print them.
-  redis.on('error', () => undefined);
+  // The last one is kept: `connect` itself rejects with a bare `Connection is closed`.
+  let lastError: unknown;
+  redis.on('error', (error: unknown) => {
+    lastError = error;
+  });
   try {
     await redis.connect();
   } catch (error) {
-    throw new DemoError(`cannot reach Redis at REDIS_URL (${errorCodeOf(error)})`, EXIT.problems);
+    // The environment cannot be used: 2, as for every command (README, Command line).
+    throw new DemoError(
+      `cannot reach Redis at REDIS_URL (${errorCodeOf(lastError ?? error)})`,
+      EXIT.cannotRun,
+    );
   }
   try {
     let cursor = '0';
@@ -327,8 +339,11 @@ async function removeQueueKeys(redisUrl: string, prefix: string): Promise<void> 
   }
 }
 
-/** Drops the demo database (the gateway creates and migrates it again at start). */
-async function dropDatabase(url: string): Promise<void> {
+/**
+ * Drops the demo database (the gateway creates and migrates it again at start); `source`
+ * names where its URL came from, for the error (never the URL: it may hold a password).
+ */
+async function dropDatabase(url: string, source: string): Promise<void> {
   const target = new URL(url);
   const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
   const admin = new URL(url);
@@ -339,8 +354,8 @@ async function dropDatabase(url: string): Promise<void> {
     await client.connect();
   } catch (error) {
     throw new DemoError(
-      `cannot reach PostgreSQL at DATABASE_URL (${errorCodeOf(error)})`,
-      EXIT.problems,
+      `cannot reach PostgreSQL at ${source} (${errorCodeOf(error)})`,
+      EXIT.cannotRun,
     );
   }
   try {

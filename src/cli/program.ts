@@ -34,7 +34,11 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
     )
     .requiredOption('--trip <file>', 'trip JSON')
     .requiredOption('--bookings <file>', 'JSON array of the trip’s bookings')
-    .option('--contract <id>', 'only this contract (repeatable)', collect, [])
+    .addOption(
+      new Option('--contract <id>', 'only this contract (repeatable)')
+        .argParser(collect)
+        .default([], 'every contract'),
+    )
     .option('--contracts <dir>', 'contracts folder', config.contractsDir)
     .option(
       '--config <dir>',
@@ -61,7 +65,7 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
   const register = program.command('register').description('the disclosure register');
   register
     .command('verify')
-    .description('recompute the hash chain: exit 0 intact, 1 broken')
+    .description('recompute the hash chain: exit 0 intact, 1 broken, 2 could not check')
     .action(async () => {
       exit.code = await runRegisterVerify(config, io);
     });
@@ -91,13 +95,17 @@ export function buildProgram(config: AppConfig, io: CliIo, exit: { code: number 
     .description(
       'run the gateway end to end on the bundled samples (or the files given): every transmission to the outbox, then a report of the files and the register entries',
     )
-    .option(
-      '--trip <file>',
-      'a trip JSON (repeatable, paired with --bookings); default: the samples',
-      collect,
-      [],
+    // Help shows what an empty list means, not the list (`default: []`).
+    .addOption(
+      new Option('--trip <file>', 'a trip JSON (repeatable, paired with --bookings)')
+        .argParser(collect)
+        .default([], 'the samples'),
     )
-    .option('--bookings <file>', 'the JSON array of that trip’s bookings (repeatable)', collect, [])
+    .addOption(
+      new Option('--bookings <file>', 'the JSON array of that trip’s bookings (repeatable)')
+        .argParser(collect)
+        .default([], 'the samples’ bookings'),
+    )
     .option(
       '--database-url <url>',
       'the demo’s own database, dropped and created again at each run; its name must contain "demo" (default: passerelle_demo on the DATABASE_URL server)',

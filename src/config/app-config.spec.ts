@@ -152,3 +152,33 @@ describe('loadAppConfig: the rule named for a refused value', () => {
     if (value !== '') expect(error.message).not.toContain(value);
   });
 });
+
+describe('loadAppConfig: retention periods', () => {
+  it.each(['P0D', 'P0Y', 'P0Y0M0D', 'P1D', 'P5D', 'P5M', 'P11M', 'P364D', 'P11M30D'])(
+    'should refuse PASSERELLE_REGISTER_RETENTION=%s, shorter than a year (it drops every month older)',
+    (retention) => {
+      expect(refusal({ PASSERELLE_REGISTER_RETENTION: retention }).problems).toEqual([
+        'PASSERELLE_REGISTER_RETENTION: must be at least one year (P1Y, P12M or P365D): the register drops every month older than it',
+      ]);
+    },
+  );
+
+  it.each([
+    ['P1Y', { years: 1, months: 0, days: 0 }],
+    ['P12M', { years: 0, months: 12, days: 0 }],
+    ['P365D', { years: 0, months: 0, days: 365 }],
+    ['P1Y6M', { years: 1, months: 6, days: 0 }],
+    ['P5Y', { years: 5, months: 0, days: 0 }],
+  ])('should accept PASSERELLE_REGISTER_RETENTION=%s, a year or more', (retention, expected) => {
+    expect(loadAppConfig({ PASSERELLE_REGISTER_RETENTION: retention }).registerRetention).toEqual(
+      expected,
+    );
+  });
+
+  it('should refuse PASSERELLE_BOOKING_RETENTION_DAYS=0 (bookings erased inside the emergency window, which ends a day after the trip)', () => {
+    expect(refusal({ PASSERELLE_BOOKING_RETENTION_DAYS: '0' }).problems).toEqual([
+      'PASSERELLE_BOOKING_RETENTION_DAYS: must be at least 1',
+    ]);
+    expect(loadAppConfig({ PASSERELLE_BOOKING_RETENTION_DAYS: '1' }).bookingRetentionDays).toBe(1);
+  });
+});

@@ -108,6 +108,18 @@ function isServiceUrl(text: string, protocols: readonly string[], path?: RegExp)
   );
 }
 
+/** `PASSERELLE_REGISTER_RETENTION`: an ISO 8601 duration in years, months and days. */
+const RETENTION = /^P(?=\d)(\d+Y)?(\d+M)?(\d+D)?$/;
+
+/**
+ * Whether a retention keeps at least a year whatever the date: twelve months or more, or else
+ * 365 days or more counting each month as 28 days (the shortest), since months are calendar
+ * months when the cut-off is computed.
+ */
+function keepsAYear({ years, months, days }: AppConfig['registerRetention']): boolean {
+  return years * 12 + months >= 12 || months * 28 + days >= 365;
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z
@@ -131,10 +143,16 @@ const envSchema = z.object({
   PASSERELLE_CLIENTS_FILE: z.string().min(1).default('config/clients.dev.yaml'),
   PASSERELLE_OUTBOX_DIR: z.string().min(1).default('var/outbox'),
   PASSERELLE_TRANSPORT_OVERRIDE: z.enum(['outbox']).optional(),
-  /** ISO 8601 duration in years, months and days; default: five years. */
+  /** ISO 8601 duration in years, months and days, at least a year; default: five years. */
   PASSERELLE_REGISTER_RETENTION: z
     .string()
-    .regex(/^P(?=\d)(\d+Y)?(\d+M)?(\d+D)?$/)
+    .regex(RETENTION)
+    // The daily maintenance drops every month older than this, a minute after start: `P0D`
+    // (or `P5D` for `P5Y`) would drop the whole register but the current month.
+    .refine((text) => !RETENTION.test(text) || keepsAYear(parseRetention(text)), {
+      error:
+        'must be at least one year (P1Y, P12M or P365D): the register drops every month older than it',
+    })
     .default('P5Y'),
   PASSERELLE_DATA_KEY: z
     .string()
@@ -159,8 +177,12 @@ const envSchema = z.object({
       { error: 'must be base64 keys of 32 bytes, separated by commas' },
     )
     .optional(),
-  /** Days after the trip's end when a booking is erased; default 30. */
-  PASSERELLE_BOOKING_RETENTION_DAYS: wholeNumber(0, 3650, 30),
+  /**
+   * Days after the trip's end when a booking is erased; default 30. At least one: the
+   * insurers' emergency window lasts until a day after the trip ends, and 0 erased the
+   * bookings within it (the trip ends at midnight UTC−12 for retention).
+   */
+  PASSERELLE_BOOKING_RETENTION_DAYS: wholeNumber(1, 3650, 30),
   PASSERELLE_DISPATCH_INTERVAL_MS: wholeNumber(50, 3_600_000, 5000),
   PASSERELLE_RETRY_BASE_MS: wholeNumber(10, 86_400_000, 30_000),
   PASSERELLE_SEND_LEASE_MS: wholeNumber(500, 3_600_000, 120_000),
