@@ -63,16 +63,6 @@ export interface AppConfig {
   readonly shutdownTimeoutMs: number;
 }
 
-/** Variables whose values are never printed, logged or echoed in an error. */
-export const SENSITIVE_VARIABLES: readonly string[] = [
-  'PASSERELLE_DATA_KEY',
-  'PASSERELLE_DATA_KEY_PREVIOUS',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'PASSERELLE_SECRET_*',
-  'PASSERELLE_ALERT_WEBHOOK_SECRET',
-];
-
 /**
  * A whole-number variable. Set but empty (`PORT=`, as compose files and `.env` templates
  * write it) is refused like an empty string variable is: `z.coerce.number()` alone reads ''
