@@ -25,6 +25,14 @@ import { EmergencyService } from './emergency.service.js';
 import { EMERGENCY_LIMITER, EMERGENCY_REDIS } from './emergency.tokens.js';
 import { SlidingWindowLimiter } from './rate-limiter.js';
 
+/**
+ * How long a command of the module's Redis connection (the rate limit, the refusal count)
+ * may wait for its answer. Without it, a Redis that accepts but does not answer (stopped,
+ * a network that drops packets) held every emergency request until the connection broke;
+ * past it, the limiter counts in the process, as when Redis is away.
+ */
+export const EMERGENCY_REDIS_TIMEOUT_MS = 500;
+
 /** Closes the module's Redis connection with the app. */
 @Injectable()
 class EmergencyRedisCloser implements OnModuleDestroy {
@@ -57,14 +65,16 @@ export class EmergencyModule {
         {
           provide: EMERGENCY_REDIS,
           inject: [APP_CONFIG],
-          // Commands fail at once while Redis is away (no offline queue): the limiter then
-          // counts in the process rather than holding an emergency request.
+          // Commands fail at once while Redis is away (no offline queue), and after
+          // EMERGENCY_REDIS_TIMEOUT_MS while it does not answer: the limiter then counts in
+          // the process rather than holding an emergency request.
           useFactory: (appConfig: AppConfig) => {
             const redis = new Redis({
               ...redisOptionsFromUrl(appConfig.redisUrl),
               enableOfflineQueue: false,
               maxRetriesPerRequest: 1,
               connectTimeout: 2000,
+              commandTimeout: EMERGENCY_REDIS_TIMEOUT_MS,
               // The limiter's calls of requests arriving together leave in one write: under
               // load each was a socket write of its own, a tenth of a release's time.
               enableAutoPipelining: true,

@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tripStartingIn } from '../src/cli/shift-dates.js';
+import { sampleBookings, sampleTrip } from './support/input-documents.js';
+import { putTripAndBookings, testDataKey } from './support/ingest.js';
+import { accepts, freePort } from './support/loopback.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
+
+/**
+ * The emergency release with the limiter's Redis up but not answering: answered all the
+ * same, the limit counted in the process, as when Redis cannot be reached.
+ */
+
+const MUTUELLE = TEST_CLIENTS.find(
+  (c) => c.role === 'insurer' && c.insurerId === 'INS-MUTUELLE-VOYAGE',
+)!;
+
+const bodyOf = (policyNumber: string, extra: Record<string, unknown> = {}) => ({
+  policyNumber,
+  incidentReference: 'MV-ASSIST-2027-00099',
+  reason: 'Fainted during the walk in the park and the paramedics ask for her medication.',
+  requestedBy: 'Agent Léa Moreau',
+  ...extra,
+});
+
+async function post(
+  app: TestApp,
+  client: TestClient,
+  body: unknown,
+  timeoutMs = 15_000,
+): Promise<{ status: number; text: string; headers: Headers }> {
+  const response = await fetch(`${app.url}/v1/emergency/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: response.status, text: await response.text(), headers: response.headers };
+}
+
+/** A Redis server of the test's own, which the test may freeze (SIGSTOP) and thaw. */
+async function startRedisServer(): Promise<{
+  url: string;
+  freeze: () => void;
+  thaw: () => void;
+  close: () => Promise<void>;
+}> {
+  const dir = await mkdtemp(join(tmpdir(), 'passerelle-redis-stall-'));
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
+  const deadline = Date.now() + 10_000;
+  while (!(await accepts(port))) {
+    if (Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
+    await sleep(25);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
+    close: async () => {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('an emergency request while Redis hangs (up, but not answering)', () => {
+  let app: TestApp;
+  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    app = await startTestApp({
+      REDIS_URL: redis.url,
+      PASSERELLE_ROLE: 'api',
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+    });
+    await putTripAndBookings(app, tripStartingIn(sampleTrip(), -1, new Date()), sampleBookings());
+  }, 60_000);
+  afterAll(async () => {
+    redis.thaw();
+    await app.close();
+    await redis.close();
+  });
+
+  it('should still be answered, limited in the process, when Redis does not answer', async () => {
+    redis.freeze();
+    try {
+      const sent = performance.now();
+      const released = await post(app, MUTUELLE, bodyOf('MV-2027-004411'));
+      expect(released.status, released.text).toBe(200);
+      const refused = await post(app, MUTUELLE, bodyOf('MV-0000-000000'));
+      expect(refused.status).toBe(404);
+      expect(performance.now() - sent).toBeLessThan(6000);
+    } finally {
+      redis.thaw();
+    }
+  }, 40_000);
+});
