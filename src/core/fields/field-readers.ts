@@ -160,17 +160,51 @@ const MEAL_BOARDS: ReadonlySet<Stay['board']> = new Set(['half-board', 'full-boa
 const takesStay = (participant: Participant, stay: Stay): boolean =>
   participant.stayIds === undefined || participant.stayIds.includes(stay.id);
 
+/** `+02:00` → 120, `-04:00` → −240, `Z` → 0; undefined when the instant writes none. */
+function offsetMinutesOf(instant: IsoInstant): number | undefined {
+  if (instant.endsWith('Z')) return 0;
+  const match = /([+-])(\d{2}):(\d{2})$/.exec(instant);
+  if (match === null) return undefined;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return match[1] === '-' ? -minutes : minutes;
+}
+
 /**
- * The stay whose dates contain `now` (its calendar date as written in its own offset).
- * On a changeover day two stays contain it; the later check-in wins — by evening the group
- * is at the new hotel, and the insurer is told where they are heading.
+ * The group's calendar date at `now`: `now` in the offset of the airport the group last
+ * landed at (its flights' arrivals as written), or of the first it leaves from before it
+ * landed anywhere — not the date of the server's UTC, which for a group in New York turns
+ * at 20:00 or 19:00 local time. `now`'s own date when the trip has no flight.
+ */
+export function groupDateAt(trip: Trip, now: IsoInstant): string {
+  const at = Date.parse(now);
+  let place: { readonly time: number; readonly offset: number | undefined } | undefined;
+  let first: { readonly time: number; readonly offset: number | undefined } | undefined;
+  for (const flight of trip.flights) {
+    const arrival = Date.parse(flight.arrival.scheduledAt);
+    if (arrival <= at && (place === undefined || arrival > place.time)) {
+      place = { time: arrival, offset: offsetMinutesOf(flight.arrival.scheduledAt) };
+    }
+    const departure = Date.parse(flight.departure.scheduledAt);
+    if (first === undefined || departure < first.time) {
+      first = { time: departure, offset: offsetMinutesOf(flight.departure.scheduledAt) };
+    }
+  }
+  const offset = (place ?? first)?.offset;
+  if (offset === undefined || Number.isNaN(at)) return now.slice(0, 10);
+  return new Date(at + offset * 60_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The stay whose dates contain the group's date at `now` (`groupDateAt`). On a changeover
+ * day two stays contain it; the later check-in wins — by evening the group is at the new
+ * hotel, and the insurer is told where they are heading.
  */
 export function currentStayOf(
   trip: Trip,
   participant: Participant,
   now: IsoInstant,
 ): Stay | undefined {
-  const today = now.slice(0, 10);
+  const today = groupDateAt(trip, now);
   let current: Stay | undefined;
   for (const stay of trip.stays) {
     if (!takesStay(participant, stay) || stay.checkIn > today || stay.checkOut < today) continue;

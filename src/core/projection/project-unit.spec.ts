@@ -10,6 +10,7 @@ import {
 import { shippedCatalogue } from '../../../test/support/shipped-catalog.js';
 import type { Contract } from '../contracts/contract.js';
 import { ageOn, isMinorOnTrip } from '../model/derive-facts.js';
+import { groupDateAt } from '../fields/field-readers.js';
 import { enumerateUnits, projectAllUnits, projectUnit } from './project-unit.js';
 
 const catalogue = shippedCatalogue();
@@ -525,6 +526,30 @@ describe('projectAllUnits: minimization', () => {
     expect(at('2027-07-03T12:00:00-04:00')).toMatchObject({ hotel: 'Hotel S1' });
     expect(at('2027-07-05T09:00:00-04:00')).toMatchObject({ hotel: 'Hotel S2' });
     expect(at('2027-07-20T09:00:00-04:00')).toBeUndefined();
+    // The server's clock in UTC: 21:00 in New York on the eve of the changeover is the 5th
+    // in UTC, but the group is still at S1 (it landed at JFK, -04:00) until its morning.
+    expect(at('2027-07-05T01:00:00Z')).toMatchObject({ hotel: 'Hotel S1' });
+    expect(at('2027-07-05T13:00:00Z')).toMatchObject({ hotel: 'Hotel S2' });
+  });
+
+  it('should read the current stay on the date where the group is, east of UTC or not yet landed', () => {
+    const tokyo = aTrip({
+      flights: [
+        aFlight('F1', 'FRA', 'JPN', {
+          departure: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-06-30T13:30:00+02:00' },
+          arrival: { airport: 'HND', country: 'JPN', scheduledAt: '2027-07-01T08:30:00+09:00' },
+        }),
+      ],
+      stays: [
+        aStay('S1', 'JPN', { checkIn: '2027-07-01', checkOut: '2027-07-05' }),
+        aStay('S2', 'JPN', { checkIn: '2027-07-05', checkOut: '2027-07-11' }),
+      ],
+    });
+    // 01:00 in Tokyo on the 5th is still the 4th in UTC: the changeover day has begun there.
+    expect(groupDateAt(tokyo, '2027-07-04T16:00:00Z')).toBe('2027-07-05');
+    // Before it lands, the group keeps the time of the airport it leaves from (Paris).
+    expect(groupDateAt(tokyo, '2027-06-30T22:30:00Z')).toBe('2027-07-01');
+    expect(groupDateAt(aTrip({ flights: [] }), '2027-06-30T22:30:00Z')).toBe('2027-06-30');
   });
 
   it('should list the leaders whose phone it discloses among the subjects', () => {
