@@ -422,6 +422,26 @@ describe('bad requests and access', () => {
     expect(answer.text).not.toContain('nickname');
   });
 
+  it('should refuse an agent’s name or a reference written with characters that reorder text', async () => {
+    for (const [field, value] of [
+      ['requestedBy', 'Agent \u202Enitram luaP'],
+      ['requestedBy', 'Agent \u2067Paul Martin\u2069'],
+      ['incidentReference', 'MV-ASSIST-\u200F2027'],
+    ] as const) {
+      const answer = await emergency(t, MUTUELLE, {
+        ...request('MV-2027-004411'),
+        [field]: value,
+      });
+      expect(answer.status, field).toBe(400);
+      expect(JSON.parse(answer.text)).toMatchObject({
+        error: {
+          details: [{ path: field, rule: expect.stringContaining('text-direction') as string }],
+        },
+      });
+      expect(answer.text).not.toContain(value);
+    }
+  });
+
   it('should count unknown properties without naming them when a key holds personal data', async () => {
     const answer = await emergency(t, MUTUELLE, {
       ...request('MV-2027-004411'),

@@ -19,14 +19,18 @@ export const REQUEST_RULES = {
   required: 'required',
   text: 'a string',
   policyNumber: '1 to 64 characters, letters, digits, spaces, / . - _',
-  incidentReference: '1 to 100 characters, no control characters',
+  incidentReference: '1 to 100 characters, no control or text-direction characters',
   reason: 'at least a sentence: 20 to 2000 characters, three words or more',
-  requestedBy: 'the agent’s name: 2 to 200 characters, no control characters',
+  requestedBy: 'the agent’s name: 2 to 200 characters, no control or text-direction characters',
   dateOfBirth: 'a date, YYYY-MM-DD',
   unknown: 'unknown property: not a field of an emergency request',
 } as const;
 
-const NO_CONTROL = /^[^\p{Cc}]*$/u;
+/**
+ * No control characters, nor the invisible ones that reorder text (U+202E and its kin): an
+ * agent's name written with them reads otherwise in operations' and the DPO's views.
+ */
+const NO_CONTROL = /^[^\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]*$/u;
 const words = (text: string) =>
   text
     .trim()
