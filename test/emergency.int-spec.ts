@@ -730,6 +730,22 @@ describe('storage', () => {
   });
 });
 
+describe('reads of stored requests', () => {
+  it('should name the participant asked about in the read it records, even when no request is found', async () => {
+    const page = await ask(t, 'GET', '/v1/emergency/requests?participantId=P-NOBODY-7', {
+      role: 'ops',
+    });
+    expect(page.status).toBe(200);
+    expect(page.body.items).toEqual([]);
+    const { rows } = await t.database.admin(
+      "SELECT subjects, reason FROM register_entries WHERE event = 'ops-action' ORDER BY seq DESC LIMIT 1",
+    );
+    expect(rows).toEqual([
+      { subjects: ['P-NOBODY-7'], reason: 'emergency requests read: GET /v1/emergency/requests' },
+    ]);
+  });
+});
+
 describe('migration 0012', () => {
   it('should give existing requests the subjects of their register entries', async () => {
     const admin = t.database.admin;

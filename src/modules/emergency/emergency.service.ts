@@ -281,7 +281,14 @@ export class EmergencyService {
     const rows = await this.repository.list(filters, before, limit + 1);
     const page = rows.slice(0, limit);
     const items = page.map((row) => this.view(row));
-    await this.recordRead(client, 'GET /v1/emergency/requests', page);
+    // The participant asked about is named even when nothing is found: that someone looked
+    // for requests about them is itself a read about them.
+    await this.recordRead(
+      client,
+      'GET /v1/emergency/requests',
+      page,
+      filters.participantId === undefined ? [] : [filters.participantId],
+    );
     const last = page[page.length - 1];
     return {
       items,
@@ -335,18 +342,21 @@ export class EmergencyService {
     client: ApiClient,
     what: string,
     items: readonly StoredEmergencyRequest[],
+    askedFor: readonly string[] = [],
   ): Promise<void> {
     try {
       await this.register.append({
         event: 'ops-action',
-        // Everyone the requests shown are about, not only their single holders.
+        // Everyone asked for, and everyone the requests shown are about, not only their
+        // single holders (the register's rule for reads: asked for or shown).
         subjects: [
-          ...new Set(
-            items.flatMap((item) => [
+          ...new Set([
+            ...askedFor,
+            ...items.flatMap((item) => [
               ...item.participantIds,
               ...(item.participantId === null ? [] : [item.participantId]),
             ]),
-          ),
+          ]),
         ].sort(),
         fields: [],
         categories: [],
