@@ -12,7 +12,7 @@ import {
   tripVariant,
 } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { clientOfRole, TEST_CLIENTS } from './support/test-clients.js';
+import { clientOfRole, insurerClient } from './support/test-clients.js';
 
 /**
  * A family policy: one policy number for two participants of the same insurer, both in
@@ -20,9 +20,7 @@ import { clientOfRole, TEST_CLIENTS } from './support/test-clients.js';
  * told so (it is their own insured), and a date that matches neither is refused as not found.
  */
 
-const MUTUELLE = TEST_CLIENTS.find(
-  (c) => c.role === 'insurer' && c.insurerId === 'INS-MUTUELLE-VOYAGE',
-);
+const MUTUELLE = insurerClient('INS-MUTUELLE-VOYAGE');
 const FAMILY_POLICY = 'MV-FAMILY-77';
 const RACE_POLICY = 'MV-RACE-1';
 // The sample booking's two participants (B-FAM-1, B-FAM-2) and their dates of birth.
@@ -52,7 +50,7 @@ afterAll(async () => {
 async function ask(extra: Record<string, unknown> = {}, policyNumber = FAMILY_POLICY) {
   const response = await fetch(`${t.url}/v1/emergency/requests`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${MUTUELLE!.key}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${MUTUELLE.key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       policyNumber,
       incidentReference: 'MV-ASSIST-2027-00077',

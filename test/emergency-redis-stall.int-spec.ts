@@ -9,16 +9,14 @@ import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { putTripAndBookings, testDataKey } from './support/ingest.js';
 import { accepts, freePort } from './support/loopback.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
+import { insurerClient, type TestClient } from './support/test-clients.js';
 
 /**
  * The emergency release with the limiter's Redis up but not answering: answered all the
  * same, the limit counted in the process, as when Redis cannot be reached.
  */
 
-const MUTUELLE = TEST_CLIENTS.find(
-  (c) => c.role === 'insurer' && c.insurerId === 'INS-MUTUELLE-VOYAGE',
-)!;
+const MUTUELLE = insurerClient('INS-MUTUELLE-VOYAGE');
 
 const bodyOf = (policyNumber: string, extra: Record<string, unknown> = {}) => ({
   policyNumber,

@@ -24,7 +24,7 @@ import {
   tripVariant,
 } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
+import { insurerClient, type TestClient } from './support/test-clients.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 
 /**
@@ -34,13 +34,8 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
  * refusals reach the webhook through the queue, and erasure takes the index with it.
  */
 
-const insurer = (insurerId: string): TestClient => {
-  const found = TEST_CLIENTS.find((c) => c.role === 'insurer' && c.insurerId === insurerId);
-  if (found === undefined) throw new Error(insurerId);
-  return found;
-};
-const MUTUELLE = insurer('INS-MUTUELLE-VOYAGE');
-const ASSUR = insurer('INS-ASSUR-JEUNES');
+const MUTUELLE = insurerClient('INS-MUTUELLE-VOYAGE');
+const ASSUR = insurerClient('INS-ASSUR-JEUNES');
 const WEBHOOK_SECRET = 'webhook-secret-for-tests-0123456789';
 
 const TODAY = new Date();

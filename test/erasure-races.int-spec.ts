@@ -5,20 +5,15 @@ import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { edits, sampleTrip } from './support/input-documents.js';
 import { bookingVariant, putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { clientOfRole, TEST_CLIENTS, type TestClient } from './support/test-clients.js';
+import { clientOfRole, insurerClient, type TestClient } from './support/test-clients.js';
 
 /**
  * An erasure racing what insurers' agents write: whatever the order the two commit in, what
  * an agent wrote about a participant whose booking is erased does not outlive the erasure.
  */
 
-const insurer = (insurerId: string): TestClient => {
-  const found = TEST_CLIENTS.find((c) => c.role === 'insurer' && c.insurerId === insurerId);
-  if (found === undefined) throw new Error(insurerId);
-  return found;
-};
-const MUTUELLE = insurer('INS-MUTUELLE-VOYAGE');
-const ASSUR = insurer('INS-ASSUR-JEUNES');
+const MUTUELLE = insurerClient('INS-MUTUELLE-VOYAGE');
+const ASSUR = insurerClient('INS-ASSUR-JEUNES');
 const TRIP_ID = 'T-ERASE-RACES';
 
 let t: TestApp;

@@ -5,7 +5,7 @@ import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { ask, putTripAndBookings, testDataKey } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { TEST_CLIENTS } from './support/test-clients.js';
+import { insurerClient } from './support/test-clients.js';
 
 /**
  * Rotating the master key: a process started with the new key and the old one in
@@ -17,9 +17,7 @@ import { TEST_CLIENTS } from './support/test-clients.js';
 const OLD_KEY = testDataKey();
 const NEW_KEY = testDataKey();
 const idOf = (key: string) => masterKeyId(Buffer.from(key, 'base64'));
-const MUTUELLE = TEST_CLIENTS.find(
-  (c) => c.role === 'insurer' && c.insurerId === 'INS-MUTUELLE-VOYAGE',
-);
+const MUTUELLE = insurerClient('INS-MUTUELLE-VOYAGE');
 const TRIP = tripStartingIn(sampleTrip(), -1, new Date());
 
 const started: TestApp[] = [];
@@ -39,7 +37,7 @@ afterAll(async () => {
 function release(t: TestApp) {
   return fetch(`${t.url}/v1/emergency/requests`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${MUTUELLE!.key}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${MUTUELLE.key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       policyNumber: 'MV-2027-004411',
       incidentReference: 'MV-ASSIST-2027-00091',

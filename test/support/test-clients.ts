@@ -37,6 +37,13 @@ export const clientOfRole = (role: Role): TestClient => {
   return client;
 };
 
+/** The test client of the insurer `insurerId` (role `insurer`). */
+export const insurerClient = (insurerId: string): TestClient => {
+  const client = TEST_CLIENTS.find((c) => c.role === 'insurer' && c.insurerId === insurerId);
+  if (client === undefined) throw new Error(`no test client of insurer ${insurerId}`);
+  return client;
+};
+
 export const sha256Hex = (text: string): string =>
   createHash('sha256').update(text, 'utf8').digest('hex');
 
