@@ -175,6 +175,41 @@ describe('the plan between the usual cases', () => {
     expect(missed.map((x) => x.id)).toContain(apis.id);
   });
 
+  it('should give a queued resend the last moment of its flight moved earlier, so that it is missed rather than sent late', async () => {
+    const tripId = 'T-RESEND-EARLIER';
+    await put(`/v1/trips/${tripId}`, tripVariant(sampleTrip(), tripId));
+    await put(`/v1/bookings/${tripId}-B0`, bookingVariant(0, `${tripId}-B0`, tripId));
+    const apis = await apisOf(tripId);
+    // Delivered with data since changed: the plan sends it again, at once.
+    await t.database.admin(
+      `UPDATE transmissions SET status = 'delivered', delivered_digest = $2, delivered_at = now()
+       WHERE id = $1`,
+      [apis.id, '0'.repeat(64)],
+    );
+    await t.app.get(PlannerService).replan(tripId);
+    const resendOf = async () =>
+      (await transmissionsOf(t, tripId)).find(
+        (x) => x.contractId === 'us-apis' && x.unit === 'flight:F1' && x.kind === 'resend',
+      );
+    const resend = await resendOf();
+    expect(resend).toMatchObject({ status: 'planned', deadline: apis.deadline });
+    // Claimed (waiting in the queue, or for a retry) when the flight moves.
+    await t.database.admin(
+      `UPDATE transmissions SET status = 'queued', job_id = $2 WHERE id = $1`,
+      [resend!.id, `${resend!.id}.0`],
+    );
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    await put(`/v1/trips/${tripId}`, tripLeavingAt(tripId, now + HOUR, 2));
+    const moved = await resendOf();
+    expect(moved).toMatchObject({ id: resend!.id, status: 'queued' });
+    expect(Date.parse(moved!.deadline)).toBe(now + HOUR - 2 * HOUR);
+
+    // Its job finds nothing to lease, and the dispatcher's round misses it.
+    expect(await repository.startSending([resend!.id], new Date(), 60_000)).toEqual([]);
+    const missed = await repository.markMissed(new Date());
+    expect(missed.map((x) => x.id)).toContain(resend!.id);
+  });
+
   it('should send a queued send back to wait when its flight moves later', async () => {
     await put('/v1/trips/T-QUEUED-LATER', tripVariant(sampleTrip(), 'T-QUEUED-LATER'));
     await put(

@@ -544,14 +544,82 @@ describe('lintContracts', () => {
           },
         }),
       ).toEqual([
-        'contracts/test.yaml: schedule.send[1]: comes after schedule.until, so it could never be sent in time',
+        "contracts/test.yaml: schedule.send[1]: comes at or after schedule.until (without one, the first send's event), so it could never be sent in time",
       ]);
-      // Without `until`, the last moment is the latest send after the event: no problem.
+    });
+
+    it('should reject a send at its last moment, which falls due when it may no longer leave', () => {
+      const withSchedule = (schedule: Record<string, unknown>) =>
+        problemsOf({ ...baseContract(), schedule: { resend: 'on-change', ...schedule } });
+      const never = (index: number) =>
+        `contracts/test.yaml: schedule.send[${index}]: comes at or after schedule.until (without one, the first send's event), so it could never be sent in time`;
+      // Due at the very moment it is no longer allowed to leave, it is missed at every trip.
       expect(
+        withSchedule({ send: [{ at: 'stay.checkIn' }], until: { at: 'stay.checkIn' } }),
+      ).toEqual([never(0)]);
+      // Without `until`, the last moment is the first send's event.
+      expect(withSchedule({ send: [{ at: 'stay.checkIn' }] })).toEqual([never(0)]);
+      expect(withSchedule({ send: [{ after: 'stay.checkIn', offset: 'PT6H' }] })).toEqual([
+        never(0),
+      ]);
+      expect(
+        withSchedule({
+          send: [
+            { before: 'stay.checkIn', offset: 'P7D' },
+            { after: 'stay.checkIn', offset: 'PT6H' },
+          ],
+        }),
+      ).toEqual([never(1)]);
+      // A later last moment: sendable.
+      expect(
+        withSchedule({
+          send: [{ after: 'stay.checkIn', offset: 'PT6H' }],
+          until: { at: 'stay.checkOut' },
+        }),
+      ).toEqual([]);
+      expect(
+        withSchedule({
+          send: [{ after: 'stay.checkIn', offset: 'PT6H' }],
+          until: { after: 'stay.checkIn', offset: 'P1D' },
+        }),
+      ).toEqual([]);
+    });
+
+    it('should reject booking.confirmed as a last moment or with an offset, since it moves with every re-planning', () => {
+      const enrollment = (schedule: Record<string, unknown>) =>
         problemsOf({
           ...baseContract(),
-          schedule: { send: [{ after: 'stay.checkIn', offset: 'PT6H' }], resend: 'never' },
+          unit: 'trip',
+          fields: ['participant.surname', 'participant.givenNames'],
+          schedule: { resend: 'on-change', ...schedule },
+          retention: 'P30D after trip.end',
+        });
+      const lastMoment =
+        "contracts/test.yaml: schedule.until: cannot be booking.confirmed (without one, the first send's event): it is when the unit is planned, again at every re-planning, so nothing could be sent in time";
+      const offset =
+        'contracts/test.yaml: schedule.send[0]: booking.confirmed takes no offset: it is when the unit is planned, again at every re-planning';
+      // The shipped enrolment without its `until`: each send due at planning, and past its
+      // last moment — the moment of planning — by the time the dispatcher looks.
+      expect(
+        enrollment({
+          send: [{ at: 'booking.confirmed' }, { before: 'trip.start', offset: 'P1D' }],
         }),
+      ).toEqual([lastMoment]);
+      expect(
+        enrollment({
+          send: [{ before: 'trip.start', offset: 'P1D' }],
+          until: { after: 'booking.confirmed', offset: 'P30D' },
+        }),
+      ).toEqual([lastMoment]);
+      // An hour after planning: every change of the trip before it falls due moves it again.
+      expect(
+        enrollment({
+          send: [{ after: 'booking.confirmed', offset: 'PT1H' }],
+          until: { at: 'trip.end' },
+        }),
+      ).toEqual([offset]);
+      expect(
+        enrollment({ send: [{ at: 'booking.confirmed' }], until: { at: 'trip.end' } }),
       ).toEqual([]);
     });
 

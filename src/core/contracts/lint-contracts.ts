@@ -460,15 +460,11 @@ const EVENTS_OF_UNIT: Readonly<Record<Contract['unit'], readonly ScheduleEvent[]
 function checkSchedule(contract: Contract): CoreError[] {
   const errors: CoreError[] = [];
   const { schedule, transport, unit } = contract;
-  const checkMoment = (moment: ScheduleMoment, path: string, checkOffset = true): void => {
+  const checkMoment = (moment: ScheduleMoment, path: string): void => {
     if (!EVENTS_OF_UNIT[unit].includes(moment.event)) {
       errors.push(problem('SCHEDULE_INVALID', path, `a ${unit} unit has no event ${moment.event}`));
     }
-    if (
-      checkOffset &&
-      moment.direction !== 'at' &&
-      durationMs(moment.offset) > MAX_SCHEDULE_OFFSET_MS
-    ) {
+    if (moment.direction !== 'at' && durationMs(moment.offset) > MAX_SCHEDULE_OFFSET_MS) {
       errors.push(
         problem(
           'SCHEDULE_INVALID',
@@ -501,22 +497,47 @@ function checkSchedule(contract: Contract): CoreError[] {
       );
     }
     const { until } = schedule;
+    // booking.confirmed is when the unit is planned (`eventTime`), again at every re-planning:
+    // a send at it leaves when the booking comes, but counted from, it would move with every
+    // change of the trip, and as the last moment, it is always just past.
+    const untilConfirmed = until.event === 'booking.confirmed';
+    if (untilConfirmed) {
+      errors.push(
+        problem(
+          'SCHEDULE_INVALID',
+          'schedule.until',
+          "cannot be booking.confirmed (without one, the first send's event): it is when the unit is planned, again at every re-planning, so nothing could be sent in time",
+        ),
+      );
+    }
     schedule.send.forEach((moment, index) => {
       checkMoment(moment, `schedule.send[${index}]`);
-      // On the same event the two can be compared: a send after the last moment could only
-      // ever be missed (or, cut back to it, leave before the contract allows).
-      if (moment.event === until.event && signedOffsetMs(moment) > signedOffsetMs(until)) {
+      if (moment.event === 'booking.confirmed' && moment.direction !== 'at') {
         errors.push(
           problem(
             'SCHEDULE_INVALID',
             `schedule.send[${index}]`,
-            'comes after schedule.until, so it could never be sent in time',
+            'booking.confirmed takes no offset: it is when the unit is planned, again at every re-planning',
+          ),
+        );
+      } else if (
+        // On the same event the two can be compared: a send at or after the last moment
+        // could only ever be missed — due when it may no longer leave (the worker leases
+        // nothing at or past its last moment), or later.
+        !untilConfirmed &&
+        moment.event === until.event &&
+        signedOffsetMs(moment) >= signedOffsetMs(until)
+      ) {
+        errors.push(
+          problem(
+            'SCHEDULE_INVALID',
+            `schedule.send[${index}]`,
+            "comes at or after schedule.until (without one, the first send's event), so it could never be sent in time",
           ),
         );
       }
     });
-    // Without `until`, the last moment is one of the sends: its offset is checked there.
-    checkMoment(until, 'schedule.until', !schedule.send.includes(until));
+    checkMoment(until, 'schedule.until');
   }
   return errors;
 }

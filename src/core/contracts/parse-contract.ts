@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { UNIT_KINDS } from '../fields/field-readers.js';
 import { CONSENT_FLAGS, PARTICIPANT_ROLES } from '../model/booking.js';
 import { schemaIssuesToErrors } from '../shared/path.js';
-import { signedOffsetMs } from './schedule-moments.js';
 import { fail, ok, type CoreError, type Result } from '../shared/result.js';
 import {
   FROM_UNIT,
@@ -174,21 +173,11 @@ function toSchedule(raw: z.infer<typeof contractSchema>['schedule']): Schedule {
     kind: 'planned',
     send,
     resend: raw.resend,
-    until: raw.until === undefined ? defaultUntil(first, send) : toMoment(raw.until),
+    // Without `until`, the last moment is the first send's event: a send at or after it
+    // could never leave in time, and the linter refuses it (a later `until` is needed).
+    until:
+      raw.until === undefined
+        ? { event: first.event, direction: 'at', offset: 'PT0S' }
+        : toMoment(raw.until),
   };
-}
-
-/**
- * Without `until`, the last moment is the first send's event — or the latest send after
- * that event, if any: a send scheduled after its event must not be cut back to the event
- * (it would leave before its contract allows).
- */
-function defaultUntil(first: ScheduleMoment, send: readonly ScheduleMoment[]): ScheduleMoment {
-  let until: ScheduleMoment = { event: first.event, direction: 'at', offset: 'PT0S' };
-  for (const moment of send) {
-    if (moment.event === first.event && signedOffsetMs(moment) > signedOffsetMs(until)) {
-      until = moment;
-    }
-  }
-  return until;
 }

@@ -125,28 +125,37 @@ describe('planTrip', () => {
     expect(momentTime(windowEnd, late, unit, NOW)).toBe(Date.parse('2027-07-14T23:00:00Z'));
   });
 
-  it('should plan a send scheduled after its event at that moment when the contract names no until', () => {
-    const text = readRepoFile('contracts/airline-group-list.yaml').replace(
-      '- before: flight.departure\n      offset: P21D\n',
-      '- after: flight.departure\n      offset: PT6H\n',
-    );
-    const linted = lintContracts([{ file: 'airline-group-list.yaml', text }], context);
+  it('should plan a send scheduled after its event at that moment, before a later until', () => {
+    const after = (until: string) =>
+      lintContracts(
+        [
+          {
+            file: 'airline-group-list.yaml',
+            text: readRepoFile('contracts/airline-group-list.yaml').replace(
+              '- before: flight.departure\n      offset: P21D\n',
+              `- after: flight.departure\n      offset: PT6H\n${until}`,
+            ),
+          },
+        ],
+        context,
+      );
+    // Without `until`, its last moment is the departure: it could never leave in time.
+    expect(after('').problems.map((p) => `${p.path}: ${p.rule}`)).toEqual([
+      "schedule.send[0]: comes at or after schedule.until (without one, the first send's event), so it could never be sent in time",
+    ]);
+    const linted = after('  until:\n    after: flight.departure\n    offset: P1D\n');
     expect(linted.problems).toEqual([]);
-    const after = [...linted.contracts.values()][0]!.contract;
-    expect(after.schedule).toMatchObject({
-      until: { event: 'flight.departure', direction: 'after', offset: 'PT6H' },
-    });
     const sends = planTrip({
       trip: aTrip(),
       bookings: [aBooking('B1', [aParticipant({ id: 'P1' })])],
-      contracts: [after],
+      contracts: [[...linted.contracts.values()][0]!.contract],
       catalogue: context.catalogue,
       now: NOW,
     });
     const f1 = sends.find((s) => s.unit.key === 'flight:F1')!;
     const departure = Date.parse(aTrip().flights[0]!.departure.scheduledAt);
     expect(Date.parse(f1.dueAt)).toBe(departure + 6 * 3600_000);
-    expect(f1.deadline).toBe(f1.dueAt);
+    expect(Date.parse(f1.deadline)).toBe(departure + DAY);
   });
 
   it('should plan nothing for a cancelled trip or a unit without participants', () => {
@@ -470,6 +479,72 @@ describe('reconcilePlan', () => {
     ]);
     // Past the last moment nothing is planned: the change is not sent late.
     expect(changesFor([delivered], [changed], Date.parse(send.deadline) + 1)).toEqual([]);
+  });
+
+  it('should give an open resend the new last moment when its flight moves earlier, pending, held or queued', () => {
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    const at = Date.parse('2027-06-30T00:00:00Z');
+    // The flight moved two days earlier: its last moment is now past.
+    const earlier = {
+      ...changed,
+      dueAt: new Date(Date.parse(send.dueAt) - 2 * DAY).toISOString(),
+      deadline: new Date(Date.parse(send.deadline) - 2 * DAY).toISOString(),
+    };
+    expect(Date.parse(earlier.deadline)).toBeLessThan(at);
+    for (const status of ['planned', 'held', 'queued'] as const) {
+      const resend = row({
+        id: 'tx-r',
+        kind: 'resend',
+        status,
+        digest: changed.digest,
+        dueAt: new Date(at - 60_000).toISOString(),
+      });
+      // Otherwise it keeps the last moment of before: released, or leased, it leaves late.
+      expect(changesFor([delivered, resend], [earlier], at)).toEqual([
+        {
+          type: 'update',
+          id: 'tx-r',
+          dueAt: resend.dueAt,
+          deadline: earlier.deadline,
+          digest: changed.digest,
+          contractVersion: send.contractVersion,
+        },
+      ]);
+    }
+  });
+
+  it('should give a resend being sent the new digest, so that its delivery of the data of before is followed by another', () => {
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const at = Date.parse('2027-06-30T00:00:00Z');
+    const sending = row({
+      id: 'tx-r',
+      kind: 'resend',
+      status: 'sending',
+      digest: 'e'.repeat(64),
+      dueAt: new Date(at - 60_000).toISOString(),
+    });
+    // The data changed again while the resend was under way.
+    for (const digest of ['f'.repeat(64), send.digest]) {
+      expect(changesFor([delivered, sending], [{ ...send, digest }], at)).toEqual([
+        {
+          type: 'update',
+          id: 'tx-r',
+          dueAt: sending.dueAt,
+          deadline: send.deadline,
+          digest,
+          contractVersion: send.contractVersion,
+        },
+      ]);
+    }
   });
 
   it('should not plan a resend when another send is still to go for the unit', () => {

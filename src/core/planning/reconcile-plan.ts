@@ -167,7 +167,8 @@ function followSend(
  * - an open send whose unit is gone (trip, flight or last participant cancelled) is cancelled;
  * - after a delivery, a change of the data plans a resend — only when nothing else is still
  *   to go for that unit, and only before the last moment; a resend whose data came back to
- *   what was delivered is cancelled: an unchanged payload is never disclosed twice.
+ *   what was delivered is cancelled: an unchanged payload is never disclosed twice; an open
+ *   resend takes the new last moment and digest, as a scheduled send does.
  */
 export function reconcilePlan(
   existing: readonly TransmissionState[],
@@ -222,26 +223,37 @@ export function reconcilePlan(
           groupKey(c.send.contractId, c.send.unit.key) === key &&
           c.status === 'planned',
       );
-    const pendingResends = rows.filter((r) => r.kind === 'resend' && PENDING.has(r.status));
-    if (first.digest === delivered.deliveredDigest) {
-      for (const resend of pendingResends)
-        changes.push({ type: 'cancel', id: resend.id, reason: 'unchanged' });
-    } else if (!stillToGo && Date.parse(first.deadline) > now) {
-      const openResend = rows.find((r) => r.kind === 'resend' && OPEN.has(r.status));
-      if (openResend === undefined) {
-        const moment = rows.filter((r) => r.kind === 'resend').length;
-        changes.push({
-          type: 'insert',
-          send: { ...first, moment, dueAt: nowIso },
-          kind: 'resend',
-          dueAt: nowIso,
-          status: 'planned',
-        });
-      } else if (PENDING.has(openResend.status) && openResend.digest !== first.digest) {
+    const openResends = rows.filter((r) => r.kind === 'resend' && OPEN.has(r.status));
+    const unchanged = first.digest === delivered.deliveredDigest;
+    if (unchanged) {
+      for (const resend of openResends)
+        if (PENDING.has(resend.status))
+          changes.push({ type: 'cancel', id: resend.id, reason: 'unchanged' });
+    } else if (!stillToGo && Date.parse(first.deadline) > now && openResends.length === 0) {
+      const moment = rows.filter((r) => r.kind === 'resend').length;
+      changes.push({
+        type: 'insert',
+        send: { ...first, moment, dueAt: nowIso },
+        kind: 'resend',
+        dueAt: nowIso,
+        status: 'planned',
+      });
+    }
+    // An open resend follows its unit as a scheduled send does, at its due time: the new last
+    // moment (a flight moved earlier: held or queued, it must not leave late) and, whatever
+    // its state, the new digest (being sent, its delivery of the data of before is then
+    // followed by the resend the new data calls for).
+    for (const resend of openResends) {
+      if (unchanged && PENDING.has(resend.status)) continue;
+      if (
+        resend.deadline !== first.deadline ||
+        resend.digest !== first.digest ||
+        resend.contractVersion !== first.contractVersion
+      ) {
         changes.push({
           type: 'update',
-          id: openResend.id,
-          dueAt: openResend.dueAt,
+          id: resend.id,
+          dueAt: resend.dueAt,
           deadline: first.deadline,
           digest: first.digest,
           contractVersion: first.contractVersion,
