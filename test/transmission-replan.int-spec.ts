@@ -464,6 +464,56 @@ describe('operations on one transmission, as recorded', () => {
     );
   });
 
+  it('should keep a send an operator holds held when it comes back after its unit went, or after it was missed', async () => {
+    const departure = Date.now() + 20 * DAY;
+    await put('/v1/trips/T-OPS-HELD', tripLeavingAt('T-OPS-HELD', departure, 1));
+    const booking = bookingVariant(0, 'T-OPS-HELD-B0', 'T-OPS-HELD');
+    await put('/v1/bookings/T-OPS-HELD-B0', booking);
+    const apis = await apisOf('T-OPS-HELD');
+    const held = await ops('POST', `/v1/transmissions/${apis.id}/hold`, {
+      reason: 'the airline asked us to wait for its new format',
+    });
+    expect(held.status, held.text).toBe(200);
+
+    // The booking cancelled, then confirmed again: its unit goes and comes back, still held.
+    const revision = booking.revision as number;
+    await put(
+      '/v1/bookings/T-OPS-HELD-B0',
+      edits(booking, [
+        ['status', 'cancelled'],
+        ['revision', revision + 1],
+      ]),
+    );
+    expect((await apisOf('T-OPS-HELD')).status).toBe('cancelled');
+    await put('/v1/bookings/T-OPS-HELD-B0', edit(booking, 'revision', revision + 2));
+    expect((await apisOf('T-OPS-HELD')).status).toBe('held');
+
+    // Missed while held, then its flight delayed enough to be sent in time: held again.
+    await t.database.admin(
+      `UPDATE transmissions SET deadline = now() - interval '1 second' WHERE id = $1`,
+      [apis.id],
+    );
+    await repository.markMissed(new Date());
+    expect((await apisOf('T-OPS-HELD')).status).toBe('missed');
+    await put('/v1/trips/T-OPS-HELD', tripLeavingAt('T-OPS-HELD', departure + DAY, 2));
+    expect((await apisOf('T-OPS-HELD')).status).toBe('held');
+
+    // Released, it is the plan's again: cancelled and back, it comes back planned.
+    expect(
+      (await ops('POST', `/v1/transmissions/${apis.id}/release`, { reason: 'format agreed' }))
+        .status,
+    ).toBe(200);
+    await put(
+      '/v1/bookings/T-OPS-HELD-B0',
+      edits(booking, [
+        ['status', 'cancelled'],
+        ['revision', revision + 3],
+      ]),
+    );
+    await put('/v1/bookings/T-OPS-HELD-B0', edit(booking, 'revision', revision + 4));
+    expect((await apisOf('T-OPS-HELD')).status).toBe('planned');
+  });
+
   it('should refuse a blank reason, and answer 404 for an id that is not a UUID', async () => {
     await put('/v1/trips/T-OPS-BLANK', tripVariant(sampleTrip(), 'T-OPS-BLANK'));
     await put('/v1/bookings/T-OPS-BLANK-B0', bookingVariant(0, 'T-OPS-BLANK-B0', 'T-OPS-BLANK'));

@@ -18,6 +18,7 @@ import { transmissionAttemptsBeforeMigration } from './migrations/0014-transmiss
 import { emergencyRequestErasedBookingMigration } from './migrations/0015-emergency-request-erased-booking.js';
 import { transmissionSentNowMigration } from './migrations/0016-transmission-sent-now.js';
 import { emergencyRequestErasedParticipantsMigration } from './migrations/0017-emergency-request-erased-participants.js';
+import { transmissionHeldMigration } from './migrations/0018-transmission-held.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -42,6 +43,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-emergency-request-erased-booking': emergencyRequestErasedBookingMigration,
   '0016-transmission-sent-now': transmissionSentNowMigration,
   '0017-emergency-request-erased-participants': emergencyRequestErasedParticipantsMigration,
+  '0018-transmission-held': transmissionHeldMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

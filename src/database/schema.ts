@@ -82,6 +82,8 @@ export interface TransmissionsTable {
   generation: ColumnType<number, number | undefined, number>;
   /** Made due by an operator's send-now: the plan keeps it due (migration 0016). */
   sent_now: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Held by an operator, whatever its status now (migration 0018). */
+  held: ColumnType<boolean, boolean | undefined, boolean>;
   lease_until: Date | null;
   last_error: string | null;
   problems: ColumnType<unknown, string | undefined, string>;

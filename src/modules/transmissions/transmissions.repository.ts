@@ -399,7 +399,8 @@ export class TransmissionsRepository {
         const { numUpdatedRows } = await trx
           .updateTable('transmissions')
           .set((eb) => ({
-            status: 'planned',
+            // Held by an operator before it was cancelled or missed: held again.
+            status: sql<string>`CASE WHEN held THEN 'held' ELSE 'planned' END`,
             due_at: new Date(change.dueAt),
             deadline: new Date(change.deadline),
             digest: change.digest,
@@ -716,6 +717,9 @@ export class TransmissionsRepository {
       .updateTable('transmissions')
       .set((eb) => ({
         status: action === 'hold' ? 'held' : 'planned',
+        // Kept apart from the status, which the plan may change (cancelled, missed) and
+        // then give back: released or sent now, it is the operator's no more.
+        held: action === 'hold',
         // Sent now, it has the contract's attempts again (a failed one tried once its cause
         // is fixed would otherwise fail for good at its first transient failure).
         ...(action === 'send-now'
