@@ -17,6 +17,7 @@ import type {
 import { canonicalJson } from './canonical-json.js';
 import { PolicyIndex } from './policy-index.js';
 import {
+  capProblems,
   findPaymentCardPaths,
   isPaymentDataRefusal,
   PAYMENT_DATA_RULE,
@@ -81,8 +82,9 @@ function isRetryable(error: unknown): boolean {
   return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
 }
 
+/** At most `MAX_PROBLEMS` details: a booking can name 150,000 flights its trip does not have. */
 const detailsOf = (errors: readonly InputError[]): PasserelleErrorDetail[] =>
-  errors.map(({ path, rule }) => ({ path, rule }));
+  capProblems(errors).map(({ path, rule }) => ({ path, rule }));
 
 const paymentRefusal = (errors: readonly InputError[]): PasserelleError =>
   new PasserelleError('PAYMENT_DATA_REFUSED', PAYMENT_DATA_RULE, detailsOf(errors));

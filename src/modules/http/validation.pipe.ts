@@ -1,6 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { PasserelleError, type PasserelleErrorDetail } from '../shared/passerelle-error.js';
-import { JSON_DEPTH_LIMIT } from './json-body.js';
+import { JSON_DEPTH_LIMIT, JSON_PROPERTIES_LIMIT } from './json-body.js';
 
 /**
  * Rule words for class-validator's constraint names. class-validator's own messages are
@@ -127,20 +127,29 @@ export function validationDetails(
 
 /** The rule of a value nested deeper than `JSON_DEPTH_LIMIT` (as the booking input words it). */
 export const NESTED_TOO_DEEPLY = 'nested too deeply';
+/** The rule of an object of more than `JSON_PROPERTIES_LIMIT` properties (the same). */
+export const TOO_MANY_PROPERTIES = `must have at most ${String(JSON_PROPERTIES_LIMIT)} properties`;
 
 /**
- * The path of the first object or array nested `limit` levels or more below the root, or
- * `undefined`. Iterative — it keeps its own stack — and it goes no deeper than the limit,
- * so a value nested 200,000 levels is refused in a few steps whatever the call stack.
+ * The first object or array nested `limits.depth` levels or more below the root, or object
+ * of more than `limits.properties` properties, with the rule it breaks; `undefined` if none.
+ * Iterative — it keeps its own stack — and it goes no deeper than the limit, so a value
+ * nested 200,000 levels is refused in a few steps whatever the call stack.
  */
-export function pathNestedTooDeep(value: unknown, limit: number): string | undefined {
+export function oversizedPartOf(
+  value: unknown,
+  limits: { readonly depth: number; readonly properties: number },
+): PasserelleErrorDetail | undefined {
   const pending: { readonly value: unknown; readonly path: string; readonly depth: number }[] = [
     { value, path: '', depth: 0 },
   ];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (typeof next.value !== 'object' || next.value === null) continue;
-    if (next.depth >= limit) return next.path;
+    if (next.depth >= limits.depth) return { path: next.path, rule: NESTED_TOO_DEEPLY };
     const entries = Object.entries(next.value);
+    if (!Array.isArray(next.value) && entries.length > limits.properties) {
+      return { path: next.path, rule: TOO_MANY_PROPERTIES };
+    }
     // Pushed last to first, so that the first too deep in the document's order is named.
     for (let index = entries.length - 1; index >= 0; index -= 1) {
       const [key, item] = entries[index] as [string, unknown];
@@ -152,22 +161,32 @@ export function pathNestedTooDeep(value: unknown, limit: number): string | undef
   return undefined;
 }
 
+/** The path of the first object or array nested `limit` levels or more below the root. */
+export const pathNestedTooDeep = (value: unknown, limit: number): string | undefined =>
+  oversizedPartOf(value, { depth: limit, properties: Infinity })?.path;
+
 /**
  * NestJS's ValidationPipe, refusing first what class-transformer cannot take: it copies a
  * value by recursion, so a body of `{"reason":[[[…]]]}` nested 200,000 levels (under the
- * 1 MiB limit) overflowed the call stack — a 500. Values it would not validate (a body
- * typed `unknown`, which the bookings input checks itself) pass as they are.
+ * 1 MiB limit) overflowed the call stack — a 500; and it takes time in the square of an
+ * object's properties. Values it would not validate (a body typed `unknown`, which the
+ * bookings input checks itself) pass as they are.
  */
 class DepthCheckedValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (this.toValidate(metadata)) {
-      const path = pathNestedTooDeep(value, JSON_DEPTH_LIMIT);
-      if (path !== undefined) {
+      const oversized = oversizedPartOf(value, {
+        depth: JSON_DEPTH_LIMIT,
+        properties: JSON_PROPERTIES_LIMIT,
+      });
+      if (oversized !== undefined) {
         const what = metadata.type === 'body' ? 'body' : metadata.type;
         throw new PasserelleError(
           'BAD_REQUEST',
-          `the ${what} is nested deeper than ${String(JSON_DEPTH_LIMIT)} levels`,
-          [{ path, rule: NESTED_TOO_DEEPLY }],
+          oversized.rule === NESTED_TOO_DEEPLY
+            ? `the ${what} is nested deeper than ${String(JSON_DEPTH_LIMIT)} levels`
+            : `the ${what} has an object of more than ${String(JSON_PROPERTIES_LIMIT)} properties`,
+          [oversized],
         );
       }
     }

@@ -8,6 +8,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { isCalendarDate, isInstantWithOffset } from '../input/calendar.js';
+import { spendProblems } from '../input/problem-budget.js';
 import {
   maxCharsRule,
   maxItemsRule,
@@ -81,7 +82,11 @@ function check(checker: Checker): PropertyDecorator {
       target: target.constructor,
       propertyName: String(propertyKey),
       validator: {
-        validate: (value: unknown) => checker(value) === undefined,
+        validate: (value: unknown) => {
+          if (checker(value) === undefined) return true;
+          spendProblems(1);
+          return false;
+        },
         defaultMessage: (args?: ValidationArguments) => encodeFinding(checker(args?.value)),
       },
     });
@@ -109,11 +114,17 @@ function stringRule(value: unknown, stringCheck: StringCheck): string | undefine
   return stringCheck(value);
 }
 
-/** Strings are trimmed before validation; an empty string is an error, not "absent". */
+/**
+ * Strings are trimmed before validation; an empty string is an error, not "absent". Only
+ * a-z are upper-cased: `toUpperCase` also makes `SS` of `ß`, `S` of `ſ` and `I` of `ı`, so a
+ * document number written with them passed as another number than the one sent.
+ */
 const trimmed = (upperCase: boolean) => (value: unknown) => {
   if (typeof value !== 'string') return value;
   const trimmedValue = value.trim();
-  return upperCase ? trimmedValue.toUpperCase() : trimmedValue;
+  return upperCase
+    ? trimmedValue.replace(/[a-z]+/g, (letters) => letters.toUpperCase())
+    : trimmedValue;
 };
 
 interface FieldOptions {
@@ -231,7 +242,10 @@ export function NestedArrayField(
         // Other non-objects are reported item by item by ValidateNested, which would
         // otherwise walk into an array nested in the array as if it were flat.
         const index = (value as unknown[]).findIndex((item) => Array.isArray(item));
-        return index === -1 ? undefined : { index, rule: RULES.object };
+        if (index !== -1) return { index, rule: RULES.object };
+        // Those it reports are problems too (`[1,1,…]` has one per two bytes).
+        spendProblems((value as unknown[]).filter((item) => !isRecord(item)).length);
+        return undefined;
       }),
     ),
     ValidateNested({ each: true, message: RULES.object }),
@@ -332,11 +346,17 @@ export const email: StringCheck = describedCheck(
 );
 
 const PHONE = /^\+[0-9](?:[ .()-]?[0-9]|[ .-]?\([0-9]+\))*$/;
-/** International format (the recipients' contact fields need it): `+`, 6 to 15 digits (E.164). */
+/**
+ * International format (the recipients' contact fields need it): `+`, 6 to 15 digits (E.164).
+ * The digits are counted before the pattern runs: `(1)1` reads two ways in it (a group then
+ * a digit, or two digits after separators), so a refusal tries every reading: 2^27 of them
+ * for `+1(1)1(1)1…x` of 111 characters, a booking PUT that held the event loop for 27 s.
+ * Each step of a reading takes a digit, so with at most 15 digits there are few.
+ */
 export const phone: StringCheck = describedCheck(
   (value) => {
     const digits = value.replace(/\D/g, '').length;
-    return PHONE.test(value) && digits >= 6 && digits <= 15 ? undefined : RULES.phone;
+    return digits >= 6 && digits <= 15 && PHONE.test(value) ? undefined : RULES.phone;
   },
   { pattern: PHONE.source, description: 'international format: `+`, 6 to 15 digits (E.164)' },
 );

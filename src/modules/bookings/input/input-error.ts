@@ -1,3 +1,5 @@
+import { MAX_PROBLEMS } from './problem-budget.js';
+
 /**
  * Input errors name where (`participants[2].documents[0].expiryDate`) and which rule was
  * broken — never the value found (DESIGN.md: "bad input gets a clear error"). Every rule
@@ -25,6 +27,8 @@ export const maxCharsRule = (max: number): string => rule(`must be at most ${max
 export const minItemsRule = (min: number): string =>
   rule(`must have at least ${min} item${min === 1 ? '' : 's'}`);
 export const maxItemsRule = (max: number): string => rule(`must have at most ${max} items`);
+export const maxPropertiesRule = (max: number): string =>
+  rule(`must have at most ${max} properties`);
 export const oneOfRule = (values: readonly string[]): string =>
   rule(`must be one of ${values.join(', ')}`);
 
@@ -40,6 +44,7 @@ export const RULES = {
   revision: rule('must be an integer of at least 1'),
   unknownProperty: rule('unknown property'),
   tooDeep: rule('nested too deeply'),
+  tooManyProblems: rule(`more than ${MAX_PROBLEMS} problems: the document was not checked further`),
   invalid: rule('invalid value'),
   // formats
   id: rule('must be 1 to 64 characters among A-Z a-z 0-9 . _ -'),
@@ -96,3 +101,12 @@ export function prefixPath(prefix: string, path: string): string {
 
 export const prefixErrors = (prefix: string, errors: readonly InputError[]): InputError[] =>
   errors.map((error) => ({ path: prefixPath(prefix, error.path), rule: error.rule }));
+
+/**
+ * At most `MAX_PROBLEMS` problems, in their order, and a last one saying there were more:
+ * the rules between fields (duplicates…) can find one per item of a list.
+ */
+export const capProblems = (errors: readonly InputError[]): InputError[] =>
+  errors.length <= MAX_PROBLEMS
+    ? [...errors]
+    : [...errors.slice(0, MAX_PROBLEMS), { path: '', rule: RULES.tooManyProblems }];

@@ -90,6 +90,13 @@ describe('containsCardNumber', () => {
     );
   });
 
+  it.each(['+4111 1111 1111 1111', 'card +4111111111111111', '+4111-1111-1111-1111 exp 12/29'])(
+    'should find a card in %j when the digits after + are more than a phone number has (15)',
+    (text) => {
+      expect(containsCardNumber(text)).toBe(true);
+    },
+  );
+
   it('should never find a card in a phone number when it has 10 or 11 digits', () => {
     fc.assert(
       fc.property(

@@ -41,17 +41,22 @@ const SEPARATORS = /[\s.\-\u2010-\u2015\u2212]{1,4}/u;
 const DATE_OR_INSTANT =
   /\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?/gu;
 
+/** E.164: an international phone number has at most 15 digits. */
+const PHONE_MAX_DIGITS = 15;
+
 /**
  * Whether the text holds a card-number-like token. Within a run of grouped digits, every
  * span of whole groups of 13 to 19 digits is tried, so that a card written after another
  * number (`ref 12 4111 1111 1111 1111`) is still found; an ungrouped run is tried whole. A
- * run after `+` is an international phone number, not a card.
+ * run after `+` of at most 15 digits is an international phone number, not a card; one of
+ * more is no phone number (`+4111 1111 1111 1111`).
  */
 export function containsCardNumber(text: string): boolean {
   const normalized = text.normalize('NFKC').replace(DATE_OR_INSTANT, '/');
   for (const match of normalized.matchAll(DIGIT_RUN)) {
-    if (match.index > 0 && normalized[match.index - 1] === '+') continue;
     const groups = match[0].split(SEPARATORS);
+    const afterPlus = match.index > 0 && normalized[match.index - 1] === '+';
+    if (afterPlus && groups.join('').length <= PHONE_MAX_DIGITS) continue;
     for (let first = 0; first < groups.length; first += 1) {
       let digits = '';
       for (let last = first; last < groups.length; last += 1) {

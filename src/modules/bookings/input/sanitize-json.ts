@@ -1,8 +1,17 @@
-import { RULES, type InputError } from './input-error.js';
+import { maxPropertiesRule, RULES, type InputError } from './input-error.js';
 import { childPath } from './property-path.js';
 
 /** Deeper than any document of the input model; only a free `marketing` object can nest. */
 export const MAX_DEPTH = 32;
+
+/**
+ * More properties than any object of the input model has, or a `marketing` object needs.
+ * class-transformer de-duplicates an object's keys by searching the list for each one —
+ * time in the square of their number: a `marketing` object of 90,000 properties (under
+ * 1 MiB) held the event loop for seven seconds.
+ */
+export const MAX_PROPERTIES = 1000;
+const TOO_MANY_PROPERTIES = maxPropertiesRule(MAX_PROPERTIES);
 
 export interface SanitizedJson {
   readonly value: unknown;
@@ -14,7 +23,8 @@ export interface SanitizedJson {
  * exist on `Object.prototype` (`__proto__`, `constructor`, `toString`…) are dropped and
  * reported as unknown: class-transformer skips them silently, and `__proto__` or
  * `constructor` on a DTO instance would change which rules class-validator applies.
- * Values nested deeper than `MAX_DEPTH` are refused before any recursive library sees them.
+ * Values nested deeper than `MAX_DEPTH`, and objects of more than `MAX_PROPERTIES`, are
+ * refused (and left out, `null`) before class-transformer sees them.
  */
 export function sanitizeJson(raw: unknown): SanitizedJson {
   const errors: InputError[] = [];
@@ -27,8 +37,13 @@ export function sanitizeJson(raw: unknown): SanitizedJson {
     if (Array.isArray(value)) {
       return value.map((item: unknown, index) => copy(item, childPath(path, index), depth + 1));
     }
+    const entries = Object.entries(value);
+    if (entries.length > MAX_PROPERTIES) {
+      errors.push({ path, rule: TOO_MANY_PROPERTIES });
+      return null;
+    }
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    for (const [key, item] of entries) {
       if (Object.prototype.hasOwnProperty.call(Object.prototype, key)) {
         errors.push({ path: childPath(path, key), rule: RULES.unknownProperty });
       } else {

@@ -165,6 +165,19 @@ describe('validateBooking: the samples', () => {
     expect(booking.participants[0]?.redressNumber).toBe('AB1234');
   });
 
+  it.each([
+    ['participants[0].documents[0].number', '21ef2ß680', RULES.documentNumber],
+    ['participants[0].documents[0].number', '21eſ24680', RULES.documentNumber],
+    ['participants[0].redressNumber', 'aı1234', RULES.programmeNumber],
+  ])(
+    'should refuse %s when a letter outside A-Z upper-cases into A-Z (%s)',
+    (path, value, rule) => {
+      // `ß` upper-cases to `SS`, `ſ` to `S`, `ı` to `I`: the number stored and sent to the
+      // authorities would not be the one the booking system holds.
+      expect(errorsOf(edit(sampleBooking(2), path, value))).toEqual([{ path, rule }]);
+    },
+  );
+
   it('should keep marketing as sent when it is an object', () => {
     expect(valueOf(sampleBooking(0)).participants[0]?.marketing).toStrictEqual({
       newsletter: true,

@@ -9,8 +9,9 @@ import { TripDto } from '../dto/trip.dto.js';
 import { isCalendarDate } from './calendar.js';
 import { checkBooking, checkBookingAgainstTrip } from './check-booking.js';
 import { checkTrip } from './check-trip.js';
-import { PAYMENT_DATA_RULE, RULES, type InputError } from './input-error.js';
+import { capProblems, PAYMENT_DATA_RULE, RULES, type InputError } from './input-error.js';
 import { findPaymentCardPaths } from './payment-card.js';
+import { withinProblemBudget } from './problem-budget.js';
 import { sanitizeJson } from './sanitize-json.js';
 import { toInputErrors } from './validation-errors.js';
 import { toBooking, toTrip } from './to-core.js';
@@ -26,6 +27,7 @@ import { toBooking, toTrip } from './to-core.js';
 export { validateTripBookings } from './check-trip-bookings.js';
 export { findPaymentCardPaths } from './payment-card.js';
 export {
+  capProblems,
   isKnownRule,
   PAYMENT_DATA_RULE,
   prefixErrors,
@@ -50,14 +52,26 @@ interface Shape<T> {
 }
 
 function validateShape<T extends object>(dtoClass: new () => T, raw: unknown): Shape<T> {
-  const sanitized = sanitizeJson(raw);
-  const value = sanitized.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { dto: undefined, errors: [{ path: '', rule: RULES.object }] };
   }
-  const dto = plainToInstance(dtoClass, value);
-  const errors = [...sanitized.errors, ...toInputErrors(validateSync(dto, VALIDATOR_OPTIONS))];
-  return { dto, errors };
+  const sanitized = sanitizeJson(raw);
+  // The document itself refused (too many properties): nothing more to look at.
+  if (sanitized.value === null) return { dto: undefined, errors: sanitized.errors };
+  const dto = plainToInstance(dtoClass, sanitized.value);
+  const found = withinProblemBudget(() => toInputErrors(validateSync(dto, VALIDATOR_OPTIONS)));
+  if (found === undefined) {
+    return {
+      dto: undefined,
+      errors: [...sanitized.errors, { path: '', rule: RULES.tooManyProblems }],
+    };
+  }
+  // A value sanitizeJson refused is left out (null): its refusal says why, not `must not be null`.
+  const refused = new Set(sanitized.errors.map((error) => error.path));
+  return {
+    dto,
+    errors: [...sanitized.errors, ...found.filter((error) => !refused.has(error.path))],
+  };
 }
 
 export interface ValidateTripOptions {
@@ -70,10 +84,10 @@ export function validateTrip(
   options: ValidateTripOptions = {},
 ): Result<Trip, InputError> {
   const { dto, errors } = validateShape(TripDto, raw);
-  if (dto === undefined) return fail(errors);
+  if (dto === undefined) return fail(capProblems(errors));
   // The rules between fields run beside the shape errors, on what is well formed.
   const allErrors = [...errors, ...checkTrip(dto, options.pathId)];
-  return allErrors.length > 0 ? fail(allErrors) : ok(toTrip(dto));
+  return allErrors.length > 0 ? fail(capProblems(allErrors)) : ok(toTrip(dto));
 }
 
 export interface ValidateBookingOptions {
@@ -101,14 +115,14 @@ export function validateBooking(
     return fail(cardPaths.map((path) => ({ path, rule: PAYMENT_DATA_RULE })));
   }
   const { dto, errors } = validateShape(BookingDto, raw);
-  if (dto === undefined) return fail(errors);
+  if (dto === undefined) return fail(capProblems(errors));
   // The rules between fields run beside the shape errors, on what is well formed.
   const allErrors = [
     ...errors,
     ...checkBooking(dto, { today: options.today, pathReference: options.pathReference }),
     ...(options.trip === undefined ? [] : checkBookingAgainstTrip(dto, options.trip)),
   ];
-  return allErrors.length > 0 ? fail(allErrors) : ok(toBooking(dto));
+  return allErrors.length > 0 ? fail(capProblems(allErrors)) : ok(toBooking(dto));
 }
 
 /** Whether errors are the payment-data refusal (422), rather than malformed input (400). */
