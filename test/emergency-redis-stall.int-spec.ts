@@ -1,13 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { putTripAndBookings, testDataKey } from './support/ingest.js';
-import { accepts, freePort } from './support/loopback.js';
+import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { insurerClient, type TestClient } from './support/test-clients.js';
 
@@ -41,48 +36,11 @@ async function post(
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
 
-/** A Redis server of the test's own, which the test may freeze (SIGSTOP) and thaw. */
-async function startRedisServer(): Promise<{
-  url: string;
-  freeze: () => void;
-  thaw: () => void;
-  close: () => Promise<void>;
-}> {
-  const dir = await mkdtemp(join(tmpdir(), 'passerelle-redis-stall-'));
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'],
-    { cwd: dir, stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
-      resolve();
-    });
-  });
-  const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (Date.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
-    await sleep(25);
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    freeze: () => child.kill('SIGSTOP'),
-    thaw: () => child.kill('SIGCONT'),
-    close: async () => {
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe('an emergency request while Redis hangs (up, but not answering)', () => {
   let app: TestApp;
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
+  let redis: PrivateRedis;
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await startPrivateRedis();
     app = await startTestApp({
       REDIS_URL: redis.url,
       PASSERELLE_ROLE: 'api',

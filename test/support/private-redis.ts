@@ -19,6 +19,9 @@ export interface PrivateRedis {
   flushAll(): Promise<void>;
   /** The keys matching `pattern` (KEYS: a test's small keyspace only). */
   keys(pattern: string): Promise<string[]>;
+  /** Stops the server's process (SIGSTOP): connected, it answers nothing until thawed. */
+  freeze(): void;
+  thaw(): void;
   /** Kills the server and removes its folder. */
   close(): Promise<void>;
 }
@@ -77,8 +80,11 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         await redis.flushall();
       }),
     keys: (pattern) => withClient((redis) => redis.keys(pattern)),
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
     close: async () => {
       if (!state.exited) {
+        child.kill('SIGCONT');
         child.kill('SIGKILL');
         await exited;
       }
