@@ -13,6 +13,7 @@ import {
 } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { clientOfRole, insurerClient } from './support/test-clients.js';
+import { postEmergency } from './support/emergency.js';
 
 /**
  * A family policy: one policy number for two participants of the same insurer, both in
@@ -48,22 +49,14 @@ afterAll(async () => {
 });
 
 async function ask(extra: Record<string, unknown> = {}, policyNumber = FAMILY_POLICY) {
-  const response = await fetch(`${t.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MUTUELLE.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      policyNumber,
-      incidentReference: 'MV-ASSIST-2027-00077',
-      reason: 'Twisted an ankle on the stairs of the museum and needs to see a doctor today.',
-      requestedBy: 'Agent Paul Martin',
-      ...extra,
-    }),
+  const answer = await postEmergency(t, MUTUELLE, {
+    policyNumber,
+    incidentReference: 'MV-ASSIST-2027-00077',
+    reason: 'Twisted an ankle on the stairs of the museum and needs to see a doctor today.',
+    requestedBy: 'Agent Paul Martin',
+    ...extra,
   });
-  return {
-    status: response.status,
-    text: await response.text(),
-    requestId: response.headers.get('passerelle-request-id') ?? '',
-  };
+  return { ...answer, requestId: answer.headers.get('passerelle-request-id') ?? '' };
 }
 
 describe('an emergency request on a policy shared by two insured', () => {

@@ -17,6 +17,7 @@ import { repoPath } from './support/shipped-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import { postEmergency } from './support/emergency.js';
 
 /**
  * The emergency endpoint's abuse limits against a real Redis: the per-client sliding window
@@ -33,18 +34,8 @@ const bodyOf = (policyNumber: string) => ({
   requestedBy: 'Agent Jonas Weber',
 });
 
-async function post(
-  app: TestApp,
-  client: TestClient,
-  policy = 'NO-SUCH-POLICY',
-): Promise<{ status: number; headers: Headers; text: string }> {
-  const response = await fetch(`${app.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(bodyOf(policy)),
-  });
-  return { status: response.status, headers: response.headers, text: await response.text() };
-}
+const post = (app: TestApp, client: TestClient, policy = 'NO-SUCH-POLICY') =>
+  postEmergency(app, client, bodyOf(policy));
 
 describe('the rate limit across two API instances sharing Redis', () => {
   const prefix = `pq_rate_${randomBytes(4).toString('hex')}`;

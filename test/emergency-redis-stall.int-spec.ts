@@ -5,6 +5,7 @@ import { putTripAndBookings, testDataKey } from './support/ingest.js';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { insurerClient, type TestClient } from './support/test-clients.js';
+import { postEmergency } from './support/emergency.js';
 
 /**
  * The emergency release with the limiter's Redis up but not answering: answered all the
@@ -21,20 +22,8 @@ const bodyOf = (policyNumber: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function post(
-  app: TestApp,
-  client: TestClient,
-  body: unknown,
-  timeoutMs = 15_000,
-): Promise<{ status: number; text: string; headers: Headers }> {
-  const response = await fetch(`${app.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  return { status: response.status, text: await response.text(), headers: response.headers };
-}
+const post = (app: TestApp, client: TestClient, body: unknown) =>
+  postEmergency(app, client, body, 15_000);
 
 describe('an emergency request while Redis hangs (up, but not answering)', () => {
   let app: TestApp;

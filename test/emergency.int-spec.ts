@@ -26,6 +26,7 @@ import {
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { insurerClient, type TestClient } from './support/test-clients.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import { postEmergency } from './support/emergency.js';
 
 /**
  * The emergency release against a real PostgreSQL and Redis: the right insurer gets exactly
@@ -60,14 +61,8 @@ interface Answer {
   readonly headers: Headers;
 }
 
-async function emergency(t: TestApp, client: TestClient, body: unknown): Promise<Answer> {
-  const response = await fetch(`${t.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, text: await response.text(), headers: response.headers };
-}
+const emergency = (t: TestApp, client: TestClient, body: unknown): Promise<Answer> =>
+  postEmergency(t, client, body);
 
 let t: TestApp;
 let hooks: WebhookReceiver;

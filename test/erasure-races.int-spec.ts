@@ -6,6 +6,7 @@ import { edits, sampleTrip } from './support/input-documents.js';
 import { bookingVariant, putTripAndBookings, testDataKey, tripVariant } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { clientOfRole, insurerClient, type TestClient } from './support/test-clients.js';
+import { postEmergency } from './support/emergency.js';
 
 /**
  * An erasure racing what insurers' agents write: whatever the order the two commit in, what
@@ -36,23 +37,13 @@ afterAll(async () => {
   await t.close();
 });
 
-async function emergency(client: TestClient, policyNumber: string) {
-  const response = await fetch(`${t.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${client.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      policyNumber,
-      incidentReference: 'AJ-ASSIST-2027-00013',
-      reason: 'Burnt her hand in the hostel kitchen; the clinic asks about her allergies.',
-      requestedBy: 'Agent Lucie Bernard',
-    }),
+const emergency = (client: TestClient, policyNumber: string) =>
+  postEmergency(t, client, {
+    policyNumber,
+    incidentReference: 'AJ-ASSIST-2027-00013',
+    reason: 'Burnt her hand in the hostel kitchen; the clinic asks about her allergies.',
+    requestedBy: 'Agent Lucie Bernard',
   });
-  return {
-    status: response.status,
-    text: await response.text(),
-    requestId: response.headers.get('passerelle-request-id'),
-  };
-}
 
 const erase = (reference: string) =>
   fetch(`${t.url}/v1/bookings/${reference}`, {
