@@ -462,10 +462,9 @@ export class BookingsService {
     const tripIds = new Set<string>();
     let erased = 0;
     for (;;) {
-      const references: string[] = [];
-      const batch = await this.repository.transaction(async (trx) => {
+      const { batch, done } = await this.repository.transaction(async (trx) => {
         const rows = await this.repository.lockExpiredBookings(trx, endedBy, RETENTION_BATCH);
-        if (rows.length === 0) return rows;
+        if (rows.length === 0) return { batch: rows, done: rows };
         // Recorded before the keys are destroyed; if the register is down, nothing is erased.
         await this.register.appendAll(
           rows.map((row) =>
@@ -474,17 +473,21 @@ export class BookingsService {
             }),
           ),
         );
+        const erasedRows: typeof rows = [];
         for (const row of rows) {
           if (await this.repository.eraseBooking(trx, row.reference, row.revision, now)) {
-            references.push(row.reference);
+            erasedRows.push(row);
           }
         }
-        return rows;
+        return { batch: rows, done: erasedRows };
       });
       // Committed: counted, and what agents wrote meanwhile erased too.
-      for (const row of batch) if (references.includes(row.reference)) tripIds.add(row.tripId);
-      erased += references.length;
-      await this.repository.eraseRequestsStoredMeanwhile(references, now);
+      for (const row of done) tripIds.add(row.tripId);
+      erased += done.length;
+      await this.repository.eraseRequestsStoredMeanwhile(
+        done.map((row) => row.reference),
+        now,
+      );
       if (batch.length < RETENTION_BATCH) break;
     }
     if (erased > 0) this.logger.log({ msg: 'retention erased bookings', count: erased });

@@ -1,16 +1,17 @@
+import { JSON_DEPTH_LIMIT, JSON_PROPERTIES_LIMIT } from '../../http/json-body.js';
 import { maxPropertiesRule, RULES, type InputError } from './input-error.js';
 import { childPath } from './property-path.js';
 
-/** Deeper than any document of the input model; only a free `marketing` object can nest. */
-export const MAX_DEPTH = 32;
-
 /**
- * More properties than any object of the input model has, or a `marketing` object needs.
- * class-transformer de-duplicates an object's keys by searching the list for each one —
- * time in the square of their number: a `marketing` object of 90,000 properties (under
- * 1 MiB) held the event loop for seven seconds.
+ * The limits every validated body has (`JSON_DEPTH_LIMIT`, `JSON_PROPERTIES_LIMIT`): deeper
+ * than any document of the input model (only a free `marketing` object can nest), more
+ * properties than any of its objects has. class-transformer copies by recursion, and
+ * de-duplicates an object's keys by searching the list for each one — time in the square of
+ * their number: a `marketing` object of 90,000 properties (under 1 MiB) held the event loop
+ * for seven seconds.
  */
-export const MAX_PROPERTIES = 1000;
+export const MAX_DEPTH = JSON_DEPTH_LIMIT;
+export const MAX_PROPERTIES = JSON_PROPERTIES_LIMIT;
 const TOO_MANY_PROPERTIES = maxPropertiesRule(MAX_PROPERTIES);
 
 export interface SanitizedJson {
