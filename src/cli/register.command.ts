@@ -4,7 +4,12 @@ import { userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { renderRecordCsv, renderRecordHtml } from '../core/register/build-ropa.js';
 import type { AppConfig } from '../config/app-config.js';
-import { DatabaseNotFoundError, openExistingDatabase, type Db } from '../database/database.js';
+import {
+  DatabaseNewerError,
+  DatabaseNotFoundError,
+  openExistingDatabase,
+  type Db,
+} from '../database/database.js';
 import { loadContractCatalog } from '../modules/contracts/load-contract-catalog.js';
 import { formatProblem } from '../core/contracts/lint-contracts.js';
 import {
@@ -30,6 +35,8 @@ function databaseProblem(error: unknown): string | undefined {
       : 'DATABASE_URL: the database holds no register; the register commands never set one up (check its name, or start the gateway once)';
   }
   if (error instanceof Error && error.message.startsWith('DATABASE_URL: ')) return error.message;
+  // Migrated by a newer release: the message names the migrations, nothing else.
+  if (error instanceof DatabaseNewerError) return error.message;
   const code = errorCodeOf(error);
   // A system error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, …) or a refused connection:
   // SQLSTATE 08 (connection), 28 (authorization), 57P (server shutting down), 53300 (too many connections).

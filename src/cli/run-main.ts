@@ -1,4 +1,5 @@
 import { ConfigError, loadAppConfig } from '../config/app-config.js';
+import { DatabaseMigrationError, DatabaseNewerError } from '../database/database.js';
 import { PasserelleError } from '../modules/shared/passerelle-error.js';
 import { errorCodeOf, EXIT, type CliIo } from './cli-io.js';
 import { runCli } from './program.js';
@@ -23,6 +24,11 @@ export async function runMain(
       // Names the variables and their rules, never a value.
       io.stderr(error.message);
       return EXIT.invalidInput;
+    }
+    if (error instanceof DatabaseNewerError || error instanceof DatabaseMigrationError) {
+      // Names migrations (and a SQLSTATE): nothing of the data or the URL.
+      io.stderr(`passerelle: ${error.message}`);
+      return EXIT.cannotRun;
     }
     if (error instanceof PasserelleError) {
       // Boot-time problems (contracts, clients file): messages name files, paths and rules.

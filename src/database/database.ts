@@ -19,13 +19,14 @@ import { emergencyRequestErasedBookingMigration } from './migrations/0015-emerge
 import { transmissionSentNowMigration } from './migrations/0016-transmission-sent-now.js';
 import { emergencyRequestErasedParticipantsMigration } from './migrations/0017-emergency-request-erased-participants.js';
 import { transmissionHeldMigration } from './migrations/0018-transmission-held.js';
+import { upgradeOperatorActionsAndErasuresMigration } from './migrations/0019-upgrade-operator-actions-and-erasures.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
 // arithmetic beyond JavaScript's safe integers anyway.
 
 /** Every migration, in order; they run at start. */
-const MIGRATIONS: Readonly<Record<string, Migration>> = {
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-register': registerMigration,
   '0002-bookings': bookingsMigration,
   '0003-transmissions': transmissionsMigration,
@@ -44,6 +45,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0016-transmission-sent-now': transmissionSentNowMigration,
   '0017-emergency-request-erased-participants': emergencyRequestErasedParticipantsMigration,
   '0018-transmission-held': transmissionHeldMigration,
+  '0019-upgrade-operator-actions-and-erasures': upgradeOperatorActionsAndErasuresMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */
@@ -194,8 +196,36 @@ export async function ensureDatabaseExists(url: string): Promise<void> {
   }
 }
 
+/**
+ * A database a newer release has migrated: this binary was rolled back, or an old process
+ * started again after an upgrade. Its code would read and write a schema it does not know,
+ * so it does not start. The message names the migrations only.
+ */
+export class DatabaseNewerError extends Error {
+  constructor(readonly unknown: readonly string[]) {
+    super(
+      `the database was migrated by a newer release of Passerelle (migration ${unknown.join(', ')} is unknown to this one, whose last is ${MIGRATION_NAMES[MIGRATION_NAMES.length - 1] ?? '-'}): run that release or a later one; migrations only go forward (to go back, restore the backup taken before the upgrade)`,
+    );
+    this.name = 'DatabaseNewerError';
+  }
+}
+
+/** Throws `DatabaseNewerError` when the database ran a migration this release does not have. */
+async function refuseNewerSchema(db: Db): Promise<void> {
+  const { rows } = await sql<{
+    table: string | null;
+  }>`SELECT to_regclass('kysely_migration')::text AS table`.execute(db);
+  if (rows[0]?.table == null) return;
+  const done = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
+    db,
+  );
+  const unknown = done.rows.map((row) => row.name).filter((name) => !(name in MIGRATIONS));
+  if (unknown.length > 0) throw new DatabaseNewerError(unknown);
+}
+
 /** Brings the schema to the latest migration; several processes may start at once. */
 export async function migrateToLatest(db: Db): Promise<void> {
+  await refuseNewerSchema(db);
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(MIGRATIONS) },
@@ -203,7 +233,29 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed`, { cause: error });
+    throw new DatabaseMigrationError(failed, error);
+  }
+}
+
+/**
+ * A migration failed at start. Every pending migration runs in one transaction, so the
+ * schema is as it was before this start. The message names the migration and the SQLSTATE
+ * only: PostgreSQL's own message may quote a value of a row.
+ */
+export class DatabaseMigrationError extends Error {
+  constructor(
+    readonly migration: string,
+    cause: unknown,
+  ) {
+    const code =
+      cause instanceof Error && 'code' in cause && typeof cause.code === 'string'
+        ? cause.code
+        : undefined;
+    super(
+      `database migration ${migration} failed${code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : ''}; no migration of this start was kept`,
+      { cause },
+    );
+    this.name = 'DatabaseMigrationError';
   }
 }
 
@@ -211,7 +263,12 @@ export async function migrateToLatest(db: Db): Promise<void> {
 export async function openDatabase(url: string, poolSize?: number): Promise<Db> {
   await ensureDatabaseExists(url);
   const db = createDatabase(url, poolSize);
-  await migrateToLatest(db);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   return db;
 }
 
