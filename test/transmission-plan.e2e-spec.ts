@@ -412,6 +412,18 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     expect(
       entries.find((e) => e.transmissionId === f2.id && e.detail?.action === 'send-now')?.reason,
     ).toBe('the airline asked for it early');
+    // The preview's entry names the contract it was rendered under and the categories shown,
+    // as the disclosure's does: a DPO finds the views of a contract's data by contract or category.
+    const viewed = entries.find(
+      (e) => e.transmissionId === apis.id && e.event === 'preview-viewed',
+    )!;
+    const delivered = entries.find(
+      (e) => e.transmissionId === apis.id && e.event === 'disclosure-delivered',
+    )!;
+    expect(viewed.contract?.id).toBe('us-apis');
+    expect(viewed.contract).toEqual(delivered.contract);
+    expect(viewed.categories.length).toBeGreaterThan(0);
+    expect(viewed.categories).toEqual(delivered.categories);
 
     // The list filters by contract and status, and pages.
     const list = await ask(

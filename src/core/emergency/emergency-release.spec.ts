@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { aBooking, aParticipant, aTrip } from '../../../test/support/builders.js';
+import { aBooking, aFlight, aParticipant, aTrip } from '../../../test/support/builders.js';
 import {
   readRepoFile,
   repoPath,
@@ -89,6 +89,29 @@ describe('decideRelease', () => {
       expect(decision.kind === 'released' ? 'released' : decision.reason).toBe(kind);
     },
   );
+
+  it('should open the window a day before the group leaves when its flight leaves before startDate', () => {
+    // Paris → Sydney dated by its days in Australia (startDate 2 July): the group leaves CDG
+    // on 30 June at 19:00Z and is in transit on 1 July — the window must already be open.
+    const sydney = aTrip({
+      startDate: '2027-07-02',
+      flights: [
+        aFlight('F1', 'FRA', 'AUS', {
+          departure: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-06-30T21:00:00+02:00' },
+          arrival: { airport: 'SYD', country: 'AUS', scheduledAt: '2027-07-02T06:00:00+10:00' },
+        }),
+      ],
+      stays: [],
+    });
+    const bookings = [aBooking('B1', [insured('P1')])];
+    const kindAt = (now: string) => {
+      const decision = decide(now, [holder('P1', 'B1')], bookings, sydney);
+      return decision.kind === 'released' ? 'released' : decision.reason;
+    };
+    expect(kindAt('2027-06-30T23:00:00Z')).toBe('released');
+    expect(kindAt('2027-06-29T19:00:00Z')).toBe('released');
+    expect(kindAt('2027-06-29T18:59:59.999Z')).toBe('outside-window');
+  });
 
   it('should tell apart, for the register only, every reason to refuse', () => {
     const now = '2027-07-05T12:00:00Z';

@@ -25,6 +25,28 @@ export interface PlannedSend {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A trip's first calendar day: its `startDate`, or a stay's check-in if earlier. */
+function tripFirstDay(trip: Trip): string {
+  let first = trip.startDate;
+  for (const stay of trip.stays) if (stay.checkIn < first) first = stay.checkIn;
+  return first;
+}
+
+/**
+ * When a trip begins, the mirror of `tripEndTime`: the start of its first day (midnight, UTC;
+ * a stay may check in before `startDate`) or its first scheduled departure, whichever is
+ * earlier — an outbound flight may leave before it too (a trip dated by its days at the
+ * destination, a long-haul flight the evening before), and the group is travelling then.
+ */
+export function tripStartTime(trip: Trip): number {
+  let start = Date.parse(`${tripFirstDay(trip)}T00:00:00Z`);
+  for (const flight of trip.flights) {
+    const departure = Date.parse(flight.departure.scheduledAt);
+    if (Number.isFinite(departure) && departure < start) start = departure;
+  }
+  return start;
+}
+
 /** A trip's last calendar day: its `endDate`, or a stay's check-out if later. */
 export function tripLastDay(trip: Trip): string {
   let last = trip.endDate;
@@ -50,7 +72,9 @@ export function tripEndTime(trip: Trip): number {
  * When an event of a unit happens, in epoch milliseconds. Flight times are instants; stay
  * and trip days are calendar dates, taken from the start of the day in UTC (a day's
  * precision is what their schedules need) — the end of a stay is the end of its last day,
- * the end of a trip that or its last arrival (`tripEndTime`). `booking.confirmed` is the moment the unit is planned.
+ * the start of a trip the start of its first day or its first departure (`tripStartTime`),
+ * the end of a trip the end of its last day or its last arrival (`tripEndTime`).
+ * `booking.confirmed` is the moment the unit is planned.
  */
 export function eventTime(
   event: ScheduleEvent,
@@ -71,7 +95,7 @@ export function eventTime(
       return event === 'stay.checkIn' ? dayStart(stay.checkIn) : dayStart(stay.checkOut);
     }
     case 'trip.start':
-      return dayStart(trip.startDate);
+      return tripStartTime(trip);
     case 'trip.end':
       return tripEndTime(trip);
     case 'booking.confirmed':

@@ -125,6 +125,68 @@ describe('planTrip', () => {
     expect(momentTime(windowEnd, late, unit, NOW)).toBe(Date.parse('2027-07-14T23:00:00Z'));
   });
 
+  it('should start a trip at its first departure when its outbound flight leaves before its startDate', () => {
+    // Paris → Sydney, the trip dated by its days in Australia: the group leaves CDG on the
+    // evening of 30 June (19:00Z) and lands on 2 July, its startDate.
+    const sydney = aTrip({
+      startDate: '2027-07-02',
+      endDate: '2027-07-12',
+      flights: [
+        aFlight('F1', 'FRA', 'AUS', {
+          departure: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-06-30T21:00:00+02:00' },
+          arrival: { airport: 'SYD', country: 'AUS', scheduledAt: '2027-07-02T06:00:00+10:00' },
+        }),
+      ],
+      stays: [aStay('S1', 'AUS', { checkIn: '2027-07-02', checkOut: '2027-07-11' })],
+    });
+    const unit = { kind: 'participant', id: 'P1', key: 'participant:P1' } as const;
+    const windowStart = { event: 'trip.start', direction: 'before', offset: 'P1D' } as const;
+    // One day before the group leaves, not one day before the UTC midnight of its startDate
+    // (1 July, 00:00Z) — which came five hours after it had left.
+    expect(momentTime(windowStart, sydney, unit, NOW)).toBe(Date.parse('2027-06-29T19:00:00Z'));
+    const insured = [
+      aBooking('B1', [
+        aParticipant({ id: 'P1', insurance: { insurerId: 'INS-A', policyNumber: 'POL-1' } }),
+      ]),
+    ];
+    // The insurer's list "the day before departure" reaches it before the departure.
+    const dayBefore = plan(sydney, insured).find(
+      (s) => s.contractId === 'insurer-enrollment' && s.moment === 1,
+    );
+    expect(dayBefore?.dueAt).toBe('2027-06-29T19:00:00.000Z');
+    // A stay checking in before startDate starts the trip on that day.
+    const early = aTrip({
+      flights: [],
+      stays: [aStay('S1', 'FRA', { checkIn: '2027-06-28', checkOut: '2027-07-02' })],
+    });
+    expect(momentTime(windowStart, early, unit, NOW)).toBe(Date.parse('2027-06-27T00:00:00Z'));
+    // Otherwise the start of startDate (UTC), as before: the sample's flight leaves on it.
+    expect(momentTime(windowStart, aTrip(), unit, NOW)).toBe(Date.parse('2027-06-30T00:00:00Z'));
+  });
+
+  it('should count schedule offsets in elapsed time across a daylight-saving change', () => {
+    // Paris leaves summer time on 31 October 2027 at 03:00 (+02:00 → +01:00): a departure at
+    // 10:30 that morning is 09:30Z, and 72 h before it is 11:30 on the 28th in Paris —
+    // Secure Flight's 72 hours are elapsed hours, not the same local clock three days before.
+    const autumn = aTrip({
+      startDate: '2027-10-31',
+      endDate: '2027-11-07',
+      flights: [
+        aFlight('F1', 'FRA', 'USA', {
+          departure: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-10-31T10:30:00+01:00' },
+          arrival: { airport: 'JFK', country: 'USA', scheduledAt: '2027-10-31T12:45:00-04:00' },
+        }),
+      ],
+      stays: [aStay('S1', 'USA', { checkIn: '2027-10-31', checkOut: '2027-11-06' })],
+    });
+    const sends = plan(autumn);
+    const dueOf = (id: string) => sends.find((s) => s.contractId === id)?.dueAt;
+    expect(dueOf('secure-flight')).toBe('2027-10-28T09:30:00.000Z');
+    expect(dueOf('us-apis')).toBe('2027-10-29T09:30:00.000Z');
+    // Days are 24 hours from a date's 00:00 UTC: the rooming list 7 × 24 h before check-in.
+    expect(dueOf('hotel-rooming-list')).toBe('2027-10-24T00:00:00.000Z');
+  });
+
   it('should plan a send scheduled after its event at that moment, before a later until', () => {
     const after = (until: string) =>
       lintContracts(
@@ -185,6 +247,7 @@ describe('reconcilePlan', () => {
     contractId: send.contractId,
     contractVersion: send.contractVersion,
     unitKey: send.unit.key,
+    recipientId: send.recipientId,
     kind: 'scheduled',
     moment: 0,
     dueAt: send.dueAt,
@@ -331,6 +394,7 @@ describe('reconcilePlan', () => {
       {
         type: 'replan',
         from: 'cancelled',
+        cancelled: 'unit-gone',
         id: 'tx-1',
         dueAt: send.dueAt,
         deadline: send.deadline,
@@ -560,5 +624,121 @@ describe('reconcilePlan', () => {
         (c) => c.type === 'insert',
       ),
     ).toEqual([]);
+  });
+
+  describe('when a contract changed', () => {
+    const without = (id: string) =>
+      new Map([...resend].filter(([contractId]) => contractId !== id));
+
+    it('should cancel the open sends of a contract removed as no longer called for, not as a unit gone', () => {
+      const removed = new Map(without('us-apis'));
+      expect(
+        reconcilePlan(
+          [row(), row({ id: 'tx-2', status: 'held' }), row({ id: 'tx-3', status: 'sending' })],
+          [],
+          removed,
+          NOW,
+        ),
+      ).toEqual([
+        { type: 'cancel', id: 'tx-1', reason: 'not-in-contract' },
+        { type: 'cancel', id: 'tx-2', reason: 'not-in-contract' },
+      ]);
+    });
+
+    it('should cancel a moment taken out of the schedule as no longer called for', () => {
+      expect(changesFor([row(), row({ id: 'tx-2', moment: 1 })])).toEqual([
+        { type: 'cancel', id: 'tx-2', reason: 'not-in-contract' },
+      ]);
+    });
+
+    it('should plan again a send cancelled as no longer called for once its contract calls for it again', () => {
+      const cancelled = row({ status: 'cancelled', cancelReason: 'not-in-contract' });
+      expect(changesFor([cancelled])).toEqual([
+        {
+          type: 'replan',
+          from: 'cancelled',
+          cancelled: 'not-in-contract',
+          id: 'tx-1',
+          dueAt: send.dueAt,
+          deadline: send.deadline,
+          digest: send.digest,
+          contractVersion: send.contractVersion,
+        },
+      ]);
+    });
+
+    it('should cancel an open resend, not one being sent, once the contract resends no more', () => {
+      const never = new Map([...resend, ['us-apis', false]]);
+      const delivered = row({
+        status: 'delivered',
+        deliveredDigest: send.digest,
+        deliveredAt: '2027-06-29T08:31:00Z',
+      });
+      const changed = { ...send, digest: 'f'.repeat(64) };
+      const at = Date.parse('2027-06-30T00:00:00Z');
+      const resendRow = (id: string, status: TransmissionState['status']) =>
+        row({
+          id,
+          kind: 'resend',
+          status,
+          digest: changed.digest,
+          dueAt: new Date(at).toISOString(),
+        });
+      expect(
+        reconcilePlan(
+          [
+            delivered,
+            resendRow('tx-r1', 'planned'),
+            resendRow('tx-r2', 'held'),
+            resendRow('tx-r3', 'queued'),
+            resendRow('tx-r4', 'sending'),
+          ],
+          [changed],
+          never,
+          at,
+        ),
+      ).toEqual([
+        { type: 'cancel', id: 'tx-r1', reason: 'not-in-contract' },
+        { type: 'cancel', id: 'tx-r2', reason: 'not-in-contract' },
+        { type: 'cancel', id: 'tx-r3', reason: 'not-in-contract' },
+      ]);
+    });
+
+    it('should give its sends the recipient a new version names, pending or resent', () => {
+      const renamed = { ...send, recipientId: 'XX', contractVersion: send.contractVersion + 1 };
+      expect(changesFor([row()], [renamed])).toEqual([
+        {
+          type: 'update',
+          id: 'tx-1',
+          dueAt: send.dueAt,
+          deadline: send.deadline,
+          digest: send.digest,
+          contractVersion: renamed.contractVersion,
+          recipientId: 'XX',
+        },
+      ]);
+      const at = Date.parse('2027-06-30T00:00:00Z');
+      const delivered = row({
+        status: 'delivered',
+        deliveredDigest: 'e'.repeat(64),
+        deliveredAt: '2027-06-29T08:31:00Z',
+      });
+      const pending = row({ id: 'tx-r', kind: 'resend', dueAt: new Date(at).toISOString() });
+      expect(changesFor([delivered, pending], [renamed], at)).toEqual([
+        {
+          type: 'update',
+          id: 'tx-r',
+          dueAt: pending.dueAt,
+          deadline: send.deadline,
+          digest: send.digest,
+          contractVersion: renamed.contractVersion,
+          recipientId: 'XX',
+        },
+      ]);
+      // The same recipient: nothing to say of it.
+      expect(changesFor([row()], [{ ...send, contractVersion: 9 }])[0]).not.toHaveProperty(
+        'recipientId',
+      );
+    });
   });
 });

@@ -23,9 +23,14 @@ export const OPEN: ReadonlySet<TransmissionStatus> = new Set([
   'sending',
 ]);
 
-/** Why a transmission was cancelled, as its row says it (the plan revives only the first). */
+/**
+ * Why a transmission was cancelled, as its row says it. The plan revives those whose unit
+ * was gone, or whose contract no longer called for them (removed, its moment taken out of
+ * its schedule, or a resend once it resends no more), when the send is called for again.
+ */
 export const CANCEL_REASONS = {
   'unit-gone': 'its unit no longer exists',
+  'not-in-contract': 'its contract no longer calls for it',
   unchanged: 'the data is what was already delivered',
 } as const;
 export type CancelReason = keyof typeof CANCEL_REASONS;
@@ -33,6 +38,7 @@ export type CancelReason = keyof typeof CANCEL_REASONS;
 /** A cancellation's reason read back from its row's text (undefined: another reason). */
 export function cancelReasonOf(text: string | null): CancelReason | undefined {
   if (text === CANCEL_REASONS['unit-gone']) return 'unit-gone';
+  if (text === CANCEL_REASONS['not-in-contract']) return 'not-in-contract';
   if (text === CANCEL_REASONS.unchanged) return 'unchanged';
   return undefined;
 }
@@ -43,6 +49,8 @@ export interface TransmissionState {
   readonly contractId: string;
   readonly contractVersion: number;
   readonly unitKey: string;
+  /** The recipient it is planned for (a contract's new version may name another). */
+  readonly recipientId: string;
   readonly kind: 'scheduled' | 'resend';
   readonly moment: number;
   readonly dueAt: string;
@@ -74,6 +82,8 @@ export type PlanChange =
       readonly deadline: string;
       readonly digest: string;
       readonly contractVersion: number;
+      /** Only when the recipient changed (a contract's new version names another). */
+      readonly recipientId?: string;
     }
   | {
       /**
@@ -81,14 +91,19 @@ export type PlanChange =
        * since (fixed, say); cancelled because its unit was gone, and the unit is back (a
        * booking confirmed again, a trip scheduled again); missed, and its last moment moved
        * later (a delayed flight); queued, and its due time moved later (it waits for it again).
+       * Cancelled because its contract no longer called for it, and it calls for it again.
        */
       readonly type: 'replan';
       readonly from: 'failed' | 'cancelled' | 'missed' | 'queued';
+      /** Cancelled: why it was (what makes it come back). */
+      readonly cancelled?: 'unit-gone' | 'not-in-contract';
       readonly id: string;
       readonly dueAt: string;
       readonly deadline: string;
       readonly digest: string;
       readonly contractVersion: number;
+      /** Only when the recipient changed (a contract's new version names another). */
+      readonly recipientId?: string;
     }
   | { readonly type: 'cancel'; readonly id: string; readonly reason: CancelReason };
 
@@ -111,11 +126,15 @@ function followSend(
   now: number,
   nowIso: string,
 ): PlanChange | undefined {
+  const recipientChanged = row.recipientId !== send.recipientId;
   const target = {
     id: row.id,
     deadline: send.deadline,
     digest: send.digest,
     contractVersion: send.contractVersion,
+    // A contract's new version may name another recipient: the row says whom it goes to
+    // (operations, alerts, an HTTPS endpoint's `{recipientId}`).
+    ...(recipientChanged ? { recipientId: send.recipientId } : {}),
   };
   // Due already, and due still: it keeps its due time. (A send at booking confirmation is due
   // at the moment it is planned, a new moment at every re-planning: moving it each time would
@@ -128,7 +147,8 @@ function followSend(
     row.dueAt !== newDue ||
     row.deadline !== send.deadline ||
     row.digest !== send.digest ||
-    row.contractVersion !== send.contractVersion;
+    row.contractVersion !== send.contractVersion ||
+    recipientChanged;
   const ahead = Date.parse(send.deadline) > now;
   const dueAt = Date.parse(send.dueAt) > now ? send.dueAt : nowIso;
   switch (row.status) {
@@ -149,8 +169,8 @@ function followSend(
     case 'missed':
       return ahead ? { type: 'replan', from: 'missed', ...target, dueAt } : undefined;
     case 'cancelled':
-      return row.cancelReason === 'unit-gone' && ahead
-        ? { type: 'replan', from: 'cancelled', ...target, dueAt }
+      return (row.cancelReason === 'unit-gone' || row.cancelReason === 'not-in-contract') && ahead
+        ? { type: 'replan', from: 'cancelled', cancelled: row.cancelReason, ...target, dueAt }
         : undefined;
     case 'delivered':
       return undefined;
@@ -168,7 +188,13 @@ function followSend(
  * - after a delivery, a change of the data plans a resend — only when nothing else is still
  *   to go for that unit, and only before the last moment; a resend whose data came back to
  *   what was delivered is cancelled: an unchanged payload is never disclosed twice; an open
- *   resend takes the new last moment and digest, as a scheduled send does.
+ *   resend takes the new last moment and digest, as a scheduled send does;
+ * - what the contracts no longer call for (a contract removed or made on-demand, a moment
+ *   taken out of a schedule, a resend once the contract resends no more) is cancelled as
+ *   such, not as a unit gone: the unit is still there.
+ *
+ * `resendOnChange` names every contract that plans sends (whether a change of the data is
+ * sent again): a contract it does not name plans nothing any more.
  */
 export function reconcilePlan(
   existing: readonly TransmissionState[],
@@ -208,7 +234,14 @@ export function reconcilePlan(
       }
     }
     const first = sends[0];
-    if (first === undefined || resendOnChange.get(first.contractId) !== true) continue;
+    if (first === undefined) continue;
+    if (resendOnChange.get(first.contractId) !== true) {
+      // Planned while the contract resent on change: its version now says never.
+      for (const r of rows)
+        if (r.kind === 'resend' && OPEN.has(r.status) && r.status !== 'sending')
+          changes.push({ type: 'cancel', id: r.id, reason: 'not-in-contract' });
+      continue;
+    }
     const delivered = rows
       .filter((r) => r.status === 'delivered' && r.deliveredDigest !== undefined)
       .sort((a, b) => (a.deliveredAt ?? '').localeCompare(b.deliveredAt ?? ''))
@@ -248,7 +281,8 @@ export function reconcilePlan(
       if (
         resend.deadline !== first.deadline ||
         resend.digest !== first.digest ||
-        resend.contractVersion !== first.contractVersion
+        resend.contractVersion !== first.contractVersion ||
+        resend.recipientId !== first.recipientId
       ) {
         changes.push({
           type: 'update',
@@ -257,6 +291,7 @@ export function reconcilePlan(
           deadline: first.deadline,
           digest: first.digest,
           contractVersion: first.contractVersion,
+          ...(resend.recipientId === first.recipientId ? {} : { recipientId: first.recipientId }),
         });
       }
     }
@@ -266,10 +301,17 @@ export function reconcilePlan(
     const sends = plannedGroups.get(key);
     for (const row of rows) {
       if (!OPEN.has(row.status) || row.status === 'sending') continue;
-      const gone =
-        sends === undefined ||
-        (row.kind === 'scheduled' && !sends.some((s) => s.moment === row.moment));
-      if (gone) changes.push({ type: 'cancel', id: row.id, reason: 'unit-gone' });
+      // The contract removed (or on demand now), or the unit there but this moment taken
+      // out of the schedule: the contract no longer calls for it. Otherwise its unit is gone.
+      const contractGone = !resendOnChange.has(row.contractId);
+      const momentGone =
+        sends !== undefined &&
+        row.kind === 'scheduled' &&
+        !sends.some((s) => s.moment === row.moment);
+      if (contractGone || momentGone)
+        changes.push({ type: 'cancel', id: row.id, reason: 'not-in-contract' });
+      else if (sends === undefined)
+        changes.push({ type: 'cancel', id: row.id, reason: 'unit-gone' });
     }
   }
   return changes;

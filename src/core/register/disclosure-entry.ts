@@ -20,6 +20,17 @@ export const namesOthers = (field: FieldDefinition | undefined): boolean =>
  */
 export const UNIT_PARTICIPANTS_DETAIL = 'unitParticipants';
 
+/** The data categories of `fields` (config/fields.yaml), each once, in their first field's order. */
+export function categoriesOf(fields: readonly string[], catalogue: FieldCatalogue): string[] {
+  return [
+    ...new Set(
+      fields
+        .map((id) => catalogue.fields.get(id)?.category)
+        .filter((c): c is string => c !== undefined),
+    ),
+  ];
+}
+
 export interface DisclosureFacts {
   readonly contract: Contract;
   /** sha256 of the contract's file. */
@@ -43,13 +54,7 @@ export interface DisclosureFacts {
  */
 export function disclosureEntryBase(facts: DisclosureFacts): Omit<RegisterEntryInput, 'event'> {
   const { contract, catalogue, unit } = facts;
-  const categories = [
-    ...new Set(
-      unit.payload.fields
-        .map((id) => catalogue.fields.get(id)?.category)
-        .filter((c): c is string => c !== undefined),
-    ),
-  ];
+  const categories = categoriesOf(unit.payload.fields, catalogue);
   const special = unit.payload.fields.some((id) => catalogue.fields.get(id)?.special === true);
   const country = unit.recipient.country;
   const outside =

@@ -132,9 +132,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       },
     );
     this.listener.start();
-    // At start: the plan against the current contracts, then the queue against the plan.
+    // At start: the plan against the current contracts, then the queue against the plan (no
+    // round claims before: see `runRound`).
     void this.planner
-      .replanAll()
+      .planAtStart()
       .catch((error: unknown) => {
         // The database away at start: each trip is planned again at its next change, and the
         // queue is still repaired below.
@@ -187,17 +188,23 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** One round: miss what is past its last moment, queue what fell due, repair the queue. */
-  tick(now = new Date()): Promise<{ missed: number; queued: number; requeued: number }> {
+  tick(now?: Date): Promise<{ missed: number; queued: number; requeued: number }> {
     if (this.running) return Promise.resolve({ missed: 0, queued: 0, requeued: 0 });
     const round = this.runRound(now);
     this.round = round;
     return round;
   }
 
-  private async runRound(now: Date): Promise<{ missed: number; queued: number; requeued: number }> {
+  private async runRound(
+    given: Date | undefined,
+  ): Promise<{ missed: number; queued: number; requeued: number }> {
     this.running = true;
     let full = false;
     try {
+      // Nothing is missed or claimed by the rows of contracts since edited (a send moved
+      // later, a last moment moved): the plan at start makes them follow the versions loaded.
+      await this.planner.whenPlannedAtStart();
+      const now = given ?? new Date();
       const missed = await this.repository.markMissed(now);
       for (const transmission of missed) this.alerts.raise('missed', transmission);
       const due = await this.repository.claimDue(now, CLAIM_BATCH);

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG } from '../../config/config.module.js';
 import { planTrip } from '../../core/planning/plan-trip.js';
 import { reconcilePlan, type PlanChange } from '../../core/planning/reconcile-plan.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
@@ -15,21 +17,51 @@ import { TransmissionsRepository } from './transmissions.repository.js';
 @Injectable()
 export class PlannerService {
   private readonly logger = new Logger('Planner');
+  /** Settles once the plan at start has followed the contracts loaded (see `planAtStart`). */
+  private readonly plannedAtStart: Promise<void>;
+  private markPlannedAtStart: () => void = () => undefined;
 
   constructor(
     @Inject(TRIP_SOURCE) private readonly trips: TripSource,
     @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
     private readonly repository: TransmissionsRepository,
     private readonly alerts: OpsAlerts,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.plannedAtStart = new Promise((resolve) => {
+      this.markPlannedAtStart = resolve;
+    });
+    // An api process plans at each change but neither claims nor sends: nothing to wait for.
+    if (config.role === 'api') this.markPlannedAtStart();
+  }
+
+  /**
+   * The plan at start (roles `worker`, `all`): every trip against the contracts as loaded
+   * now, which an operator may have edited since the plan was last made (a moment moved, a
+   * last moment earlier, a contract removed). Until it has run, this process claims and sends
+   * nothing (`whenPlannedAtStart`): the rows still say what the old versions called for.
+   */
+  async planAtStart(now = new Date()): Promise<number> {
+    try {
+      return await this.replanAll(now);
+    } finally {
+      this.markPlannedAtStart();
+    }
+  }
+
+  /** Resolves once the plan at start has run (at once in an api process). */
+  whenPlannedAtStart(): Promise<void> {
+    return this.plannedAtStart;
+  }
 
   async replan(tripId: string, now = new Date()): Promise<readonly PlanChange[]> {
     const contracts = [...this.catalog.contracts.values()].map((entry) => entry.contract);
+    // Every contract that plans sends, and whether it resends on change: the sends of one it
+    // does not name (removed since, or on demand now) are no longer called for.
     const resend = new Map(
-      contracts.map((c) => [
-        c.id,
-        c.schedule.kind === 'planned' && c.schedule.resend === 'on-change',
-      ]),
+      contracts.flatMap((c) =>
+        c.schedule.kind === 'planned' ? [[c.id, c.schedule.resend === 'on-change'] as const] : [],
+      ),
     );
     // The trip is read under the trip's plan lock, in its transaction: read before, a plan of
     // data since replaced could be written after the plan of the new data (two changes close

@@ -411,7 +411,12 @@ export class TransmissionSender {
       const data = trips.get(transmission.tripId);
       const rendered = data === undefined ? undefined : this.renderWith(data, transmission, now);
       if (rendered === undefined || rendered.unit.participantIds.length === 0) {
-        finishes.push({ ...lease, status: 'cancelled', reason: CANCEL_REASONS['unit-gone'] });
+        // Its contract removed since it was planned (this process started with the new
+        // catalogue before the plan followed it): not a unit gone.
+        const reason = this.catalog.contracts.has(transmission.contractId)
+          ? CANCEL_REASONS['unit-gone']
+          : CANCEL_REASONS['not-in-contract'];
+        finishes.push({ ...lease, status: 'cancelled', reason });
         outcomes.push([transmission.id, 'cancelled']);
         continue;
       }
@@ -467,7 +472,9 @@ export class TransmissionSender {
       .deliver(attempt.loaded.contract.transport, {
         transmissionId: transmission.id,
         contractId: transmission.contractId,
-        recipientId: transmission.recipientId,
+        // The recipient of the unit as rendered under the contract loaded — the one the
+        // register records — not the row's, which a plan of an older version may have written.
+        recipientId: attempt.base.recipient?.id ?? transmission.recipientId,
         files: attempt.files,
       })
       .catch((error: unknown) => ({

@@ -10,6 +10,7 @@ import {
   tripIdOf,
   type SendJob,
 } from './dispatcher.service.js';
+import { PlannerService } from './planner.service.js';
 import { TransmissionSender } from './transmission-sender.js';
 
 /** A transient failure BullMQ retries with its backoff; it carries a code only. */
@@ -33,6 +34,7 @@ export class TransmissionProcessor extends BoundedWorkerHost {
 
   constructor(
     private readonly sender: TransmissionSender,
+    private readonly planner: PlannerService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super('transmission worker', config.shutdownTimeoutMs);
@@ -52,6 +54,9 @@ export class TransmissionProcessor extends BoundedWorkerHost {
   }
 
   private async send(job: Job<SendJob>): Promise<string> {
+    // A job queued before this process started may be of a send an edited contract has moved
+    // later (or whose last moment came earlier): it waits for the plan at start to say so.
+    await this.planner.whenPlannedAtStart();
     const sent = await this.sender.send(transmissionIdsOf(job.data), tripIdOf(job.data));
     const outcomes = [...sent.values()];
     if (outcomes.includes('retry')) throw new RetryLater('DELIVERY_FAILED');

@@ -5,12 +5,16 @@ import {
   Get,
   Header,
   HttpCode,
+  Inject,
   Param,
   Post,
   Query,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
+import { categoriesOf } from '../../core/register/disclosure-entry.js';
+import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
+import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 import type { TransmissionStatus } from '../../core/planning/reconcile-plan.js';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
@@ -31,18 +35,41 @@ import { TransmissionSender } from './transmission-sender.js';
 import { TransmissionsRepository, type Transmission } from './transmissions.repository.js';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const toDate = (value: string): Date =>
-  new Date(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
+/** Digits beyond the millisecond, not all zero: `.7895`, `.789000001`. */
+const BELOW_MILLISECOND = /\.\d{3}\d*[1-9]/;
+/**
+ * A period bound the DTO let through: a day at 00:00 UTC, or the instant. Due times are to the
+ * millisecond, and `Date` drops the digits beyond it: an instant inside a millisecond stands
+ * for the next one, so that an inclusive `from` leaves out, and an exclusive `to` takes in,
+ * the transmissions due at the millisecond it falls inside (as the register's lists do).
+ */
+function toDate(value: string): Date {
+  if (DATE_ONLY.test(value)) return new Date(`${value}T00:00:00Z`);
+  const instant = new Date(value);
+  return BELOW_MILLISECOND.test(value) ? new Date(instant.getTime() + 1) : instant;
+}
+
+/** A due time as the cursor carries it: `toISOString`'s form, years 0001 to 9999. */
+const CURSOR_INSTANT = /^(?!0000)\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 const encodeCursor = (t: Transmission): string =>
   Buffer.from(JSON.stringify([t.dueAt, t.id])).toString('base64url');
+/**
+ * A cursor as `encodeCursor` writes it, or `undefined`: exactly a due time written as
+ * `toISOString` writes it and a UUID. Any text `Date` could read let through `"0"` (the year
+ * 2000) and `-271821-04-20T00:00:00.000Z`, which PostgreSQL then refused (a 500).
+ */
 function decodeCursor(cursor: string): { dueAt: Date; id: string } | undefined {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (!Array.isArray(value) || typeof value[0] !== 'string' || typeof value[1] !== 'string')
+    if (!Array.isArray(value) || value.length !== 2) return undefined;
+    const [time, id] = value as unknown[];
+    if (typeof time !== 'string' || typeof id !== 'string' || !CURSOR_INSTANT.test(time))
       return undefined;
-    const dueAt = new Date(value[0]);
-    return Number.isNaN(dueAt.getTime()) || !isUuid(value[1]) ? undefined : { dueAt, id: value[1] };
+    const dueAt = new Date(time);
+    return Number.isNaN(dueAt.getTime()) || dueAt.toISOString() !== time || !isUuid(id)
+      ? undefined
+      : { dueAt, id };
   } catch {
     return undefined;
   }
@@ -65,9 +92,9 @@ const OpsAction = (): MethodDecorator =>
     ApiParam(TRANSMISSION_ID),
     ApiOkResponse({ type: TransmissionView, description: 'the transmission after the action' }),
     ApiErrors({
-      400: 'BAD_REQUEST: no `reason`, or one shorter than 3 or longer than 500 characters (trimmed), an unknown property, or a body that is not valid JSON',
+      400: 'BAD_REQUEST: no `reason`, or one shorter than 3 or longer than 500 characters (trimmed) or with control or text-direction characters, an unknown property, or a body that is not valid JSON',
       404: 'NOT_FOUND: no transmission with this id',
-      409: 'NOT_PENDING: the action does not apply to the transmission’s status; nothing changed',
+      409: 'NOT_PENDING: the action does not apply to the transmission’s status (or, for send-now, its last moment has passed); nothing changed',
       ...BODY_ERRORS,
       503: 'REGISTER_UNAVAILABLE: the action could not be recorded; nothing changed',
     }),
@@ -78,6 +105,7 @@ const OpsAction = (): MethodDecorator =>
 @Controller('v1/transmissions')
 export class TransmissionsController {
   constructor(
+    @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
     private readonly repository: TransmissionsRepository,
     private readonly register: RegisterService,
     private readonly sender: TransmissionSender,
@@ -162,24 +190,34 @@ export class TransmissionsController {
   @ApiParam(TRANSMISSION_ID)
   @ApiOkResponse({ type: TransmissionPreview })
   @ApiErrors({
-    404: 'NOT_FOUND: no transmission with this id, or its unit no longer exists',
+    404: 'NOT_FOUND: no transmission with this id, or its contract or its unit no longer exists',
     503: 'REGISTER_UNAVAILABLE: the view could not be recorded; nothing is shown',
   })
   async preview(@Param('id') id: string, @CurrentClient() client: ApiClient): Promise<unknown> {
     const transmission = await this.found(id);
     const rendered = await this.sender.render(transmission, new Date());
     if (rendered === undefined)
-      throw new PasserelleError('NOT_FOUND', 'the unit of this transmission no longer exists');
-    const { unit } = rendered;
+      throw new PasserelleError(
+        'NOT_FOUND',
+        'the contract or the unit of this transmission no longer exists',
+      );
+    const { loaded, unit } = rendered;
     try {
       await this.register.append({
         event: 'preview-viewed',
         transmissionId: transmission.id,
+        // The contract it was rendered under and the categories shown: a DPO can find the
+        // previews of a contract, or of special-category data, as the disclosures.
+        contract: {
+          id: loaded.contract.id,
+          version: loaded.contract.version,
+          sha256: loaded.sha256,
+        },
         tripId: transmission.tripId,
         unit: unit.unit.key,
         subjects: unit.subjects,
         fields: unit.payload.fields,
-        categories: [],
+        categories: categoriesOf(unit.payload.fields, this.catalog.catalogue),
         withheld: unit.withheld,
         actor: { kind: 'client', id: client.id },
         reason: 'transmission preview',
@@ -214,7 +252,7 @@ export class TransmissionsController {
   @ApiOperation({
     summary: 'Send a transmission now',
     description:
-      'A planned, held or failed transmission falls due now. Recorded in the register (`ops-action`) with the client and the reason, in the same transaction.',
+      'A planned, held or failed transmission falls due now — before its last moment only: past it, nothing is sent (409). Recorded in the register (`ops-action`) with the client and the reason, in the same transaction.',
   })
   @OpsAction()
   sendNow(
@@ -307,10 +345,11 @@ export class TransmissionsController {
       );
     }
     if (done === undefined) {
-      const { status } = await this.found(id);
+      const { status, deadline } = await this.found(id);
+      const late = action === 'send-now' && Date.parse(deadline) <= Date.now();
       throw new PasserelleError(
         'NOT_PENDING',
-        `this transmission is ${status}: ${action} does not apply to it`,
+        `this transmission is ${status}${late ? ' and its last moment has passed' : ''}: ${action} does not apply to it`,
       );
     }
     if (action === 'send-now') void this.dispatcher.tick();

@@ -75,6 +75,7 @@ const toState = (t: Transmission): TransmissionState => ({
   contractId: t.contractId,
   contractVersion: t.contractVersion,
   unitKey: t.unit,
+  recipientId: t.recipientId,
   kind: t.kind,
   moment: t.moment,
   dueAt: t.dueAt,
@@ -98,6 +99,8 @@ const REPLANNED_BECAUSE: Readonly<Record<Extract<PlanChange, { type: 'replan' }>
     missed: 'planned again: its last moment moved later',
     queued: 'planned again: its due time moved later',
   };
+/** …and when it had been cancelled because its contract no longer called for it. */
+const REPLANNED_CONTRACT_BACK = 'planned again: its contract calls for it again';
 
 /** A row the plan was computed from changed state meanwhile: the plan is computed again. */
 class PlanOutdated extends Error {}
@@ -387,6 +390,7 @@ export class TransmissionsRepository {
             deadline: new Date(change.deadline),
             digest: change.digest,
             contract_version: change.contractVersion,
+            ...(change.recipientId === undefined ? {} : { recipient_id: change.recipientId }),
             updated_at: now,
           })
           .where('id', '=', change.id)
@@ -405,6 +409,7 @@ export class TransmissionsRepository {
             deadline: new Date(change.deadline),
             digest: change.digest,
             contract_version: change.contractVersion,
+            ...(change.recipientId === undefined ? {} : { recipient_id: change.recipientId }),
             generation: eb('generation', '+', 1),
             // Its attempts so far were for the data or the moment of before.
             attempts_before: eb.ref('attempts'),
@@ -413,7 +418,10 @@ export class TransmissionsRepository {
             sent_now: false,
             job_id: null,
             ...(change.from === 'queued' ? {} : { last_error: null, problems: JSON.stringify([]) }),
-            reason: REPLANNED_BECAUSE[change.from],
+            reason:
+              change.cancelled === 'not-in-contract'
+                ? REPLANNED_CONTRACT_BACK
+                : REPLANNED_BECAUSE[change.from],
             updated_at: now,
           }))
           .where('id', '=', change.id)
@@ -690,7 +698,8 @@ export class TransmissionsRepository {
   /**
    * An operator's action on a pending transmission, with the state it was in (read under the
    * row's lock, so that what the register says it was is what it was); undefined when it is
-   * not pending. `executor`: the transaction it is recorded in (the register's).
+   * not pending, or — for send-now — its last moment has passed. `executor`: the transaction
+   * it is recorded in (the register's).
    */
   async operate(
     id: string,
@@ -730,6 +739,9 @@ export class TransmissionsRepository {
       }))
       .where('id', '=', id)
       .where('status', 'in', from)
+      // Sent now past its last moment, it would only be missed: the operator is told so
+      // (409) rather than answered "planned" for a send that cannot happen.
+      .$if(action === 'send-now', (query) => query.where('deadline', '>', now))
       .returningAll()
       .executeTakeFirst();
     return row === undefined

@@ -51,7 +51,11 @@ export class TransmissionPage {
 }
 
 export class TransmissionDetail extends TransmissionView {
-  @ApiProperty({ type: [RegisterEntryView], description: 'its register entries, newest first' })
+  @ApiProperty({
+    type: [RegisterEntryView],
+    description:
+      'its register entries, newest first: the newest 200 (all of them, a page at a time, through `GET /v1/disclosures?transmissionId=`)',
+  })
   registerEntries!: RegisterEntryView[];
 }
 
