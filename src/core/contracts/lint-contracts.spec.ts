@@ -18,21 +18,34 @@ import { CONSENT_FLAGS } from '../model/booking.js';
 import { planTrip } from '../planning/plan-trip.js';
 import { ok } from '../shared/result.js';
 import {
+  SPECIAL_CATEGORY_ARTICLE,
+  SPECIAL_CATEGORY_CONDITIONS,
+  type SpecialCategoryCondition,
+} from './contract.js';
+import {
+  CONDITION_CATEGORIES,
   CONSENT_FLAG_CATEGORIES,
   formatProblem,
   lintContracts,
   MAX_SCHEDULE_OFFSET,
   type LintContext,
 } from './lint-contracts.js';
+import { MAX_CONTRACT_CHARS } from './parse-contract.js';
 
 const context = shippedLintContext();
 
 /** A contract that passes every rule; each test breaks one thing. */
 const baseContract = (): Record<string, unknown> => ({
-  id: 'test-hotel-list',
+  id: 'test-coach-list',
   version: 1,
-  recipient: { id: 'HTL-PARIS-1', name: 'A hotel in Paris', category: 'hotel', country: 'FRA' },
-  purpose: 'Accommodate the group in the rooms decided by operations.',
+  // A fixed recipient: a hotel or an airline is taken from the unit (from-unit).
+  recipient: {
+    id: 'COACH-PARIS-1',
+    name: 'A coach company in Paris',
+    category: 'transport',
+    country: 'FRA',
+  },
+  purpose: 'Take the group from the station to its hotel on the day of check-in.',
   legalBasis: 'contract',
   unit: 'stay',
   scope: { roles: ['participant', 'leader'] },
@@ -339,6 +352,54 @@ describe('lintContracts', () => {
         'contracts/test.yaml: specialCategories.consentFlag: only meaningful with explicit-consent, not legal-claims',
       ]);
     });
+
+    it('should reject an Art. 9(2) condition that never covers a disclosure to a recipient', () => {
+      // Under any condition but consent, the projection releases every participant's value:
+      // 9(2)(d) forbids disclosure outside the body without consent, and a booking is not
+      // data the person made public (9(2)(e)).
+      for (const condition of ['not-for-profit-body', 'made-public']) {
+        const contract = {
+          ...baseContract(),
+          fields: ['participant.surname', 'participant.health.conditions'],
+          specialCategories: { condition },
+        };
+        expect(problemsOf(contract)).toEqual([
+          `contracts/test.yaml: specialCategories.condition: ${condition} (${SPECIAL_CATEGORY_ARTICLE[condition as SpecialCategoryCondition]}) never covers a disclosure to a recipient: use explicit-consent`,
+        ]);
+      }
+    });
+
+    it('should reject medical care or public health as the condition for meal codes, which may reveal religion', () => {
+      expect(
+        shippedProblemsWith('airline-group-list.yaml', (text) =>
+          text.replace(
+            '  - condition: explicit-consent\n    categories: [meal]\n    consentFlag: shareMealWithProviders\n',
+            '  - condition: health-care\n    categories: [meal]\n',
+          ),
+        ),
+      ).toEqual([
+        'airline-group-list.yaml: specialCategories[0].condition: health-care (Art. 9(2)(h)) does not cover meal: it covers health and assistance only',
+      ]);
+      const contract = {
+        ...baseContract(),
+        fields: ['participant.surname', 'participant.meal'],
+        specialCategories: { condition: 'public-health' },
+      };
+      expect(problemsOf(contract)).toEqual([
+        'contracts/test.yaml: specialCategories.condition: public-health (Art. 9(2)(i)) does not cover meal: it covers health and assistance only',
+      ]);
+    });
+
+    it('should say for every Art. 9(2) condition which special categories it can cover', () => {
+      const special = [...context.catalogue.categories.values()]
+        .filter((category) => category.special)
+        .map((category) => category.id);
+      for (const condition of SPECIAL_CATEGORY_CONDITIONS) {
+        const covers = CONDITION_CATEGORIES[condition];
+        if (covers === 'any') continue;
+        for (const category of covers) expect(special).toContain(category);
+      }
+    });
   });
 
   describe('rule 4: fields that never leave', () => {
@@ -362,7 +423,7 @@ describe('lintContracts', () => {
     it('should reject a recipient outside the EEA without transfer.safeguard', () => {
       const contract = {
         ...baseContract(),
-        recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' },
+        recipient: { id: 'BUS-1', name: 'A coach company', category: 'transport', country: 'USA' },
       };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: transfer.safeguard: required: USA is outside the EEA',
@@ -420,13 +481,13 @@ describe('lintContracts', () => {
     it('should accept a recipient outside the EEA with a safeguard, and one inside without', () => {
       const outside = {
         ...baseContract(),
-        recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'USA' },
+        recipient: { id: 'BUS-1', name: 'A coach company', category: 'transport', country: 'USA' },
         transfer: { safeguard: 'art49-contract' },
       };
       expect(problemsOf(outside)).toEqual([]);
       const inside = {
         ...baseContract(),
-        recipient: { id: 'HTL-1', name: 'A hotel', category: 'hotel', country: 'NOR' },
+        recipient: { id: 'BUS-1', name: 'A coach company', category: 'transport', country: 'NOR' },
       };
       expect(problemsOf(inside)).toEqual([]);
     });
@@ -469,6 +530,7 @@ describe('lintContracts', () => {
             until: { after: 'trip.end', offset: 'P1D' },
           },
         },
+        retention: 'P5Y after trip.end',
       };
       expect(problemsOf(contract)).toEqual([]);
     });
@@ -632,6 +694,7 @@ describe('lintContracts', () => {
         scope: { insuredBy: 'recipient' },
         fields: ['participant.surname'],
         schedule: { send: [{ before: 'trip.start', offset: 'P1D' }], resend: 'never' },
+        retention: 'P30D after trip.end',
       };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: recipient.id: must be from-unit with scope.insuredBy: recipient: each insurer gets only its own insured participants',
@@ -704,7 +767,13 @@ describe('lintContracts', () => {
       const longest = {
         ...baseContract(),
         id: 'test-flight-list',
-        recipient: { id: 'AF', name: 'An airline', category: 'airline', country: 'FRA' },
+        recipient: {
+          id: 'from-unit',
+          name: 'Operating airline',
+          category: 'airline',
+          country: 'from-unit',
+        },
+        transfer: { safeguard: 'art49-contract' },
         unit: 'flight',
         fields: ['participant.surname', 'flight.flightNumber'],
         schedule: {
@@ -735,9 +804,212 @@ describe('lintContracts', () => {
         recipient: { id: 'INS-1', name: 'Insurer', category: 'insurer', country: 'FRA' },
         fields: ['participant.surname'],
         schedule: { send: [{ before: 'trip.start', offset: 'P1D' }], resend: 'never' },
+        retention: 'P30D after trip.end',
       };
       expect(problemsOf(contract)).toEqual([
         'contracts/test.yaml: scope.insuredBy: required for insurer recipients: an insurer gets only its own insured participants',
+      ]);
+    });
+
+    it('should reject a fixed hotel or airline recipient, which would receive every stay or flight', () => {
+      expect(
+        problemsOf({
+          ...baseContract(),
+          recipient: { id: 'HTL-PARIS-1', name: 'A hotel', category: 'hotel', country: 'FRA' },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: recipient.id: must be from-unit for a hotel: each hotel gets only the guests of its own stays',
+      ]);
+      expect(
+        shippedProblemsWith('airline-group-list.yaml', (text) =>
+          text.replace(
+            /^ {2}id: from-unit.*\n {2}name: (.*)\n {2}category: airline\n {2}country: from-unit$/m,
+            '  id: AF\n  name: $1\n  category: airline\n  country: FRA',
+          ),
+        ),
+      ).toEqual([
+        'airline-group-list.yaml: recipient.id: must be from-unit for an airline: each carrier gets only the passengers of its own flights',
+      ]);
+    });
+
+    it('should reject an on-demand window that never opens, or that booking.confirmed keeps open', () => {
+      const onDemand = (from: Record<string, string>, until: Record<string, string>) =>
+        shippedProblemsWith('insurer-emergency.yaml', (text) =>
+          text.replace(
+            /^ {2}onDemand:\n[\s\S]*?\nretention:/m,
+            `  onDemand:\n${stringify({ from, until })
+              .trimEnd()
+              .split('\n')
+              .map((line) => `    ${line}`)
+              .join('\n')}\nretention:`,
+          ),
+        );
+      expect(
+        onDemand({ after: 'trip.end', offset: 'P1D' }, { before: 'trip.end', offset: 'P1D' }),
+      ).toEqual([
+        'insurer-emergency.yaml: schedule.onDemand: from never comes before until: no request could ever be answered',
+      ]);
+      // A trip ends after it starts: from the end to the start is empty too.
+      expect(onDemand({ at: 'trip.end' }, { at: 'trip.start' })).toEqual([
+        'insurer-emergency.yaml: schedule.onDemand: from never comes before until: no request could ever be answered',
+      ]);
+      // booking.confirmed is the moment of the request: health data on demand for ever.
+      expect(
+        onDemand({ before: 'trip.start', offset: 'P1D' }, { at: 'booking.confirmed' }),
+      ).toEqual([
+        'insurer-emergency.yaml: schedule.onDemand.until: cannot be booking.confirmed: an on-demand window is bounded by the trip (trip.start, trip.end)',
+      ]);
+    });
+
+    it('should reject a send that can only come after the last moment on a later event, and a moment given twice', () => {
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: {
+            send: [{ before: 'stay.checkOut', offset: 'P1D' }],
+            resend: 'never',
+            until: { before: 'stay.checkIn', offset: 'P1D' },
+          },
+        }),
+      ).toEqual([
+        "contracts/test.yaml: schedule.send[0]: comes at or after schedule.until (without one, the first send's event), so it could never be sent in time",
+      ]);
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: {
+            send: [
+              { before: 'stay.checkIn', offset: 'P7D' },
+              { before: 'stay.checkIn', offset: 'P1D' },
+              { before: 'stay.checkIn', offset: 'P1W' },
+            ],
+            resend: 'on-change',
+          },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: schedule.send[2]: the same moment as schedule.send[0]: the data would be sent twice',
+      ]);
+    });
+
+    it('should name the key and the rule of a mistake inside the schedule', () => {
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: { send: [{ before: 'stay.checkin', offest: 'P7D' }], resend: 'on-change' },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: schedule.send[0].before: must be one of flight.departure, stay.checkIn, stay.checkOut, trip.start, trip.end, booking.confirmed',
+        'contracts/test.yaml: schedule.send[0].offest: unknown key',
+      ]);
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: { sned: [{ at: 'stay.checkIn' }], resend: 'never' },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: schedule.sned: unknown key',
+        'contracts/test.yaml: schedule.send: required (or onDemand)',
+      ]);
+      expect(
+        problemsOf({
+          ...baseContract(),
+          schedule: {
+            send: [{ at: 'stay.checkIn', offset: 'P1D' }, { before: 'stay.checkIn' }],
+            resend: 'never',
+            onDemand: { from: { at: 'trip.start' }, until: { at: 'trip.end' } },
+          },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: schedule.send[0].offset: not with at',
+        'contracts/test.yaml: schedule.send[1].offset: required with before',
+        'contracts/test.yaml: schedule.send: not with onDemand',
+        'contracts/test.yaml: schedule.resend: not with onDemand',
+      ]);
+    });
+
+    it('should reject a retention counted from an event the unit does not have', () => {
+      expect(problemsOf({ ...baseContract(), retention: 'P30D after stay.chekOut' })).toEqual([
+        'contracts/test.yaml: retention: a stay unit has no event stay.chekOut (events: stay.checkIn, stay.checkOut, trip.start, trip.end)',
+      ]);
+      expect(problemsOf({ ...baseContract(), retention: 'P30D after flight.departure' })).toEqual([
+        'contracts/test.yaml: retention: a stay unit has no event flight.departure (events: stay.checkIn, stay.checkOut, trip.start, trip.end)',
+      ]);
+    });
+
+    it('should reject a blank or placeholder purpose and a blank recipient name', () => {
+      const recipient = baseContract().recipient as Record<string, unknown>;
+      expect(
+        problemsOf({
+          ...baseContract(),
+          purpose: '            ',
+          recipient: { ...recipient, name: ' ' },
+        }),
+      ).toEqual([
+        'contracts/test.yaml: recipient.name: must name the recipient',
+        'contracts/test.yaml: purpose: must say what the data is for (at least 10 characters besides spaces)',
+      ]);
+      expect(problemsOf({ ...baseContract(), purpose: 'TODO: write the purpose' })).toEqual([
+        'contracts/test.yaml: purpose: is a placeholder (TODO, TBD, FIXME, XXX, lorem ipsum): say what the data is for',
+      ]);
+    });
+
+    it('should reject retries on an api-response, which is answered once', () => {
+      expect(
+        shippedProblemsWith('insurer-emergency.yaml', (text) =>
+          text.replace('  type: api-response\n', '  type: api-response\n  maxAttempts: 3\n'),
+        ),
+      ).toEqual([
+        'insurer-emergency.yaml: transport.maxAttempts: an api-response is answered once, never retried',
+      ]);
+    });
+  });
+
+  describe('YAML features', () => {
+    const base = () => stringify(baseContract());
+
+    it('should refuse an unknown tag rather than read it as a string', () => {
+      const text = base().replace('purpose: ', 'purpose: !!js/function ');
+      expect(
+        lintContracts([{ file: 'contracts/test.yaml', text }], context).problems.map(formatProblem),
+      ).toEqual(['contracts/test.yaml: line 8: not valid YAML (TAG_RESOLVE_FAILED)']);
+    });
+
+    it('should refuse YAML 1.1, whose merge keys let the keys beside them win', () => {
+      const text = `%YAML 1.1\n---\nbase: &base { id: COACH-PARIS-1 }\n${base().replace(
+        'recipient:\n  id: COACH-PARIS-1\n',
+        'recipient:\n  <<: *base\n',
+      )}`;
+      expect(
+        lintContracts([{ file: 'contracts/test.yaml', text }], context).problems.map(formatProblem),
+      ).toEqual(['contracts/test.yaml: line 1: only YAML 1.2 (remove the %YAML directive)']);
+      // In YAML 1.2, `<<` is a key like any other: unknown.
+      const plain = base().replace('recipient:\n', 'recipient:\n  <<: { id: X }\n');
+      expect(
+        lintContracts([{ file: 'contracts/test.yaml', text: plain }], context).problems.map(
+          formatProblem,
+        ),
+      ).toEqual(['contracts/test.yaml: recipient.<<: unknown key']);
+    });
+
+    it('should report aliases that expand without end as a problem, not throw', () => {
+      let text = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+      for (let level = 1; level < 9; level++) {
+        const alias = `*a${level - 1}`;
+        text += `a${level}: &a${level} [${Array.from({ length: 10 }, () => alias).join(', ')}]\n`;
+      }
+      const lint = () => lintContracts([{ file: 'contracts/bomb.yaml', text }], context);
+      expect(lint).not.toThrow();
+      expect(lint().problems.map(formatProblem)).toEqual([
+        'contracts/bomb.yaml: (file): not valid YAML (too many aliases to expand)',
+      ]);
+    });
+
+    it('should refuse a contract too long to be one', () => {
+      const text = `${base()}# ${'x'.repeat(MAX_CONTRACT_CHARS)}\n`;
+      expect(
+        lintContracts([{ file: 'contracts/test.yaml', text }], context).problems.map(formatProblem),
+      ).toEqual([
+        `contracts/test.yaml: (file): longer than ${MAX_CONTRACT_CHARS} characters: a contract is a page, reviewed like code`,
       ]);
     });
   });

@@ -4,7 +4,14 @@ import { ANY_DISCLOSABLE_FIELD, type FormatRegistry } from '../formats/payload-f
 import { CONSENT_FLAGS, type ConsentFlag } from '../model/booking.js';
 import { isInEea } from '../model/countries.js';
 import type { CoreError } from '../shared/result.js';
-import { FROM_UNIT, type Contract, type ScheduleEvent, type ScheduleMoment } from './contract.js';
+import {
+  FROM_UNIT,
+  SPECIAL_CATEGORY_ARTICLE,
+  type Contract,
+  type ScheduleEvent,
+  type ScheduleMoment,
+  type SpecialCategoryCondition,
+} from './contract.js';
 import { durationMs, signedOffsetMs } from './schedule-moments.js';
 import type { EndpointCatalogue } from './endpoints.js';
 import { parseContract } from './parse-contract.js';
@@ -89,6 +96,30 @@ export const CONSENT_FLAG_CATEGORIES: Readonly<Record<ConsentFlag, readonly stri
 };
 
 /**
+ * The special categories each Art. 9(2) condition can lift the ban for, in a disclosure to a
+ * recipient: `any`, or a list. `not-for-profit-body` (9(2)(d)) covers a body's dealings with
+ * its own members, the data "not disclosed outside that body without the consent of the
+ * data subjects"; `made-public` (9(2)(e)) data the person manifestly made public, which a
+ * booking is not: neither ever covers a disclosure. Medical care and public health (9(2)(h),
+ * (i)) concern health: a meal code, which can reveal religion, does not rest on them. Where a
+ * condition applies, the projection releases the values of every participant in scope.
+ */
+export const CONDITION_CATEGORIES: Readonly<
+  Record<SpecialCategoryCondition, 'any' | readonly string[]>
+> = {
+  'explicit-consent': 'any', // narrowed by its consent flag (CONSENT_FLAG_CATEGORIES)
+  'employment-social-protection': 'any',
+  'vital-interests': 'any', // on demand only (rule 6)
+  'not-for-profit-body': [],
+  'made-public': [],
+  'legal-claims': 'any',
+  'substantial-public-interest': 'any',
+  'health-care': ['health', 'assistance'],
+  'public-health': ['health', 'assistance'],
+  'archiving-research': 'any',
+};
+
+/**
  * The longest schedule offset: no transmission is planned further than this from its
  * event, and an offset no date can hold (P99999999999D) would break planning at runtime.
  */
@@ -107,6 +138,7 @@ export function lintContract(contract: Contract, context: LintContext): CoreErro
     ...checkRecipientAndScope(contract),
     ...checkTransport(contract, context),
     ...checkSchedule(contract),
+    ...checkRetention(contract),
   ];
 }
 
@@ -255,6 +287,31 @@ function checkSpecialCategories(contract: Contract, { catalogue }: LintContext):
         );
       }
     }
+    const applies = CONDITION_CATEGORIES[rule.condition];
+    if (applies !== 'any') {
+      const article = SPECIAL_CATEGORY_ARTICLE[rule.condition];
+      if (applies.length === 0) {
+        errors.push(
+          problem(
+            'CONDITION_NOT_APPLICABLE',
+            `${path}.condition`,
+            `${rule.condition} (${article}) never covers a disclosure to a recipient: use explicit-consent`,
+          ),
+        );
+      } else {
+        for (const category of categories) {
+          if (catalogue.categories.get(category)?.special !== true || applies.includes(category))
+            continue;
+          errors.push(
+            problem(
+              'CONDITION_NOT_APPLICABLE',
+              `${path}.condition`,
+              `${rule.condition} (${article}) does not cover ${category}: it covers ${applies.join(' and ')} only`,
+            ),
+          );
+        }
+      }
+    }
     if (categories.length === 0) {
       errors.push(
         problem('UNNECESSARY_CONDITION', path, 'the contract lists no special-category field'),
@@ -391,6 +448,21 @@ function checkRecipientAndScope(contract: Contract): CoreError[] {
       ),
     );
   }
+  if (
+    recipient.id !== FROM_UNIT &&
+    (recipient.category === 'hotel' || recipient.category === 'airline')
+  ) {
+    // No scope narrows a unit to one hotel or one carrier: a fixed hotel would receive the
+    // rooming list of every stay of every trip, at whatever hotel, a fixed airline the
+    // passengers of every flight, whoever operates it.
+    errors.push(
+      problem(
+        'RECIPIENT_INVALID',
+        'recipient.id',
+        `must be from-unit for ${recipient.category === 'hotel' ? 'a hotel: each hotel gets only the guests of its own stays' : 'an airline: each carrier gets only the passengers of its own flights'}`,
+      ),
+    );
+  }
   if (recipient.category === 'insurer' && scope.insuredBy === undefined) {
     errors.push(
       problem(
@@ -421,9 +493,26 @@ function checkRecipientAndScope(contract: Contract): CoreError[] {
 function checkTransport(contract: Contract, { endpoints }: LintContext): CoreError[] {
   const { type, endpoint } = contract.transport;
   if (type === 'outbox' || type === 'api-response') {
-    return endpoint === undefined
-      ? []
-      : [problem('TRANSPORT_INVALID', 'transport.endpoint', `a ${type} transport has no endpoint`)];
+    const errors =
+      endpoint === undefined
+        ? []
+        : [
+            problem(
+              'TRANSPORT_INVALID',
+              'transport.endpoint',
+              `a ${type} transport has no endpoint`,
+            ),
+          ];
+    if (type === 'api-response' && contract.transport.maxAttempts !== undefined) {
+      errors.push(
+        problem(
+          'TRANSPORT_INVALID',
+          'transport.maxAttempts',
+          'an api-response is answered once, never retried',
+        ),
+      );
+    }
+    return errors;
   }
   if (endpoint === undefined)
     return [problem('TRANSPORT_INVALID', 'transport.endpoint', `required for ${type}`)];
@@ -457,6 +546,26 @@ const EVENTS_OF_UNIT: Readonly<Record<Contract['unit'], readonly ScheduleEvent[]
   participant: ['trip.start', 'trip.end', 'booking.confirmed'],
 };
 
+/**
+ * Whether moment `a` can never come before moment `b`, whatever the unit's dates. The
+ * planner's event times order some events for every trip (`eventTime`): a trip starts at or
+ * before any of its departures and check-ins and ends at or after any of them, and a stay's
+ * check-out follows its check-in. `booking.confirmed` (the moment of planning) orders with
+ * nothing.
+ */
+function neverBefore(a: ScheduleMoment, b: ScheduleMoment): boolean {
+  if (a.event === 'booking.confirmed' || b.event === 'booking.confirmed') return false;
+  const eventNotBefore =
+    a.event === b.event ||
+    b.event === 'trip.start' ||
+    a.event === 'trip.end' ||
+    (a.event === 'stay.checkOut' && b.event === 'stay.checkIn');
+  return eventNotBefore && signedOffsetMs(a) >= signedOffsetMs(b);
+}
+
+const sameMoment = (a: ScheduleMoment, b: ScheduleMoment): boolean =>
+  a.event === b.event && signedOffsetMs(a) === signedOffsetMs(b);
+
 function checkSchedule(contract: Contract): CoreError[] {
   const errors: CoreError[] = [];
   const { schedule, transport, unit } = contract;
@@ -486,6 +595,31 @@ function checkSchedule(contract: Contract): CoreError[] {
     }
     checkMoment(schedule.from, 'schedule.onDemand.from');
     checkMoment(schedule.until, 'schedule.onDemand.until');
+    // `booking.confirmed` is "now" when a request is answered: a window bounded by it would
+    // stay open for ever (or start at every request), long after the trip is over.
+    for (const [bound, moment] of [
+      ['from', schedule.from],
+      ['until', schedule.until],
+    ] as const) {
+      if (moment.event === 'booking.confirmed') {
+        errors.push(
+          problem(
+            'SCHEDULE_INVALID',
+            `schedule.onDemand.${bound}`,
+            'cannot be booking.confirmed: an on-demand window is bounded by the trip (trip.start, trip.end)',
+          ),
+        );
+      }
+    }
+    if (neverBefore(schedule.from, schedule.until)) {
+      errors.push(
+        problem(
+          'SCHEDULE_INVALID',
+          'schedule.onDemand',
+          'from never comes before until: no request could ever be answered',
+        ),
+      );
+    }
   } else {
     if (transport.type === 'api-response') {
       errors.push(
@@ -521,12 +655,11 @@ function checkSchedule(contract: Contract): CoreError[] {
           ),
         );
       } else if (
-        // On the same event the two can be compared: a send at or after the last moment
-        // could only ever be missed — due when it may no longer leave (the worker leases
-        // nothing at or past its last moment), or later.
+        // On the same event, or events in a fixed order, the two can be compared: a send at
+        // or after the last moment could only ever be missed — due when it may no longer
+        // leave (the worker leases nothing at or past its last moment), or later.
         !untilConfirmed &&
-        moment.event === until.event &&
-        signedOffsetMs(moment) >= signedOffsetMs(until)
+        neverBefore(moment, until)
       ) {
         errors.push(
           problem(
@@ -537,7 +670,33 @@ function checkSchedule(contract: Contract): CoreError[] {
         );
       }
     });
+    schedule.send.forEach((moment, index) => {
+      const earlier = schedule.send.findIndex((other) => sameMoment(other, moment));
+      if (earlier < index) {
+        errors.push(
+          problem(
+            'SCHEDULE_INVALID',
+            `schedule.send[${index}]`,
+            `the same moment as schedule.send[${earlier}]: the data would be sent twice`,
+          ),
+        );
+      }
+    });
     checkMoment(until, 'schedule.until');
   }
   return errors;
+}
+
+/** `P30D after stay.checkOut`: the event must be one the unit has, as in the schedule. */
+function checkRetention(contract: Contract): CoreError[] {
+  const event = contract.retention.slice(contract.retention.indexOf(' after ') + ' after '.length);
+  const events: readonly string[] = EVENTS_OF_UNIT[contract.unit];
+  if (events.includes(event)) return [];
+  return [
+    problem(
+      'RETENTION_INVALID',
+      'retention',
+      `a ${contract.unit} unit has no event ${event} (events: ${events.join(', ')})`,
+    ),
+  ];
 }

@@ -24,25 +24,85 @@ const RETENTION =
   /^P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)? after [a-z]+\.[A-Za-z]+$/;
 
 const alpha3 = z.string().regex(/^[A-Z]{3}$/);
+/**
+ * Words left by an author who has not written the purpose yet. The purpose goes into every
+ * disclosure, the subject's access report and the Art. 30 record: it must say why.
+ */
+const PLACEHOLDER = /\b(todo|tbd|tbc|fixme|xxx|lorem ipsum)\b/i;
+const purposeSchema = z
+  .string()
+  .max(1000)
+  .refine((purpose) => purpose.trim().length >= 10, {
+    error: 'must say what the data is for (at least 10 characters besides spaces)',
+  })
+  .refine((purpose) => !PLACEHOLDER.test(purpose), {
+    error: 'is a placeholder (TODO, TBD, FIXME, XXX, lorem ipsum): say what the data is for',
+  });
 const durationSchema = z.string().regex(EXACT_DURATION);
 const eventSchema = z.enum(SCHEDULE_EVENTS);
 
-const momentSchema = z.union([
-  z.strictObject({ before: eventSchema, offset: durationSchema }),
-  z.strictObject({ after: eventSchema, offset: durationSchema }),
-  z.strictObject({ at: eventSchema }),
-]);
+/**
+ * `{ before: event, offset }`, `{ after: event, offset }` or `{ at: event }`. One object with
+ * checks rather than a union of three: a typo (`offest`, `stay.checkin`) is then reported at
+ * its key with its rule, not as "invalid input" for the whole schedule.
+ */
+const momentSchema = z
+  .strictObject({
+    before: eventSchema.optional(),
+    after: eventSchema.optional(),
+    at: eventSchema.optional(),
+    offset: durationSchema.optional(),
+  })
+  .superRefine((moment, context) => {
+    const anchors = (['before', 'after', 'at'] as const).filter((key) => moment[key] !== undefined);
+    if (anchors.length !== 1) {
+      context.addIssue({ code: 'custom', message: 'needs exactly one of before, after or at' });
+    } else if (anchors[0] === 'at' && moment.offset !== undefined) {
+      context.addIssue({ code: 'custom', path: ['offset'], message: 'not with at' });
+    } else if (anchors[0] !== 'at' && moment.offset === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['offset'],
+        message: `required with ${anchors[0]}`,
+      });
+    }
+  });
+
+/** A planned schedule (`send`, `resend`, `until`) or an on-demand one (`onDemand`), not both. */
+const scheduleSchema = z
+  .strictObject({
+    send: z.array(momentSchema).min(1).optional(),
+    resend: z.enum(['on-change', 'never']).optional(),
+    until: momentSchema.optional(),
+    onDemand: z.strictObject({ from: momentSchema, until: momentSchema }).optional(),
+  })
+  .superRefine((schedule, context) => {
+    if (schedule.onDemand !== undefined) {
+      for (const key of ['send', 'resend', 'until'] as const) {
+        if (schedule[key] !== undefined)
+          context.addIssue({ code: 'custom', path: [key], message: 'not with onDemand' });
+      }
+      return;
+    }
+    for (const key of ['send', 'resend'] as const) {
+      if (schedule[key] === undefined)
+        context.addIssue({ code: 'custom', path: [key], message: 'required (or onDemand)' });
+    }
+  });
 
 const contractSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
   version: z.int().min(1),
   recipient: z.strictObject({
     id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
-    name: z.string().min(1).max(200),
+    name: z
+      .string()
+      .max(200)
+      .refine((name) => name.trim() !== '', { error: 'must name the recipient' }),
     category: z.enum(RECIPIENT_CATEGORIES),
     country: z.union([z.literal(FROM_UNIT), alpha3]),
   }),
-  purpose: z.string().min(10).max(1000),
+  purpose: purposeSchema,
   legalBasis: z.enum(LEGAL_BASES),
   specialCategories: z
     .union([
@@ -91,25 +151,23 @@ const contractSchema = z.strictObject({
       .regex(/^[a-z0-9-]+$/)
       .optional(),
   }),
-  schedule: z.union([
-    z.strictObject({
-      send: z.array(momentSchema).min(1),
-      resend: z.enum(['on-change', 'never']),
-      until: momentSchema.optional(),
-    }),
-    z.strictObject({
-      onDemand: z.strictObject({ from: momentSchema, until: momentSchema }),
-    }),
-  ]),
+  schedule: scheduleSchema,
   retention: z.string().regex(RETENTION),
 });
 
 type RawMoment = z.infer<typeof momentSchema>;
 
+/** The longest contract text read: the shipped ones are under 4 000 characters. */
+export const MAX_CONTRACT_CHARS = 100_000;
+
+/** A moment the schema accepted: exactly one anchor, and an offset exactly when not `at`. */
 export function toMoment(raw: RawMoment): ScheduleMoment {
-  if ('at' in raw) return { event: raw.at, direction: 'at', offset: 'PT0S' };
-  if ('before' in raw) return { event: raw.before, direction: 'before', offset: raw.offset };
-  return { event: raw.after, direction: 'after', offset: raw.offset };
+  if (raw.at !== undefined) return { event: raw.at, direction: 'at', offset: 'PT0S' };
+  if (raw.before !== undefined)
+    return { event: raw.before, direction: 'before', offset: raw.offset ?? 'PT0S' };
+  if (raw.after !== undefined)
+    return { event: raw.after, direction: 'after', offset: raw.offset ?? 'PT0S' };
+  throw new RangeError('a schedule moment needs before, after or at');
 }
 
 /**
@@ -118,17 +176,50 @@ export function toMoment(raw: RawMoment): ScheduleMoment {
  * endpoints are the linter's (`lintContracts`).
  */
 export function parseContract(text: string): Result<Contract> {
+  if (text.length > MAX_CONTRACT_CHARS) {
+    return fail([
+      {
+        code: 'CONTRACT_INVALID',
+        path: '',
+        rule: `longer than ${MAX_CONTRACT_CHARS} characters: a contract is a page, reviewed like code`,
+      },
+    ]);
+  }
   const document = parseDocument(text, { uniqueKeys: true });
-  if (document.errors.length > 0) {
+  // Warnings are refused too: an unknown tag (`!!js/function`, `!foo`) would otherwise be
+  // read as a plain string, so the file would say one thing and the contract be another.
+  const yamlProblems = [...document.errors, ...document.warnings];
+  if (yamlProblems.length > 0) {
     return fail(
-      document.errors.map((error): CoreError => ({
+      yamlProblems.map((error): CoreError => ({
         code: 'CONTRACT_INVALID',
         path: `line ${error.linePos?.[0].line ?? 0}`,
         rule: `not valid YAML (${error.code})`,
       })),
     );
   }
-  const parsed = contractSchema.safeParse(document.toJS());
+  // `%YAML 1.1` turns on merge keys (`<<`, where the keys written beside it silently win
+  // over the merged ones), `yes`/`no` booleans and sexagesimal numbers: one dialect only.
+  if (document.directives.yaml.version !== '1.2') {
+    return fail([
+      {
+        code: 'CONTRACT_INVALID',
+        path: 'line 1',
+        rule: 'only YAML 1.2 (remove the %YAML directive)',
+      },
+    ]);
+  }
+  let yamlValue: unknown;
+  try {
+    yamlValue = document.toJS();
+  } catch {
+    // Aliases that expand without end (a "billion laughs"): a problem, not a crash of the
+    // linter or of the gateway's boot.
+    return fail([
+      { code: 'CONTRACT_INVALID', path: '', rule: 'not valid YAML (too many aliases to expand)' },
+    ]);
+  }
+  const parsed = contractSchema.safeParse(yamlValue);
   if (!parsed.success) return fail(schemaIssuesToErrors(parsed.error.issues, 'CONTRACT_INVALID'));
   const raw = parsed.data;
   const special = raw.specialCategories;
@@ -160,19 +251,20 @@ export function parseContract(text: string): Result<Contract> {
 }
 
 function toSchedule(raw: z.infer<typeof contractSchema>['schedule']): Schedule {
-  if ('onDemand' in raw) {
+  if (raw.onDemand !== undefined) {
     return {
       kind: 'on-demand',
       from: toMoment(raw.onDemand.from),
       until: toMoment(raw.onDemand.until),
     };
   }
-  const send = raw.send.map(toMoment);
+  // The schema required both without onDemand.
+  const send = (raw.send ?? []).map(toMoment);
   const [first] = send as [ScheduleMoment, ...ScheduleMoment[]];
   return {
     kind: 'planned',
     send,
-    resend: raw.resend,
+    resend: raw.resend ?? 'never',
     // Without `until`, the last moment is the first send's event: a send at or after it
     // could never leave in time, and the linter refuses it (a later `until` is needed).
     until:
