@@ -9,6 +9,7 @@ import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { readRepoFile, repoPath } from './support/shipped-catalog.js';
 import { clientsYaml, TEST_CLIENTS, writeClientsFile } from './support/test-clients.js';
+import { testDataKey } from './support/ingest.js';
 import { testAppEnv } from './support/test-app.js';
 
 const apps: INestApplication[] = [];
@@ -119,7 +120,8 @@ describe('the gateway boot', () => {
     const failure = await bootFailure(
       configWith(repoPath('contracts'), {
         NODE_ENV: 'production',
-        PASSERELLE_DATA_KEY: Buffer.alloc(32, 7).toString('base64'),
+        // Production refuses a key that is a pattern (such as 32 times the same byte).
+        PASSERELLE_DATA_KEY: testDataKey(),
       }),
     );
     expect((failure as PasserelleError).code).toBe('CONFIG_INVALID');

@@ -425,7 +425,7 @@ describe('what is stored', () => {
     const row = rows[0] as Record<string, unknown>;
     expect(row).toMatchObject({
       trip_id: TRIP_ID,
-      revision: 2,
+      revision: '2', // bigint (migration 0020): pg gives it as text
       status: 'confirmed',
       participant_ids: ['B-1001-1', 'B-1001-2'],
       erased_at: null,

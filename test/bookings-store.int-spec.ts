@@ -318,7 +318,8 @@ describe('concurrent writers', () => {
         'SELECT revision FROM bookings WHERE reference = $1',
         [reference],
       );
-      expect(rows[0]).toEqual({ revision: 3 });
+      // A bigint column (migration 0020): pg gives it as text.
+      expect(rows[0]).toEqual({ revision: '3' });
       const stored = (await bookings.loadTrip('T-RACE'))?.bookings.find(
         (b) => b.reference === reference,
       );

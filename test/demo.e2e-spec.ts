@@ -2,11 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daysBetween, shiftDocumentExpiries, shiftTripDates } from '../src/cli/shift-dates.js';
 import { openDatabase } from '../src/database/database.js';
 import { RegisterAppender } from '../src/modules/register/register-appender.js';
 import { RegisterRepository } from '../src/modules/register/register.repository.js';
@@ -268,4 +269,45 @@ describe('passerelle demo --starts-in 1 --serve (the README’s emergency flow)'
     const [code] = (await exited) as [number | null];
     expect(code).toBe(0);
   }, 90_000);
+});
+
+describe('passerelle demo on samples whose dates have passed (the Quick start, some day)', () => {
+  const { databaseName, databaseUrl, queuePrefix } = demoRunNames('past');
+  let outbox: string;
+  let inputs: string;
+
+  afterAll(async () => {
+    await removeDemoRun(databaseName, queuePrefix, outbox);
+    await rm(inputs, { recursive: true, force: true });
+  });
+
+  it('should move each trip to start tomorrow, its passports with it, and deliver everything', async () => {
+    outbox = await mkdtemp(join(tmpdir(), 'passerelle-demo-outbox-'));
+    inputs = await mkdtemp(join(tmpdir(), 'passerelle-demo-past-'));
+    // The samples as they will be two years from now: their trips and their passports'
+    // expiries both behind today (the NYC leader's passport long expired by the day moved to).
+    const files: string[] = [];
+    for (const name of ['nyc', 'barbados']) {
+      const trip = JSON.parse(readFileSync(repoPath(`samples/trip-${name}.json`), 'utf8')) as Json;
+      const bookings = JSON.parse(
+        readFileSync(repoPath(`samples/bookings-${name}.json`), 'utf8'),
+      ) as Json;
+      const start = (trip as { startDate: string }).startDate;
+      const back = -daysBetween(start, new Date()) - 730;
+      const tripFile = join(inputs, `trip-${name}.json`);
+      const bookingsFile = join(inputs, `bookings-${name}.json`);
+      await writeFile(tripFile, JSON.stringify(shiftTripDates(trip, back)));
+      await writeFile(bookingsFile, JSON.stringify(shiftDocumentExpiries(bookings, back)));
+      files.push('--trip', tripFile, '--bookings', bookingsFile);
+    }
+    const run = await runBuiltCli(demoArgs({ databaseUrl, queuePrefix }, outbox, files));
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/trip-nyc\.json: it starts before tomorrow; moved \d+ days/);
+    expect(run.stdout).toMatch(/trip-barbados\.json: it starts before tomorrow; moved \d+ days/);
+    const transmissions = table(run.stdout, 'Transmissions (');
+    for (const row of transmissions) {
+      expect(['delivered', 'cancelled: unchanged'], JSON.stringify(row)).toContain(row.STATUS);
+    }
+    expect(transmissions.filter((row) => row.CONTRACT === 'us-apis')).not.toHaveLength(0);
+  }, 60_000);
 });

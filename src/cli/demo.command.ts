@@ -24,7 +24,7 @@ import {
   type Transmission,
 } from '../modules/transmissions/transmissions.repository.js';
 import { errorCodeOf, EXIT, type CliIo } from './cli-io.js';
-import { tripStartingIn } from './shift-dates.js';
+import { shiftDocumentExpiries, shiftToStartIn, shiftTripDates } from './shift-dates.js';
 import { describeMoment, renderDemoReport, type DemoTransmission } from './demo-report.js';
 
 export interface DemoOptions {
@@ -37,7 +37,10 @@ export interface DemoOptions {
   readonly outbox: string;
   /** Seconds the transmissions may take, in all. */
   readonly timeout: string;
-  /** Whole days from today to each trip's start (its dates moved, bookings untouched). */
+  /**
+   * Whole days from today to each trip's start (its dates moved, and its bookings' document
+   * expiries with them). Without it, a trip whose start is not after today moves to tomorrow.
+   */
   readonly startsIn?: string;
   /** After the report, keep the gateway's HTTP API up on PORT (loopback) until interrupted. */
   readonly serve?: boolean;
@@ -52,6 +55,8 @@ export const DEMO_SAMPLES: readonly (readonly [trip: string, bookings: string])[
 ];
 
 export const DEMO_DATABASE = 'passerelle_demo';
+/** Where a trip whose dates have passed is moved to, without --starts-in: tomorrow. */
+const PAST_TRIP_STARTS_IN = 1;
 /** The client the demo ingests as: the booking system's role, under a name of its own. */
 export const DEMO_CLIENT: ApiClient = { id: 'passerelle-demo', role: 'ingest' };
 /** Written into the outbox, so that a later run knows the folder is its own to empty. */
@@ -112,19 +117,39 @@ export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo
     const setup = demoSetup(options, config);
     const trips: InputDocument[] = [];
     const bookings: InputDocument[] = [];
+    const today = new Date();
     for (const [tripFile, bookingsFile] of setup.pairs) {
       const trip = await readJson(tripFile);
+      // Without --starts-in, a trip whose dates have passed (the samples, some day) is moved
+      // to start tomorrow: its sends could only be missed, and its bookings refused once past
+      // retention.
+      const startsIn =
+        setup.startsIn ??
+        ((shiftToStartIn(trip, PAST_TRIP_STARTS_IN, today) ?? 0) > 0
+          ? PAST_TRIP_STARTS_IN
+          : undefined);
+      const shift = startsIn === undefined ? undefined : shiftToStartIn(trip, startsIn, today);
+      if (setup.startsIn === undefined && shift !== undefined) {
+        io.stdout(
+          `${relative(process.cwd(), tripFile)}: it starts before tomorrow; moved ${shift} days to start tomorrow (--starts-in ${PAST_TRIP_STARTS_IN})`,
+        );
+      }
       trips.push(
-        documentOf(
-          tripFile,
-          setup.startsIn === undefined ? trip : tripStartingIn(trip, setup.startsIn, new Date()),
-          'id',
-        ),
+        documentOf(tripFile, shift === undefined ? trip : shiftTripDates(trip, shift), 'id'),
       );
       const list = await readJson(bookingsFile);
       if (!Array.isArray(list))
         throw new DemoError(`${bookingsFile}: must be a JSON array of bookings`, EXIT.invalidInput);
-      bookings.push(...list.map((raw: unknown) => documentOf(bookingsFile, raw, 'reference')));
+      bookings.push(
+        ...list.map((raw: unknown) =>
+          documentOf(
+            bookingsFile,
+            // Passports valid for the trip stay valid for it where it moved.
+            shift === undefined ? raw : shiftDocumentExpiries(raw, shift),
+            'reference',
+          ),
+        ),
+      );
     }
 
     await resetOutbox(setup.outbox);

@@ -12,6 +12,7 @@ import {
   loadContractCatalog,
   type LoadedContract,
 } from '../modules/contracts/load-contract-catalog.js';
+import { isCalendarDate } from '../modules/bookings/input/calendar.js';
 import { isPeriodBound } from '../modules/shared/period-bound.js';
 import { isSafePathSegment } from '../modules/transports/delivery-names.js';
 import { EXIT, type CliIo } from './cli-io.js';
@@ -57,6 +58,12 @@ export function previewReference(contractId: string, unitKey: string): string {
     .slice(-12);
 }
 
+/** The UTC calendar day of an instant (`+010000-…` past year 9999), or undefined when unreadable. */
+function utcDayOf(instant: string): string | undefined {
+  const time = Date.parse(instant);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, 10);
+}
+
 /**
  * Renders what each contract would send for a trip, without sending and without any
  * service: one file per payload part under `--out`, one JSON line per unit on stdout.
@@ -67,7 +74,15 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
   const now = options.now ?? new Date().toISOString();
   // `isPeriodBound` checks that the day exists: `Date.parse` rolls 2027-02-30 over to
   // March, and the input's validation then failed on a day it cannot read.
-  if (!INSTANT_WITH_OFFSET.test(now) || !isPeriodBound(now) || Number.isNaN(Date.parse(now))) {
+  // "Today", for a date of birth, is the UTC day of `now`, as ingest takes it — not the
+  // local date `now` is written in (an evening in New York is already tomorrow in UTC).
+  const today = utcDayOf(now);
+  if (
+    !INSTANT_WITH_OFFSET.test(now) ||
+    !isPeriodBound(now) ||
+    today === undefined ||
+    !isCalendarDate(today)
+  ) {
     io.stderr('--now: must be an ISO 8601 instant with an offset');
     return EXIT.invalidInput;
   }
@@ -80,7 +95,7 @@ export async function runPreview(options: PreviewOptions, io: CliIo): Promise<nu
     return EXIT.invalidInput;
   }
   const catalog = loaded.catalog;
-  const input = await readTripInput(options.trip, options.bookings, now.slice(0, 10));
+  const input = await readTripInput(options.trip, options.bookings, today);
   if (!input.ok) {
     for (const error of input.errors) io.stderr(`${error.path}: ${error.rule}`);
     return EXIT.invalidInput;

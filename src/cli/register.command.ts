@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/app-config.js';
 import {
   DatabaseNewerError,
   DatabaseNotFoundError,
+  DatabaseOlderError,
   openExistingDatabase,
   type Db,
 } from '../database/database.js';
@@ -35,8 +36,10 @@ function databaseProblem(error: unknown): string | undefined {
       : 'DATABASE_URL: the database holds no register; the register commands never set one up (check its name, or start the gateway once)';
   }
   if (error instanceof Error && error.message.startsWith('DATABASE_URL: ')) return error.message;
-  // Migrated by a newer release: the message names the migrations, nothing else.
-  if (error instanceof DatabaseNewerError) return error.message;
+  // Migrated by a newer release, or not yet by this one (the register commands never
+  // migrate): the message names the migrations, nothing else.
+  if (error instanceof DatabaseNewerError || error instanceof DatabaseOlderError)
+    return error.message;
   const code = errorCodeOf(error);
   // A system error (ECONNREFUSED, ENOTFOUND, ETIMEDOUT, …) or a refused connection:
   // SQLSTATE 08 (connection), 28 (authorization), 57P (server shutting down), 53300 (too many connections).

@@ -33,11 +33,38 @@ export function daysBetween(from: string, to: Date): number {
 }
 
 /**
+ * Whole days to move a trip document by so that it starts `days` days after `today` (UTC
+ * dates); undefined for a document without a `YYYY-MM-DD` start date (validation refuses it).
+ */
+export function shiftToStartIn(trip: unknown, days: number, today: Date): number | undefined {
+  const start = (trip as { startDate?: unknown } | null)?.startDate;
+  if (typeof start !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start)) return undefined;
+  return daysBetween(start, today) + days;
+}
+
+/**
  * A trip document moved so that it starts `days` days after `today` (UTC dates); a
  * document without a `YYYY-MM-DD` start date is returned as it is, for validation to refuse.
  */
 export function tripStartingIn<T>(trip: T, days: number, today: Date): T {
-  const start = (trip as { startDate?: unknown } | null)?.startDate;
-  if (typeof start !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(start)) return trip;
-  return shiftTripDates(trip, daysBetween(start, today) + days);
+  const shift = shiftToStartIn(trip, days, today);
+  return shift === undefined ? trip : shiftTripDates(trip, shift);
+}
+
+/**
+ * A booking document with its travel documents' expiry dates (`expiryDate`, at any depth)
+ * moved by `days` whole days — for a replay of sample bookings with their trip moved (the
+ * demo), so that a passport valid for the trip stays valid for it. Dates of birth and every
+ * other date are kept.
+ */
+export function shiftDocumentExpiries<T>(booking: T, days: number): T {
+  const shift = (value: unknown, key?: string): unknown => {
+    if (key === 'expiryDate' && typeof value === 'string') return shiftTripDates(value, days);
+    if (Array.isArray(value)) return value.map((item) => shift(item));
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shift(v, k)]));
+    }
+    return value;
+  };
+  return shift(booking) as T;
 }

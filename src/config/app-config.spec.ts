@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadAppConfig } from './app-config.js';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadAppConfig, looksRandom } from './app-config.js';
 
 /** The ConfigError `loadAppConfig(env)` throws; fails the test when it does not throw one. */
 function refusal(env: Record<string, string>): ConfigError {
@@ -180,5 +181,43 @@ describe('loadAppConfig: retention periods', () => {
       'PASSERELLE_BOOKING_RETENTION_DAYS: must be at least 1',
     ]);
     expect(loadAppConfig({ PASSERELLE_BOOKING_RETENTION_DAYS: '1' }).bookingRetentionDays).toBe(1);
+  });
+});
+
+describe('loadAppConfig: the master key in production', () => {
+  const WEAK_RULE =
+    'PASSERELLE_DATA_KEY: must be 32 random bytes, not text or a pattern (make one with `openssl rand -base64 32`)';
+  const base64 = (key: Buffer | string) => Buffer.from(key).toString('base64');
+
+  it.each([
+    ['zeros', base64(Buffer.alloc(32))],
+    ['one byte repeated', base64(Buffer.alloc(32, 7))],
+    ['a short pattern', base64(Buffer.from(Array.from({ length: 32 }, (_, i) => i % 8)))],
+    ['a passphrase', base64('correct horse battery staple!!!!')],
+  ])('should refuse a key that is %s, and not say what it is', (_what, key) => {
+    const problems = refusal({ NODE_ENV: 'production', PASSERELLE_DATA_KEY: key }).problems;
+    expect(problems).toEqual([WEAK_RULE]);
+    expect(problems.join('\n')).not.toContain(key);
+  });
+
+  it('should accept a random key, and a weak one outside production or as a previous key', () => {
+    const random = randomBytes(32).toString('base64');
+    const weak = base64(Buffer.alloc(32, 7));
+    expect(loadAppConfig({ NODE_ENV: 'production', PASSERELLE_DATA_KEY: random }).dataKey).toBe(
+      random,
+    );
+    expect(loadAppConfig({ NODE_ENV: 'test', PASSERELLE_DATA_KEY: weak }).dataKey).toBe(weak);
+    // Rotating away from a weak key stays possible.
+    expect(
+      loadAppConfig({
+        NODE_ENV: 'production',
+        PASSERELLE_DATA_KEY: random,
+        PASSERELLE_DATA_KEY_PREVIOUS: weak,
+      }).previousDataKeys,
+    ).toEqual([weak]);
+  });
+
+  it('should take a random key for random', () => {
+    for (let i = 0; i < 1000; i += 1) expect(looksRandom(randomBytes(32))).toBe(true);
   });
 });

@@ -191,6 +191,17 @@ const envSchema = z.object({
     .default('passerelle'),
 });
 
+/**
+ * Whether 32 bytes can be a key drawn at random: not a passphrase (every byte printable
+ * ASCII) nor a pattern (fewer than 16 distinct bytes, as in `AAAA…=`). A random key is
+ * either with a probability below 10^-13. Checked in production for the current master key
+ * only: a weak previous key must stay usable, to rotate away from it.
+ */
+export function looksRandom(key: Buffer): boolean {
+  const printable = key.every((byte) => byte >= 0x20 && byte <= 0x7e);
+  return !printable && new Set(key).size >= 16;
+}
+
 function parseRetention(text: string): AppConfig['registerRetention'] {
   const part = (unit: string) => Number(new RegExp(`(\\d+)${unit}`).exec(text)?.[1] ?? 0);
   return { years: part('Y'), months: part('M'), days: part('D') };
@@ -253,6 +264,14 @@ export function loadAppConfig(
   const e = parsed.data;
   if (e.NODE_ENV === 'production' && e.PASSERELLE_DATA_KEY === undefined) {
     throw new ConfigError(['PASSERELLE_DATA_KEY: required in production']);
+  }
+  if (
+    e.NODE_ENV === 'production' &&
+    !looksRandom(Buffer.from(e.PASSERELLE_DATA_KEY ?? '', 'base64'))
+  ) {
+    throw new ConfigError([
+      'PASSERELLE_DATA_KEY: must be 32 random bytes, not text or a pattern (make one with `openssl rand -base64 32`)',
+    ]);
   }
   const secrets = Object.fromEntries(
     Object.entries(env).filter(

@@ -20,6 +20,7 @@ import { transmissionSentNowMigration } from './migrations/0016-transmission-sen
 import { emergencyRequestErasedParticipantsMigration } from './migrations/0017-emergency-request-erased-participants.js';
 import { transmissionHeldMigration } from './migrations/0018-transmission-held.js';
 import { upgradeOperatorActionsAndErasuresMigration } from './migrations/0019-upgrade-operator-actions-and-erasures.js';
+import { revisionsBigintMigration } from './migrations/0020-revisions-bigint.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -46,6 +47,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0017-emergency-request-erased-participants': emergencyRequestErasedParticipantsMigration,
   '0018-transmission-held': transmissionHeldMigration,
   '0019-upgrade-operator-actions-and-erasures': upgradeOperatorActionsAndErasuresMigration,
+  '0020-revisions-bigint': revisionsBigintMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */
@@ -210,17 +212,48 @@ export class DatabaseNewerError extends Error {
   }
 }
 
-/** Throws `DatabaseNewerError` when the database ran a migration this release does not have. */
-async function refuseNewerSchema(db: Db): Promise<void> {
+/**
+ * A database this release has migrations for that it has not run: opened by a command that
+ * does not migrate (the `register` commands), whose code expects the latest schema. The
+ * message names the migrations only.
+ */
+export class DatabaseOlderError extends Error {
+  constructor(readonly pending: readonly string[]) {
+    super(
+      `the database's schema is older than this release of Passerelle (migration ${pending.join(', ')} not run on it): the register commands never upgrade a database — run them from the release the gateway runs, or upgrade it by starting this release's gateway (see Upgrading)`,
+    );
+    this.name = 'DatabaseOlderError';
+  }
+}
+
+/** The migrations the database has run (none when it has no migration table). */
+async function migrationsDone(db: Db): Promise<string[]> {
   const { rows } = await sql<{
     table: string | null;
   }>`SELECT to_regclass('kysely_migration')::text AS table`.execute(db);
-  if (rows[0]?.table == null) return;
+  if (rows[0]?.table == null) return [];
   const done = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(
     db,
   );
-  const unknown = done.rows.map((row) => row.name).filter((name) => !(name in MIGRATIONS));
+  return done.rows.map((row) => row.name);
+}
+
+/** Throws `DatabaseNewerError` when the database ran a migration this release does not have. */
+async function refuseNewerSchema(db: Db, done?: readonly string[]): Promise<void> {
+  const unknown = (done ?? (await migrationsDone(db))).filter((name) => !(name in MIGRATIONS));
   if (unknown.length > 0) throw new DatabaseNewerError(unknown);
+}
+
+/**
+ * Throws unless the database is at this release's schema: `DatabaseNewerError` when a newer
+ * release migrated it, `DatabaseOlderError` when it misses migrations. Changes nothing.
+ */
+export async function requireLatestSchema(db: Db): Promise<void> {
+  const done = await migrationsDone(db);
+  await refuseNewerSchema(db, done);
+  const ran = new Set(done);
+  const pending = MIGRATION_NAMES.filter((name) => !ran.has(name));
+  if (pending.length > 0) throw new DatabaseOlderError(pending);
 }
 
 /** Brings the schema to the latest migration; several processes may start at once. */
@@ -285,9 +318,13 @@ export class DatabaseNotFoundError extends Error {
 }
 
 /**
- * Connects to a database the gateway has already set up, and migrates it; creates nothing.
- * For the commands that read the register (`register verify`, `ropa`, `anchor`): a mistyped
- * name must not give a new, empty register that verifies "intact".
+ * Connects to a database the gateway has already set up, at this release's schema; creates
+ * and migrates nothing. For the commands that read the register (`register verify`, `ropa`,
+ * `anchor`): a mistyped name must not give a new, empty register that verifies "intact",
+ * and a command run from a newer install must not upgrade a live database under the
+ * gateway still running the older release (whose processes the schema changes would lock
+ * out, or leave writing rows as their release did) — it refuses an older schema
+ * (`DatabaseOlderError`), as every release refuses a newer one (`DatabaseNewerError`).
  */
 export async function openExistingDatabase(url: string, poolSize?: number): Promise<Db> {
   databaseNameOf(url);
@@ -297,7 +334,7 @@ export async function openExistingDatabase(url: string, poolSize?: number): Prom
       register: string | null;
     }>`SELECT to_regclass('register_entries')::text AS register`.execute(db);
     if (rows[0]?.register == null) throw new DatabaseNotFoundError('not-initialized');
-    await migrateToLatest(db);
+    await requireLatestSchema(db);
     return db;
   } catch (error) {
     await db.destroy();

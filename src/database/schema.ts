@@ -97,7 +97,8 @@ export interface TransmissionsTable {
 /** A trip as last put: the validated document (no personal data) and when it ends. */
 export interface TripsTable {
   id: string;
-  revision: number;
+  /** `bigint` (migration 0020): read back as a string, like every bigint column. */
+  revision: ColumnType<string, number, number>;
   document: ColumnType<unknown, string, string>;
   /** The end of the trip: the day after `endDate` (UTC) or the last arrival, if later. */
   ends_at: ColumnType<Date, Date, Date>;
@@ -127,7 +128,8 @@ export interface SealedColumnsTable {
 export interface BookingsTable extends SealedColumnsTable {
   reference: string;
   trip_id: string;
-  revision: number;
+  /** `bigint` (migration 0020): read back as a string, like every bigint column. */
+  revision: ColumnType<string, number, number>;
   status: string;
   participant_ids: string[];
   created_at: ColumnType<Date, Date, never>;

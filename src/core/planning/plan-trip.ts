@@ -71,9 +71,10 @@ export function tripEndTime(trip: Trip): number {
 /**
  * When an event of a unit happens, in epoch milliseconds. Flight times are instants; stay
  * and trip days are calendar dates, taken from the start of the day in UTC (a day's
- * precision is what their schedules need) — the end of a stay is the end of its last day,
- * the start of a trip the start of its first day or its first departure (`tripStartTime`),
- * the end of a trip the end of its last day or its last arrival (`tripEndTime`).
+ * precision is what their schedules need) — the end of a stay (`stay.checkOut`) is the end
+ * of its last day, the check-out day (the next midnight, UTC); the start of a trip the start
+ * of its first day or its first departure (`tripStartTime`), the end of a trip the end of its
+ * last day or its last arrival (`tripEndTime`).
  * `booking.confirmed` is the moment the unit is planned.
  */
 export function eventTime(
@@ -92,7 +93,11 @@ export function eventTime(
     case 'stay.checkOut': {
       const stay = trip.stays.find((s) => unit.kind === 'stay' && s.id === unit.id);
       if (stay === undefined) return undefined;
-      return event === 'stay.checkIn' ? dayStart(stay.checkIn) : dayStart(stay.checkOut);
+      // The check-out day is the stay's last (the group is there that morning, the current
+      // stay counts it, and a trip ending with the stay ends at the end of it): the stay ends
+      // at the end of that day, as `trip.end` does — not at its start, which is the evening
+      // before in the Americas, before the guests leave.
+      return event === 'stay.checkIn' ? dayStart(stay.checkIn) : dayStart(stay.checkOut) + DAY_MS;
     }
     case 'trip.start':
       return tripStartTime(trip);

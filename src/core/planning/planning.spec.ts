@@ -125,6 +125,22 @@ describe('planTrip', () => {
     expect(momentTime(windowEnd, late, unit, NOW)).toBe(Date.parse('2027-07-14T23:00:00Z'));
   });
 
+  it('should end a stay at the end of its check-out day, the last day of the stay', () => {
+    // The group is at the hotel on its check-out day (the current stay counts it), and a
+    // trip that ends with that stay ends at the end of that day: so does the stay.
+    const trip = aTrip({
+      flights: [],
+      stays: [aStay('S1', 'FRA', { checkIn: '2027-07-01', checkOut: '2027-07-14' })],
+    });
+    const unit = { kind: 'stay', id: 'S1', key: 'stay:S1' } as const;
+    const checkOut = { event: 'stay.checkOut', direction: 'at', offset: 'PT0S' } as const;
+    const checkIn = { event: 'stay.checkIn', direction: 'at', offset: 'PT0S' } as const;
+    expect(momentTime(checkOut, trip, unit, NOW)).toBe(Date.parse('2027-07-15T00:00:00Z'));
+    expect(momentTime(checkOut, trip, unit, NOW)).toBe(tripEndTime(trip));
+    // Check-in is still the start of its day.
+    expect(momentTime(checkIn, trip, unit, NOW)).toBe(Date.parse('2027-07-01T00:00:00Z'));
+  });
+
   it('should start a trip at its first departure when its outbound flight leaves before its startDate', () => {
     // Paris → Sydney, the trip dated by its days in Australia: the group leaves CDG on the
     // evening of 30 June (19:00Z) and lands on 2 July, its startDate.

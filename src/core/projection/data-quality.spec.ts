@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aFlight, aParticipant, aTrip } from '../../../test/support/builders.js';
+import { aFlight, aParticipant, aStay, aTrip } from '../../../test/support/builders.js';
 import { checkDataQuality } from './data-quality.js';
 
 const trip = aTrip({ endDate: '2027-07-12' });
@@ -61,6 +61,51 @@ describe('checkDataQuality', () => {
     expect(
       checkDataQuality(both, { trip, participant: withPassport('2027-07-12'), flight }),
     ).toEqual([]);
+  });
+
+  it('should refuse a passport that expires before a return flight landing after the end date', () => {
+    // The group leaves on its last day, 12 July, and lands on the 13th (local date).
+    const late = aTrip({
+      endDate: '2027-07-12',
+      flights: [
+        flight,
+        aFlight('F2', 'USA', 'FRA', {
+          departure: { airport: 'JFK', country: 'USA', scheduledAt: '2027-07-12T18:00:00-04:00' },
+          arrival: { airport: 'CDG', country: 'FRA', scheduledAt: '2027-07-13T07:55:00+02:00' },
+        }),
+      ],
+    });
+    const expiry = 'participant.documents.passport.expiryDate';
+    expect(
+      checkDataQuality(both, { trip: late, participant: withPassport('2027-07-12'), flight }),
+    ).toEqual([{ subject: 'P1', field: expiry, rule: 'expires before the return' }]);
+    expect(
+      checkDataQuality(both, { trip: late, participant: withPassport('2027-07-13'), flight }),
+    ).toEqual([]);
+    // A participant who does not take that flight is held to the end date only.
+    const notOnIt = { ...withPassport('2027-07-12'), flightIds: ['F1'] };
+    expect(checkDataQuality(both, { trip: late, participant: notOnIt, flight })).toEqual([]);
+  });
+
+  it('should refuse a passport that expires before a stay checking out after the end date', () => {
+    const late = aTrip({
+      endDate: '2027-07-12',
+      stays: [aStay('S1', 'USA', { checkIn: '2027-07-01', checkOut: '2027-07-14' })],
+    });
+    expect(
+      checkDataQuality(both, { trip: late, participant: withPassport('2027-07-13'), flight }),
+    ).toEqual([
+      {
+        subject: 'P1',
+        field: 'participant.documents.passport.expiryDate',
+        rule: 'expires before the return',
+      },
+    ]);
+    expect(
+      checkDataQuality(both, { trip: late, participant: withPassport('2027-07-14'), flight }),
+    ).toEqual([]);
+    const notInIt = { ...withPassport('2027-07-13'), stayIds: [] };
+    expect(checkDataQuality(both, { trip: late, participant: notInIt, flight })).toEqual([]);
   });
 
   it('should check the first passport valid on the day of the flight, when an expired one is listed before it', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   BookingCipher,
@@ -8,6 +9,7 @@ import {
   type SealedDocument,
 } from './booking-cipher.js';
 import { sealedColumns } from './bookings.repository.js';
+import { PolicyIndex } from './policy-index.js';
 
 const MASTER = randomBytes(32);
 const DOCUMENT = Buffer.from(
@@ -122,5 +124,26 @@ describe('BookingCipher', () => {
     const cipher = new BookingCipher(MASTER);
     expect(cipher.keyId).toMatch(/^[0-9a-f]{16}$/);
     expect(cipher.keyId).not.toContain(MASTER.toString('hex').slice(0, 16));
+  });
+
+  it('should show no master key, previous key or derived key when it is logged or serialized by mistake', () => {
+    const previous = randomBytes(32);
+    const cipher = new BookingCipher(MASTER, [previous]);
+    const index = new PolicyIndex(cipher);
+    const derived = cipher.derivedKey('policy-index/v1');
+    for (const object of [cipher, index]) {
+      const shown = [
+        inspect(object, { showHidden: true, depth: 10 }),
+        JSON.stringify(object),
+        JSON.stringify(Object.fromEntries(Object.entries(object))),
+      ].join('\n');
+      for (const key of [MASTER, previous, derived]) {
+        expect(shown).not.toContain(key.toString('hex').match(/../g)?.join(' ') ?? '');
+        expect(shown).not.toContain(JSON.stringify([...key]).slice(1, -1));
+      }
+    }
+    // It still opens what either key wrapped.
+    expect(cipher.open('B-1', cipher.seal('B-1', DOCUMENT)).equals(DOCUMENT)).toBe(true);
+    expect(cipher.previousKeyIds).toHaveLength(1);
   });
 });

@@ -109,9 +109,11 @@ function decrypt(key: Buffer, data: Buffer, iv: Buffer, tag: Buffer, aad: Buffer
 
 export class BookingCipher {
   readonly keyId: string;
-  private readonly masterKey: Buffer;
+  // ECMAScript private fields, not TypeScript's `private`: neither JSON.stringify nor
+  // util.inspect (a logger given this object by mistake) shows them.
+  readonly #masterKey: Buffer;
   /** Master keys used before this one, by id: what they wrapped is opened and re-wrapped. */
-  private readonly previous = new Map<string, Buffer>();
+  readonly #previous = new Map<string, Buffer>();
 
   constructor(masterKey: Buffer, previousKeys: readonly Buffer[] = []) {
     for (const key of [masterKey, ...previousKeys]) {
@@ -119,23 +121,23 @@ export class BookingCipher {
         throw new RangeError(`the master key must be ${KEY_BYTES} bytes`);
       }
     }
-    this.masterKey = Buffer.from(masterKey);
-    this.keyId = masterKeyId(this.masterKey);
+    this.#masterKey = Buffer.from(masterKey);
+    this.keyId = masterKeyId(this.#masterKey);
     for (const key of previousKeys) {
       const id = masterKeyId(key);
-      if (id !== this.keyId) this.previous.set(id, Buffer.from(key));
+      if (id !== this.keyId) this.#previous.set(id, Buffer.from(key));
     }
   }
 
   /** The ids of the previous master keys (those whose wrapped keys are to be re-wrapped). */
   get previousKeyIds(): readonly string[] {
-    return [...this.previous.keys()];
+    return [...this.#previous.keys()];
   }
 
   /** The master key that wrapped `sealed`'s data key: this one or a previous one. */
   private wrappingKey(sealed: SealedDocument): Buffer {
-    if (sealed.keyId === this.keyId) return this.masterKey;
-    const previous = this.previous.get(sealed.keyId);
+    if (sealed.keyId === this.keyId) return this.#masterKey;
+    const previous = this.#previous.get(sealed.keyId);
     if (previous === undefined) {
       throw new BookingCipherError('the booking was sealed under another master key');
     }
@@ -148,7 +150,7 @@ export class BookingCipher {
     dataKey: Buffer,
     iv: Buffer,
   ): Pick<SealedDocument, 'wrappedKey' | 'wrapIv' | 'wrapTag' | 'keyId'> {
-    const wrapped = encrypt(this.masterKey, dataKey, keyAad(reference), iv);
+    const wrapped = encrypt(this.#masterKey, dataKey, keyAad(reference), iv);
     return {
       wrappedKey: wrapped.data,
       wrapIv: wrapped.iv,
@@ -217,7 +219,7 @@ export class BookingCipher {
    */
   derivedKey(purpose: string): Buffer {
     return Buffer.from(
-      hkdfSync('sha256', this.masterKey, Buffer.alloc(0), `passerelle/${purpose}`, KEY_BYTES),
+      hkdfSync('sha256', this.#masterKey, Buffer.alloc(0), `passerelle/${purpose}`, KEY_BYTES),
     );
   }
 

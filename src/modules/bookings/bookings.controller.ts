@@ -124,7 +124,7 @@ export class BookingsController {
     400: INPUT_400('BOOKING_INVALID', 'booking'),
     409: 'STALE_REVISION: a lower revision than the stored one, or the stored revision with a different content',
     ...BODY_ERRORS,
-    422: 'PAYMENT_DATA_REFUSED: something that looks like a card number; UNPROCESSABLE: the trip is not stored, the reference was erased, or the booking conflicts with its trip or the trip’s other bookings',
+    422: 'PAYMENT_DATA_REFUSED: something that looks like a card number; UNPROCESSABLE: the trip is not stored or ended before the retention period, the reference was erased, or the booking conflicts with its trip or the trip’s other bookings',
   })
   async putBooking(
     @Param('reference') reference: string,

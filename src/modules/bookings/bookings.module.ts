@@ -49,10 +49,15 @@ class PolicyIndexer implements OnApplicationBootstrap {
   constructor(private readonly bookings: BookingsService) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // A rotated master key first: what the previous one wrapped is re-wrapped, then its
+    // policies are indexed under the new key — those re-wrapped so far, even if the
+    // re-wrapping stopped short (the lookup knows only what is indexed under this key).
     try {
-      // A rotated master key first: what the previous one wrapped is re-wrapped, then its
-      // policies are indexed under the new key.
       await this.bookings.rewrapUnderCurrentKey();
+    } catch (error) {
+      this.logger.error({ msg: 'data key re-wrapping failed', ...describeForLog(error) });
+    }
+    try {
       await this.bookings.indexPolicies();
     } catch (error) {
       this.logger.error({ msg: 'policy indexing failed', ...describeForLog(error) });

@@ -110,7 +110,7 @@ type BookingColumn =
 const bookingRowOf = (row: Pick<Selectable<BookingsTable>, BookingColumn>): BookingRow => ({
   reference: row.reference,
   tripId: row.trip_id,
-  revision: row.revision,
+  revision: Number(row.revision),
   status: row.status,
   participantIds: row.participant_ids,
   sealed: sealedOf(row),
@@ -272,7 +272,11 @@ export class BookingsRepository {
       .forUpdate()
       .execute();
     for (const row of rows) {
-      found.set(row.id, { id: row.id, revision: row.revision, document: row.document as Trip });
+      found.set(row.id, {
+        id: row.id,
+        revision: Number(row.revision),
+        document: row.document as Trip,
+      });
     }
     return found;
   }
@@ -298,7 +302,7 @@ export class BookingsRepository {
       .executeTakeFirst();
     return row === undefined
       ? undefined
-      : { id: row.id, revision: row.revision, document: row.document as Trip };
+      : { id: row.id, revision: Number(row.revision), document: row.document as Trip };
   }
 
   async tripIds(): Promise<string[]> {
@@ -351,41 +355,48 @@ export class BookingsRepository {
    * Up to `limit` sealed documents (bookings, then emergency requests) whose data keys are
    * wrapped under one of `keyIds`, locked (others skip them): each with the reference its
    * encryption is bound to. The caller re-wraps them (`rewrapSealed`) in the same transaction.
+   * `after`: the last one the caller was given — it goes on from there, so that a row it
+   * could not re-wrap (and left as it was) is not given again.
    */
   async lockSealedUnderKeys(
     trx: Executor,
     keyIds: readonly string[],
     limit: number,
+    after?: Pick<SealedToRewrap, 'table' | 'key'>,
   ): Promise<SealedToRewrap[]> {
     if (keyIds.length === 0) return [];
-    const bookings = await trx
-      .selectFrom('bookings')
-      .select(['reference', ...SEALED_COLUMN_NAMES])
-      .where('erased_at', 'is', null)
-      .where('key_id', 'in', [...keyIds])
-      .orderBy('reference')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    const found: SealedToRewrap[] = bookings.flatMap((row) => {
-      const sealed = sealedOf(row);
-      return sealed === undefined
-        ? []
-        : [{ table: 'bookings' as const, key: row.reference, aad: row.reference, sealed }];
-    });
-    if (found.length >= limit) return found;
-    const requests = await trx
+    const found: SealedToRewrap[] = [];
+    if (after?.table !== 'emergency_requests') {
+      let bookings = trx
+        .selectFrom('bookings')
+        .select(['reference', ...SEALED_COLUMN_NAMES])
+        .where('erased_at', 'is', null)
+        .where('key_id', 'in', [...keyIds]);
+      if (after !== undefined) bookings = bookings.where('reference', '>', after.key);
+      for (const row of await bookings
+        .orderBy('reference')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked()
+        .execute()) {
+        const sealed = sealedOf(row);
+        if (sealed === undefined) continue;
+        found.push({ table: 'bookings', key: row.reference, aad: row.reference, sealed });
+      }
+      if (found.length >= limit) return found;
+    }
+    let requests = trx
       .selectFrom('emergency_requests')
       .select(['id', ...SEALED_COLUMN_NAMES])
       .where('erased_at', 'is', null)
-      .where('key_id', 'in', [...keyIds])
+      .where('key_id', 'in', [...keyIds]);
+    if (after?.table === 'emergency_requests') requests = requests.where('id', '>', after.key);
+    for (const row of await requests
       .orderBy('id')
       .limit(limit - found.length)
       .forUpdate()
       .skipLocked()
-      .execute();
-    for (const row of requests) {
+      .execute()) {
       const sealed = sealedOf(row);
       if (sealed === undefined) continue;
       found.push({
@@ -434,15 +445,26 @@ export class BookingsRepository {
     return new Set(rows.flatMap((row) => row.participant_ids));
   }
 
-  /** How many live bookings were sealed under another master key than `keyId`. */
-  async countSealedUnderOtherKey(keyId: string): Promise<number> {
-    const row = await this.db
-      .selectFrom('bookings')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('erased_at', 'is', null)
-      .where('key_id', '!=', keyId)
-      .executeTakeFirst();
-    return Number(row?.n ?? 0);
+  /**
+   * How many live bookings, and live emergency requests (what agents wrote), were sealed
+   * under another master key than `keyId`: what this process cannot open.
+   */
+  async countSealedUnderOtherKey(
+    keyId: string,
+  ): Promise<{ readonly bookings: number; readonly emergencyRequests: number }> {
+    const count = async (table: 'bookings' | 'emergency_requests'): Promise<number> => {
+      const row = await this.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('erased_at', 'is', null)
+        .where('key_id', '!=', keyId)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    };
+    return {
+      bookings: await count('bookings'),
+      emergencyRequests: await count('emergency_requests'),
+    };
   }
 
   /** The trip's bookings that are not erased, confirmed and cancelled, by reference. */
@@ -507,7 +529,8 @@ export class BookingsRepository {
       // Whether it held a leader is a fact about its participants: it goes too (the ids stay).
       .set({ ...ERASED_SEALED_COLUMNS, leads: null, erased_at: now, updated_at: now })
       .where('reference', '=', reference)
-      .where('revision', '=', revision)
+      // A bigint column, compared as Kysely reads it (text; PostgreSQL casts the parameter).
+      .where('revision', '=', String(revision))
       .where('erased_at', 'is', null)
       .returning('reference')
       .executeTakeFirst();
@@ -639,16 +662,19 @@ export class BookingsRepository {
   /**
    * Live bookings whose policies are not indexed under `keyId` (written before the index
    * existed, or under another master key) or not known to hold a leader or not, locked for
-   * the caller; rows another process holds are skipped.
+   * the caller; rows another process holds are skipped. `after`: the last reference the
+   * caller was given — it goes on from there (one it could not open is not given again).
    */
   async lockUnindexedBookings(
     trx: Executor,
     keyId: string,
     limit: number,
     sealedWith: string,
+    after?: string,
   ): Promise<BookingRow[]> {
-    const rows = await trx
-      .selectFrom('bookings')
+    let query = trx.selectFrom('bookings');
+    if (after !== undefined) query = query.where('reference', '>', after);
+    const rows = await query
       .selectAll()
       .where('erased_at', 'is', null)
       // Only those this master key opens: one sealed under another would fail its whole batch.

@@ -7,12 +7,13 @@ import type { ApiClient } from '../auth/api-client.js';
 import { describeForLog } from '../http/error.filter.js';
 import type { RegisterService } from '../register/register.service.js';
 import { PasserelleError, type PasserelleErrorDetail } from '../shared/passerelle-error.js';
-import { BookingCipherError, type BookingCipher } from './booking-cipher.js';
+import { BookingCipherError, type BookingCipher, type SealedDocument } from './booking-cipher.js';
 import type {
   BookingRow,
   BookingsRepository,
   Executor,
   SealedBooking,
+  SealedToRewrap,
 } from './bookings.repository.js';
 import { canonicalJson } from './canonical-json.js';
 import { PolicyIndex } from './policy-index.js';
@@ -65,6 +66,8 @@ export const STORE_RULES = {
   erased: 'this booking was erased: its reference cannot be used again',
   erasedParticipant:
     'belongs to a booking of this trip that was erased: a participant id is not used again (the register keeps its entries under it)',
+  pastRetention:
+    'the trip ended before the retention period: its bookings are erased, not stored again',
 } as const;
 
 /** Erasures per transaction of the retention job. */
@@ -187,9 +190,9 @@ export class BookingsService {
   /**
    * `PUT /v1/bookings/{reference}`. Refusals: payment data anywhere (422
    * `PAYMENT_DATA_REFUSED`, before anything else is looked at), an invalid document (400
-   * `BOOKING_INVALID`), a trip that is not stored, an erased reference, or a conflict with
-   * the trip or its other bookings (422 `UNPROCESSABLE`), a stale or reused revision (409
-   * `STALE_REVISION`).
+   * `BOOKING_INVALID`), a trip that is not stored or ended before the retention period, an
+   * erased reference, or a conflict with the trip or its other bookings (422
+   * `UNPROCESSABLE`), a stale or reused revision (409 `STALE_REVISION`).
    */
   async putBooking(
     raw: unknown,
@@ -237,6 +240,17 @@ export class BookingsService {
             () => this.open(stored).toString('utf8') === plaintext,
           );
           if (same) return { created: false, changed: false, tripIds: [] };
+        }
+        // Retention erases the bookings of a trip that ended `retentionDays` days ago: one
+        // sent later (a full sync, a late change) would be stored, its sends planned as missed
+        // and raised to operations, only to be erased at the next daily run.
+        if (
+          tripEndsAt(trip.document).getTime() <=
+          retentionCutoff(this.now(), this.options.retentionDays).getTime()
+        ) {
+          throw new PasserelleError('UNPROCESSABLE', 'the booking’s trip is past retention', [
+            { path: 'tripId', rule: STORE_RULES.pastRetention },
+          ]);
         }
         const others = this.openAll(
           (await this.repository.liveBookingsOfTrip(trx, trip.id)).filter(
@@ -370,33 +384,48 @@ export class BookingsService {
   }
 
   /**
-   * Indexes the policies of the bookings stored before the index existed (those this master
-   * key opens); several processes at once take disjoint rows. Returns how many.
-   */
-  /**
    * Key rotation: every data key still wrapped under a previous master key
    * (`PASSERELLE_DATA_KEY_PREVIOUS`) is re-wrapped under the current one, bookings and
    * emergency requests alike; the documents themselves are not re-encrypted. Several
-   * processes at once take disjoint rows. Returns how many were re-wrapped.
+   * processes at once take disjoint rows. A row whose data key does not open (altered bytes)
+   * is left as it is and named in the log, by reference: it does not hold back the others.
+   * Returns how many were re-wrapped.
    */
   async rewrapUnderCurrentKey(): Promise<number> {
     const previous = this.cipher.previousKeyIds;
     let rewrapped = 0;
+    let after: { readonly table: SealedToRewrap['table']; readonly key: string } | undefined;
     for (;;) {
-      const count = await this.repository.transaction(async (trx) => {
-        const rows = await this.repository.lockSealedUnderKeys(trx, previous, RETENTION_BATCH);
+      const batch = await this.repository.transaction(async (trx) => {
+        const rows = await this.repository.lockSealedUnderKeys(
+          trx,
+          previous,
+          RETENTION_BATCH,
+          after,
+        );
+        let done = 0;
         for (const row of rows) {
-          await this.repository.rewrapSealed(
-            trx,
-            row.table,
-            row.key,
-            this.cipher.rewrap(row.aad, row.sealed),
-          );
+          let sealed: SealedDocument;
+          try {
+            sealed = this.cipher.rewrap(row.aad, row.sealed);
+          } catch (error) {
+            if (!(error instanceof BookingCipherError)) throw error;
+            this.logger.error({
+              msg: 'a data key cannot be re-wrapped under the current master key: it does not authenticate',
+              table: row.table,
+              ...(row.table === 'bookings' ? { reference: row.key } : { id: row.key }),
+            });
+            continue;
+          }
+          await this.repository.rewrapSealed(trx, row.table, row.key, sealed);
+          done += 1;
         }
-        return rows.length;
+        return { rows, done };
       });
-      rewrapped += count;
-      if (count < RETENTION_BATCH) break;
+      rewrapped += batch.done;
+      const last = batch.rows[batch.rows.length - 1];
+      if (last === undefined || batch.rows.length < RETENTION_BATCH) break;
+      after = { table: last.table, key: last.key };
     }
     if (rewrapped > 0) {
       this.logger.log({ msg: 'data keys re-wrapped under the current master key', rewrapped });
@@ -404,33 +433,54 @@ export class BookingsService {
     return rewrapped;
   }
 
+  /**
+   * Indexes the policies of the bookings stored before the index existed, or indexed under
+   * another master key (those this master key opens); several processes at once take
+   * disjoint rows. A booking that does not open is left out (and logged by reference): it
+   * does not hold back the others. Returns how many were indexed.
+   */
   async indexPolicies(): Promise<number> {
-    // A booking sealed under another master key cannot be opened: PASSERELLE_DATA_KEY is
-    // not the key it was stored with (the key cannot be rotated). Said loudly, not found
-    // out one failed lookup at a time.
+    // A booking or an agent's text sealed under another master key cannot be opened:
+    // PASSERELLE_DATA_KEY is not the key it was stored with, or a previous key was dropped
+    // before everything it wrapped was re-wrapped. Said loudly, not found out one failed
+    // lookup at a time; zero of both is when a previous key may be dropped.
     const unreadable = await this.repository.countSealedUnderOtherKey(this.cipher.keyId);
-    if (unreadable > 0) {
+    if (unreadable.bookings > 0 || unreadable.emergencyRequests > 0) {
       this.logger.error({
-        msg: 'bookings sealed under another master key cannot be opened: PASSERELLE_DATA_KEY is not the key they were stored with',
-        bookings: unreadable,
+        msg: 'bookings or emergency requests sealed under another master key cannot be opened: PASSERELLE_DATA_KEY (or PASSERELLE_DATA_KEY_PREVIOUS) lacks the key they were stored with',
+        ...unreadable,
       });
     }
     let indexed = 0;
+    let after: string | undefined;
     for (;;) {
-      const count = await this.repository.transaction(async (trx) => {
+      const batch = await this.repository.transaction(async (trx) => {
         const rows = await this.repository.lockUnindexedBookings(
           trx,
           this.policies.keyId,
           RETENTION_BATCH,
           this.cipher.keyId,
+          after,
         );
+        let done = 0;
         for (const row of rows) {
-          await this.writePolicies(trx, JSON.parse(this.open(row).toString('utf8')) as Booking);
+          let plaintext: Buffer;
+          try {
+            // Logged by reference if it does not open.
+            plaintext = this.open(row);
+          } catch (error) {
+            if (!(error instanceof BookingCipherError)) throw error;
+            continue;
+          }
+          await this.writePolicies(trx, JSON.parse(plaintext.toString('utf8')) as Booking);
+          done += 1;
         }
-        return rows.length;
+        return { rows, done };
       });
-      indexed += count;
-      if (count < RETENTION_BATCH) break;
+      indexed += batch.done;
+      const last = batch.rows[batch.rows.length - 1];
+      if (last === undefined || batch.rows.length < RETENTION_BATCH) break;
+      after = last.reference;
     }
     if (indexed > 0) this.logger.log({ msg: 'policy index built', bookings: indexed });
     return indexed;

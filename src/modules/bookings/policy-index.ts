@@ -16,17 +16,18 @@ export interface PolicyIndexEntry {
  * digests cannot be searched, even for numbers short enough to enumerate.
  */
 export class PolicyIndex {
-  private readonly key: Buffer;
+  // An ECMAScript private field: neither JSON.stringify nor util.inspect shows it.
+  readonly #key: Buffer;
   /** Which key the stored digests were made with (`bookings.policies_key_id`). */
   readonly keyId: string;
 
   constructor(cipher: BookingCipher) {
-    this.key = cipher.derivedKey('policy-index/v1');
-    this.keyId = masterKeyId(this.key);
+    this.#key = cipher.derivedKey('policy-index/v1');
+    this.keyId = masterKeyId(this.#key);
   }
 
   digest(policyNumber: string): Buffer {
-    return createHmac('sha256', this.key).update(normalizePolicyNumber(policyNumber)).digest();
+    return createHmac('sha256', this.#key).update(normalizePolicyNumber(policyNumber)).digest();
   }
 
   entriesOf(booking: Booking): PolicyIndexEntry[] {

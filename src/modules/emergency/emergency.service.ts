@@ -9,7 +9,7 @@ import type { RegisterEntry, RegisterEntryInput } from '../../core/register/regi
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { ApiClient } from '../auth/api-client.js';
-import { BookingCipher } from '../bookings/booking-cipher.js';
+import { BookingCipher, BookingCipherError } from '../bookings/booking-cipher.js';
 import { sealedColumns } from '../bookings/bookings.repository.js';
 import { BookingsService } from '../bookings/bookings.service.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
@@ -54,6 +54,8 @@ export interface EmergencyRequestView extends EmergencyReceipt {
   readonly reason: string | null;
   readonly requestedBy: string | null;
   readonly erased: boolean;
+  /** What the agent wrote is kept but cannot be opened (altered bytes, or a key not given). */
+  readonly unreadable: boolean;
 }
 
 const encodeRequestCursor = (at: Date, id: string): string =>
@@ -314,10 +316,19 @@ export class EmergencyService {
 
   private view(row: StoredEmergencyRequest): EmergencyRequestView {
     let written: Partial<EmergencyRequest> = {};
+    let unreadable = false;
     if (row.sealed !== undefined) {
-      written = JSON.parse(
-        this.cipher.open(`emergency-request:${row.id}`, row.sealed).toString('utf8'),
-      ) as EmergencyRequest;
+      try {
+        written = JSON.parse(
+          this.cipher.open(`emergency-request:${row.id}`, row.sealed).toString('utf8'),
+        ) as EmergencyRequest;
+      } catch (error) {
+        if (!(error instanceof BookingCipherError)) throw error;
+        // Altered bytes, or a master key dropped too soon: this one is shown as such, and the
+        // rest of the DPO's list still is.
+        unreadable = true;
+        this.logger.warn({ msg: 'an emergency request cannot be opened', id: row.id });
+      }
     }
     return {
       id: row.id,
@@ -335,6 +346,7 @@ export class EmergencyService {
       reason: written.reason ?? null,
       requestedBy: written.requestedBy ?? null,
       erased: row.sealed === undefined,
+      unreadable,
     };
   }
 

@@ -7,6 +7,7 @@ import { DATABASE, DatabaseModule } from '../../database/database.module.js';
 import { ContractsModule } from '../contracts/contracts.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { ContractVersionCheck } from './contract-version-check.js';
 import { loadControllerConfig } from './record-of-processing.js';
 import { RegisterAppender } from './register-appender.js';
 import { RegisterMaintenance } from './register-maintenance.js';
@@ -59,6 +60,7 @@ import { CONTROLLER_CONFIG } from './register.tokens.js';
         loadControllerConfig(config.configDir),
     },
     RegisterMaintenance,
+    ContractVersionCheck,
   ],
   exports: [RegisterService],
 })

@@ -541,6 +541,37 @@ export class RegisterRepository {
     return row === undefined ? undefined : { seq: Number(row.seq), hash: row.hash };
   }
 
+  /**
+   * For each contract id, the version and file digest of the newest entry recorded under it
+   * (ids never recorded are left out), for the start-up check of contracts edited without a
+   * new version. One statement: each id one backward probe of the `(contract_id, seq)`
+   * index per month segment, a contract never recorded included. Its bounds are written as a
+   * range on purpose: with `contract_id = id` the planner may walk the primary key backward
+   * instead, filtering on the contract — the whole register for an id it never saw.
+   */
+  async latestContractTexts(
+    contractIds: readonly string[],
+  ): Promise<{ readonly contractId: string; readonly version: number; readonly sha256: string }[]> {
+    if (contractIds.length === 0) return [];
+    const { rows } = await sql<{ id: string; contract_version: number; contract_sha256: string }>`
+      SELECT c.id, latest.contract_version, latest.contract_sha256
+      FROM unnest(${[...contractIds]}::text[]) AS c(id)
+      CROSS JOIN LATERAL (
+        SELECT r.contract_version, r.contract_sha256 FROM register_entries r
+        WHERE r.contract_id >= c.id AND r.contract_id <= c.id
+        ORDER BY r.contract_id DESC, r.seq DESC
+        LIMIT 1
+      ) latest
+      WHERE latest.contract_version IS NOT NULL AND latest.contract_sha256 IS NOT NULL`.execute(
+      this.db,
+    );
+    return rows.map((row) => ({
+      contractId: row.id,
+      version: row.contract_version,
+      sha256: row.contract_sha256,
+    }));
+  }
+
   async countEntries(): Promise<number> {
     const row = await this.db
       .selectFrom('register_entries')

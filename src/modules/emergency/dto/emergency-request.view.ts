@@ -28,6 +28,11 @@ export class EmergencyRequestRecord extends EmergencyReceiptView {
   @ApiProperty(nullableString) requestedBy!: string | null;
   @ApiProperty({ description: 'the booking was erased, and with it what the agent wrote' })
   erased!: boolean;
+  @ApiProperty({
+    description:
+      'what the agent wrote is kept but cannot be opened (altered bytes, or a master key the process was not given); its fields are null',
+  })
+  unreadable!: boolean;
 }
 
 export class EmergencyRequestPage {
