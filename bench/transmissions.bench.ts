@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker, type JobsOptions } from 'bullmq';
 import pg from 'pg';
+import { shiftDocumentExpiries, shiftToStartIn, shiftTripDates } from '../src/cli/shift-dates.js';
 import { loadAppConfig } from '../src/config/app-config.js';
 import type { Booking } from '../src/core/model/booking.js';
 import type { Trip } from '../src/core/model/trip.js';
@@ -82,11 +83,16 @@ async function ingest(
   from: number,
   to: number,
 ): Promise<void> {
+  // The sample trip moved to start 60 days from now (its passports' expiries with it): its
+  // sends all still ahead, and its bookings not refused once the sample's own dates are past.
+  const trip = JSON.parse(readFileSync(join(root, 'samples/trip-nyc.json'), 'utf8')) as Trip;
+  const shift = shiftToStartIn(trip, 60, new Date()) ?? 0;
   const sample = {
-    trip: JSON.parse(readFileSync(join(root, 'samples/trip-nyc.json'), 'utf8')) as Trip,
-    bookings: JSON.parse(
-      readFileSync(join(root, 'samples/bookings-nyc.json'), 'utf8'),
-    ) as Booking[],
+    trip: shiftTripDates(trip, shift),
+    bookings: shiftDocumentExpiries(
+      JSON.parse(readFileSync(join(root, 'samples/bookings-nyc.json'), 'utf8')) as Booking[],
+      shift,
+    ),
   };
   const app = await createApp(loadAppConfig({ ...env, PASSERELLE_ROLE: 'api' }), false);
   await app.init();

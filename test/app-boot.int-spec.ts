@@ -51,7 +51,13 @@ describe('the gateway boot', () => {
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${url}/health/ready`);
-    expect(await ready.json()).toEqual({ status: 'ok', contracts: 7, database: 'ok', queue: 'ok' });
+    expect(await ready.json()).toEqual({
+      status: 'ok',
+      contracts: 7,
+      database: 'ok',
+      register: 'ok',
+      queue: 'ok',
+    });
   });
 
   it('should refuse to start when a contract breaks a lint rule, with the same message as the linter', async () => {

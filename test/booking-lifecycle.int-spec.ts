@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { edit, edits, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { edit, edits, type JsonObject } from './support/input-documents.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * Trips and bookings as a booking system drives them over months (an API process: it
@@ -21,7 +22,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The sample trip under `id`, its first flight leaving at `departure` (the rest after it). */
 function tripLeavingAt(id: string, departure: number, revision = 1): JsonObject {
-  return edits(tripVariant(sampleTrip(), id, revision), [
+  return edits(tripVariant(upcomingTrip(), id, revision), [
     ['startDate', day(departure)],
     ['endDate', day(departure + 12 * DAY)],
     ['flights[0].departure.scheduledAt', iso(departure)],
@@ -67,9 +68,9 @@ const statusesOf = async (tripId: string): Promise<Map<string, string>> =>
 
 describe('a booking moved to another trip', () => {
   it('should cancel its sends on the trip it left, plan them on the trip it joined, and the same rows again when it comes back', async () => {
-    await putOk('/v1/trips/T-MV-A', tripVariant(sampleTrip(), 'T-MV-A'));
-    await putOk('/v1/trips/T-MV-B', tripVariant(sampleTrip(), 'T-MV-B'));
-    const booking = bookingVariant(0, 'B-MV', 'T-MV-A');
+    await putOk('/v1/trips/T-MV-A', tripVariant(upcomingTrip(), 'T-MV-A'));
+    await putOk('/v1/trips/T-MV-B', tripVariant(upcomingTrip(), 'T-MV-B'));
+    const booking = upcomingBookingVariant(0, 'B-MV', 'T-MV-A');
     await putOk('/v1/bookings/B-MV', booking);
     const onA = await transmissionsOf(t, 'T-MV-A');
     const plannedOnA = onA.filter((x) => x.status === 'planned');
@@ -107,15 +108,19 @@ describe('a booking moved to another trip', () => {
   });
 
   it('should refuse the move, and change nothing on either trip, when the trip it joins holds one of its participant ids', async () => {
-    await putOk('/v1/trips/T-MV-C', tripVariant(sampleTrip(), 'T-MV-C'));
-    await putOk('/v1/trips/T-MV-D', tripVariant(sampleTrip(), 'T-MV-D'));
-    await putOk('/v1/bookings/B-MV-C', bookingVariant(1, 'B-MV-C', 'T-MV-C'));
+    await putOk('/v1/trips/T-MV-C', tripVariant(upcomingTrip(), 'T-MV-C'));
+    await putOk('/v1/trips/T-MV-D', tripVariant(upcomingTrip(), 'T-MV-D'));
+    await putOk('/v1/bookings/B-MV-C', upcomingBookingVariant(1, 'B-MV-C', 'T-MV-C'));
     // The same participant id on trip D (ids are unique within a trip only).
-    const onD = edit(bookingVariant(3, 'B-MV-D', 'T-MV-D'), 'participants[0].id', 'B-MV-C-1');
+    const onD = edit(
+      upcomingBookingVariant(3, 'B-MV-D', 'T-MV-D'),
+      'participants[0].id',
+      'B-MV-C-1',
+    );
     await putOk('/v1/bookings/B-MV-D', onD);
     const beforeC = await plannedOf('T-MV-C');
 
-    const moved = edits(bookingVariant(1, 'B-MV-C', 'T-MV-D'), [['revision', 2]]);
+    const moved = edits(upcomingBookingVariant(1, 'B-MV-C', 'T-MV-D'), [['revision', 2]]);
     const refused = await put('/v1/bookings/B-MV-C', moved);
     expect(refused.status, refused.text).toBe(422);
     expect(refused.body).toMatchObject({
@@ -130,11 +135,15 @@ describe('a booking moved to another trip', () => {
 
 describe('a participant moved from one booking to another of the same trip', () => {
   it('should refuse the participant in the second booking while the first still holds them, even cancelled, and accept once the first lets go', async () => {
-    await putOk('/v1/trips/T-PX', tripVariant(sampleTrip(), 'T-PX'));
+    await putOk('/v1/trips/T-PX', tripVariant(upcomingTrip(), 'T-PX'));
     // Booking 0 of the samples has two participants: the second moves to another booking.
-    const first = bookingVariant(0, 'B-PX-1', 'T-PX');
+    const first = upcomingBookingVariant(0, 'B-PX-1', 'T-PX');
     await putOk('/v1/bookings/B-PX-1', first);
-    const second = edit(bookingVariant(3, 'B-PX-2', 'T-PX'), 'participants[0].id', 'B-PX-1-2');
+    const second = edit(
+      upcomingBookingVariant(3, 'B-PX-2', 'T-PX'),
+      'participants[0].id',
+      'B-PX-1-2',
+    );
 
     const early = await put('/v1/bookings/B-PX-2', second);
     expect(early.status, early.text).toBe(422);
@@ -161,9 +170,9 @@ describe('a participant moved from one booking to another of the same trip', () 
 
 describe('a trip cancelled, then scheduled again', () => {
   it('should cancel every send still to come, then plan the same rows again', async () => {
-    const trip = tripVariant(sampleTrip(), 'T-UNCXL');
+    const trip = tripVariant(upcomingTrip(), 'T-UNCXL');
     await putOk('/v1/trips/T-UNCXL', trip);
-    await putOk('/v1/bookings/B-UNCXL', bookingVariant(0, 'B-UNCXL', 'T-UNCXL'));
+    await putOk('/v1/bookings/B-UNCXL', upcomingBookingVariant(0, 'B-UNCXL', 'T-UNCXL'));
     const planned = (await transmissionsOf(t, 'T-UNCXL')).filter((x) => x.status === 'planned');
     expect(planned.length).toBeGreaterThan(3);
 
@@ -184,9 +193,9 @@ describe('a trip cancelled, then scheduled again', () => {
 
 describe('a nightly full sync after an erasure', () => {
   it('should bring back no personal data of the erased booking, and plan nothing for its participants, whatever is sent again', async () => {
-    const trip = tripVariant(sampleTrip(), 'T-SYNC');
-    const kept = bookingVariant(0, 'B-SYNC-KEPT', 'T-SYNC');
-    const erased = bookingVariant(1, 'B-SYNC-GONE', 'T-SYNC');
+    const trip = tripVariant(upcomingTrip(), 'T-SYNC');
+    const kept = upcomingBookingVariant(0, 'B-SYNC-KEPT', 'T-SYNC');
+    const erased = upcomingBookingVariant(1, 'B-SYNC-GONE', 'T-SYNC');
     await putOk('/v1/trips/T-SYNC', trip);
     await putOk('/v1/bookings/B-SYNC-KEPT', kept);
     await putOk('/v1/bookings/B-SYNC-GONE', erased);
@@ -239,7 +248,7 @@ describe('bookings of a trip past retention', () => {
 
   it('should refuse with 422 naming tripId, store nothing and plan nothing, when the trip ended before the retention period', async () => {
     await putOk('/v1/trips/T-OLD', tripLeavingAt('T-OLD', longAgo));
-    const answer = await put('/v1/bookings/B-OLD', bookingVariant(0, 'B-OLD', 'T-OLD'));
+    const answer = await put('/v1/bookings/B-OLD', upcomingBookingVariant(0, 'B-OLD', 'T-OLD'));
     expect(answer.status, answer.text).toBe(422);
     expect(answer.body).toMatchObject({
       error: { code: 'UNPROCESSABLE', details: [{ path: 'tripId' }] },
@@ -252,7 +261,7 @@ describe('bookings of a trip past retention', () => {
 
   it('should accept a booking of a trip ended inside the retention period, and refuse it once a trip change ends the trip before', async () => {
     await putOk('/v1/trips/T-RECENT', tripLeavingAt('T-RECENT', recently));
-    const booking = bookingVariant(0, 'B-RECENT', 'T-RECENT');
+    const booking = upcomingBookingVariant(0, 'B-RECENT', 'T-RECENT');
     expect((await put('/v1/bookings/B-RECENT', booking)).status).toBe(201);
     // Sent again unchanged: still the no-op.
     expect((await put('/v1/bookings/B-RECENT', booking)).status).toBe(200);
@@ -288,8 +297,8 @@ describe('bookings of a trip past retention', () => {
 
   it('should refuse to move a booking onto a trip past retention', async () => {
     await putOk('/v1/trips/T-OLD-2', tripLeavingAt('T-OLD-2', longAgo));
-    await putOk('/v1/trips/T-NEW-2', tripVariant(sampleTrip(), 'T-NEW-2'));
-    const booking = bookingVariant(0, 'B-TO-OLD', 'T-NEW-2');
+    await putOk('/v1/trips/T-NEW-2', tripVariant(upcomingTrip(), 'T-NEW-2'));
+    const booking = upcomingBookingVariant(0, 'B-TO-OLD', 'T-NEW-2');
     await putOk('/v1/bookings/B-TO-OLD', booking);
     const moved = await put(
       '/v1/bookings/B-TO-OLD',
@@ -312,7 +321,7 @@ describe('revisions as a booking system may number them', () => {
   const at = 1_764_300_000_000;
 
   it('should store, compare and refuse revisions beyond 2^31 as it does small ones', async () => {
-    const trip = tripVariant(sampleTrip(), 'T-EPOCH', at);
+    const trip = tripVariant(upcomingTrip(), 'T-EPOCH', at);
     expect((await put('/v1/trips/T-EPOCH', trip)).status).toBe(201);
     expect((await put('/v1/trips/T-EPOCH', trip)).status).toBe(200);
     expect((await put('/v1/trips/T-EPOCH', edit(trip, 'revision', at - 1))).status).toBe(409);
@@ -326,7 +335,7 @@ describe('revisions as a booking system may number them', () => {
     expect(renamed.status, renamed.text).toBe(200);
     expect(renamed.body).toMatchObject({ revision: at + 1, changed: true });
 
-    const booking = edit(bookingVariant(0, 'B-EPOCH', 'T-EPOCH'), 'revision', at);
+    const booking = edit(upcomingBookingVariant(0, 'B-EPOCH', 'T-EPOCH'), 'revision', at);
     expect((await put('/v1/bookings/B-EPOCH', booking)).status).toBe(201);
     expect((await put('/v1/bookings/B-EPOCH', booking)).status).toBe(200);
     const stale = await put('/v1/bookings/B-EPOCH', edit(booking, 'revision', at - 1));

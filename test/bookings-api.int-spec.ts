@@ -1,24 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
-import {
-  edit,
-  edits,
-  personalValues,
-  REMOVE,
-  sampleBookings,
-  sampleTrip,
-  type JsonObject,
-} from './support/input-documents.js';
-import {
-  ask,
-  bookingVariant,
-  personalValuesIn,
-  samplePersonalValues,
-  testDataKey,
-  tripVariant,
-} from './support/ingest.js';
+import { edit, edits, personalValues, REMOVE, type JsonObject } from './support/input-documents.js';
+import { ask, personalValuesIn, testDataKey, tripVariant } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import {
+  upcomingDate,
+  upcomingBookingVariant,
+  upcomingBookings,
+  upcomingPersonalValues,
+  upcomingTrip,
+} from './support/upcoming-samples.js';
 
 /**
  * Ingest over HTTP against a real PostgreSQL: the sample trip and bookings in, every
@@ -28,7 +20,8 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 
 let t: TestApp;
 let bookings: BookingsService;
-const TRIP = sampleTrip();
+// Moved to start soon: the samples' own trip (July 2027) is refused once past retention.
+const TRIP = upcomingTrip();
 const TRIP_ID = TRIP.id as string;
 
 beforeAll(async () => {
@@ -61,7 +54,7 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
     expect(created.status, created.text).toBe(201);
     expect(created.body).toEqual({ id: TRIP_ID, revision: 1, created: true, changed: true });
 
-    for (const booking of sampleBookings()) {
+    for (const booking of upcomingBookings()) {
       const answer = await putBooking(booking);
       expect(answer.status, answer.text).toBe(201);
       expect(answer.body).toMatchObject({ reference: booking.reference, created: true });
@@ -70,7 +63,7 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
     const again = await putTrip(TRIP);
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ id: TRIP_ID, revision: 1, created: false, changed: false });
-    for (const booking of sampleBookings()) {
+    for (const booking of upcomingBookings()) {
       const answer = await putBooking(booking);
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ created: false, changed: false });
@@ -78,7 +71,7 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
   });
 
   it('should treat a booking as identical when only its key order and spacing differ', async () => {
-    const booking = sampleBookings()[1]!;
+    const booking = upcomingBookings()[1]!;
     const reordered: JsonObject = Object.fromEntries(Object.entries(booking).reverse());
     const spaced = edit(
       reordered,
@@ -104,7 +97,7 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
   });
 
   it('should answer 200 and store the new revision when a higher revision changes the booking', async () => {
-    const booking = edits(sampleBookings()[2]!, [
+    const booking = edits(upcomingBookings()[2]!, [
       ['revision', 2],
       ['participants[0].meal', 'VGML'],
     ]);
@@ -119,7 +112,7 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
 
   it('should answer 409 STALE_REVISION and change nothing when a booking comes with a lower revision', async () => {
     const before = await tableDigest('bookings');
-    const answer = await putBooking(edit(sampleBookings()[2]!, 'participants[0].meal', 'KSML'));
+    const answer = await putBooking(edit(upcomingBookings()[2]!, 'participants[0].meal', 'KSML'));
     expect(answer.status).toBe(409);
     expect(answer.body.error).toMatchObject({
       code: 'STALE_REVISION',
@@ -131,7 +124,7 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
   it('should answer 409 when the same revision of a booking comes with another content', async () => {
     const before = await tableDigest('bookings');
     const answer = await putBooking(
-      edits(sampleBookings()[2]!, [
+      edits(upcomingBookings()[2]!, [
         ['revision', 2],
         ['participants[0].meal', 'KSML'],
       ]),
@@ -153,7 +146,10 @@ describe('PUT /v1/trips/{id} and PUT /v1/bookings/{reference} with the samples',
   });
 
   it('should answer 400 TRIP_INVALID with paths when the trip is invalid or names another id than the path', async () => {
-    const answer = await putTrip(edit(TRIP, 'endDate', '2027-06-01'), `/v1/trips/${TRIP_ID}`);
+    const answer = await putTrip(
+      edit(TRIP, 'endDate', upcomingDate('2027-06-01')),
+      `/v1/trips/${TRIP_ID}`,
+    );
     expect(answer.status).toBe(400);
     expect(answer.body.error).toMatchObject({
       code: 'TRIP_INVALID',
@@ -186,7 +182,11 @@ describe('refusals of a trip', () => {
 describe('refusals of a booking', () => {
   it('should answer 422 PAYMENT_DATA_REFUSED and store nothing when a card number is in the notes', async () => {
     const before = await tableDigest('bookings');
-    const booking = edit(bookingVariant(0, 'B-PAY-1'), 'notes', 'paid with 4111 1111 1111 1111');
+    const booking = edit(
+      upcomingBookingVariant(0, 'B-PAY-1'),
+      'notes',
+      'paid with 4111 1111 1111 1111',
+    );
     const answer = await putBooking(booking);
     expect(answer.status).toBe(422);
     expect(answer.body.error).toEqual({
@@ -199,7 +199,7 @@ describe('refusals of a booking', () => {
   });
 
   it('should answer 422 for payment data even when the rest of the booking is invalid too', async () => {
-    const booking = edits(bookingVariant(0, 'B-PAY-2'), [
+    const booking = edits(upcomingBookingVariant(0, 'B-PAY-2'), [
       ['participants[0].dateOfBirth', 'yesterday'],
       ['customer.surname', REMOVE],
       ['participants[1].insurance.policyNumber', '5500-0000-0000-0004'],
@@ -211,7 +211,7 @@ describe('refusals of a booking', () => {
 
   it('should answer 422 for payment data in an existing booking, and keep the stored one', async () => {
     const before = await tableDigest('bookings');
-    const booking = edits(sampleBookings()[0]!, [
+    const booking = edits(upcomingBookings()[0]!, [
       ['revision', 3],
       ['customer.address.lines[0]', '4012888888881881'],
     ]);
@@ -221,7 +221,7 @@ describe('refusals of a booking', () => {
 
   it('should answer 422 UNPROCESSABLE naming tripId when the trip is not stored', async () => {
     const before = await tableDigest('bookings');
-    const answer = await putBooking(bookingVariant(0, 'B-NOTRIP', 'T-NOT-STORED'));
+    const answer = await putBooking(upcomingBookingVariant(0, 'B-NOTRIP', 'T-NOT-STORED'));
     expect(answer.status).toBe(422);
     expect(answer.body.error).toMatchObject({
       code: 'UNPROCESSABLE',
@@ -231,7 +231,7 @@ describe('refusals of a booking', () => {
   });
 
   it('should answer 400 BOOKING_INVALID with every path, and no personal value anywhere in the answer', async () => {
-    const booking = edits(bookingVariant(0, 'B-BAD'), [
+    const booking = edits(upcomingBookingVariant(0, 'B-BAD'), [
       ['participants[0].dateOfBirth', '2099-01-01'],
       ['participants[0].documents[0].number', 'ab'],
       ['participants[1].surname', 'O’Neill; DROP'],
@@ -264,7 +264,7 @@ describe('refusals of a booking', () => {
     expect((list.body.error as JsonObject).details).toEqual([
       { path: '', rule: 'must be an object' },
     ]);
-    const other = await putBooking(bookingVariant(0, 'B-PATH'), '/v1/bookings/B-ELSEWHERE');
+    const other = await putBooking(upcomingBookingVariant(0, 'B-PATH'), '/v1/bookings/B-ELSEWHERE');
     expect(other.status).toBe(400);
     expect((other.body.error as JsonObject).details).toEqual([
       { path: 'reference', rule: 'must equal the booking reference of the request path' },
@@ -272,7 +272,7 @@ describe('refusals of a booking', () => {
   });
 
   it('should answer 422 naming the participant when another booking of the trip uses its id', async () => {
-    const booking = edit(bookingVariant(3, 'B-DUP'), 'participants[0].id', 'B-1002-1');
+    const booking = edit(upcomingBookingVariant(3, 'B-DUP'), 'participants[0].id', 'B-1002-1');
     const answer = await putBooking(booking);
     expect(answer.status).toBe(422);
     expect(answer.body.error).toMatchObject({
@@ -288,7 +288,7 @@ describe('refusals of a booking', () => {
 
   it('should answer 422 naming the flight when a participant takes a flight the trip does not have', async () => {
     const answer = await putBooking(
-      edit(bookingVariant(3, 'B-NOFLIGHT'), 'participants[0].flightIds', ['F9']),
+      edit(upcomingBookingVariant(3, 'B-NOFLIGHT'), 'participants[0].flightIds', ['F9']),
     );
     expect(answer.status).toBe(422);
     expect((answer.body.error as JsonObject).details).toEqual([
@@ -298,7 +298,7 @@ describe('refusals of a booking', () => {
 
   it('should answer 413 PAYLOAD_TOO_LARGE when the body is over 1 MiB, and store nothing', async () => {
     const before = await tableDigest('bookings');
-    const booking = edit(bookingVariant(3, 'B-BIG'), 'notes', 'x'.repeat(1024 * 1024 + 1));
+    const booking = edit(upcomingBookingVariant(3, 'B-BIG'), 'notes', 'x'.repeat(1024 * 1024 + 1));
     const answer = await putBooking(booking);
     expect(answer.status).toBe(413);
     expect((answer.body.error as JsonObject).code).toBe('PAYLOAD_TOO_LARGE');
@@ -306,7 +306,7 @@ describe('refusals of a booking', () => {
   });
 
   it('should answer 401 without a key and 403 to every role but ingest', async () => {
-    const booking = bookingVariant(3, 'B-ROLE');
+    const booking = upcomingBookingVariant(3, 'B-ROLE');
     const calls = [
       (role?: 'ops' | 'auditor' | 'insurer') =>
         ask(
@@ -344,9 +344,11 @@ describe('a trip change against its stored bookings', () => {
 
   it('should refuse with 422 naming the booking when the new trip drops a flight a participant takes', async () => {
     expect((await putTrip(OTHER_TRIP)).status).toBe(201);
-    const booking = edit(bookingVariant(3, 'B-F2', 'T-CHANGE-01'), 'participants[0].flightIds', [
-      'F2',
-    ]);
+    const booking = edit(
+      upcomingBookingVariant(3, 'B-F2', 'T-CHANGE-01'),
+      'participants[0].flightIds',
+      ['F2'],
+    );
     expect((await putBooking(booking)).status).toBe(201);
     const before = await tableDigest('trips');
     const withoutF2 = {
@@ -380,7 +382,7 @@ describe('a trip change against its stored bookings', () => {
     });
     expect(pending.status, pending.text).toBe(200);
 
-    const cancelled = edits(bookingVariant(3, 'B-F2', 'T-CHANGE-01'), [
+    const cancelled = edits(upcomingBookingVariant(3, 'B-F2', 'T-CHANGE-01'), [
       ['revision', 2],
       ['status', 'cancelled'],
       ['participants[0].flightIds', ['F2']],
@@ -400,7 +402,7 @@ describe('a trip change against its stored bookings', () => {
 
 describe('what is stored', () => {
   it('should hold no personal value of the samples in clear in any column of trips, bookings or the register', async () => {
-    const values = samplePersonalValues();
+    const values = upcomingPersonalValues();
     expect(values).toEqual(
       expect.arrayContaining([
         'Siobhán',
@@ -490,7 +492,7 @@ describe('DELETE /v1/bookings/{reference}', () => {
   it('should refuse with 422 a PUT of the erased reference, whatever its revision', async () => {
     const before = await tableDigest('bookings');
     for (const revision of [1, 2, 99]) {
-      const answer = await putBooking(edit(sampleBookings()[1]!, 'revision', revision));
+      const answer = await putBooking(edit(upcomingBookings()[1]!, 'revision', revision));
       expect(answer.status).toBe(422);
       expect(answer.body.error).toMatchObject({
         code: 'UNPROCESSABLE',
@@ -504,7 +506,7 @@ describe('DELETE /v1/bookings/{reference}', () => {
     const before = await tableDigest('bookings');
     // B-1002 (erased above) held B-1002-1; a new booking of the same trip names them again.
     const reuse = edit(
-      edit(sampleBookings()[1]!, 'reference', 'B-1002-AGAIN'),
+      edit(upcomingBookings()[1]!, 'reference', 'B-1002-AGAIN'),
       'participants[0].id',
       'B-1002-1',
     );
@@ -524,7 +526,7 @@ describe('DELETE /v1/bookings/{reference}', () => {
   });
 
   it('should still hold no personal value anywhere after the erasure', async () => {
-    const values = samplePersonalValues();
+    const values = upcomingPersonalValues();
     for (const table of ['trips', 'bookings', 'register_entries']) {
       expect(await personalValuesIn(t, table, values), table).toEqual([]);
     }

@@ -3,9 +3,10 @@ import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
-import { edit, sampleTrip } from './support/input-documents.js';
-import { ask, bookingVariant, tripVariant } from './support/ingest.js';
+import { edit } from './support/input-documents.js';
+import { ask, tripVariant } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { upcomingDate, upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * The bookings service as the planner and the worker use it: change listeners, the
@@ -51,8 +52,8 @@ const refusal = async (work: Promise<unknown>): Promise<string> => {
 describe('change listeners', () => {
   it('should be called once per effective change with the trip id, and never for a no-op or a refusal', async () => {
     const heard = listen();
-    const trip = tripVariant(sampleTrip(), 'T-LISTEN');
-    const booking = bookingVariant(0, 'B-LISTEN', 'T-LISTEN');
+    const trip = tripVariant(upcomingTrip(), 'T-LISTEN');
+    const booking = upcomingBookingVariant(0, 'B-LISTEN', 'T-LISTEN');
 
     await bookings.putTrip(trip, 'T-LISTEN', INGEST);
     await bookings.putTrip(trip, 'T-LISTEN', INGEST);
@@ -86,11 +87,11 @@ describe('change listeners', () => {
   });
 
   it('should call the listeners of both trips when a booking moves to another trip', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-MOVE-A'), 'T-MOVE-A', INGEST);
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-MOVE-B'), 'T-MOVE-B', INGEST);
-    await bookings.putBooking(bookingVariant(3, 'B-MOVE', 'T-MOVE-A'), 'B-MOVE', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-MOVE-A'), 'T-MOVE-A', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-MOVE-B'), 'T-MOVE-B', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(3, 'B-MOVE', 'T-MOVE-A'), 'B-MOVE', INGEST);
     const heard = listen();
-    const moved = edit(bookingVariant(3, 'B-MOVE', 'T-MOVE-B'), 'revision', 2);
+    const moved = edit(upcomingBookingVariant(3, 'B-MOVE', 'T-MOVE-B'), 'revision', 2);
     await bookings.putBooking(moved, 'B-MOVE', INGEST);
     expect([...heard].sort()).toEqual(['T-MOVE-A', 'T-MOVE-B']);
     expect((await bookings.loadTrip('T-MOVE-A'))?.bookings).toEqual([]);
@@ -104,7 +105,7 @@ describe('change listeners', () => {
     const heard = listen();
     const answer = await ask(t, 'PUT', '/v1/trips/T-LISTEN-FAIL', {
       role: 'ingest',
-      body: tripVariant(sampleTrip(), 'T-LISTEN-FAIL'),
+      body: tripVariant(upcomingTrip(), 'T-LISTEN-FAIL'),
     });
     expect(answer.status).toBe(201);
     expect(heard).toEqual(['T-LISTEN-FAIL']);
@@ -114,8 +115,8 @@ describe('change listeners', () => {
 
 describe('erasure when the register is down', () => {
   it('should answer 503 and erase nothing when the erasure cannot be recorded', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-NOREG'), 'T-NOREG', INGEST);
-    await bookings.putBooking(bookingVariant(3, 'B-NOREG', 'T-NOREG'), 'B-NOREG', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-NOREG'), 'T-NOREG', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(3, 'B-NOREG', 'T-NOREG'), 'B-NOREG', INGEST);
     const register = t.app.get(RegisterService);
     const append = vi.spyOn(register, 'append').mockRejectedValueOnce(new Error('down'));
     try {
@@ -135,9 +136,9 @@ describe('erasure when the register is down', () => {
 
 describe('erasure, all or nothing', () => {
   it('should leave the booking whole when a later part of its erasure fails, and finish it on retry', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-HALF'), 'T-HALF', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-HALF'), 'T-HALF', INGEST);
     // Booking 3 holds the group leader, insured.
-    await bookings.putBooking(bookingVariant(3, 'B-HALF', 'T-HALF'), 'B-HALF', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(3, 'B-HALF', 'T-HALF'), 'B-HALF', INGEST);
     const leads = async () =>
       (await t.database.admin(`SELECT leads FROM bookings WHERE reference = 'B-HALF'`)).rows[0] as {
         leads: boolean | null;
@@ -185,9 +186,17 @@ describe('erasure, all or nothing', () => {
 
 describe('bookings sealed under another master key', () => {
   it('should count them and index the others, rather than failing every batch they are in', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-OTHERKEY'), 'T-OTHERKEY', INGEST);
-    await bookings.putBooking(bookingVariant(0, 'B-OTHERKEY', 'T-OTHERKEY'), 'B-OTHERKEY', INGEST);
-    await bookings.putBooking(bookingVariant(3, 'B-OURKEY', 'T-OTHERKEY'), 'B-OURKEY', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-OTHERKEY'), 'T-OTHERKEY', INGEST);
+    await bookings.putBooking(
+      upcomingBookingVariant(0, 'B-OTHERKEY', 'T-OTHERKEY'),
+      'B-OTHERKEY',
+      INGEST,
+    );
+    await bookings.putBooking(
+      upcomingBookingVariant(3, 'B-OURKEY', 'T-OTHERKEY'),
+      'B-OURKEY',
+      INGEST,
+    );
     const { rows } = await t.database.admin(
       `SELECT key_id FROM bookings WHERE reference = 'B-OTHERKEY'`,
     );
@@ -214,10 +223,10 @@ describe('bookings sealed under another master key', () => {
 
 describe('loadTrip', () => {
   it('should return confirmed and cancelled bookings, and undefined for an unknown trip', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-LOAD'), 'T-LOAD', INGEST);
-    await bookings.putBooking(bookingVariant(0, 'B-LOAD-1', 'T-LOAD'), 'B-LOAD-1', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-LOAD'), 'T-LOAD', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(0, 'B-LOAD-1', 'T-LOAD'), 'B-LOAD-1', INGEST);
     await bookings.putBooking(
-      edit(bookingVariant(1, 'B-LOAD-2', 'T-LOAD'), 'status', 'cancelled'),
+      edit(upcomingBookingVariant(1, 'B-LOAD-2', 'T-LOAD'), 'status', 'cancelled'),
       'B-LOAD-2',
       INGEST,
     );
@@ -232,24 +241,24 @@ describe('loadTrip', () => {
 });
 
 describe('eraseExpired (retention)', () => {
-  // The sample trip ends 2027-07-12; its last flight lands 2027-07-12T07:55+02:00, so the
-  // trip is over when 2027-07-12 ends in the latest zone (UTC−12), 2027-07-13T12:00Z, and its
-  // bookings go RETENTION_DAYS days later.
-  const ENDED = Date.parse('2027-07-13T12:00:00Z');
+  // The sample trip ends 2027-07-12 (before it is moved); its last flight lands
+  // 2027-07-12T07:55+02:00, so the trip is over when 2027-07-12 ends in the latest zone
+  // (UTC−12), 2027-07-13T12:00Z, and its bookings go RETENTION_DAYS days later.
+  const ENDED = Date.parse(upcomingDate('2027-07-13T12:00:00Z'));
 
   it('should erase nothing before the trip end plus the retention days, and every live booking after', async () => {
-    const trip = tripVariant(sampleTrip(), 'T-RETAIN');
+    const trip = tripVariant(upcomingTrip(), 'T-RETAIN');
     await bookings.putTrip(trip, 'T-RETAIN', INGEST);
-    await bookings.putBooking(bookingVariant(0, 'B-RET-1', 'T-RETAIN'), 'B-RET-1', INGEST);
-    await bookings.putBooking(bookingVariant(1, 'B-RET-2', 'T-RETAIN'), 'B-RET-2', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(0, 'B-RET-1', 'T-RETAIN'), 'B-RET-1', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(1, 'B-RET-2', 'T-RETAIN'), 'B-RET-2', INGEST);
     // A later trip keeps its bookings.
     const later = {
-      ...tripVariant(sampleTrip(), 'T-LATER'),
-      startDate: '2027-08-01',
-      endDate: '2027-08-20',
+      ...tripVariant(upcomingTrip(), 'T-LATER'),
+      startDate: upcomingDate('2027-08-01'),
+      endDate: upcomingDate('2027-08-20'),
     };
     await bookings.putTrip({ ...later, flights: [] }, 'T-LATER', INGEST);
-    await bookings.putBooking(bookingVariant(3, 'B-LATER', 'T-LATER'), 'B-LATER', INGEST);
+    await bookings.putBooking(upcomingBookingVariant(3, 'B-LATER', 'T-LATER'), 'B-LATER', INGEST);
     const heard = listen();
 
     const before = new Date(ENDED + RETENTION_DAYS * DAY_MS - 1);
@@ -294,7 +303,7 @@ describe('eraseExpired (retention)', () => {
     expect(await bookings.eraseExpired(after)).toBe(0);
     const again = await ask(t, 'PUT', '/v1/bookings/B-RET-1', {
       role: 'ingest',
-      body: edit(bookingVariant(0, 'B-RET-1', 'T-RETAIN'), 'revision', 5),
+      body: edit(upcomingBookingVariant(0, 'B-RET-1', 'T-RETAIN'), 'revision', 5),
     });
     expect(again.status).toBe(422);
   });
@@ -302,10 +311,10 @@ describe('eraseExpired (retention)', () => {
 
 describe('concurrent writers', () => {
   it('should end at revision 3, never 2, when revisions 2 and 3 of a booking are put at once', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-RACE'), 'T-RACE', INGEST);
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-RACE'), 'T-RACE', INGEST);
     for (let round = 0; round < 15; round += 1) {
       const reference = `B-RACE-${round}`;
-      const base = bookingVariant(0, reference, 'T-RACE');
+      const base = upcomingBookingVariant(0, reference, 'T-RACE');
       await bookings.putBooking(edit(base, 'revision', 1), reference, INGEST);
       const two = edit(edit(base, 'revision', 2), 'participants[0].meal', 'KSML');
       const three = edit(edit(base, 'revision', 3), 'participants[0].meal', 'VGML');
@@ -328,7 +337,7 @@ describe('concurrent writers', () => {
   });
 
   it('should create a trip once when the same trip is put twice at once', async () => {
-    const trip = tripVariant(sampleTrip(), 'T-TWICE');
+    const trip = tripVariant(upcomingTrip(), 'T-TWICE');
     const answers = await Promise.all(
       [trip, trip, trip].map((body) =>
         ask(t, 'PUT', '/v1/trips/T-TWICE', { role: 'ingest', body }),
@@ -338,9 +347,17 @@ describe('concurrent writers', () => {
   });
 
   it('should let only one of two bookings claim a participant id when both arrive at once', async () => {
-    await bookings.putTrip(tripVariant(sampleTrip(), 'T-CLAIM'), 'T-CLAIM', INGEST);
-    const one = edit(bookingVariant(3, 'B-CLAIM-1', 'T-CLAIM'), 'participants[0].id', 'P-SHARED');
-    const two = edit(bookingVariant(3, 'B-CLAIM-2', 'T-CLAIM'), 'participants[0].id', 'P-SHARED');
+    await bookings.putTrip(tripVariant(upcomingTrip(), 'T-CLAIM'), 'T-CLAIM', INGEST);
+    const one = edit(
+      upcomingBookingVariant(3, 'B-CLAIM-1', 'T-CLAIM'),
+      'participants[0].id',
+      'P-SHARED',
+    );
+    const two = edit(
+      upcomingBookingVariant(3, 'B-CLAIM-2', 'T-CLAIM'),
+      'participants[0].id',
+      'P-SHARED',
+    );
     const answers = await Promise.all([
       ask(t, 'PUT', '/v1/bookings/B-CLAIM-1', { role: 'ingest', body: one }),
       ask(t, 'PUT', '/v1/bookings/B-CLAIM-2', { role: 'ingest', body: two }),

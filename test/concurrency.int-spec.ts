@@ -6,11 +6,12 @@ import {
   TransmissionsRepository,
   type Transmission,
 } from '../src/modules/transmissions/transmissions.repository.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { edits, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { edits, type JsonObject } from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { signal } from './support/signal.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * Races between concurrent requests, and between the planner and the worker, against the
@@ -67,8 +68,8 @@ function holdNextPlanning(): { readonly read: Promise<void>; readonly release: (
 
 describe('the planner racing the worker', () => {
   it('should plan the resend of the new data when a send is delivered while its trip is re-planned', async () => {
-    await put('/v1/trips/T-MID', tripVariant(sampleTrip(), 'T-MID'));
-    const booking = bookingVariant(0, 'T-MID-B0', 'T-MID');
+    await put('/v1/trips/T-MID', tripVariant(upcomingTrip(), 'T-MID'));
+    const booking = upcomingBookingVariant(0, 'T-MID-B0', 'T-MID');
     await put('/v1/bookings/T-MID-B0', booking);
     const [apis] = await apisSends('T-MID');
     if (apis === undefined) throw new Error('no us-apis send');
@@ -124,8 +125,8 @@ describe('the planner racing the worker', () => {
     expect({ resend: resend !== undefined, stale }).not.toEqual({ resend: false, stale: false });
   });
   it('should plan again a send marked missed while its trip was re-planned with a later last moment', async () => {
-    await put('/v1/trips/T-LATE', tripVariant(sampleTrip(), 'T-LATE'));
-    await put('/v1/bookings/T-LATE-B0', bookingVariant(0, 'T-LATE-B0', 'T-LATE'));
+    await put('/v1/trips/T-LATE', tripVariant(upcomingTrip(), 'T-LATE'));
+    await put('/v1/bookings/T-LATE-B0', upcomingBookingVariant(0, 'T-LATE-B0', 'T-LATE'));
     const [apis] = await apisSends('T-LATE');
     if (apis === undefined) throw new Error('no us-apis send');
     // Its last moment, as stored, is about to pass…
@@ -136,7 +137,7 @@ describe('the planner racing the worker', () => {
     // …when the trip changes (a new revision of the same flights: the last moment it should
     // have is the flight's, days ahead) and the re-planning is held after its read…
     const hold = holdNextPlanning();
-    const change = put('/v1/trips/T-LATE', tripVariant(sampleTrip(), 'T-LATE', 2));
+    const change = put('/v1/trips/T-LATE', tripVariant(upcomingTrip(), 'T-LATE', 2));
     await hold.read;
     // …while the dispatcher finds it past its last moment.
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -152,10 +153,10 @@ describe('the planner racing the worker', () => {
 
 describe('concurrent writers of one booking', () => {
   it('should never answer 500, nor bring an erased booking back, when a PUT and its DELETE arrive at once', async () => {
-    await put('/v1/trips/T-ERASE-RACE', tripVariant(sampleTrip(), 'T-ERASE-RACE'));
+    await put('/v1/trips/T-ERASE-RACE', tripVariant(upcomingTrip(), 'T-ERASE-RACE'));
     for (let round = 0; round < 8; round += 1) {
       const reference = `T-ER-${round}`;
-      const booking = bookingVariant(0, reference, 'T-ERASE-RACE');
+      const booking = upcomingBookingVariant(0, reference, 'T-ERASE-RACE');
       await put(`/v1/bookings/${reference}`, booking);
       const next = edits(booking, [
         ['revision', (booking.revision as number) + 1],
@@ -187,15 +188,15 @@ describe('concurrent writers of one booking', () => {
   });
 
   it('should answer one 201 and no 500 when one new booking is put for two trips at once', async () => {
-    await put('/v1/trips/T-TWO-A', tripVariant(sampleTrip(), 'T-TWO-A'));
-    await put('/v1/trips/T-TWO-B', tripVariant(sampleTrip(), 'T-TWO-B'));
+    await put('/v1/trips/T-TWO-A', tripVariant(upcomingTrip(), 'T-TWO-A'));
+    await put('/v1/trips/T-TWO-B', tripVariant(upcomingTrip(), 'T-TWO-B'));
     for (let round = 0; round < 6; round += 1) {
       const reference = `T-TWO-${round}`;
       const answers = await Promise.all(
         ['T-TWO-A', 'T-TWO-B'].map((tripId) =>
           ask(t, 'PUT', `/v1/bookings/${reference}`, {
             role: 'ingest',
-            body: bookingVariant(0, reference, tripId),
+            body: upcomingBookingVariant(0, reference, tripId),
           }),
         ),
       );
@@ -206,9 +207,9 @@ describe('concurrent writers of one booking', () => {
   });
 
   it('should leave the plan in step with the data after a trip and its bookings change at once', async () => {
-    const trip = tripVariant(sampleTrip(), 'T-MIX');
+    const trip = tripVariant(upcomingTrip(), 'T-MIX');
     await put('/v1/trips/T-MIX', trip);
-    const bookings = [0, 1, 2].map((i) => bookingVariant(i, `T-MIX-B${i}`, 'T-MIX'));
+    const bookings = [0, 1, 2].map((i) => upcomingBookingVariant(i, `T-MIX-B${i}`, 'T-MIX'));
     for (const booking of bookings)
       await put(`/v1/bookings/${booking.reference as string}`, booking);
     const flight = (trip.flights as JsonObject[])[0]!;
@@ -241,9 +242,12 @@ describe('concurrent writers of one booking', () => {
 
 describe('two dispatchers', () => {
   it('should claim each due transmission once when two processes claim at once', async () => {
-    await put('/v1/trips/T-CLAIMS', tripVariant(sampleTrip(), 'T-CLAIMS'));
+    await put('/v1/trips/T-CLAIMS', tripVariant(upcomingTrip(), 'T-CLAIMS'));
     for (let i = 0; i < 4; i += 1) {
-      await put(`/v1/bookings/T-CLAIMS-B${i}`, bookingVariant(i, `T-CLAIMS-B${i}`, 'T-CLAIMS'));
+      await put(
+        `/v1/bookings/T-CLAIMS-B${i}`,
+        upcomingBookingVariant(i, `T-CLAIMS-B${i}`, 'T-CLAIMS'),
+      );
     }
     const other = new TransmissionsRepository(await openDatabase(t.database.url, 4));
     try {

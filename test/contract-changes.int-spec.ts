@@ -10,12 +10,13 @@ import { TransmissionSender } from '../src/modules/transmissions/transmission-se
 import type { Transmission } from '../src/modules/transmissions/transmissions.repository.js';
 import { TransportsService } from '../src/modules/transports/transports.service.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { edit, type JsonObject } from './support/input-documents.js';
 import { bringDue, eventually, transmissionsOf } from './support/pipeline.js';
 import { dropKeysUnder } from './support/redis.js';
 import { testAppEnv, type TestApp } from './support/test-app.js';
 import { clientOfRole, writeClientsFile } from './support/test-clients.js';
+import { upcomingBookingVariant, upcomingDate, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * Contracts edited between two starts of the gateway, on the same database: the plan made
@@ -157,10 +158,10 @@ async function put(t: TestApp, path: string, body: JsonObject): Promise<void> {
   expect([200, 201], answer.text).toContain(answer.status);
 }
 
-/** A trip of the sample's dates under `tripId`, with one booking (`<tripId>-B0`). */
+/** A trip of the sample's dates (moved to start soon) under `tripId`, with one booking (`<tripId>-B0`). */
 async function storeTrip(t: TestApp, tripId: string): Promise<JsonObject> {
-  await put(t, `/v1/trips/${tripId}`, tripVariant(sampleTrip(), tripId));
-  const booking = bookingVariant(0, `${tripId}-B0`, tripId);
+  await put(t, `/v1/trips/${tripId}`, tripVariant(upcomingTrip(), tripId));
+  const booking = upcomingBookingVariant(0, `${tripId}-B0`, tripId);
   await put(t, `/v1/bookings/${tripId}-B0`, booking);
   return booking;
 }
@@ -343,7 +344,7 @@ describe('contracts changed between two starts', () => {
     expect(after).toMatchObject({
       id: before.id,
       status: 'planned',
-      dueAt: '2027-06-29T00:00:00.000Z',
+      dueAt: upcomingDate('2027-06-29T00:00:00.000Z'),
     });
     const attempts = await database.admin(
       `SELECT count(*)::int AS n FROM register_entries WHERE transmission_id = $1`,
@@ -376,7 +377,7 @@ describe('contracts changed between two starts', () => {
     expect(after).toMatchObject({
       id: queued.id,
       status: 'planned',
-      dueAt: '2027-06-29T00:00:00.000Z',
+      dueAt: upcomingDate('2027-06-29T00:00:00.000Z'),
       reason: 'planned again: its due time moved later',
     });
     const entries = await database.admin(

@@ -13,13 +13,11 @@ import { CONTRACT_CATALOG } from '../src/modules/contracts/contracts.module.js';
 import type { ContractCatalog } from '../src/modules/contracts/load-contract-catalog.js';
 import { NOT_FOUND_MESSAGE } from '../src/modules/emergency/emergency.service.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
-import { edits, sampleBookings, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { edits, sampleTrip, type JsonObject } from './support/input-documents.js';
 import {
   ask,
-  bookingVariant,
   personalValuesIn,
   putTripAndBookings,
-  samplePersonalValues,
   testDataKey,
   tripVariant,
 } from './support/ingest.js';
@@ -27,6 +25,11 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 import { insurerClient, type TestClient } from './support/test-clients.js';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
 import { postEmergency } from './support/emergency.js';
+import {
+  upcomingBookingVariant,
+  upcomingBookings,
+  upcomingPersonalValues,
+} from './support/upcoming-samples.js';
 
 /**
  * The emergency release against a real PostgreSQL and Redis: the right insurer gets exactly
@@ -87,7 +90,10 @@ beforeAll(async () => {
     { logLines },
   );
   register = t.app.get(RegisterService);
-  await putTripAndBookings(t, TRIP, sampleBookings());
+  // The bookings' passport expiries are moved far past today (`upcomingBookings`): the
+  // samples' own (2028-02-01…) would one day be today's date, found in the logs' and the
+  // rows' timestamps by the checks for personal values below.
+  await putTripAndBookings(t, TRIP, upcomingBookings());
   // Another trip running now, with a cancelled booking; one in ten days; one ended 3 days ago.
   const insured = (
     reference: string,
@@ -95,7 +101,7 @@ beforeAll(async () => {
     policy: string,
     more: Record<string, string> = {},
   ) =>
-    edits(bookingVariant(0, reference, tripId), [
+    edits(upcomingBookingVariant(0, reference, tripId), [
       ['participants[0].insurance.policyNumber', `${policy}-1`],
       ['participants[1].insurance.policyNumber', `${policy}-2`],
       ...Object.entries(more),
@@ -180,13 +186,13 @@ describe('POST /v1/emergency/requests, released', () => {
         .match(/"[^"]*"/g)
         ?.map((s) => JSON.parse(s) as string) ?? [],
     );
-    const forbidden = samplePersonalValues().filter(
+    const forbidden = upcomingPersonalValues().filter(
       (value) => ![...mayHold].some((v) => v.includes(value)),
     );
     expect(forbidden.length).toBeGreaterThan(40);
     for (const value of forbidden) expect(answer.text).not.toContain(value);
     // In particular: her passport, her meal, her sister's policy and health data.
-    const booking = sampleBookings()[0] as unknown as Booking;
+    const booking = upcomingBookings()[0] as unknown as Booking;
     const her = booking.participants[0];
     const sister = booking.participants[1];
     expect(answer.text).not.toContain(her?.documents[0]?.number ?? 'none');
@@ -268,7 +274,7 @@ describe('POST /v1/emergency/requests, released', () => {
         .digest('hex')}`,
     );
     expect(hook?.body).not.toContain('B-1001-1');
-    for (const value of samplePersonalValues()) expect(hook?.body).not.toContain(value);
+    for (const value of upcomingPersonalValues()) expect(hook?.body).not.toContain(value);
     // The structured log event: ids only.
     expect(logEvents()).toContainEqual(
       expect.objectContaining({
@@ -345,7 +351,7 @@ describe('POST /v1/emergency/requests, refused', () => {
     expect(JSON.parse(answer?.text ?? '')).toEqual({
       error: { code: 'NOT_FOUND', message: NOT_FOUND_MESSAGE, details: [] },
     });
-    for (const value of samplePersonalValues()) expect(answer?.text).not.toContain(value);
+    for (const value of upcomingPersonalValues()) expect(answer?.text).not.toContain(value);
   });
 
   it('should give the same answer, byte for byte and header for header, to every refusal', () => {
@@ -506,7 +512,7 @@ describe('the register first', () => {
     }
     expect(answer.status).toBe(503);
     expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'REGISTER_UNAVAILABLE' } });
-    for (const value of samplePersonalValues()) expect(answer.text).not.toContain(value);
+    for (const value of upcomingPersonalValues()) expect(answer.text).not.toContain(value);
     expect(
       await t.database.admin('SELECT count(*)::int AS n FROM emergency_requests'),
     ).toMatchObject({
@@ -578,7 +584,7 @@ describe('storage', () => {
     expect(logLines.length).toBeGreaterThan(20);
     const text = logLines.join('\n');
     for (const value of [
-      ...samplePersonalValues(),
+      ...upcomingPersonalValues(),
       'MV-2027-004411',
       'fracture',
       'Amélie Durand',
@@ -590,7 +596,7 @@ describe('storage', () => {
 
   it('should keep no policy number, reason or agent name in clear', async () => {
     const values = [
-      ...samplePersonalValues(),
+      ...upcomingPersonalValues(),
       'MV-2027-004411',
       'fracture',
       'Amélie Durand',

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transmission } from '../src/modules/transmissions/transmissions.repository.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { sampleTrip } from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * The operators' transmissions API at its edges: what a tampered cursor, a reason carrying
@@ -41,12 +41,12 @@ const ops = (method: string, path: string, body?: unknown) =>
 async function transmissionOf(tripId: string): Promise<Transmission> {
   const trip = await ask(t, 'PUT', `/v1/trips/${tripId}`, {
     role: 'ingest',
-    body: tripVariant(sampleTrip(), tripId),
+    body: tripVariant(upcomingTrip(), tripId),
   });
   expect(trip.status, trip.text).toBe(201);
   const booking = await ask(t, 'PUT', `/v1/bookings/${tripId}-B0`, {
     role: 'ingest',
-    body: bookingVariant(0, `${tripId}-B0`, tripId),
+    body: upcomingBookingVariant(0, `${tripId}-B0`, tripId),
   });
   expect(booking.status, booking.text).toBe(201);
   const [first] = await transmissionsOf(t, tripId);

@@ -8,11 +8,12 @@ import {
   TransmissionSender,
 } from '../src/modules/transmissions/transmission-sender.js';
 import { TransportsService } from '../src/modules/transports/transports.service.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { type JsonObject } from './support/input-documents.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { signal } from './support/signal.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * A job whose later round waits for a delivery slot: it sends its trip as it is when that
@@ -54,9 +55,9 @@ async function filesOf(transmissionId: string): Promise<string> {
 
 describe('a job whose round waits for a slot', () => {
   it('should leave out of a later round the participants of a booking erased since the job read its trip', async () => {
-    await put('/v1/trips/T-FRESH', tripVariant(sampleTrip(), 'T-FRESH'));
-    const kept = bookingVariant(0, 'T-FRESH-B0', 'T-FRESH');
-    const erased = bookingVariant(1, 'T-FRESH-B1', 'T-FRESH');
+    await put('/v1/trips/T-FRESH', tripVariant(upcomingTrip(), 'T-FRESH'));
+    const kept = upcomingBookingVariant(0, 'T-FRESH-B0', 'T-FRESH');
+    const erased = upcomingBookingVariant(1, 'T-FRESH-B1', 'T-FRESH');
     await put('/v1/bookings/T-FRESH-B0', kept);
     await put('/v1/bookings/T-FRESH-B1', erased);
     const apis = (await transmissionsOf(t, 'T-FRESH')).filter(

@@ -2,10 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import { sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { type JsonObject } from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * A delivery of data that changed while it was being sent is announced by PostgreSQL for a
@@ -45,8 +46,8 @@ async function listenerPid(): Promise<number | undefined> {
 
 describe('a stale delivery announced while no dispatcher listened', () => {
   it('should be planned again once the dispatcher listens again', async () => {
-    await put('/v1/trips/T-DEAF', tripVariant(sampleTrip(), 'T-DEAF'));
-    await put('/v1/bookings/T-DEAF-B0', bookingVariant(0, 'T-DEAF-B0', 'T-DEAF'));
+    await put('/v1/trips/T-DEAF', tripVariant(upcomingTrip(), 'T-DEAF'));
+    await put('/v1/bookings/T-DEAF-B0', upcomingBookingVariant(0, 'T-DEAF-B0', 'T-DEAF'));
     const sends = async () =>
       (await transmissionsOf(t, 'T-DEAF')).filter(
         (x) => x.contractId === 'us-apis' && x.unit === 'flight:F1',

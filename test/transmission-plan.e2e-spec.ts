@@ -4,8 +4,8 @@ import {
   TransmissionsRepository,
   type Transmission,
 } from '../src/modules/transmissions/transmissions.repository.js';
-import { ask, bookingVariant, tripVariant } from './support/ingest.js';
-import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, tripVariant } from './support/ingest.js';
+import { edit, type JsonObject } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
 import {
   bringDue,
@@ -16,6 +16,7 @@ import {
   type OutboxApp,
 } from './support/pipeline.js';
 import type { TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingDate, upcomingTrip } from './support/upcoming-samples.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -38,7 +39,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
   /** A trip of its own (the sample's flights and stay, no rooms) with `bookings` samples. */
   async function putTrip(
     id: string,
-    trip: JsonObject = tripVariant(sampleTrip(), id),
+    trip: JsonObject = tripVariant(upcomingTrip(), id),
     bookings = [0],
   ) {
     const answer = await ask(app, 'PUT', `/v1/trips/${id}`, { role: 'ingest', body: trip });
@@ -48,7 +49,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
       const reference = `${id}-B${index}`;
       const put = await ask(app, 'PUT', `/v1/bookings/${reference}`, {
         role: 'ingest',
-        body: bookingVariant(index, reference, id),
+        body: upcomingBookingVariant(index, reference, id),
       });
       expect(put.status, put.text).toBe(201);
       references.push(reference);
@@ -76,7 +77,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
   it('should plan each send at the time its contract schedules, and move it with its flight', async () => {
     await putTrip('T-PLAN-TIMES');
     const { find } = await planOf(app, 'T-PLAN-TIMES');
-    const departure = Date.parse('2027-07-01T10:30:00+02:00');
+    const departure = Date.parse(upcomingDate('2027-07-01T10:30:00+02:00'));
     // us-apis: 48 h before departure, until 2 h before.
     const apis = find('us-apis', 'flight:F1')!;
     expect(Date.parse(apis.dueAt)).toBe(departure - 48 * HOUR);
@@ -84,8 +85,8 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     expect(apis.status).toBe('planned');
     // The rooming list: 7 days before check-in (a calendar day, UTC), until check-in.
     const rooming = find('hotel-rooming-list', 'stay:S1')!;
-    expect(rooming.dueAt).toBe('2027-06-24T00:00:00.000Z');
-    expect(rooming.deadline).toBe('2027-07-01T00:00:00.000Z');
+    expect(rooming.dueAt).toBe(upcomingDate('2027-06-24T00:00:00.000Z'));
+    expect(rooming.deadline).toBe(upcomingDate('2027-07-01T00:00:00.000Z'));
     // The insurer: once the booking is confirmed (now), and again the day before the start.
     const enrolment = find(
       'insurer-enrollment',
@@ -93,14 +94,18 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
       'scheduled',
       1,
     )!;
-    expect(enrolment.dueAt).toBe('2027-06-30T00:00:00.000Z');
+    expect(enrolment.dueAt).toBe(upcomingDate('2027-06-30T00:00:00.000Z'));
 
     // The flight leaves a day later: its sends move (the same rows), the others stay.
-    let trip = tripVariant(sampleTrip(), 'T-PLAN-TIMES', 2);
-    trip = edit(trip, 'flights[0].departure.scheduledAt', '2027-07-02T10:30:00+02:00');
-    trip = edit(trip, 'flights[0].arrival.scheduledAt', '2027-07-02T12:45:00-04:00');
-    trip = edit(trip, 'startDate', '2027-07-02');
-    trip = edit(trip, 'stays[0].checkIn', '2027-07-02');
+    let trip = tripVariant(upcomingTrip(), 'T-PLAN-TIMES', 2);
+    trip = edit(
+      trip,
+      'flights[0].departure.scheduledAt',
+      upcomingDate('2027-07-02T10:30:00+02:00'),
+    );
+    trip = edit(trip, 'flights[0].arrival.scheduledAt', upcomingDate('2027-07-02T12:45:00-04:00'));
+    trip = edit(trip, 'startDate', upcomingDate('2027-07-02'));
+    trip = edit(trip, 'stays[0].checkIn', upcomingDate('2027-07-02'));
     const moved = await ask(app, 'PUT', '/v1/trips/T-PLAN-TIMES', { role: 'ingest', body: trip });
     expect(moved.status, moved.text).toBe(200);
     const after = await planOf(app, 'T-PLAN-TIMES');
@@ -109,7 +114,9 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     expect(Date.parse(movedApis.dueAt)).toBe(departure + DAY - 48 * HOUR);
     expect(Date.parse(movedApis.deadline)).toBe(departure + DAY - 2 * HOUR);
     expect(after.find('us-apis', 'flight:F2')!.dueAt).toBe(find('us-apis', 'flight:F2')!.dueAt);
-    expect(after.find('hotel-rooming-list', 'stay:S1')!.dueAt).toBe('2027-06-25T00:00:00.000Z');
+    expect(after.find('hotel-rooming-list', 'stay:S1')!.dueAt).toBe(
+      upcomingDate('2027-06-25T00:00:00.000Z'),
+    );
   });
 
   it('should cancel every pending send of a cancelled trip, and those of a booking erased', async () => {
@@ -117,7 +124,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     const before = await planOf(app, 'T-PLAN-CANCEL');
     expect(before.all.filter((t) => t.status === 'planned').length).toBeGreaterThan(3);
     const cancelled = edit(
-      edit(tripVariant(sampleTrip(), 'T-PLAN-CANCEL', 2), 'status', 'cancelled'),
+      edit(tripVariant(upcomingTrip(), 'T-PLAN-CANCEL', 2), 'status', 'cancelled'),
       'revision',
       2,
     );
@@ -154,7 +161,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     expect(apis.status).toBe('delivered');
 
     // Marketing interests go to no recipient: no contract's payload changes, nothing is planned.
-    let booking = bookingVariant(0, reference!, 'T-PLAN-RESEND');
+    let booking = upcomingBookingVariant(0, reference!, 'T-PLAN-RESEND');
     booking = edit(edit(booking, 'revision', 3), 'participants[0].marketing.interests', ['chess']);
     const unchanged = await ask(app, 'PUT', `/v1/bookings/${reference!}`, {
       role: 'ingest',
@@ -241,7 +248,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-    let trip = tripVariant(sampleTrip(), 'T-PLAN-LATE');
+    let trip = tripVariant(upcomingTrip(), 'T-PLAN-LATE');
     trip = edit(trip, 'startDate', day(now + HOUR));
     trip = edit(trip, 'endDate', day(now + 12 * DAY));
     trip = edit(trip, 'flights[0].departure.scheduledAt', iso(now + HOUR));
@@ -281,11 +288,11 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
   it('should fail a unit with missing data once, without sending it, and send it when the data is fixed', async () => {
     const [reference] = await putTrip('T-PLAN-QUALITY');
     // The booking system sends a passport that expires during the trip (a typo, say).
-    const complete = bookingVariant(0, reference!, 'T-PLAN-QUALITY');
+    const complete = upcomingBookingVariant(0, reference!, 'T-PLAN-QUALITY');
     const partial = edit(
       edit(complete, 'revision', 3),
       'participants[0].documents[0].expiryDate',
-      '2027-07-05',
+      upcomingDate('2027-07-05'),
     );
     const put = await ask(app, 'PUT', `/v1/bookings/${reference!}`, {
       role: 'ingest',
@@ -303,7 +310,7 @@ describe('the transmission plan, through the API (PostgreSQL, Redis, outbox)', (
     expect(failed).toMatchObject({ lastError: 'DATA_QUALITY', attempts: 1 });
     expect(JSON.stringify(failed.problems)).toContain(`${reference!}-1`);
     expect(JSON.stringify(failed.problems)).toContain('expires before the return');
-    expect(JSON.stringify(failed.problems)).not.toContain('2027-07-05');
+    expect(JSON.stringify(failed.problems)).not.toContain(upcomingDate('2027-07-05'));
     expect(await failedAlerts(app, 'us-apis')).toBe(before + 1);
     // Nothing left: no disclosure in the register, no file.
     expect(eventsOf(await registerEntries(app), apis.id)).toEqual([]);

@@ -10,17 +10,12 @@ import {
   TransmissionsRepository,
   type Transmission,
 } from '../src/modules/transmissions/transmissions.repository.js';
-import { ask, bookingVariant, testDataKey, tripVariant } from './support/ingest.js';
-import {
-  edit,
-  edits,
-  personalValues,
-  sampleTrip,
-  type JsonObject,
-} from './support/input-documents.js';
+import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { edit, edits, personalValues, type JsonObject } from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { signal } from './support/signal.js';
+import { upcomingBookingVariant, upcomingDate, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * The plan following its trip in the cases between the usual ones (an API process: it plans,
@@ -36,7 +31,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The sample trip under `id`, its first flight leaving at `departure` (the rest after it). */
 function tripLeavingAt(id: string, departure: number, revision: number): JsonObject {
-  return edits(tripVariant(sampleTrip(), id, revision), [
+  return edits(tripVariant(upcomingTrip(), id, revision), [
     ['startDate', day(departure)],
     ['endDate', day(departure + 12 * DAY)],
     ['flights[0].departure.scheduledAt', iso(departure)],
@@ -86,8 +81,8 @@ const apisOf = async (tripId: string, unit = 'flight:F1'): Promise<Transmission>
 
 describe('the plan between the usual cases', () => {
   it('should plan the same sends again when a cancelled booking is confirmed again', async () => {
-    await put('/v1/trips/T-BACK', tripVariant(sampleTrip(), 'T-BACK'));
-    const booking = bookingVariant(0, 'T-BACK-B0', 'T-BACK');
+    await put('/v1/trips/T-BACK', tripVariant(upcomingTrip(), 'T-BACK'));
+    const booking = upcomingBookingVariant(0, 'T-BACK-B0', 'T-BACK');
     await put('/v1/bookings/T-BACK-B0', booking);
     const planned = (await transmissionsOf(t, 'T-BACK')).filter((x) => x.status === 'planned');
     expect(planned.length).toBeGreaterThan(3);
@@ -133,7 +128,7 @@ describe('the plan between the usual cases', () => {
     await put('/v1/trips/T-MISSED-LATER', tripLeavingAt('T-MISSED-LATER', now + HOUR, 1));
     await put(
       '/v1/bookings/T-MISSED-LATER-B0',
-      bookingVariant(0, 'T-MISSED-LATER-B0', 'T-MISSED-LATER'),
+      upcomingBookingVariant(0, 'T-MISSED-LATER-B0', 'T-MISSED-LATER'),
     );
     const missed = await apisOf('T-MISSED-LATER');
     expect(missed.status).toBe('missed');
@@ -152,10 +147,10 @@ describe('the plan between the usual cases', () => {
   });
 
   it('should give a queued send the last moment of its flight moved earlier, so that it is missed rather than sent late', async () => {
-    await put('/v1/trips/T-QUEUED-EARLIER', tripVariant(sampleTrip(), 'T-QUEUED-EARLIER'));
+    await put('/v1/trips/T-QUEUED-EARLIER', tripVariant(upcomingTrip(), 'T-QUEUED-EARLIER'));
     await put(
       '/v1/bookings/T-QUEUED-EARLIER-B0',
-      bookingVariant(0, 'T-QUEUED-EARLIER-B0', 'T-QUEUED-EARLIER'),
+      upcomingBookingVariant(0, 'T-QUEUED-EARLIER-B0', 'T-QUEUED-EARLIER'),
     );
     const apis = await apisOf('T-QUEUED-EARLIER');
     // Queued (fallen due, waiting in the queue or for a retry) when the flight moves.
@@ -177,8 +172,8 @@ describe('the plan between the usual cases', () => {
 
   it('should give a queued resend the last moment of its flight moved earlier, so that it is missed rather than sent late', async () => {
     const tripId = 'T-RESEND-EARLIER';
-    await put(`/v1/trips/${tripId}`, tripVariant(sampleTrip(), tripId));
-    await put(`/v1/bookings/${tripId}-B0`, bookingVariant(0, `${tripId}-B0`, tripId));
+    await put(`/v1/trips/${tripId}`, tripVariant(upcomingTrip(), tripId));
+    await put(`/v1/bookings/${tripId}-B0`, upcomingBookingVariant(0, `${tripId}-B0`, tripId));
     const apis = await apisOf(tripId);
     // Delivered with data since changed: the plan sends it again, at once.
     await t.database.admin(
@@ -211,17 +206,17 @@ describe('the plan between the usual cases', () => {
   });
 
   it('should send a queued send back to wait when its flight moves later', async () => {
-    await put('/v1/trips/T-QUEUED-LATER', tripVariant(sampleTrip(), 'T-QUEUED-LATER'));
+    await put('/v1/trips/T-QUEUED-LATER', tripVariant(upcomingTrip(), 'T-QUEUED-LATER'));
     await put(
       '/v1/bookings/T-QUEUED-LATER-B0',
-      bookingVariant(0, 'T-QUEUED-LATER-B0', 'T-QUEUED-LATER'),
+      upcomingBookingVariant(0, 'T-QUEUED-LATER-B0', 'T-QUEUED-LATER'),
     );
     const apis = await apisOf('T-QUEUED-LATER');
     await t.database.admin(
       `UPDATE transmissions SET status = 'queued', job_id = $2 WHERE id = $1`,
       [apis.id, `${apis.id}.0`],
     );
-    const departure = Date.parse('2027-07-03T10:30:00+02:00');
+    const departure = Date.parse(upcomingDate('2027-07-03T10:30:00+02:00'));
     await put('/v1/trips/T-QUEUED-LATER', tripLeavingAt('T-QUEUED-LATER', departure, 2));
     const moved = await apisOf('T-QUEUED-LATER');
     expect(moved).toMatchObject({
@@ -239,8 +234,8 @@ describe('the plan between the usual cases', () => {
   });
 
   it("should give a failed send the contract's attempts again when it is planned again or sent now", async () => {
-    await put('/v1/trips/T-ATTEMPTS', tripVariant(sampleTrip(), 'T-ATTEMPTS'));
-    const booking = bookingVariant(0, 'T-ATTEMPTS-B0', 'T-ATTEMPTS');
+    await put('/v1/trips/T-ATTEMPTS', tripVariant(upcomingTrip(), 'T-ATTEMPTS'));
+    const booking = upcomingBookingVariant(0, 'T-ATTEMPTS-B0', 'T-ATTEMPTS');
     await put('/v1/bookings/T-ATTEMPTS-B0', booking);
     const apis = await apisOf('T-ATTEMPTS');
     // Failed for good after the contract's five attempts.
@@ -277,9 +272,9 @@ describe('the plan between the usual cases', () => {
   });
 
   it('should keep the plan of the newer data when two changes of a trip are planned at once', async () => {
-    const first = Date.parse('2027-07-01T10:30:00+02:00');
+    const first = Date.parse(upcomingDate('2027-07-01T10:30:00+02:00'));
     await put('/v1/trips/T-RACE', tripLeavingAt('T-RACE', first, 1));
-    await put('/v1/bookings/T-RACE-B0', bookingVariant(0, 'T-RACE-B0', 'T-RACE'));
+    await put('/v1/bookings/T-RACE-B0', upcomingBookingVariant(0, 'T-RACE-B0', 'T-RACE'));
     expect(Date.parse((await apisOf('T-RACE')).deadline)).toBe(first - 2 * HOUR);
 
     // One re-planning reads the trip, then is held before it writes its plan…
@@ -333,8 +328,11 @@ describe('operations on one transmission, as recorded', () => {
     ).rows as Record<string, unknown>[];
 
   it('should record the read of a transmission and its register entries, naming whom they concern', async () => {
-    await put('/v1/trips/T-OPS-READ', tripVariant(sampleTrip(), 'T-OPS-READ'));
-    await put('/v1/bookings/T-OPS-READ-B0', bookingVariant(0, 'T-OPS-READ-B0', 'T-OPS-READ'));
+    await put('/v1/trips/T-OPS-READ', tripVariant(upcomingTrip(), 'T-OPS-READ'));
+    await put(
+      '/v1/bookings/T-OPS-READ-B0',
+      upcomingBookingVariant(0, 'T-OPS-READ-B0', 'T-OPS-READ'),
+    );
     const apis = await apisOf('T-OPS-READ');
     const preview = await ops('GET', `/v1/transmissions/${apis.id}/preview`);
     expect(preview.status, preview.text).toBe(200);
@@ -353,8 +351,11 @@ describe('operations on one transmission, as recorded', () => {
   });
 
   it('should change nothing and answer 503 when the register cannot record an action', async () => {
-    await put('/v1/trips/T-OPS-DOWN', tripVariant(sampleTrip(), 'T-OPS-DOWN'));
-    await put('/v1/bookings/T-OPS-DOWN-B0', bookingVariant(0, 'T-OPS-DOWN-B0', 'T-OPS-DOWN'));
+    await put('/v1/trips/T-OPS-DOWN', tripVariant(upcomingTrip(), 'T-OPS-DOWN'));
+    await put(
+      '/v1/bookings/T-OPS-DOWN-B0',
+      upcomingBookingVariant(0, 'T-OPS-DOWN-B0', 'T-OPS-DOWN'),
+    );
     const apis = await apisOf('T-OPS-DOWN');
     // The register refuses ops-action entries (and only them) for the length of the test.
     await t.database.admin(
@@ -380,10 +381,13 @@ describe('operations on one transmission, as recorded', () => {
   });
 
   it('should show nothing of a preview whose view the register cannot record (503)', async () => {
-    await put('/v1/trips/T-OPS-PEEK', tripVariant(sampleTrip(), 'T-OPS-PEEK'));
-    await put('/v1/bookings/T-OPS-PEEK-B0', bookingVariant(0, 'T-OPS-PEEK-B0', 'T-OPS-PEEK'));
+    await put('/v1/trips/T-OPS-PEEK', tripVariant(upcomingTrip(), 'T-OPS-PEEK'));
+    await put(
+      '/v1/bookings/T-OPS-PEEK-B0',
+      upcomingBookingVariant(0, 'T-OPS-PEEK-B0', 'T-OPS-PEEK'),
+    );
     const apis = await apisOf('T-OPS-PEEK');
-    const personal = personalValues(bookingVariant(0, 'T-OPS-PEEK-B0', 'T-OPS-PEEK'));
+    const personal = personalValues(upcomingBookingVariant(0, 'T-OPS-PEEK-B0', 'T-OPS-PEEK'));
     const views = async () =>
       (
         await t.database.admin(
@@ -413,7 +417,7 @@ describe('operations on one transmission, as recorded', () => {
 
   it('should leave a send an operator sent now due when the data changes or the flight moves before it leaves', async () => {
     await put('/v1/trips/T-OPS-NOW', tripLeavingAt('T-OPS-NOW', Date.now() + 20 * DAY, 1));
-    const booking = bookingVariant(0, 'T-OPS-NOW-B0', 'T-OPS-NOW');
+    const booking = upcomingBookingVariant(0, 'T-OPS-NOW-B0', 'T-OPS-NOW');
     await put('/v1/bookings/T-OPS-NOW-B0', booking);
     const apis = await apisOf('T-OPS-NOW');
     const other = await apisOf('T-OPS-NOW', 'flight:F2');
@@ -467,7 +471,7 @@ describe('operations on one transmission, as recorded', () => {
   it('should keep a send an operator holds held when it comes back after its unit went, or after it was missed', async () => {
     const departure = Date.now() + 20 * DAY;
     await put('/v1/trips/T-OPS-HELD', tripLeavingAt('T-OPS-HELD', departure, 1));
-    const booking = bookingVariant(0, 'T-OPS-HELD-B0', 'T-OPS-HELD');
+    const booking = upcomingBookingVariant(0, 'T-OPS-HELD-B0', 'T-OPS-HELD');
     await put('/v1/bookings/T-OPS-HELD-B0', booking);
     const apis = await apisOf('T-OPS-HELD');
     const held = await ops('POST', `/v1/transmissions/${apis.id}/hold`, {
@@ -515,8 +519,11 @@ describe('operations on one transmission, as recorded', () => {
   });
 
   it('should refuse a blank reason, and answer 404 for an id that is not a UUID', async () => {
-    await put('/v1/trips/T-OPS-BLANK', tripVariant(sampleTrip(), 'T-OPS-BLANK'));
-    await put('/v1/bookings/T-OPS-BLANK-B0', bookingVariant(0, 'T-OPS-BLANK-B0', 'T-OPS-BLANK'));
+    await put('/v1/trips/T-OPS-BLANK', tripVariant(upcomingTrip(), 'T-OPS-BLANK'));
+    await put(
+      '/v1/bookings/T-OPS-BLANK-B0',
+      upcomingBookingVariant(0, 'T-OPS-BLANK-B0', 'T-OPS-BLANK'),
+    );
     const apis = await apisOf('T-OPS-BLANK');
     for (const reason of ['   ', '\n\t ']) {
       const answer = await ops('POST', `/v1/transmissions/${apis.id}/hold`, { reason });
@@ -552,8 +559,8 @@ describe('the sender when the database or the register fails mid-round', () => {
     ).rows[0] as { status: string; attempts: number; attempts_before: number };
 
   it('should give back every delivery slot when finishing the round’s cancelled sends fails', async () => {
-    await put('/v1/trips/T-SLOTS', tripVariant(sampleTrip(), 'T-SLOTS'));
-    await put('/v1/bookings/T-SLOTS-B0', bookingVariant(0, 'T-SLOTS-B0', 'T-SLOTS'));
+    await put('/v1/trips/T-SLOTS', tripVariant(upcomingTrip(), 'T-SLOTS'));
+    await put('/v1/bookings/T-SLOTS-B0', upcomingBookingVariant(0, 'T-SLOTS-B0', 'T-SLOTS'));
     const first = await apisOf('T-SLOTS', 'flight:F1');
     const gone = await apisOf('T-SLOTS', 'flight:F2');
     // F2's unit is gone by the time it is sent: the round cancels it, and finishing that fails.
@@ -579,8 +586,8 @@ describe('the sender when the database or the register fails mid-round', () => {
   });
 
   it('should not count against the contract an attempt the register could not record', async () => {
-    await put('/v1/trips/T-NOTSENT', tripVariant(sampleTrip(), 'T-NOTSENT'));
-    await put('/v1/bookings/T-NOTSENT-B0', bookingVariant(0, 'T-NOTSENT-B0', 'T-NOTSENT'));
+    await put('/v1/trips/T-NOTSENT', tripVariant(upcomingTrip(), 'T-NOTSENT'));
+    await put('/v1/bookings/T-NOTSENT-B0', upcomingBookingVariant(0, 'T-NOTSENT-B0', 'T-NOTSENT'));
     const apis = await apisOf('T-NOTSENT');
     await queue([apis.id]);
     await t.database.admin(
@@ -606,8 +613,8 @@ describe('the sender when the database or the register fails mid-round', () => {
   });
 
   it('should say, of a send missed while the outcome of its attempt was unknown, that its files may have left', async () => {
-    await put('/v1/trips/T-UNKNOWN', tripVariant(sampleTrip(), 'T-UNKNOWN'));
-    await put('/v1/bookings/T-UNKNOWN-B0', bookingVariant(0, 'T-UNKNOWN-B0', 'T-UNKNOWN'));
+    await put('/v1/trips/T-UNKNOWN', tripVariant(upcomingTrip(), 'T-UNKNOWN'));
+    await put('/v1/bookings/T-UNKNOWN-B0', upcomingBookingVariant(0, 'T-UNKNOWN-B0', 'T-UNKNOWN'));
     const apis = await apisOf('T-UNKNOWN');
     // Its attempt's outcome was never recorded; its lease and its last moment have passed.
     await t.database.admin(

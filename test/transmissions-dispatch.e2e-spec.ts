@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatcherService } from '../src/modules/transmissions/dispatcher.service.js';
-import { bookingVariant, putTripAndBookings, tripVariant } from './support/ingest.js';
-import { sampleTrip } from './support/input-documents.js';
+import { putTripAndBookings, tripVariant } from './support/ingest.js';
 import { eventually, startOutboxApp, type OutboxApp } from './support/pipeline.js';
 import type { TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /** The next transmission of each unit, planned for later (the ones the claim may take once due). */
 const FIRST_OF_EACH_UNIT = `
@@ -63,8 +63,8 @@ describe('the dispatcher, with an hour between its rounds (PostgreSQL, Redis, ou
    * waits for them to be sent.
    */
   async function storeThenMakeDueAndSee(tripId: string): Promise<void> {
-    await putTripAndBookings(app, tripVariant(sampleTrip(), tripId), [
-      bookingVariant(0, `${tripId}-B0`, tripId),
+    await putTripAndBookings(app, tripVariant(upcomingTrip(), tripId), [
+      upcomingBookingVariant(0, `${tripId}-B0`, tripId),
     ]);
     await quiet(tripId);
     const due = await makeDue(FIRST_OF_EACH_UNIT.replace('WHERE', 'WHERE trip_id = $1 AND'), [
@@ -113,8 +113,8 @@ describe('the dispatcher, with an hour between its rounds (PostgreSQL, Redis, ou
     // Enough trips for more than 500 units, each one booking.
     for (let i = 0; i < 80; i += 1) {
       const id = `T-MANY-${i}`;
-      await putTripAndBookings(app, tripVariant(sampleTrip(), id), [
-        bookingVariant(0, `${id}-B0`, id),
+      await putTripAndBookings(app, tripVariant(upcomingTrip(), id), [
+        upcomingBookingVariant(0, `${id}-B0`, id),
       ]);
     }
     await quiet('T-MANY-%');

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegisterEntry } from '../src/core/register/register-entry.js';
 import type { VerifyResult } from '../src/modules/register/register.service.js';
 import type { Transmission } from '../src/modules/transmissions/transmissions.repository.js';
-import { ask, bookingVariant, testDataKey } from './support/ingest.js';
-import { edit, sampleBookings, sampleTrip, type JsonObject } from './support/input-documents.js';
+import { ask, testDataKey } from './support/ingest.js';
+import { edit, type JsonObject } from './support/input-documents.js';
 import {
   eventsOf,
   expectedFiles,
@@ -35,6 +35,11 @@ import {
   startWorkerProcess,
   type WorkerProcess,
 } from './support/worker-process.js';
+import {
+  upcomingBookingVariant,
+  upcomingBookings,
+  upcomingTrip,
+} from './support/upcoming-samples.js';
 
 /**
  * Faults of automatic transmissions (the worker killed mid-send, Redis flushed, the SFTP
@@ -60,7 +65,7 @@ function faultTrip(
 ): { id: string; trip: JsonObject; bookings: JsonObject[] } {
   const id = `T-FAULT-${tag}`;
   const participant = (sampleId: string) => sampleId.replace(/^(.*)-(\d+)$/, `$1-${tag}-$2`);
-  let trip: JsonObject = { ...sampleTrip(), id };
+  let trip: JsonObject = { ...upcomingTrip(), id };
   (trip.flights as JsonObject[]).forEach((_flight, i) => {
     trip = edit(trip, `flights[${i}].flightNumber`, String(700 + serial * 10 + i));
   });
@@ -74,8 +79,8 @@ function faultTrip(
       );
     });
   });
-  const bookings = sampleBookings().map((sample, index) => {
-    let booking = bookingVariant(index, `${sample.reference as string}-${tag}`, id);
+  const bookings = upcomingBookings().map((sample, index) => {
+    let booking = upcomingBookingVariant(index, `${sample.reference as string}-${tag}`, id);
     (booking.participants as JsonObject[]).forEach((person, p) => {
       const insurance = person.insurance as JsonObject | undefined;
       if (insurance !== undefined)

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../src/modules/register/register.service.js';
-import { ask, samplePersonalValues, testDataKey } from './support/ingest.js';
-import { sampleBookings, sampleTrip } from './support/input-documents.js';
+import { ask, testDataKey } from './support/ingest.js';
+import { sampleTrip } from './support/input-documents.js';
 import {
   eventsOf,
   expectedFiles,
@@ -17,6 +17,11 @@ import {
 } from './support/pipeline.js';
 import { dumpUnder, recordCommandsUnder, type RecordedCommands } from './support/redis.js';
 import type { TestApp } from './support/test-app.js';
+import {
+  upcomingBookings,
+  upcomingPersonalValues,
+  upcomingTrip,
+} from './support/upcoming-samples.js';
 
 describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS)', () => {
   let recipients: Recipients;
@@ -38,9 +43,10 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
 
   it('should deliver every contract unit of the samples, with exactly its content, and register each', async () => {
     expect(
-      (await ask(app, 'PUT', `/v1/trips/${tripId}`, { role: 'ingest', body: sampleTrip() })).status,
+      (await ask(app, 'PUT', `/v1/trips/${tripId}`, { role: 'ingest', body: upcomingTrip() }))
+        .status,
     ).toBe(201);
-    for (const booking of sampleBookings()) {
+    for (const booking of upcomingBookings()) {
       const answer = await ask(app, 'PUT', `/v1/bookings/${booking.reference as string}`, {
         role: 'ingest',
         body: booking,
@@ -137,7 +143,7 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
     const dump = await dumpUnder(app.config.queuePrefix);
     expect(dump.keys).toBeGreaterThan(0);
     const text = dump.text.toLowerCase();
-    for (const value of samplePersonalValues()) {
+    for (const value of upcomingPersonalValues()) {
       expect(text.includes(value.toLowerCase()), 'a personal value in Redis').toBe(false);
     }
   });
@@ -152,7 +158,7 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
       .replace(/\d{11,}/g, '<number>')
       .toLowerCase();
     expect(written).toContain('transmissionids');
-    const found = samplePersonalValues().filter((value) => written.includes(value.toLowerCase()));
+    const found = upcomingPersonalValues().filter((value) => written.includes(value.toLowerCase()));
     expect(found, 'personal values written to Redis').toEqual([]);
   });
 });

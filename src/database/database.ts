@@ -21,6 +21,7 @@ import { emergencyRequestErasedParticipantsMigration } from './migrations/0017-e
 import { transmissionHeldMigration } from './migrations/0018-transmission-held.js';
 import { upgradeOperatorActionsAndErasuresMigration } from './migrations/0019-upgrade-operator-actions-and-erasures.js';
 import { revisionsBigintMigration } from './migrations/0020-revisions-bigint.js';
+import { transmissionOutdatedMigration } from './migrations/0021-transmission-outdated.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -48,6 +49,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0018-transmission-held': transmissionHeldMigration,
   '0019-upgrade-operator-actions-and-erasures': upgradeOperatorActionsAndErasuresMigration,
   '0020-revisions-bigint': revisionsBigintMigration,
+  '0021-transmission-outdated': transmissionOutdatedMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

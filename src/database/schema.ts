@@ -92,6 +92,9 @@ export interface TransmissionsTable {
   updated_at: Date;
   /** The queue job that carries it while queued or sending (migration 0005). */
   job_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Delivered, its recipient holding data since changed that nothing will send (migration 0021). */
+  outdated_digest: ColumnType<string | null, string | null | undefined, string | null>;
+  outdated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** A trip as last put: the validated document (no personal data) and when it ends. */

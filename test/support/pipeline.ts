@@ -9,8 +9,9 @@ import { startHttpsServer, type HttpsTestServer } from './https-server.js';
 import { repoPath } from './shipped-catalog.js';
 import { startSftpServer, type SftpTestServer } from './sftp-server.js';
 import { putTripAndBookings, testDataKey, tripVariant } from './ingest.js';
-import { sampleBookings, sampleTrip } from './input-documents.js';
+import { sampleTrip } from './input-documents.js';
 import { startTestApp, type TestApp } from './test-app.js';
+import { upcomingBookings, upcomingTrip } from './upcoming-samples.js';
 
 /** The shipped SFTP endpoints, each pointed at a folder of the loopback OpenSSH server. */
 export const SFTP_ENDPOINTS = [
@@ -247,14 +248,15 @@ export async function startOutboxApp(
 
 /**
  * An `api` app (no dispatcher timer, no queue worker: the test turns the sender and the
- * dispatcher itself) sending every contract to an outbox of its own, with the samples stored.
+ * dispatcher itself) sending every contract to an outbox of its own, with the samples stored
+ * (moved to start soon: see `upcomingTrip`).
  */
 export async function startSampleOutboxApp(): Promise<SampleOutboxApp> {
   const { app, outbox, close } = await startOutboxApp({ PASSERELLE_ROLE: 'api' });
   await putTripAndBookings(
     app,
-    tripVariant(sampleTrip(), sampleTrip().id as string),
-    sampleBookings(),
+    tripVariant(upcomingTrip(), sampleTrip().id as string),
+    upcomingBookings(),
   );
   return {
     app,

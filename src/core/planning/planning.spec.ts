@@ -557,8 +557,58 @@ describe('reconcilePlan', () => {
     expect(changesFor([delivered, pendingResend], [send], at)).toEqual([
       { type: 'cancel', id: 'tx-r', reason: 'unchanged' },
     ]);
-    // Past the last moment nothing is planned: the change is not sent late.
-    expect(changesFor([delivered], [changed], Date.parse(send.deadline) + 1)).toEqual([]);
+    // Past the last moment nothing is planned: the change is not sent late. The delivery is
+    // marked outdated instead (raised: the recipient keeps the data of before, Art. 19), once.
+    const late = Date.parse(send.deadline) + 1;
+    const mark = {
+      type: 'outdated',
+      id: delivered.id,
+      contractId: delivered.contractId,
+      recipientId: delivered.recipientId,
+      digest: changed.digest,
+      reason: 'past-last-moment',
+    };
+    expect(changesFor([delivered], [changed], late)).toEqual([mark]);
+    const marked = { ...delivered, outdatedDigest: changed.digest };
+    expect(changesFor([marked], [changed], late)).toEqual([]);
+    // The data back to what was delivered: unmarked.
+    expect(changesFor([marked], [send], late)).toEqual([
+      {
+        type: 'outdated',
+        id: delivered.id,
+        contractId: delivered.contractId,
+        recipientId: delivered.recipientId,
+        digest: null,
+      },
+    ]);
+  });
+
+  it('should mark a delivery outdated when the data changes and its contract never resends, unless a send is still to come', () => {
+    const never = new Map([...resend, ['us-apis', false]]);
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    const at = Date.parse('2027-06-30T00:00:00Z');
+    expect(reconcilePlan([delivered], [changed], never, at)).toEqual([
+      {
+        type: 'outdated',
+        id: delivered.id,
+        contractId: delivered.contractId,
+        recipientId: delivered.recipientId,
+        digest: changed.digest,
+        reason: 'resend-never',
+      },
+    ]);
+    // A scheduled moment still to come sends the new data: nothing to raise.
+    const later = row({ id: 'tx-later', moment: 1, status: 'planned', digest: changed.digest });
+    expect(
+      reconcilePlan([delivered, later], [changed, { ...changed, moment: 1 }], never, at).filter(
+        (c) => c.type === 'outdated',
+      ),
+    ).toEqual([]);
   });
 
   it('should give an open resend the new last moment when its flight moves earlier, pending, held or queued', () => {

@@ -65,7 +65,19 @@ export interface TransmissionState {
   readonly cancelReason?: CancelReason;
   /** Made due by an operator's send-now: it stays due whatever its schedule says. */
   readonly sentNow?: boolean;
+  /**
+   * Delivered, and its recipient holds data since changed that will not be sent again: the
+   * digest of the data as it is now (the plan raises each new one once; see `outdated`).
+   */
+  readonly outdatedDigest?: string;
 }
+
+/**
+ * Why a recipient keeps data since changed (Art. 19: a rectification or erasure must be
+ * communicated to it): its contract's last moment for the unit has passed, or the contract
+ * never resends.
+ */
+export type OutdatedReason = 'past-last-moment' | 'resend-never';
 
 export type PlanChange =
   | {
@@ -105,7 +117,20 @@ export type PlanChange =
       /** Only when the recipient changed (a contract's new version names another). */
       readonly recipientId?: string;
     }
-  | { readonly type: 'cancel'; readonly id: string; readonly reason: CancelReason };
+  | { readonly type: 'cancel'; readonly id: string; readonly reason: CancelReason }
+  | {
+      /**
+       * The unit's last delivery is now outdated at its recipient and nothing will send the
+       * new data (`digest`: the data as it is now, `reason`: why not) — or, `digest` null, is
+       * no longer (the data came back to what was delivered, or a send is coming again).
+       */
+      readonly type: 'outdated';
+      readonly id: string;
+      readonly contractId: string;
+      readonly recipientId: string;
+      readonly digest: string | null;
+      readonly reason?: OutdatedReason;
+    };
 
 const groupKey = (contractId: string, unitKey: string): string => `${contractId}\u0000${unitKey}`;
 
@@ -178,6 +203,28 @@ function followSend(
 }
 
 /**
+ * The change of the unit's last delivery's outdated mark: set to the data as it is now when
+ * `reason` says the recipient keeps the data of before, cleared otherwise; none when the mark
+ * already says so (each new state of the data is raised once).
+ */
+function outdatedChange(
+  delivered: TransmissionState,
+  send: PlannedSend,
+  reason: OutdatedReason | undefined,
+): PlanChange | undefined {
+  const wanted = reason === undefined ? null : send.digest;
+  if ((delivered.outdatedDigest ?? null) === wanted) return undefined;
+  return {
+    type: 'outdated',
+    id: delivered.id,
+    contractId: delivered.contractId,
+    recipientId: delivered.recipientId,
+    digest: wanted,
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+/**
  * What must change in the stored plan of a trip so that it matches what the contracts now
  * call for:
  * - a send not yet planned is inserted (as `missed` if its last moment has already passed);
@@ -191,7 +238,11 @@ function followSend(
  *   resend takes the new last moment and digest, as a scheduled send does;
  * - what the contracts no longer call for (a contract removed or made on-demand, a moment
  *   taken out of a schedule, a resend once the contract resends no more) is cancelled as
- *   such, not as a unit gone: the unit is still there.
+ *   such, not as a unit gone: the unit is still there;
+ * - a unit's last delivery whose data changed when nothing can send it any more (past the
+ *   last moment, or a contract that never resends) is marked outdated (`outdated`), so that
+ *   the recipient is raised to operations and the DPO (Art. 19) — once per new state of the
+ *   data — and unmarked when the data comes back to what was delivered.
  *
  * `resendOnChange` names every contract that plans sends (whether a change of the data is
  * sent again): a contract it does not name plans nothing any more.
@@ -235,18 +286,10 @@ export function reconcilePlan(
     }
     const first = sends[0];
     if (first === undefined) continue;
-    if (resendOnChange.get(first.contractId) !== true) {
-      // Planned while the contract resent on change: its version now says never.
-      for (const r of rows)
-        if (r.kind === 'resend' && OPEN.has(r.status) && r.status !== 'sending')
-          changes.push({ type: 'cancel', id: r.id, reason: 'not-in-contract' });
-      continue;
-    }
     const delivered = rows
       .filter((r) => r.status === 'delivered' && r.deliveredDigest !== undefined)
       .sort((a, b) => (a.deliveredAt ?? '').localeCompare(b.deliveredAt ?? ''))
       .pop();
-    if (delivered === undefined) continue;
     const replanned = new Set(changes.flatMap((c) => (c.type === 'replan' ? [c.id] : [])));
     const stillToGo =
       rows.some((r) => r.kind === 'scheduled' && (OPEN.has(r.status) || replanned.has(r.id))) ||
@@ -256,8 +299,29 @@ export function reconcilePlan(
           groupKey(c.send.contractId, c.send.unit.key) === key &&
           c.status === 'planned',
       );
+    if (resendOnChange.get(first.contractId) !== true) {
+      // Planned while the contract resent on change: its version now says never.
+      for (const r of rows)
+        if (r.kind === 'resend' && OPEN.has(r.status) && r.status !== 'sending')
+          changes.push({ type: 'cancel', id: r.id, reason: 'not-in-contract' });
+      if (delivered !== undefined) {
+        // A resend still being sent (planned before) may carry the new data: judged after it.
+        const sending = rows.some((r) => r.kind === 'resend' && r.status === 'sending');
+        const stale = !stillToGo && !sending && first.digest !== delivered.deliveredDigest;
+        const change = outdatedChange(delivered, first, stale ? 'resend-never' : undefined);
+        if (change !== undefined) changes.push(change);
+      }
+      continue;
+    }
+    if (delivered === undefined) continue;
     const openResends = rows.filter((r) => r.kind === 'resend' && OPEN.has(r.status));
     const unchanged = first.digest === delivered.deliveredDigest;
+    // Changed, nothing left to send it, and too late for a resend: the recipient keeps the
+    // data of before. Raised (Art. 19), once for each new state of the data.
+    const stale =
+      !unchanged && !stillToGo && openResends.length === 0 && Date.parse(first.deadline) <= now;
+    const outdated = outdatedChange(delivered, first, stale ? 'past-last-moment' : undefined);
+    if (outdated !== undefined) changes.push(outdated);
     if (unchanged) {
       for (const resend of openResends)
         if (PENDING.has(resend.status))

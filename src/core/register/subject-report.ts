@@ -27,6 +27,11 @@ export interface SubjectDisclosure {
   readonly transfer?: SubjectTransfer;
   readonly tripId?: string;
   readonly contract?: { readonly id: string; readonly version: number };
+  /**
+   * How long the recipient is asked to keep the data (Art. 15(1)(d)): the contract's
+   * `retention`, as the contract loaded now says it (`P30D after flight.departure`).
+   */
+  readonly retention?: string;
 }
 
 /** Where the data went, as the register records it. */
@@ -55,6 +60,10 @@ export interface SubjectReport {
   readonly generatedAt: string;
   readonly controller: ControllerConfig['controller'];
   readonly dpo: ControllerConfig['dpo'];
+  /** Where the data disclosed came from (Art. 15(1)(g)). */
+  readonly source: string;
+  /** Where the subject may lodge a complaint (Art. 15(1)(f)); null when not configured. */
+  readonly supervisoryAuthority: NonNullable<ControllerConfig['supervisoryAuthority']> | null;
   readonly disclosures: readonly SubjectDisclosure[];
   /** Values not shared, for want of consent or of a legal condition. */
   readonly withheld: readonly SubjectWithholding[];
@@ -134,6 +143,8 @@ export function buildSubjectReport(
   catalogue: FieldCatalogue,
   controller: ControllerConfig,
   generatedAt: string,
+  /** A contract's `retention` by its id (the catalogue loaded now); undefined if unknown. */
+  retentionOf: (contractId: string) => string | undefined = () => undefined,
 ): SubjectReport {
   const label = (category: string): string => catalogue.categories.get(category)?.label ?? category;
   const ordered = [...entries].sort((a, b) => a.seq - b.seq);
@@ -183,6 +194,7 @@ export function buildSubjectReport(
       own || sent.some((field) => catalogue.fields.get(field)?.special === true)
         ? entry.specialCondition
         : undefined;
+    const retention = entry.contract === undefined ? undefined : retentionOf(entry.contract.id);
     disclosures.push({
       entryId: entry.id,
       date: entry.occurredAt,
@@ -197,6 +209,7 @@ export function buildSubjectReport(
       ...(entry.contract === undefined
         ? {}
         : { contract: { id: entry.contract.id, version: entry.contract.version } }),
+      ...(retention === undefined ? {} : { retention }),
     });
   }
   return {
@@ -204,6 +217,8 @@ export function buildSubjectReport(
     generatedAt,
     controller: controller.controller,
     dpo: controller.dpo,
+    source: `the booking made with ${controller.controller.name} — by the participant or, for a minor, a legal representative — and sent by its booking system`,
+    supervisoryAuthority: controller.supervisoryAuthority ?? null,
     disclosures,
     withheld,
     failedAttempts,
@@ -250,13 +265,36 @@ export function entryForSubject(
 
 const day = (instant: string): string => instant.slice(0, 10);
 
+/** `P30D after flight.departure` → `30 days after the flight’s departure`. */
+const RETENTION_EVENTS: Readonly<Record<string, string>> = {
+  'flight.departure': 'the flight’s departure',
+  'stay.checkIn': 'the check-in',
+  'stay.checkOut': 'the check-out',
+  'trip.start': 'the start of the trip',
+  'trip.end': 'the end of the trip',
+  'booking.confirmed': 'the booking’s confirmation',
+};
+const RETENTION_UNITS: Readonly<Record<string, string>> = {
+  Y: 'year',
+  M: 'month',
+  W: 'week',
+  D: 'day',
+};
+export function retentionInWords(retention: string): string {
+  const match = /^P(\d+)([YMWD]) after (\S+)$/.exec(retention);
+  if (match === null) return retention;
+  const [, count = '', unit = '', event = ''] = match;
+  const word = `${RETENTION_UNITS[unit] ?? unit}${count === '1' ? '' : 's'}`;
+  return `${count} ${word} after ${RETENTION_EVENTS[event] ?? event}`;
+}
+
 /** The report as a printable page a DPO can send to a parent. */
 export function renderSubjectReportHtml(report: SubjectReport): string {
   const e = escapeHtml;
   const rows = report.disclosures
     .map((d) => {
       const transfer = e(d.transfer?.words ?? transferInWords(undefined));
-      return `<tr><td>${e(day(d.date))}</td><td>${e(d.recipient.name)}<br><small>${e(recipientCategoryInWords(d.recipient.category))} · ${e(d.recipient.id)}</small></td><td>${e(d.purpose)}</td><td>${e(legalBasisInWords(d.legalBasis))}${d.specialCondition === undefined ? '' : `<br><small>health or other sensitive data: ${e(conditionInWords(d.specialCondition))}</small>`}</td><td><ul>${d.categories.map((c) => `<li>${e(c)}</li>`).join('')}</ul></td><td>${transfer}</td></tr>`;
+      return `<tr><td>${e(day(d.date))}</td><td>${e(d.recipient.name)}<br><small>${e(recipientCategoryInWords(d.recipient.category))} · ${e(d.recipient.id)}</small></td><td>${e(d.purpose)}</td><td>${e(legalBasisInWords(d.legalBasis))}${d.specialCondition === undefined ? '' : `<br><small>health or other sensitive data: ${e(conditionInWords(d.specialCondition))}</small>`}</td><td><ul>${d.categories.map((c) => `<li>${e(c)}</li>`).join('')}</ul></td><td>${transfer}</td><td>${d.retention === undefined ? 'not recorded' : e(retentionInWords(d.retention))}</td></tr>`;
     })
     .join('\n');
   const withheld =
@@ -274,11 +312,13 @@ export function renderSubjectReportHtml(report: SubjectReport): string {
 <body>
 <h1>Who received this participant's data</h1>
 <p>Participant reference: <strong>${e(report.subjectId)}</strong>. Report of ${e(day(report.generatedAt))}, from the register of disclosures of ${e(report.controller.name)} (GDPR Article 15(1)(c)).</p>
-${report.disclosures.length === 0 ? '<p>No personal data of this participant has been disclosed to any recipient.</p>' : `<table><thead><tr><th>Date</th><th>Recipient</th><th>Why</th><th>Legal basis</th><th>Data shared</th><th>Transfer</th></tr></thead><tbody>\n${rows}\n</tbody></table>`}
+${report.disclosures.length === 0 ? '<p>No personal data of this participant has been disclosed to any recipient.</p>' : `<table><thead><tr><th>Date</th><th>Recipient</th><th>Why</th><th>Legal basis</th><th>Data shared</th><th>Transfer</th><th>Kept by the recipient</th></tr></thead><tbody>\n${rows}\n</tbody></table>`}
 ${withheld}
 ${report.failedAttempts > 0 ? `<p>${report.failedAttempts} sending attempt(s) did not reach their recipient and were repeated or abandoned.</p>` : ''}
+<p>Where the data came from: ${e(report.source)}.</p>
 <h2>Your rights</h2>
-<p>You may ask for a copy of the data, its correction or erasure, or object to its processing: write to the data protection officer, ${e(report.dpo.name)}, at ${e(report.dpo.email)}${report.dpo.address === undefined ? '' : `, ${e(report.dpo.address)}`}.</p>
+<p>You may ask for a copy of the data, its correction or erasure, to restrict its processing, or object to it; the recipients above are told of a correction or erasure, and you may ask which they are: write to the data protection officer, ${e(report.dpo.name)}, at ${e(report.dpo.email)}${report.dpo.address === undefined ? '' : `, ${e(report.dpo.address)}`}.</p>
+${report.supervisoryAuthority === null ? '' : `<p>You may also lodge a complaint with the supervisory authority, ${e(report.supervisoryAuthority.name)}: ${e(report.supervisoryAuthority.url)}.</p>`}
 <p>Controller: ${e(report.controller.name)}, ${e(report.controller.address)}.</p>
 </body></html>
 `;

@@ -148,7 +148,7 @@ export class BookingsController {
   @ApiOperation({
     summary: 'Erase a booking',
     description:
-      'The booking’s key and ciphertext are destroyed and its participants leave every pending transmission; the register records the erasure (ids only) first.',
+      'The booking’s key and ciphertext are destroyed and its participants leave every pending transmission; the register records the erasure (ids only) first, naming the recipients the participants’ data reached (`detail.recipientIds`: to be told of the erasure, GDPR Art. 19; listed by `GET /v1/subjects/{participantId}/recipients`).',
   })
   @ApiNoContentResponse({
     description: 'erased (or already erased): the key is destroyed, the register keeps the ids',

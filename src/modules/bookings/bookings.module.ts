@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Gauge } from 'prom-client';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { Db } from '../../database/database.js';
@@ -6,7 +7,9 @@ import { DATABASE, DatabaseModule } from '../../database/database.module.js';
 import { describeForLog } from '../http/error.filter.js';
 import { RegisterModule } from '../register/register.module.js';
 import { RegisterService } from '../register/register.service.js';
-import { WorkerDailyJob } from '../shared/daily-job.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { dailyJobOutcomes, WorkerDailyJob, type DailyJobOutcomes } from '../shared/daily-job.js';
 import { BookingCipher } from './booking-cipher.js';
 import { BookingsController } from './bookings.controller.js';
 import { BookingsRepository } from './bookings.repository.js';
@@ -20,18 +23,23 @@ import { DEV_DATA_KEY_FILE, resolveMasterKey } from './master-key.js';
 @Injectable()
 class BookingRetention extends WorkerDailyJob {
   private readonly logger = new Logger('Bookings');
+  private readonly outcomes: DailyJobOutcomes;
 
   constructor(
     private readonly bookings: BookingsService,
     @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
   ) {
     super(config.role);
+    this.outcomes = dailyJobOutcomes(metrics, 'booking-retention');
   }
 
   async run(now = new Date()): Promise<void> {
     try {
       await this.bookings.eraseExpired(now);
+      this.outcomes.succeeded();
     } catch (error) {
+      this.outcomes.failed();
       this.logger.error({ msg: 'booking retention failed', ...describeForLog(error) });
     }
   }
@@ -45,8 +53,18 @@ class BookingRetention extends WorkerDailyJob {
 @Injectable()
 class PolicyIndexer implements OnApplicationBootstrap {
   private readonly logger = new Logger('Bookings');
+  private readonly leftovers: Gauge<'table'>;
 
-  constructor(private readonly bookings: BookingsService) {}
+  constructor(
+    private readonly bookings: BookingsService,
+    metrics: MetricsService,
+  ) {
+    this.leftovers = metrics.gauge({
+      name: 'passerelle_sealed_under_other_key',
+      help: 'Bookings and emergency requests still sealed under a master key other than PASSERELLE_DATA_KEY, as counted at this process’s start (after re-wrapping): drop a previous key only at 0',
+      labelNames: ['table'],
+    });
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // A rotated master key first: what the previous one wrapped is re-wrapped, then its
@@ -59,6 +77,11 @@ class PolicyIndexer implements OnApplicationBootstrap {
     }
     try {
       await this.bookings.indexPolicies();
+      const leftovers = this.bookings.sealedUnderOtherKey;
+      if (leftovers !== undefined) {
+        this.leftovers.set({ table: 'bookings' }, leftovers.bookings);
+        this.leftovers.set({ table: 'emergency_requests' }, leftovers.emergencyRequests);
+      }
     } catch (error) {
       this.logger.error({ msg: 'policy indexing failed', ...describeForLog(error) });
     }
@@ -71,7 +94,7 @@ class PolicyIndexer implements OnApplicationBootstrap {
  * whole and to hear of its changes.
  */
 @Module({
-  imports: [DatabaseModule, RegisterModule],
+  imports: [DatabaseModule, RegisterModule, MetricsModule],
   controllers: [BookingsController],
   providers: [
     {
@@ -97,16 +120,26 @@ class PolicyIndexer implements OnApplicationBootstrap {
     },
     {
       provide: BookingsService,
-      inject: [BookingsRepository, BookingCipher, RegisterService, APP_CONFIG],
+      inject: [BookingsRepository, BookingCipher, RegisterService, APP_CONFIG, MetricsService],
       useFactory: (
         repository: BookingsRepository,
         cipher: BookingCipher,
         register: RegisterService,
         config: AppConfig,
-      ) =>
-        new BookingsService(repository, cipher, register, {
+        metrics: MetricsService,
+      ) => {
+        const alerts = metrics.counter({
+          name: 'passerelle_subject_rights_alerts_total',
+          help: 'Data subjects’ rights raised to the DPO, by kind (erasure-to-notify: an erasure whose data had reached recipients, to be told of it under GDPR Art. 19)',
+          labelNames: ['kind'],
+        });
+        return new BookingsService(repository, cipher, register, {
           retentionDays: config.bookingRetentionDays,
-        }),
+          onErasureToNotify: () => {
+            alerts.inc({ kind: 'erasure-to-notify' });
+          },
+        });
+      },
     },
     BookingRetention,
     PolicyIndexer,

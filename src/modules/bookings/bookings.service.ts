@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { Booking } from '../../core/model/booking.js';
 import type { Trip } from '../../core/model/trip.js';
-import type { RegisterEntryInput } from '../../core/register/register-entry.js';
+import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
+import {
+  notificationDetail,
+  recipientsToNotify,
+  type RecipientToNotify,
+} from '../../core/register/recipients-to-notify.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { describeForLog } from '../http/error.filter.js';
 import type { RegisterService } from '../register/register.service.js';
@@ -57,6 +62,11 @@ export interface BookingsServiceOptions {
   /** Days after its trip ends when a booking is erased (AppConfig.bookingRetentionDays). */
   readonly retentionDays: number;
   readonly now?: () => Date;
+  /**
+   * Told of every erasure request whose participants' data had reached recipients (Art. 19):
+   * the metric of the alert. Ids only.
+   */
+  readonly onErasureToNotify?: (recipients: readonly RecipientToNotify[]) => void;
 }
 
 /** Rule texts of the refusals decided here (paths and rules, never values). */
@@ -439,12 +449,20 @@ export class BookingsService {
    * disjoint rows. A booking that does not open is left out (and logged by reference): it
    * does not hold back the others. Returns how many were indexed.
    */
+  /**
+   * What the last `indexPolicies` (run at start, after the re-wrapping) counted still sealed
+   * under another master key: the rotation's leftovers (undefined before it ran).
+   */
+  sealedUnderOtherKey:
+    { readonly bookings: number; readonly emergencyRequests: number } | undefined;
+
   async indexPolicies(): Promise<number> {
     // A booking or an agent's text sealed under another master key cannot be opened:
     // PASSERELLE_DATA_KEY is not the key it was stored with, or a previous key was dropped
     // before everything it wrapped was re-wrapped. Said loudly, not found out one failed
     // lookup at a time; zero of both is when a previous key may be dropped.
     const unreadable = await this.repository.countSealedUnderOtherKey(this.cipher.keyId);
+    this.sealedUnderOtherKey = unreadable;
     if (unreadable.bookings > 0 || unreadable.emergencyRequests > 0) {
       this.logger.error({
         msg: 'bookings or emergency requests sealed under another master key cannot be opened: PASSERELLE_DATA_KEY (or PASSERELLE_DATA_KEY_PREVIOUS) lacks the key they were stored with',
@@ -562,9 +580,22 @@ export class BookingsService {
         return 'already-erased';
       }
       // Recorded first, outside any transaction (the register commits on its own
-      // connections): if it cannot be recorded, nothing is erased.
+      // connections): if it cannot be recorded, nothing is erased. The entry names the
+      // recipients the participants' data reached, whom the controller must tell of the
+      // erasure (Art. 17(2), Art. 19): read from the register first, fail closed as well.
+      let recipients: RecipientToNotify[];
+      let entry: RegisterEntry;
       try {
-        await this.register.append(erasureEntry(row, how.actor, how.reason, { role: how.role }));
+        recipients = recipientsToNotify(
+          row.participantIds,
+          await this.entriesAbout(row.participantIds),
+        );
+        entry = await this.register.append(
+          erasureEntry(row, how.actor, how.reason, {
+            role: how.role,
+            ...notificationDetail(recipients),
+          }),
+        );
       } catch {
         throw new PasserelleError(
           'REGISTER_UNAVAILABLE',
@@ -588,11 +619,32 @@ export class BookingsService {
           tripId: row.tripId,
           reason: how.reason,
         });
+        if (recipients.length > 0) {
+          // Raised: the DPO tells each recipient of the erasure (Art. 19); the list stays in
+          // the register entry and in GET /v1/subjects/{id}/recipients. Ids only.
+          this.logger.warn({
+            msg: 'erasure to notify to recipients',
+            reference,
+            tripId: row.tripId,
+            registerEntry: entry.id,
+            recipientsToNotify: recipients.length,
+            recipientIds: recipients.map((recipient) => recipient.recipientId).join(','),
+          });
+          this.options.onErasureToNotify?.(recipients);
+        }
         await this.notify([row.tripId]);
         return 'erased';
       }
     }
     throw new Error('the booking kept changing during its erasure');
+  }
+
+  /** Every register entry naming one of the subjects, each once. */
+  private async entriesAbout(subjectIds: readonly string[]): Promise<RegisterEntry[]> {
+    const byId = new Map<string, RegisterEntry>();
+    for (const subjectId of new Set(subjectIds))
+      for (const entry of await this.register.aboutSubject(subjectId)) byId.set(entry.id, entry);
+    return [...byId.values()];
   }
 
   private open(row: SealedBooking): Buffer {

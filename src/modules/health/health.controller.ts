@@ -1,27 +1,32 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { getQueueToken } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
-import { sql } from 'kysely';
-import type { Db } from '../../database/database.js';
-import { DATABASE } from '../../database/database.module.js';
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../http/openapi-errors.js';
+import { errorAnswerOf, type ErrorBody } from '../http/error.filter.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
 import { Public } from '../auth/access.decorators.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
-import { TRANSMISSIONS_QUEUE } from '../transmissions/dispatcher.service.js';
+import { Readiness, type DependencyStates } from './readiness.js';
 
 class Liveness {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
 }
 
-class Readiness {
+class ReadinessBody {
   @ApiProperty({ enum: ['ok'] }) status!: 'ok';
   @ApiProperty({ type: 'integer', description: 'contracts loaded' }) contracts!: number;
-  @ApiProperty({ enum: ['ok'] }) database!: 'ok';
-  @ApiProperty({ enum: ['ok'] }) queue!: 'ok';
+  @ApiProperty({ enum: ['ok', 'unavailable'] }) database!: DependencyStates['database'];
+  @ApiProperty({
+    enum: ['ok', 'read-only', 'unavailable'],
+    description: 'whether the register can be appended to',
+  })
+  register!: DependencyStates['register'];
+  @ApiProperty({
+    enum: ['ok', 'unavailable'],
+    description: 'Redis; required by role `worker` only (api and all stay ready without it)',
+  })
+  queue!: DependencyStates['queue'];
 }
 
 /** Public: load balancers and orchestrators probe these without a key. */
@@ -31,54 +36,51 @@ class Readiness {
 export class HealthController {
   constructor(
     @Inject(CONTRACT_CATALOG) private readonly catalog: ContractCatalog,
-    @Inject(DATABASE) private readonly db: Db,
-    private readonly modules: ModuleRef,
+    private readonly readiness: Readiness,
   ) {}
 
-  /** Liveness: the process answers. */
+  /**
+   * Liveness: the process answers — its event loop turns. Nothing it depends on is asked: a
+   * PostgreSQL or Redis away is not cured by a restart, and a restart loop would only add
+   * to it; a process whose event loop is blocked does not answer at all.
+   */
   @Get('live')
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ summary: 'Liveness: the process answers (its dependencies are not asked)' })
   @ApiOkResponse({ type: Liveness })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
-  /** Readiness: the contract catalogue is loaded, PostgreSQL and Redis (the queue) answer. */
+  /**
+   * Readiness: PostgreSQL answers and the register can be appended to (and, for a worker,
+   * Redis answers), each within 2 s. The contracts are loaded before the process listens (it
+   * does not start without them). 503 names what is missing, in words, never an error's text.
+   */
   @Get('ready')
   @ApiOperation({
-    summary: 'Readiness: the contracts are loaded, PostgreSQL and Redis answer',
+    summary:
+      'Readiness: PostgreSQL answers and the register can be appended to; Redis too for a worker',
   })
-  @ApiOkResponse({ type: Readiness })
-  @ApiErrors({ 503: 'SERVICE_UNAVAILABLE: PostgreSQL or Redis does not answer' })
-  async ready(): Promise<{ status: 'ok'; contracts: number; database: 'ok'; queue: 'ok' }> {
-    try {
-      await sql`SELECT 1`.execute(this.db);
-    } catch {
-      throw new PasserelleError('SERVICE_UNAVAILABLE', 'PostgreSQL does not answer');
-    }
-    try {
-      const queue = this.modules.get<Queue>(getQueueToken(TRANSMISSIONS_QUEUE), { strict: false });
-      await withTimeout(queue.count(), 2_000);
-    } catch {
-      throw new PasserelleError('SERVICE_UNAVAILABLE', 'Redis does not answer');
-    }
-    return { status: 'ok', contracts: this.catalog.contracts.size, database: 'ok', queue: 'ok' };
+  @ApiOkResponse({ type: ReadinessBody })
+  @ApiErrors({
+    503: 'SERVICE_UNAVAILABLE: PostgreSQL does not answer, the register cannot be appended to, or (role worker) Redis does not answer',
+  })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<ReadinessBody | ErrorBody> {
+    const { ready, ...states } = await this.readiness.check();
+    if (ready) return { status: 'ok', contracts: this.catalog.contracts.size, ...states };
+    // Answered, not thrown: a probe failing every few seconds is not an error line each time
+    // (the change of readiness is logged once, by `Readiness`).
+    const { status, body } = errorAnswerOf(
+      new PasserelleError('SERVICE_UNAVAILABLE', notReadyBecause(states)),
+    );
+    response.status(status);
+    return body;
   }
 }
 
-/** A dependency that does not answer in time counts as down (the queue client would wait). */
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error('timed out'));
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+function notReadyBecause(states: DependencyStates): string {
+  if (states.database === 'unavailable') return 'PostgreSQL does not answer';
+  if (states.register !== 'ok')
+    return 'the register cannot be appended to (the database is read-only)';
+  return 'Redis does not answer';
 }

@@ -61,6 +61,26 @@ export class MetricsService implements OnModuleDestroy {
     return this.existing(definition.name, Gauge) ?? new Gauge(this.options(definition));
   }
 
+  /**
+   * A gauge whose values `collect` sets when `/metrics` is scraped (a figure read from
+   * PostgreSQL or Redis): keep `collect` cheap and bounded — cache it, give it a timeout —
+   * since a scrape waits for it.
+   */
+  collectedGauge<Label extends string>(
+    definition: MetricDefinition<Label>,
+    collect: (gauge: Gauge<Label>) => Promise<void>,
+  ): Gauge<Label> {
+    return (
+      this.existing(definition.name, Gauge) ??
+      new Gauge({
+        ...this.options(definition),
+        async collect() {
+          await collect(this);
+        },
+      })
+    );
+  }
+
   histogram<Label extends string>(definition: HistogramDefinition<Label>): Histogram<Label> {
     return (
       this.existing(definition.name, Histogram) ??

@@ -69,6 +69,8 @@ export interface AppenderOptions {
   readonly newId?: () => string;
   /** Called after each committed batch (metrics). */
   readonly onCommitted?: (entries: number, seconds: number) => void;
+  /** Called after each batch that could not be committed: its callers were refused (metrics). */
+  readonly onFailed?: (entries: number) => void;
 }
 
 /** `entries` cut into consecutive runs of the given lengths. */
@@ -236,6 +238,7 @@ export class RegisterAppender {
             pending.resolve(written[i] ?? []);
           });
         } catch (error) {
+          this.options.onFailed?.(size);
           for (const pending of batch) pending.reject(error);
         }
       }

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { describeForLog } from '../http/error.filter.js';
-import { WorkerDailyJob } from '../shared/daily-job.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { dailyJobOutcomes, WorkerDailyJob, type DailyJobOutcomes } from '../shared/daily-job.js';
 import { RegisterService } from './register.service.js';
 
 export { FIRST_RUN_MS } from '../shared/daily-job.js';
@@ -16,18 +17,25 @@ export { FIRST_RUN_MS } from '../shared/daily-job.js';
 @Injectable()
 export class RegisterMaintenance extends WorkerDailyJob {
   private readonly logger = new Logger('Register');
+  private readonly maintenance: DailyJobOutcomes;
+  private readonly nextSegment: DailyJobOutcomes;
 
   constructor(
     private readonly register: RegisterService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    metrics?: MetricsService,
   ) {
     super(config.role);
+    this.maintenance = dailyJobOutcomes(metrics, 'register-maintenance');
+    this.nextSegment = dailyJobOutcomes(metrics, 'register-next-segment');
   }
 
   async run(now = new Date()): Promise<void> {
     try {
       await this.register.prepareNextSegment(now);
+      this.nextSegment.succeeded();
     } catch (error) {
+      this.nextSegment.failed();
       // Class and SQLSTATE (55P03: the lock waited for too long), no message.
       this.logger.warn({
         msg: "next month's register segment not created yet (tried again tomorrow)",
@@ -39,7 +47,9 @@ export class RegisterMaintenance extends WorkerDailyJob {
       const { dropped } = await this.register.applyRetention(now, this.config.registerRetention);
       if (dropped.length > 0)
         this.logger.log(`retention dropped ${dropped.length} register segment(s)`);
+      this.maintenance.succeeded();
     } catch (error) {
+      this.maintenance.failed();
       this.logger.error({ msg: 'register maintenance failed', ...describeForLog(error) });
     }
   }

@@ -12,6 +12,7 @@ import type { Response } from 'express';
 import { renderRecordCsv, renderRecordHtml } from '../../core/register/build-ropa.js';
 import type { ControllerConfig } from '../../core/register/controller-config.js';
 import type { RegisterEntry } from '../../core/register/register-entry.js';
+import { erasuresOf, recipientsToNotify } from '../../core/register/recipients-to-notify.js';
 import {
   buildSubjectReport,
   entryForSubject,
@@ -33,6 +34,7 @@ import {
   RegisterEntryPage,
   RegisterEntryView,
   RegisterVerification,
+  SubjectRecipientsView,
   SubjectReportView,
 } from './dto/register-entry.view.js';
 import { recordOfProcessing } from './record-of-processing.js';
@@ -217,6 +219,7 @@ export class RegisterController {
       this.catalog.catalogue,
       this.controller,
       new Date().toISOString(),
+      (contractId) => this.catalog.contracts.get(contractId)?.contract.retention,
     );
     // The report shows no one else (`entryForSubject`): the read names the subject alone.
     await this.register.recordRead(
@@ -237,6 +240,52 @@ export class RegisterController {
       entries: entries.map((entry) =>
         entryView(entryForSubject(entry, participantId, this.catalog.catalogue)),
       ),
+    };
+  }
+
+  @Get('v1/subjects/:participantId/recipients')
+  @ApiOperation({
+    summary:
+      'The recipients to notify of a data subject’s rectification, erasure or restriction (Art. 19)',
+    description: `Every recipient the subject’s data reached (delivered or released), with the contracts, trips, first and last dates and register entries; and the erasures of bookings holding the subject. Answers after an erasure too: the register keeps ids. ${READ_RECORDED}`,
+  })
+  @ApiParam({
+    name: 'participantId',
+    description: 'the participant’s id',
+    schema: { type: 'string', pattern: PARTICIPANT_ID.source },
+  })
+  @ApiOkResponse({ type: SubjectRecipientsView })
+  @ApiErrors({
+    400: 'BAD_REQUEST: a participant id that is not one, or an unknown parameter',
+    503: READ_503,
+  })
+  async recipients(
+    @Param('participantId') participantId: string,
+    @CurrentClient() client: ApiClient,
+  ): Promise<SubjectRecipientsView> {
+    if (!PARTICIPANT_ID.test(participantId)) {
+      throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
+        { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
+      ]);
+    }
+    const entries = await this.register.aboutSubject(participantId);
+    const recipients = recipientsToNotify([participantId], entries);
+    await this.register.recordRead(
+      client,
+      'GET /v1/subjects/{participantId}/recipients',
+      [participantId],
+      { entries: entries.length, recipients: recipients.length },
+    );
+    return {
+      subjectId: participantId,
+      generatedAt: new Date().toISOString(),
+      erasures: erasuresOf(participantId, entries),
+      recipients: recipients.map((recipient) => ({
+        ...recipient,
+        contracts: [...recipient.contracts],
+        tripIds: [...recipient.tripIds],
+        entryIds: [...recipient.entryIds],
+      })),
     };
   }
 

@@ -39,10 +39,17 @@ import { CONTROLLER_CONFIG } from './register.tokens.js';
           help: 'Time to seal and commit one batch of register entries',
           buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
         });
+        const failures = metrics.counter({
+          name: 'passerelle_register_append_failures_total',
+          help: 'Register entries that could not be appended (their sends, releases and reads were refused: fail closed)',
+        });
         return new RegisterAppender(repository, {
           onCommitted: (entries, seconds) => {
             appends.inc(entries);
             batches.observe(seconds);
+          },
+          onFailed: (entries) => {
+            failures.inc(entries);
           },
         });
       },

@@ -1,5 +1,6 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,4 +35,41 @@ export abstract class WorkerDailyJob implements OnApplicationBootstrap, OnModule
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
   }
+}
+
+/** What a daily job tells `/metrics`: when it last succeeded, and how often it failed. */
+export interface DailyJobOutcomes {
+  succeeded(now?: Date): void;
+  failed(): void;
+}
+
+/**
+ * `passerelle_daily_job_last_success_timestamp_seconds{job}` and
+ * `passerelle_daily_job_failures_total{job}` for one job of this process: an operator alerts
+ * when the newest success of any process is more than a day and a bit old.
+ */
+export function dailyJobOutcomes(
+  metrics: MetricsService | undefined,
+  job: string,
+): DailyJobOutcomes {
+  if (metrics === undefined) return { succeeded: () => undefined, failed: () => undefined };
+  const lastSuccess = metrics.gauge({
+    name: 'passerelle_daily_job_last_success_timestamp_seconds',
+    help: 'When a daily job (register-maintenance: anchor and retention; register-next-segment; booking-retention) last succeeded in this process, Unix seconds',
+    labelNames: ['job'],
+  });
+  const failures = metrics.counter({
+    name: 'passerelle_daily_job_failures_total',
+    help: 'Runs of a daily job that failed (logged with the error class), by job',
+    labelNames: ['job'],
+  });
+  failures.inc({ job }, 0);
+  return {
+    succeeded: (now = new Date()) => {
+      lastSuccess.set({ job }, now.getTime() / 1000);
+    },
+    failed: () => {
+      failures.inc({ job });
+    },
+  };
 }

@@ -80,6 +80,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   /** Called once the dispatcher has stopped (see `opened`). */
   private closed: (() => void) | undefined;
   private reconciledAt = Number.NEGATIVE_INFINITY;
+  /** When the round running started (`performance.now()`). */
+  private roundStartedAt = 0;
+  /** The search for missed sends made while a round is held up, if one runs. */
+  private sweep: Promise<void> | undefined;
+  /** The round held up was said to be so (once per round). */
+  private heldUpSaid = false;
 
   constructor(
     @InjectQueue(TRANSMISSIONS_QUEUE) private readonly queue: Queue<SendJob>,
@@ -155,6 +161,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     if (this.round !== undefined) {
       await settlesWithin(this.round, workerGraceMs(this.config.shutdownTimeoutMs));
     }
+    if (this.sweep !== undefined) {
+      await settlesWithin(this.sweep, workerGraceMs(this.config.shutdownTimeoutMs));
+    }
     this.closed?.();
   }
 
@@ -189,10 +198,47 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
 
   /** One round: miss what is past its last moment, queue what fell due, repair the queue. */
   tick(now?: Date): Promise<{ missed: number; queued: number; requeued: number }> {
-    if (this.running) return Promise.resolve({ missed: 0, queued: 0, requeued: 0 });
+    if (this.running) {
+      this.sweepMissedBehindRound(now);
+      return Promise.resolve({ missed: 0, queued: 0, requeued: 0 });
+    }
+    this.roundStartedAt = performance.now();
+    this.heldUpSaid = false;
     const round = this.runRound(now);
     this.round = round;
     return round;
+  }
+
+  /**
+   * A round held up for longer than the interval — its Redis calls waiting on a Redis away,
+   * which ioredis retries for minutes, or for ever on a Redis that hangs — holds up no missed
+   * send: those past their last moment are still marked and raised every interval (one
+   * search at a time; PostgreSQL alone), and the hold-up is said once (`warn`).
+   */
+  private sweepMissedBehindRound(given: Date | undefined): void {
+    if (this.sweep !== undefined || this.stopped) return;
+    const heldMs = performance.now() - this.roundStartedAt;
+    if (heldMs < this.config.dispatchIntervalMs) return;
+    if (!this.heldUpSaid) {
+      this.heldUpSaid = true;
+      this.logger.warn({
+        msg: 'dispatch round held up: nothing is queued until it ends (is Redis answering?)',
+        heldSeconds: Math.round(heldMs / 1000),
+      });
+    }
+    this.sweep = (async () => {
+      await this.planner.whenPlannedAtStart();
+      const missed = await this.repository.markMissed(given ?? new Date());
+      for (const transmission of missed) this.alerts.raise('missed', transmission);
+    })()
+      .catch((error: unknown) => {
+        this.logger.error(
+          `search for missed transmissions failed: ${error instanceof Error ? error.name : 'error'}`,
+        );
+      })
+      .finally(() => {
+        this.sweep = undefined;
+      });
   }
 
   private async runRound(

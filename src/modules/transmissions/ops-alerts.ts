@@ -15,13 +15,13 @@ export class OpsAlerts {
   constructor(metrics: MetricsService) {
     this.alerts = metrics.counter({
       name: 'passerelle_transmission_alerts_total',
-      help: 'Transmissions raised to operations, by kind (missed, failed, data-quality) and contract',
+      help: 'Transmissions raised to operations, by kind (missed, failed, data-quality, outdated: a recipient holding data since changed that will not be resent) and contract',
       labelNames: ['kind', 'contract'],
     });
   }
 
   raise(
-    kind: 'missed' | 'failed' | 'data-quality',
+    kind: 'missed' | 'failed' | 'data-quality' | 'outdated',
     transmission: Pick<Transmission, 'id' | 'contractId' | 'tripId'>,
     code?: string,
   ): void {

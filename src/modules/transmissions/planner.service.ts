@@ -2,12 +2,22 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { planTrip } from '../../core/planning/plan-trip.js';
-import { reconcilePlan, type PlanChange } from '../../core/planning/reconcile-plan.js';
+import {
+  reconcilePlan,
+  type OutdatedReason,
+  type PlanChange,
+} from '../../core/planning/reconcile-plan.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { TransmissionsRepository } from './transmissions.repository.js';
+
+/** Why the recipient of an outdated delivery is not sent the new data, in the alert's words. */
+const OUTDATED_IN_LOG: Readonly<Record<OutdatedReason, string>> = {
+  'past-last-moment': 'its data changed past its last moment',
+  'resend-never': 'its data changed and its contract never resends',
+};
 
 /**
  * Keeps the plan of a trip in step with its data: every (contract × unit × moment) has a
@@ -86,6 +96,17 @@ export class PlannerService {
     );
     // Planned too late (the data came after the last moment): raised, never sent late.
     for (const transmission of missed) this.alerts.raise('missed', transmission);
+    // A recipient keeps data since changed, and nothing will send it the new data: raised,
+    // once for each new state of the data, so that the DPO tells it (Art. 19).
+    for (const change of changes) {
+      if (change.type !== 'outdated' || change.digest === null || change.reason === undefined)
+        continue;
+      this.alerts.raise(
+        'outdated',
+        { id: change.id, contractId: change.contractId, tripId },
+        `recipient ${change.recipientId} holds the data of before: ${OUTDATED_IN_LOG[change.reason]}`,
+      );
+    }
     return changes;
   }
 

@@ -1,8 +1,10 @@
 import { OnWorkerEvent, Processor } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type Type } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import type { Counter } from 'prom-client';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { BoundedWorkerHost } from '../shared/close-worker.js';
 import {
   TRANSMISSIONS_QUEUE,
@@ -31,13 +33,30 @@ export class RetryLater extends Error {
 @Injectable()
 export class TransmissionProcessor extends BoundedWorkerHost {
   private readonly logger = new Logger('TransmissionWorker');
+  private readonly stalled: Counter;
 
   constructor(
     private readonly sender: TransmissionSender,
     private readonly planner: PlannerService,
     @Inject(APP_CONFIG) config: AppConfig,
+    metrics: MetricsService,
   ) {
     super('transmission worker', config.shutdownTimeoutMs);
+    this.stalled = metrics.counter({
+      name: 'passerelle_queue_stalled_jobs_total',
+      help: 'Jobs this worker found stalled (their worker died or hung past its lock) and took back',
+    });
+  }
+
+  /**
+   * A job whose worker stopped renewing its lock (killed, or its event loop blocked): BullMQ
+   * runs it again; the transmissions' leases keep it from being sent twice. Counted, and one
+   * line with the job id (ids of transmissions only).
+   */
+  @OnWorkerEvent('stalled')
+  onStalled(jobId: string): void {
+    this.stalled.inc();
+    this.logger.warn({ msg: 'queue job stalled', jobId });
   }
 
   /**

@@ -9,6 +9,7 @@ import { ContractsModule } from '../contracts/contracts.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { RegisterModule } from '../register/register.module.js';
 import { TransportsModule } from '../transports/transports.module.js';
+import { BacklogMetrics } from './backlog-metrics.js';
 import { DispatcherService, TRANSMISSIONS_QUEUE } from './dispatcher.service.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { PlannerService } from './planner.service.js';
@@ -62,7 +63,7 @@ export class TransmissionsModule {
         DispatcherService,
         TransmissionSender,
         OpsAlerts,
-        ...(config.role === 'api' ? [] : [configuredProcessor(config)]),
+        ...(config.role === 'api' ? [] : [configuredProcessor(config), BacklogMetrics]),
       ],
       exports: [PlannerService, DispatcherService, TransmissionsRepository],
     };

@@ -39,6 +39,13 @@ export interface Transmission {
   readonly reason: string | null;
   /** Made due by an operator's send-now: a re-planning leaves it due. */
   readonly sentNow: boolean;
+  /**
+   * Delivered, and its recipient holds data since changed that nothing will send (its last
+   * moment passed, or its contract never resends): since when, and the digest of the data
+   * as it is now. Null otherwise. The DPO tells the recipient (Art. 19).
+   */
+  readonly outdatedAt: string | null;
+  readonly outdatedDigest: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -65,6 +72,8 @@ export function toTransmission(row: Row): Transmission {
     problems: row.problems as DataQualityError[],
     reason: row.reason,
     sentNow: row.sent_now,
+    outdatedAt: row.outdated_at?.toISOString() ?? null,
+    outdatedDigest: row.outdated_digest,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -86,6 +95,7 @@ const toState = (t: Transmission): TransmissionState => ({
   ...(t.deliveredAt === null ? {} : { deliveredAt: t.deliveredAt }),
   ...(t.status === 'cancelled' ? withCancelReason(cancelReasonOf(t.reason)) : {}),
   ...(t.sentNow ? { sentNow: true } : {}),
+  ...(t.outdatedDigest === null ? {} : { outdatedDigest: t.outdatedDigest }),
 });
 
 const withCancelReason = (reason: CancelReason | undefined) =>
@@ -429,6 +439,19 @@ export class TransmissionsRepository {
           .executeTakeFirst();
         return numUpdatedRows > 0n;
       }
+      case 'outdated':
+        // Only a mark on a delivered row, which nothing else changes: never a reason to plan
+        // again.
+        await trx
+          .updateTable('transmissions')
+          .set({
+            outdated_digest: change.digest,
+            outdated_at: change.digest === null ? null : now,
+          })
+          .where('id', '=', change.id)
+          .where('status', '=', 'delivered')
+          .execute();
+        return true;
       case 'cancel': {
         const { numUpdatedRows } = await trx
           .updateTable('transmissions')
@@ -575,6 +598,29 @@ export class TransmissionsRepository {
         jobId: row.job_id,
       })),
     );
+  }
+
+  /**
+   * The backlog by contract: transmissions due and not yet delivered — planned with their due
+   * time passed (not claimed yet), queued (waiting for a job or a retry) or being sent — with
+   * the oldest due time of each. Read through the partial indexes of the open rows
+   * (`transmissions_due`, `transmissions_open`): the size of the backlog, not of the table.
+   */
+  async backlog(
+    now: Date,
+  ): Promise<
+    { readonly contractId: string; readonly count: number; readonly oldestDueAt: Date }[]
+  > {
+    const { rows } = await sql<{ contract_id: string; n: string; oldest: Date }>`
+      SELECT contract_id, count(*) AS n, min(due_at) AS oldest
+      FROM transmissions
+      WHERE (status = 'planned' AND due_at <= ${now}) OR status IN ('queued', 'sending')
+      GROUP BY contract_id`.execute(this.db);
+    return rows.map((row) => ({
+      contractId: row.contract_id,
+      count: Number(row.n),
+      oldestDueAt: new Date(row.oldest),
+    }));
   }
 
   /**

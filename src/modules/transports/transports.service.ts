@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { Counter } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 import type { TransportType } from '../../core/contracts/contract.js';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -43,6 +43,7 @@ type Outcome = 'delivered' | 'transient-failure' | 'permanent-failure';
 export class TransportsService implements OnModuleDestroy {
   private readonly logger = new Logger('Transports');
   private readonly deliveries: Counter<'transport' | 'outcome'>;
+  private readonly durations: Histogram<'transport' | 'outcome'>;
 
   constructor(
     @Inject(TRANSPORT_IMPLEMENTATIONS) private readonly transports: TransportImplementations,
@@ -54,6 +55,12 @@ export class TransportsService implements OnModuleDestroy {
       name: 'passerelle_deliveries_total',
       help: 'Deliveries attempted, by transport and outcome',
       labelNames: ['transport', 'outcome'],
+    });
+    this.durations = metrics.histogram({
+      name: 'passerelle_delivery_seconds',
+      help: 'Time to deliver one transmission’s files (connection included), by transport and outcome',
+      labelNames: ['transport', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     });
   }
 
@@ -109,6 +116,7 @@ export class TransportsService implements OnModuleDestroy {
     delivery: Delivery,
   ): Promise<DeliveryResult> {
     let result: DeliveryResult;
+    const started = performance.now();
     try {
       result = await transport.deliver(endpoint, delivery);
     } catch (error) {
@@ -129,6 +137,10 @@ export class TransportsService implements OnModuleDestroy {
         ? 'permanent-failure'
         : 'transient-failure';
     this.deliveries.inc({ transport: transport.type, outcome });
+    this.durations.observe(
+      { transport: transport.type, outcome },
+      (performance.now() - started) / 1000,
+    );
     if (!result.ok) {
       this.logger.warn(
         `${transport.type} delivery of transmission ${delivery.transmissionId} (contract ${delivery.contractId}) failed: ${result.code}${result.permanent ? ' (permanent)' : ''}`,

@@ -87,10 +87,21 @@ export class SubjectReportView {
   @ApiProperty({ format: 'date-time' }) generatedAt!: string;
   @ApiProperty(objectOf('the controller (config/controller.yaml)')) controller!: object;
   @ApiProperty(objectOf('the data protection officer')) dpo!: object;
+  @ApiProperty({ description: 'where the data disclosed came from (Art. 15(1)(g))' })
+  source!: string;
+  @ApiProperty({
+    type: 'object',
+    nullable: true,
+    additionalProperties: true,
+    description:
+      'where to lodge a complaint (Art. 15(1)(f)): `name`, `url` (config/controller.yaml); null when not configured',
+  })
+  supervisoryAuthority!: object | null;
   @ApiProperty({
     type: 'array',
     items: objectOf('a disclosure'),
-    description: 'recipients, dates, purposes, legal bases, categories in plain words, transfers',
+    description:
+      'recipients, dates, purposes, legal bases, categories in plain words, transfers, and how long the recipient keeps the data (`retention`, from the contract loaded now)',
   })
   disclosures!: object[];
   @ApiProperty({ type: 'array', items: objectOf('a value withheld') }) withheld!: object[];
@@ -101,6 +112,50 @@ export class SubjectReportView {
     description: 'the entries, as they concern the subject',
   })
   entries!: RegisterEntryView[];
+}
+
+export class ContractVersionView {
+  @ApiProperty() id!: string;
+  @ApiProperty({ type: 'integer' }) version!: number;
+}
+
+/** A recipient the subject's data reached (Art. 19): ids, contracts and dates only. */
+export class RecipientToNotifyView {
+  @ApiProperty() recipientId!: string;
+  @ApiProperty() recipientName!: string;
+  @ApiProperty({ example: 'airline' }) recipientCategory!: string;
+  @ApiProperty({ type: [ContractVersionView], description: 'the contracts it received under' })
+  contracts!: ContractVersionView[];
+  @ApiProperty({ type: [String] }) tripIds!: string[];
+  @ApiProperty({ format: 'date-time' }) firstDisclosedAt!: string;
+  @ApiProperty({ format: 'date-time' }) lastDisclosedAt!: string;
+  @ApiProperty({
+    type: [String],
+    description: 'the register entries of the disclosures (delivered, released)',
+  })
+  entryIds!: string[];
+}
+
+export class SubjectErasureView {
+  @ApiProperty({ format: 'uuid', description: 'the erasure’s register entry' }) entryId!: string;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ example: 'erasure request' }) reason!: string;
+}
+
+/** The recipients to notify of a subject's rectification, erasure or restriction (Art. 19). */
+export class SubjectRecipientsView {
+  @ApiProperty() subjectId!: string;
+  @ApiProperty({ format: 'date-time' }) generatedAt!: string;
+  @ApiProperty({
+    type: [SubjectErasureView],
+    description: 'erasures of bookings holding the subject, oldest first',
+  })
+  erasures!: SubjectErasureView[];
+  @ApiProperty({
+    type: [RecipientToNotifyView],
+    description: 'every recipient the subject’s data reached, in order of first disclosure',
+  })
+  recipients!: RecipientToNotifyView[];
 }
 
 export class RopaPeriod {

@@ -38,6 +38,18 @@ export class TransmissionView {
     description: 'made due by an operator’s send-now: a re-planning leaves it due',
   })
   sentNow!: boolean;
+  @ApiProperty({
+    ...nullableString,
+    format: 'date-time',
+    description:
+      'delivered, and its recipient holds data since changed that nothing will send (its last moment passed, or its contract never resends): since when — raised to operations (GDPR Art. 19: tell the recipient); null otherwise',
+  })
+  outdatedAt!: string | null;
+  @ApiProperty({
+    ...nullableString,
+    description: 'the digest of the data as it is now, when outdated',
+  })
+  outdatedDigest!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
