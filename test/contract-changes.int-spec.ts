@@ -13,9 +13,8 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { ask, testDataKey, tripVariant } from './support/ingest.js';
 import { edit, type JsonObject } from './support/input-documents.js';
 import { bringDue, eventually, transmissionsOf } from './support/pipeline.js';
-import { dropKeysUnder } from './support/redis.js';
-import { testAppEnv, type TestApp } from './support/test-app.js';
-import { clientOfRole, writeClientsFile } from './support/test-clients.js';
+import { listening, testAppEnv, type TestApp } from './support/test-app.js';
+import { writeClientsFile } from './support/test-clients.js';
 import { upcomingBookingVariant, upcomingDate, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
@@ -113,30 +112,7 @@ async function boot(contractsDir: string, env: Record<string, string> = {}): Pro
     PASSERELLE_DISPATCH_INTERVAL_MS: '100',
     ...env,
   });
-  const app = await createApp(config, false);
-  await app.listen(0, '127.0.0.1');
-  const url = await app.getUrl();
-  const started: TestApp = {
-    app,
-    url,
-    config,
-    database,
-    call: (method, path, options = {}) =>
-      fetch(`${url}${path}`, {
-        method,
-        headers: {
-          ...(options.role === undefined
-            ? {}
-            : { authorization: `Bearer ${clientOfRole(options.role).key}` }),
-          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      }),
-    close: async () => {
-      await app.close();
-      await dropKeysUnder(config.queuePrefix);
-    },
-  };
+  const started = await listening(await createApp(config, false), config, database);
   running = started;
   return started;
 }

@@ -66,6 +66,22 @@ export async function startTestApp(
           },
         }),
   );
+  return listening(app, config, database, async () => {
+    await clients.remove();
+    await database.drop();
+  });
+}
+
+/**
+ * A created gateway put on a free loopback port, as a `TestApp`: its close stops it, removes
+ * its queue's keys, then does `afterClose` (what else the caller set up for it).
+ */
+export async function listening(
+  app: INestApplication,
+  config: AppConfig,
+  database: TestDatabase,
+  afterClose: () => Promise<void> = () => Promise.resolve(),
+): Promise<TestApp> {
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   return {
@@ -87,8 +103,7 @@ export async function startTestApp(
     close: async () => {
       await app.close();
       await dropKeysUnder(config.queuePrefix);
-      await clients.remove();
-      await database.drop();
+      await afterClose();
     },
   };
 }
