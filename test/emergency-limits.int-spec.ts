@@ -7,7 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
-import { SlidingWindowLimiter } from '../src/modules/emergency/rate-limiter.js';
+import {
+  SlidingWindowCounter,
+  SlidingWindowLimiter,
+} from '../src/modules/emergency/rate-limiter.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { putTripAndBookings, testDataKey } from './support/ingest.js';
@@ -16,7 +19,12 @@ import { dropKeysUnder, dumpUnder, openRedis } from './support/redis.js';
 import { repoPath } from './support/shipped-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_CLIENTS, type TestClient } from './support/test-clients.js';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import {
+  signatureTime,
+  startWebhookReceiver,
+  verifyAlertSignature,
+  type WebhookReceiver,
+} from './support/webhook-receiver.js';
 import { postEmergency } from './support/emergency.js';
 
 /**
@@ -136,6 +144,75 @@ describe('SlidingWindowLimiter', () => {
   });
 });
 
+describe('SlidingWindowCounter', () => {
+  const prefix = `pq_count_${randomBytes(4).toString('hex')}`;
+  const connections: Redis[] = [];
+  afterAll(async () => {
+    for (const redis of connections) redis.disconnect();
+    await dropKeysUnder(prefix);
+  });
+
+  it('should raise a steady trickle at every 3rd event, not at each one once 3 are in the window', async () => {
+    const redis = openRedis();
+    connections.push(redis);
+    const counter = new SlidingWindowCounter(redis, prefix, 3, 1000);
+    const raisedAt: number[] = [];
+    const start = performance.now();
+    // One event every 350 ms: 3 in any second, always.
+    for (let i = 1; i <= 7; i += 1) {
+      await sleep(350 * (i - 1) - (performance.now() - start));
+      const counted = await counter.add('c1');
+      expect(counted.store).toBe('redis');
+      if (counted.raise) raisedAt.push(i);
+    }
+    expect(raisedAt).toEqual([3, 6]);
+  });
+
+  it('should count in the process, by the same rule, when Redis cannot be reached', async () => {
+    const port = await freePort();
+    const away = new Redis({
+      host: '127.0.0.1',
+      port,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 1000,
+    });
+    away.on('error', () => undefined);
+    connections.push(away);
+    let now = 1_000_000;
+    const fallbacks: unknown[] = [];
+    const counter = new SlidingWindowCounter(
+      away,
+      prefix,
+      5,
+      600_000,
+      () => now,
+      (error) => fallbacks.push(error),
+    );
+    const at = async (ms: number) => {
+      now = 1_000_000 + ms;
+      return counter.add('c1');
+    };
+    // 4 at the end of a 10-minute span, 4 just after: raised at the 5th within 10 minutes.
+    const counts = [];
+    for (const ms of [0, 595_000, 596_000, 597_000, 601_000, 602_000, 603_000, 604_000]) {
+      counts.push(await at(ms));
+    }
+    expect(counts.map((c) => c.raise)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+    ]);
+    expect(counts[5]).toMatchObject({ count: 5, store: 'memory' });
+    expect(fallbacks).toHaveLength(8);
+  });
+});
+
 describe('alerts retried through the queue', () => {
   let app: TestApp;
   let hooks: WebhookReceiver;
@@ -169,6 +246,110 @@ describe('alerts retried through the queue', () => {
     );
     // No signature without a secret.
     expect(hooks.received[0]?.headers['passerelle-signature']).toBeUndefined();
+  });
+});
+
+describe('signed alerts, retried', () => {
+  const secret = 'webhook-secret-for-retries-0123456789';
+  let app: TestApp;
+  let hooks: WebhookReceiver;
+  beforeAll(async () => {
+    hooks = await startWebhookReceiver();
+    app = await startTestApp({
+      PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+      PASSERELLE_ALERT_WEBHOOK_SECRET: secret,
+      PASSERELLE_EMERGENCY_REFUSALS_ALERT: '1',
+      PASSERELLE_EMERGENCY_REFUSAL_MS: '0',
+      // The retry comes 1.1 s after the first attempt: in another second.
+      PASSERELLE_RETRY_BASE_MS: '1100',
+      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+    await hooks.close();
+  });
+
+  it('should sign each attempt again with the time of that attempt', async () => {
+    hooks.failNext(1);
+    expect((await post(app, FIRST)).status).toBe(404);
+    await hooks.waitFor((all) => all.length === 1);
+    const [first, retry] = hooks.attempts;
+    expect(hooks.attempts).toHaveLength(2);
+    expect(retry?.body).toBe(first?.body);
+    for (const attempt of [first, retry]) {
+      expect(
+        verifyAlertSignature(attempt?.headers['passerelle-signature'], attempt?.body ?? '', secret),
+      ).toBe(true);
+    }
+    expect(signatureTime(retry?.headers['passerelle-signature'])).toBeGreaterThan(
+      signatureTime(first?.headers['passerelle-signature']),
+    );
+    expect(retry?.headers['idempotency-key']).toBe(first?.headers['idempotency-key']);
+  });
+});
+
+describe('repeated refusals, over a sliding window', () => {
+  const prefix = `pq_refusals_${randomBytes(4).toString('hex')}`;
+  const logLines: string[] = [];
+  let app: TestApp;
+  const raised = () =>
+    logLines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter(
+        (line) => line.msg === 'emergency alert' && line.event === 'emergency-refusals-repeated',
+      );
+  beforeAll(async () => {
+    app = await startTestApp(
+      {
+        PASSERELLE_QUEUE_PREFIX: prefix,
+        PASSERELLE_ROLE: 'api',
+        PASSERELLE_EMERGENCY_REFUSAL_MS: '0',
+        PASSERELLE_EMERGENCY_REFUSALS_ALERT: '5',
+        PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS: '2000',
+      },
+      { logLines },
+    );
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+    await dropKeysUnder(prefix);
+  });
+
+  it('should raise a burst of refusals that straddles the end of a window', async () => {
+    // One refusal starts a window (a fixed window would start here); 3 more at its end and
+    // 4 just after it: 7 within 0.5 s, never 5 in one fixed window.
+    const start = performance.now();
+    expect((await post(app, FIRST, 'XX-EDGE-0')).status).toBe(404);
+    await sleep(1700 - (performance.now() - start));
+    for (let i = 1; i <= 3; i += 1)
+      expect((await post(app, FIRST, `XX-EDGE-${i}`)).status).toBe(404);
+    await sleep(2100 - (performance.now() - start));
+    for (let i = 4; i <= 7; i += 1)
+      expect((await post(app, FIRST, `XX-EDGE-${i}`)).status).toBe(404);
+    // The 6th refusal is the 5th within 2 s (the first has left the window): raised once.
+    expect(raised()).toEqual([
+      expect.objectContaining({ clientId: FIRST.id, refusals: 5, windowSeconds: 2 }) as unknown,
+    ]);
+  });
+
+  it('should raise at the 5th refusal within the window and at the 10th, not at each one between', async () => {
+    const before = raised().length;
+    for (let i = 0; i < 10; i += 1)
+      expect((await post(app, SECOND, `XX-RUN-${i}`)).status).toBe(404);
+    expect(raised().slice(before)).toEqual([
+      expect.objectContaining({ clientId: SECOND.id, refusals: 5 }) as unknown,
+      expect.objectContaining({ clientId: SECOND.id, refusals: 10 }) as unknown,
+    ]);
+  });
+
+  it('should keep only client ids in Redis, never what was asked', async () => {
+    const dump = await dumpUnder(`${prefix}:emergency:refusals`);
+    expect(dump.keys).toBeGreaterThan(0);
+    expect(dump.text).toContain(SECOND.id);
+    for (const value of ['XX-EDGE', 'XX-RUN', 'Jonas Weber', 'CASE-77', 'museum']) {
+      expect(dump.text).not.toContain(value);
+    }
   });
 });
 
@@ -334,7 +515,7 @@ describe('alerts while Redis is down', () => {
     ]);
     const kept = logLines
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .find((line) => line.requestId === requestId && line.level === 'error');
+      .find((line) => line.emergencyRequestId === requestId && line.level === 'error');
     expect(kept).toMatchObject({
       msg: 'emergency alert not queued for the webhook: kept, queued when Redis is back',
       event: 'emergency-released',

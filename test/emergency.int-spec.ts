@@ -23,7 +23,13 @@ import {
 } from './support/ingest.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { insurerClient, type TestClient } from './support/test-clients.js';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.js';
+import {
+  SIGNATURE_TOLERANCE_SECONDS,
+  signatureTime,
+  startWebhookReceiver,
+  verifyAlertSignature,
+  type WebhookReceiver,
+} from './support/webhook-receiver.js';
 import { postEmergency } from './support/emergency.js';
 import {
   upcomingBookingVariant,
@@ -268,10 +274,23 @@ describe('POST /v1/emergency/requests, released', () => {
       registerEntryId: answer.headers.get('passerelle-register-entry'),
       tripId: TRIP_ID,
     });
-    expect(hook?.headers['passerelle-signature']).toBe(
-      `sha256=${createHmac('sha256', WEBHOOK_SECRET)
-        .update(hook?.body ?? '')
+    // Signed as a receiver checks it: the HMAC of "<t>.<body>", t the delivery's time.
+    const signature = hook?.headers['passerelle-signature'];
+    expect(signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    const signedAt = signatureTime(signature);
+    expect(Math.abs(Date.now() / 1000 - signedAt)).toBeLessThan(30);
+    expect(signature).toBe(
+      `t=${signedAt},v1=${createHmac('sha256', WEBHOOK_SECRET)
+        .update(`${signedAt}.${hook?.body ?? ''}`)
         .digest('hex')}`,
+    );
+    expect(verifyAlertSignature(signature, hook?.body ?? '', WEBHOOK_SECRET)).toBe(true);
+    // Replayed later, the same request fails the age check; altered, the HMAC.
+    const later = signedAt + SIGNATURE_TOLERANCE_SECONDS + 1;
+    expect(verifyAlertSignature(signature, hook?.body ?? '', WEBHOOK_SECRET, later)).toBe(false);
+    expect(verifyAlertSignature(signature, `${hook?.body ?? ''} `, WEBHOOK_SECRET)).toBe(false);
+    expect(verifyAlertSignature(signature, hook?.body ?? '', 'another-secret-0123456789')).toBe(
+      false,
     );
     expect(hook?.body).not.toContain('B-1001-1');
     for (const value of upcomingPersonalValues()) expect(hook?.body).not.toContain(value);
@@ -282,6 +301,7 @@ describe('POST /v1/emergency/requests, released', () => {
         msg: 'emergency alert',
         event: 'emergency-released',
         clientId: MUTUELLE.id,
+        emergencyRequestId: answer.headers.get('passerelle-request-id'),
         registerEntryId: answer.headers.get('passerelle-register-entry'),
       }),
     );

@@ -163,7 +163,15 @@ describe('the access log', () => {
     const response = await fetch(`${url}/v1/probe/boom`, { headers: bearer('ops') });
     const { status, body, text } = await errorOf(response);
     expect(status).toBe(500);
-    expect(body).toEqual({ error: { code: 'INTERNAL', message: 'internal error', details: [] } });
+    // A 5xx names the request (X-Request-Id), for the caller to quote to support.
+    expect(body).toEqual({
+      error: {
+        code: 'INTERNAL',
+        message: 'internal error',
+        details: [],
+        requestId: response.headers.get('x-request-id'),
+      },
+    });
     expect(text).not.toContain('Zoé');
     await vi.waitFor(() => {
       expect(logged()).toContainEqual(

@@ -276,7 +276,14 @@ describe('the OpenAPI document', () => {
     const envelope = resolve({ $ref: '#/components/schemas/ErrorEnvelope' });
     expect(envelope.required).toEqual(['error']);
     const error = resolve(envelope.properties?.error);
-    expect(Object.keys(error.properties ?? {}).sort()).toEqual(['code', 'details', 'message']);
+    expect(Object.keys(error.properties ?? {}).sort()).toEqual([
+      'code',
+      'details',
+      'message',
+      'requestId',
+    ]);
+    // `requestId` is given in 5xx answers only.
+    expect(error.required?.sort()).toEqual(['code', 'details', 'message']);
     const detail = resolve((error.properties?.details as OpenAPIV3.ArraySchemaObject).items);
     expect(Object.keys(detail.properties ?? {}).sort()).toEqual(['path', 'rule']);
     for (const route of documentedRoutes()) {

@@ -45,7 +45,7 @@ export interface AppConfig {
   readonly sendLeaseMs: number;
   /** Where alerts (emergency releases, repeated refusals) are POSTed; none when unset. */
   readonly alertWebhookUrl?: string;
-  /** Signs each alert (HMAC-SHA256 of the body, `Passerelle-Signature`); never logged. */
+  /** Signs each alert (`Passerelle-Signature`: HMAC-SHA256 of the time and the body); never logged. */
   readonly alertWebhookSecret?: string;
   /** The emergency endpoint's sliding window: at most `limit` requests per client in `windowMs`. */
   readonly emergencyRateLimit: { readonly limit: number; readonly windowMs: number };

@@ -19,10 +19,21 @@ export class WebhookRefused extends Error {
 }
 
 /**
+ * `Passerelle-Signature`: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` (the scheme
+ * of Stripe and Standard Webhooks). The time is signed with the body so that a receiver can
+ * refuse an old request: a captured one cannot be replayed past its tolerance (5 minutes, as
+ * the README tells receivers).
+ */
+export function alertSignature(secret: string, body: string, unixSeconds: number): string {
+  const digest = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${digest}`;
+}
+
+/**
  * Delivers queued alerts to `PASSERELLE_ALERT_WEBHOOK_URL` (roles `worker` and `all`): a
- * JSON POST of the alert, signed when a secret is set (`Passerelle-Signature:
- * sha256=<hex HMAC of the body>`), with an `Idempotency-Key` so a retried alert can be
- * recognized. Anything but 2xx is retried.
+ * JSON POST of the alert, signed when a secret is set (`alertSignature`, at each attempt:
+ * a retry days later carries the time it was sent), with an `Idempotency-Key` so a retried
+ * alert can be recognized. Anything but 2xx is retried.
  */
 @Injectable()
 @Processor(ALERTS_QUEUE, { concurrency: 4 })
@@ -44,7 +55,7 @@ export class AlertWebhookProcessor extends BoundedWorkerHost {
     this.logger.error({
       msg: 'alert webhook gave up',
       event: job.data.event,
-      requestId: job.data.requestId,
+      emergencyRequestId: job.data.requestId,
       error: error.name,
     });
   }
@@ -62,8 +73,11 @@ export class AlertWebhookProcessor extends BoundedWorkerHost {
       'idempotency-key': job.id ?? job.data.requestId,
     };
     if (this.config.alertWebhookSecret !== undefined) {
-      headers['passerelle-signature'] =
-        `sha256=${createHmac('sha256', this.config.alertWebhookSecret).update(body).digest('hex')}`;
+      headers['passerelle-signature'] = alertSignature(
+        this.config.alertWebhookSecret,
+        body,
+        Math.floor(Date.now() / 1000),
+      );
     }
     const response = await request(url, {
       method: 'POST',

@@ -15,6 +15,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { EmergencyRepository } from './emergency.repository.js';
 import { EMERGENCY_REDIS } from './emergency.tokens.js';
+import { SlidingWindowCounter } from './rate-limiter.js';
 
 export const ALERTS_QUEUE = 'alerts';
 
@@ -83,19 +84,25 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private drainWarnedAt = Number.NEGATIVE_INFINITY;
-  /** Refusals counted here while Redis is away, by client. */
-  private readonly localRefusals = new Map<string, { since: number; count: number }>();
+  /** Refusals by client over the sliding window (Redis, or this process while it is away). */
+  private readonly refusals: SlidingWindowCounter;
 
   constructor(
     metrics: MetricsService,
     @InjectQueue(ALERTS_QUEUE) private readonly queue: Queue<AlertEvent>,
-    @Inject(EMERGENCY_REDIS) private readonly redis: Redis,
+    @Inject(EMERGENCY_REDIS) redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: EmergencyRepository,
   ) {
     // Its connection's errors: each call fails and is handled where it is made (the alert
     // kept in PostgreSQL); without a listener BullMQ prints the error whole on standard error.
     queue.on('error', () => undefined);
+    this.refusals = new SlidingWindowCounter(
+      redis,
+      `${config.queuePrefix}:emergency:refusals`,
+      config.emergencyRefusalAlert.threshold,
+      config.emergencyRefusalAlert.windowMs,
+    );
     this.raised = metrics.counter({
       name: 'passerelle_emergency_alerts_total',
       help: 'Emergency events raised to operations and the DPO (releases, repeated refusals), by insurer',
@@ -124,7 +131,19 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
    */
   async raise(alert: AlertEvent): Promise<void> {
     this.raised.inc({ event: alert.event, insurer: alert.insurerId });
-    this.logger.warn({ msg: 'emergency alert', ...alert });
+    // `emergencyRequestId`: in the logs, `requestId` is the HTTP request's (X-Request-Id).
+    this.logger.warn({
+      msg: 'emergency alert',
+      event: alert.event,
+      occurredAt: alert.occurredAt,
+      clientId: alert.clientId,
+      insurerId: alert.insurerId,
+      emergencyRequestId: alert.requestId,
+      registerEntryId: alert.registerEntryId,
+      tripId: alert.tripId,
+      refusals: alert.refusals,
+      windowSeconds: alert.windowSeconds,
+    });
     if (this.config.alertWebhookUrl === undefined) return;
     const queueing = await this.enqueue(alert);
     if (queueing === 'queued') return;
@@ -139,7 +158,7 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
         ? 'emergency alert not queued for the webhook: kept, queued when Redis is back'
         : 'emergency alert not queued for the webhook, and could not be kept',
       event: alert.event,
-      requestId: alert.requestId,
+      emergencyRequestId: alert.requestId,
       registerEntryId: alert.registerEntryId,
       queue: queueing,
     });
@@ -188,45 +207,29 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /**
-   * Counts a refusal for the client (in Redis, across processes, over a fixed window that
-   * starts with its first refusal) and raises when the count reaches the threshold, and at
-   * every threshold more.
+   * Counts a refusal for the client over a sliding window (`SlidingWindowCounter`: in Redis,
+   * across processes, one script call; in this process while Redis is away or slow) and
+   * raises at the `threshold`-th refusal within any `windowMs`, then at each `threshold`
+   * more within the window. `refusals` says how many the window holds.
    */
-  /** A fixed window per client, started by its first refusal: Redis's count, in this process. */
-  private countLocally(clientId: string, windowMs: number, now: number): number {
-    const current = this.localRefusals.get(clientId);
-    if (current === undefined || now - current.since >= windowMs) {
-      this.localRefusals.set(clientId, { since: now, count: 1 });
-      return 1;
-    }
-    current.count += 1;
-    return current.count;
-  }
-
   async refused(
     alert: Omit<AlertEvent, 'event' | 'refusals' | 'windowSeconds' | 'tripId'>,
   ): Promise<void> {
-    const { threshold, windowMs } = this.config.emergencyRefusalAlert;
-    let count: number;
-    try {
-      const key = `${this.config.queuePrefix}:emergency:refusals:${alert.clientId}`;
-      const results = await this.redis.multi().incr(key).pexpire(key, windowMs, 'NX').exec();
-      count = Number(results?.[0]?.[1] ?? 0);
-    } catch {
+    const counted = await this.refusals.add(alert.clientId);
+    if (counted.store === 'memory') {
       // Counted by this process alone meanwhile (the same threshold and window), so that
       // guessing policy numbers while Redis is away is still raised.
-      count = this.countLocally(alert.clientId, windowMs, Date.now());
       this.logger.error({
         msg: 'emergency refusals counted by this process only: Redis unavailable',
         clientId: alert.clientId,
       });
     }
-    if (count > 0 && count % threshold === 0) {
+    if (counted.raise) {
       await this.raise({
         ...alert,
         event: 'emergency-refusals-repeated',
-        refusals: count,
-        windowSeconds: Math.round(windowMs / 1000),
+        refusals: counted.count,
+        windowSeconds: Math.round(this.config.emergencyRefusalAlert.windowMs / 1000),
       });
     }
   }

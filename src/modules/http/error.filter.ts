@@ -12,6 +12,7 @@ import {
   type PasserelleErrorDetail,
 } from '../shared/passerelle-error.js';
 import { codeOfHttpStatus, httpStatusOf } from './error-status.js';
+import { currentRequestId } from '../logging/request-context.js';
 import { JSON_BODY_LIMIT_LABEL } from './json-body.js';
 
 /** What every error answer looks like (interfaces.md, "Errors"). */
@@ -20,6 +21,8 @@ export interface ErrorBody {
     readonly code: PasserelleErrorCode;
     readonly message: string;
     readonly details: readonly PasserelleErrorDetail[];
+    /** 5xx only: the request's id (`X-Request-Id`), for the caller to quote to support. */
+    readonly requestId?: string;
   };
 }
 
@@ -126,6 +129,13 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     if (status === 401) httpAdapter.setHeader(response, 'WWW-Authenticate', 'Bearer');
-    httpAdapter.reply(response, body, status);
+    // A 5xx names the request, for support; a 4xx does not (the emergency refusals are
+    // identical byte for byte, and the caller knows what it sent).
+    const requestId = status >= 500 ? currentRequestId() : undefined;
+    httpAdapter.reply(
+      response,
+      requestId === undefined ? body : { error: { ...body.error, requestId } },
+      status,
+    );
   }
 }

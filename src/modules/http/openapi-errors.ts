@@ -50,9 +50,20 @@ export class ErrorObject {
 
   @ApiProperty({ type: [ErrorDetail] })
   details!: ErrorDetail[];
+
+  @ApiProperty({
+    required: false,
+    description:
+      '5xx answers only: the id of the request, as in the `X-Request-Id` header every answer carries (the caller’s own when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, else a fresh UUID); quote it to support, it names the request’s log lines',
+    example: '0b5c9a4e-6f7d-4f2a-9b1e-3c8d2a7e5f10',
+  })
+  requestId?: string;
 }
 
-/** Every error answer: `{ "error": { "code", "message", "details": [{ "path", "rule" }] } }`. */
+/**
+ * Every error answer: `{ "error": { "code", "message", "details": [{ "path", "rule" }] } }`,
+ * and `requestId` in a 5xx.
+ */
 export class ErrorEnvelope {
   @ApiProperty({ type: ErrorObject })
   error!: ErrorObject;

@@ -4,7 +4,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { attachClient } from '../auth/current-client.decorator.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JsonLogger } from '../logging/json-logger.js';
-import { accessLogEntry, createRequestObserver, routePatternOf } from './request-observer.js';
+import { currentRequestId } from '../logging/request-context.js';
+import {
+  accessLogEntry,
+  createRequestObserver,
+  requestIdOf,
+  routePatternOf,
+} from './request-observer.js';
 
 const PARTICIPANT_ID = 'P-ZOE-4242';
 const KEY = 'secret-ops-key-0001';
@@ -27,9 +33,12 @@ function routedRequest(route: { path: string } | null = ROUTE): IncomingMessage 
 }
 
 function finishedResponse(status: number): ServerResponse & EventEmitter {
+  const headers = new Map<string, unknown>();
   return Object.assign(new EventEmitter(), {
     statusCode: status,
     writableFinished: true,
+    setHeader: (name: string, value: unknown) => headers.set(name.toLowerCase(), value),
+    getHeader: (name: string) => headers.get(name.toLowerCase()),
   }) as unknown as ServerResponse & EventEmitter;
 }
 
@@ -60,13 +69,20 @@ describe('the access log', () => {
     const observe = createRequestObserver({ metrics, logger });
     const request = routedRequest();
     const response = finishedResponse(401);
-    const next = vi.fn();
+    let served: string | undefined;
+    const next = vi.fn(() => {
+      served = currentRequestId();
+    });
     observe(request, response, next);
     expect(next).toHaveBeenCalledOnce();
+    expect(served).toBeDefined();
+    expect(response.getHeader('x-request-id')).toBe(served);
+    expect(currentRequestId()).toBeUndefined();
     response.emit('close');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({
       msg: 'request',
+      requestId: served,
       context: 'http',
       route: '/v1/subjects/:participantId/disclosures',
       status: 401,
@@ -82,4 +98,26 @@ describe('the access log', () => {
     }
     metrics.onModuleDestroy();
   });
+});
+
+describe('a request’s id', () => {
+  const withId = (value: string | undefined): IncomingMessage =>
+    ({ headers: value === undefined ? {} : { 'x-request-id': value } }) as IncomingMessage;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it.each(['a', 'support-ticket_42.retry:1', 'A'.repeat(128)])(
+    'should keep the caller’s id when it is a safe token (%s)',
+    (value) => {
+      expect(requestIdOf(withId(value))).toBe(value);
+    },
+  );
+
+  it.each([undefined, '', 'A'.repeat(129), 'Zoé Martin', 'a b', 'a\tb', 'a, b', '{"x":1}', 'a/b'])(
+    'should give a fresh UUID when the caller’s id is missing or unsafe (%j)',
+    (value) => {
+      const id = requestIdOf(withId(value));
+      expect(id).toMatch(UUID);
+      expect(requestIdOf(withId(value))).not.toBe(id);
+    },
+  );
 });

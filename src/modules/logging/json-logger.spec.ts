@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonLogger, type JsonLoggerOptions } from './json-logger.js';
+import { runWithRequestId } from './request-context.js';
 
 function collecting(levels?: JsonLoggerOptions['levels']) {
   const lines: string[] = [];
@@ -60,6 +61,36 @@ describe('the JSON logger', () => {
         stack: 'Error: x\n    at boot (main.ts:1:1)',
       }),
     ]);
+  });
+
+  it('should add the request id to every line written while serving a request, and to none outside', async () => {
+    const { logger, entries } = collecting();
+    logger.log('before', 'Boot');
+    runWithRequestId('req-1', () => {
+      logger.log({ msg: 'fields', route: '/v1/x' }, 'http');
+      void Promise.resolve().then(() => {
+        logger.warn('later', 'Service');
+        logger.error(new Error('a value'), 'ExceptionHandler');
+      });
+    });
+    await Promise.resolve();
+    await Promise.resolve();
+    logger.log('after', 'Boot');
+    expect(entries().map((entry) => [entry.msg, entry.requestId])).toEqual([
+      ['before', undefined],
+      ['fields', 'req-1'],
+      ['later', 'req-1'],
+      ['unexpected error', 'req-1'],
+      ['after', undefined],
+    ]);
+  });
+
+  it('should keep a requestId field the message gives itself', () => {
+    const { logger, entries } = collecting();
+    runWithRequestId('req-1', () => {
+      logger.log({ msg: 'own', requestId: 'own-id' });
+    });
+    expect(entries()[0]).toMatchObject({ msg: 'own', requestId: 'own-id' });
   });
 
   it('should write only the levels enabled', () => {

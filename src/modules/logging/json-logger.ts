@@ -1,6 +1,7 @@
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { pino, type DestinationStream, type Level, type Logger as PinoLogger } from 'pino';
 import { describeForLog } from '../http/error.filter.js';
+import { currentRequestId } from './request-context.js';
 
 const PINO_LEVEL: Readonly<Record<LogLevel, Level>> = {
   fatal: 'fatal',
@@ -23,9 +24,11 @@ const STACK_FRAME = /\n\s+at /;
 /**
  * The app's logger (`app.useLogger`): one JSON object per line, written by pino, with
  * `level`, `time`, `msg` and `context`. A message may also be an object of fields
- * (`{ msg, method, route, status }`): the access log writes those. Callers are responsible
- * for what they log — this class adds nothing from requests — and the rule is: ids,
- * patterns and codes, never a personal value, a key or a query string.
+ * (`{ msg, method, route, status }`): the access log writes those. A line written while
+ * serving an HTTP request carries that request's `requestId` (request-context.ts; a
+ * field the message gives itself wins). Callers are responsible for what they log — this
+ * class adds nothing else from requests — and the rule is: ids, patterns and codes, never
+ * a personal value, a key or a query string.
  */
 export class JsonLogger implements LoggerService {
   private readonly pino: PinoLogger;
@@ -80,10 +83,12 @@ export class JsonLogger implements LoggerService {
     const strings = params.filter((param): param is string => typeof param === 'string');
     const context = params.length > 0 ? lastString(params) : undefined;
     const stack = strings.find((param) => STACK_FRAME.test(param));
+    const requestId = currentRequestId();
     const fields: Record<string, unknown> = {
       ...(context === undefined || context === stack ? {} : { context }),
       ...(stack === undefined ? {} : { stack }),
     };
+    if (requestId !== undefined) fields.requestId = requestId;
     const target = this.pino[PINO_LEVEL[level]].bind(this.pino);
     if (message instanceof Error) {
       // Nest's ExceptionHandler logs a failed boot as the error itself. Its message (and the
@@ -92,6 +97,7 @@ export class JsonLogger implements LoggerService {
       target(
         {
           ...(fields.context === undefined ? {} : { context: fields.context }),
+          ...(requestId === undefined ? {} : { requestId }),
           ...describeForLog(message),
         },
         'unexpected error',
