@@ -4,6 +4,7 @@ import { masterKeyId } from '../src/modules/bookings/booking-cipher.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { sampleTrip } from './support/input-documents.js';
 import { putTripAndBookings, testDataKey } from './support/ingest.js';
+import { postEmergency, SAMPLE_AGENT_REQUEST } from './support/emergency.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { clientOfRole, insurerClient } from './support/test-clients.js';
 import { upcomingBookings, upcomingPersonalValues } from './support/upcoming-samples.js';
@@ -38,18 +39,7 @@ afterAll(async () => {
   for (const app of started.reverse()) await app.close();
 });
 
-function release(t: TestApp) {
-  return fetch(`${t.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MUTUELLE.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      policyNumber: 'MV-2027-004411',
-      incidentReference: 'MV-ASSIST-2027-00091',
-      reason: 'Fainted during the walk in the park and is being seen by a doctor right now.',
-      requestedBy: 'Agent Paul Martin',
-    }),
-  });
-}
+const release = (t: TestApp) => postEmergency(t, MUTUELLE, SAMPLE_AGENT_REQUEST);
 
 /** Another gateway process on the same database, with these keys, its log collected. */
 async function restartWith(env: Record<string, string>, lines: string[]): Promise<TestApp> {

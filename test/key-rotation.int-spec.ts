@@ -4,6 +4,7 @@ import { masterKeyId } from '../src/modules/bookings/booking-cipher.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { ask, putTripAndBookings, testDataKey } from './support/ingest.js';
+import { postEmergency, SAMPLE_AGENT_REQUEST } from './support/emergency.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { insurerClient } from './support/test-clients.js';
 
@@ -34,18 +35,7 @@ afterAll(async () => {
   for (const app of started.reverse()) await app.close();
 });
 
-function release(t: TestApp) {
-  return fetch(`${t.url}/v1/emergency/requests`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${MUTUELLE.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      policyNumber: 'MV-2027-004411',
-      incidentReference: 'MV-ASSIST-2027-00091',
-      reason: 'Fainted during the walk in the park and is being seen by a doctor right now.',
-      requestedBy: 'Agent Paul Martin',
-    }),
-  });
-}
+const release = (t: TestApp) => postEmergency(t, MUTUELLE, SAMPLE_AGENT_REQUEST);
 
 async function keyIds(t: TestApp): Promise<string[]> {
   // Read in the shared database (each test app also made one of its own, unused).

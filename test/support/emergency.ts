@@ -22,3 +22,11 @@ export async function postEmergency(
   });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
+
+/** An assistance agent's request about the NYC sample's insured participant (policy MV-2027-004411). */
+export const SAMPLE_AGENT_REQUEST = {
+  policyNumber: 'MV-2027-004411',
+  incidentReference: 'MV-ASSIST-2027-00091',
+  reason: 'Fainted during the walk in the park and is being seen by a doctor right now.',
+  requestedBy: 'Agent Paul Martin',
+} as const;
