@@ -17,9 +17,12 @@ import { createAppFromModule } from '../src/main.js';
 import { Roles } from '../src/modules/auth/access.decorators.js';
 import { JsonLogger } from '../src/modules/logging/json-logger.js';
 import { TransmissionProcessor } from '../src/modules/transmissions/transmission.processor.js';
+import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { tripVariant } from './support/ingest.js';
 import { repoPath } from './support/shipped-catalog.js';
 import { clientOfRole, writeClientsFile } from './support/test-clients.js';
+import { upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * Request ids: every line written while serving a request carries the id the answer gives
@@ -256,5 +259,31 @@ describe('a request’s id', () => {
     const stalled = logged().find((entry) => entry.msg === 'queue job stalled');
     expect(stalled).toMatchObject({ jobId: 'job-7' });
     expect(stalled).not.toHaveProperty('requestId');
+  });
+
+  it('should write no id on the dispatcher’s lines of a round a request’s change started', async () => {
+    // The round that follows a trip's change is the dispatcher's, not the request's: its
+    // lines (a missed send raised, a failure) carry no id, and the rounds it starts neither.
+    const repository = app.get(TransmissionsRepository);
+    const markMissed = vi
+      .spyOn(repository, 'markMissed')
+      .mockRejectedValueOnce(Object.assign(new Error('the database said no'), { name: 'Away' }));
+    const answer = await fetch(`${url}/v1/trips/T-ROUND-ID`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${clientOfRole('ingest').key}`,
+        'content-type': 'application/json',
+        'x-request-id': 'trip-change',
+      },
+      body: JSON.stringify(tripVariant(upcomingTrip(), 'T-ROUND-ID')),
+    });
+    expect([200, 201]).toContain(answer.status);
+    const failed = await vi.waitFor(() => {
+      const line = logged().find((entry) => entry.msg === 'dispatch failed: Away');
+      expect(line).toBeDefined();
+      return line!;
+    });
+    markMissed.mockRestore();
+    expect(failed).not.toHaveProperty('requestId');
   });
 });

@@ -15,7 +15,10 @@ export interface RecipientToNotify {
   readonly tripIds: readonly string[];
   readonly firstDisclosedAt: string;
   readonly lastDisclosedAt: string;
-  /** The register entries of the disclosures (`disclosure-delivered`, `emergency-released`). */
+  /**
+   * The register entries of the disclosures (`disclosure-delivered`, `emergency-released`, and
+   * `disclosure-attempted` whose outcome is not recorded).
+   */
   readonly entryIds: readonly string[];
 }
 
@@ -27,23 +30,45 @@ export interface SubjectErasure {
   readonly reason: string;
 }
 
+const pairKey = (tripId: string, subjectId: string): string => `${tripId}\u0000${subjectId}`;
+
 /** The events by which data reached a recipient. */
 const REACHED_RECIPIENT: ReadonlySet<string> = new Set([
   'disclosure-delivered',
   'emergency-released',
 ]);
 
+/** The outcomes of an attempt (`disclosure-attempted`), recorded once the transport answered. */
+const ATTEMPT_OUTCOMES: ReadonlySet<string> = new Set([
+  'disclosure-delivered',
+  'disclosure-failed',
+]);
+
+/** An attempt and its outcome share the transmission and the attempt's number. */
+const attemptKey = (entry: RegisterEntry): string | undefined =>
+  entry.transmissionId === undefined || entry.detail?.attempt === undefined
+    ? undefined
+    : `${entry.transmissionId}\u0000${String(entry.detail.attempt)}`;
+
 /**
  * Every recipient the register shows the subjects' data reached — delivered or released to
  * it, including as a group leader named in another participant's release — grouped by
- * recipient, in order of first disclosure. Attempts without a recorded outcome are not
- * counted (see README, "Known limitations").
+ * recipient, in order of first disclosure. An attempt without a recorded outcome counts: it
+ * is being sent, or crashed mid-send, and its files may have left. `heldElsewhere`: the (trip, participant id) pairs
+ * another booking holds — an erasure names only the recipients of the erased booking's data.
  */
 export function recipientsToNotify(
   subjectIds: readonly string[],
   entries: readonly RegisterEntry[],
+  heldElsewhere: readonly { readonly tripId: string; readonly participantId: string }[] = [],
 ): RecipientToNotify[] {
   const wanted = new Set(subjectIds);
+  // Participant ids are unique within a trip only: on a trip where another booking holds the
+  // id, the register's entries of that id are that booking's data, not the subject's.
+  const others = new Set(heldElsewhere.map((held) => pairKey(held.tripId, held.participantId)));
+  const concerns = (entry: RegisterEntry, subject: string): boolean =>
+    wanted.has(subject) &&
+    (entry.tripId === undefined || !others.has(pairKey(entry.tripId, subject)));
   const byRecipient = new Map<
     string,
     {
@@ -57,9 +82,21 @@ export function recipientsToNotify(
     }
   >();
   const ordered = [...entries].sort((a, b) => a.seq - b.seq);
+  // An attempt whose outcome is not recorded is being sent (its outcome comes after this
+  // read: an erasure racing a send) or crashed mid-send: its files may have left. Counted —
+  // more recipients told, never one missed.
+  const settled = new Set(
+    ordered.flatMap((entry) => {
+      const key = ATTEMPT_OUTCOMES.has(entry.event) ? attemptKey(entry) : undefined;
+      return key === undefined ? [] : [key];
+    }),
+  );
+  const reached = (entry: RegisterEntry): boolean =>
+    REACHED_RECIPIENT.has(entry.event) ||
+    (entry.event === 'disclosure-attempted' && !settled.has(attemptKey(entry) ?? ''));
   for (const entry of ordered) {
-    if (!REACHED_RECIPIENT.has(entry.event) || entry.recipient === undefined) continue;
-    if (!entry.subjects.some((subject) => wanted.has(subject))) continue;
+    if (!reached(entry) || entry.recipient === undefined) continue;
+    if (!entry.subjects.some((subject) => concerns(entry, subject))) continue;
     const { id, name, category } = entry.recipient;
     let found = byRecipient.get(id);
     if (found === undefined) {

@@ -429,6 +429,29 @@ export class BookingsRepository {
     }
   }
 
+  /**
+   * The trips other than `tripId` where another booking (stored, cancelled or erased) holds
+   * one of `participantIds`, with the ids it holds: participant ids are unique within a trip
+   * only, so what the register shows of those ids on those trips is another booking's data.
+   * Through the participants' GIN index.
+   */
+  async participantIdsHeldElsewhere(
+    reference: string,
+    tripId: string,
+    participantIds: readonly string[],
+  ): Promise<{ readonly tripId: string; readonly participantId: string }[]> {
+    if (participantIds.length === 0) return [];
+    const ids = [...new Set(participantIds)];
+    const { rows } = await sql<{ trip_id: string; participant_id: string }>`
+      SELECT DISTINCT b.trip_id, p AS participant_id
+      FROM bookings b, unnest(b.participant_ids) p
+      WHERE b.participant_ids && ${ids}::text[]
+        AND b.reference <> ${reference}
+        AND b.trip_id <> ${tripId}
+        AND p = ANY(${ids}::text[])`.execute(this.db);
+    return rows.map((row) => ({ tripId: row.trip_id, participantId: row.participant_id }));
+  }
+
   /** The participant ids of the trip's erased bookings (their tombstones keep them), but `except`'s. */
   async erasedParticipantIdsOfTrip(
     executor: Executor,

@@ -589,6 +589,11 @@ export class BookingsService {
         recipients = recipientsToNotify(
           row.participantIds,
           await this.entriesAbout(row.participantIds),
+          await this.repository.participantIdsHeldElsewhere(
+            reference,
+            row.tripId,
+            row.participantIds,
+          ),
         );
         entry = await this.register.append(
           erasureEntry(row, how.actor, how.reason, {

@@ -17,3 +17,12 @@ export function runWithRequestId(requestId: string, serve: () => void): void {
 export function currentRequestId(): string | undefined {
   return requestIds.getStore();
 }
+
+/**
+ * Runs `work` — and everything it starts — as no request's: for what a request sets off but
+ * does not own (the dispatcher's round after a trip's change, and the rounds that round
+ * schedules), whose lines must not carry the id of the request that happened to start it.
+ */
+export function outsideRequest<T>(work: () => T): T {
+  return requestIds.exit(work);
+}

@@ -12,10 +12,11 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { opened } from '../shared/open-components.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
+import { outsideRequest } from '../logging/request-context.js';
 import { settlesWithin, workerGraceMs } from '../shared/close-worker.js';
 import { DueListener } from './due-listener.js';
 import { OpsAlerts } from './ops-alerts.js';
-import { PlannerService } from './planner.service.js';
+import { PlanAtStartStopped, PlannerService } from './planner.service.js';
 import { TRIP_SOURCE, type TripSource } from './trip-source.js';
 import { TransmissionsRepository, type InFlight } from './transmissions.repository.js';
 
@@ -143,17 +144,21 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     void this.planner
       .planAtStart()
       .catch((error: unknown) => {
-        // The database away at start: each trip is planned again at its next change, and the
-        // queue is still repaired below.
+        // The database away at start is tried again by the planner, until the plan has run
+        // (nothing is claimed meanwhile); this is an error of another kind.
         this.logger.error(
           `planning every trip at start failed: ${error instanceof Error ? error.name : 'error'}`,
         );
       })
-      .then(() => this.tick());
+      .then(() => {
+        if (!this.stopped) void this.tick();
+      });
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
+    // A round waiting for the plan at start is let go at once, not at the grace's end.
+    this.planner.stopPlanningAtStart();
     if (this.timer !== undefined) clearInterval(this.timer);
     await this.listener?.stop();
     // A round under way ends before the database pool closes; one waiting on a Redis away is
@@ -193,7 +198,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private tickSoon(): void {
     if (this.config.role === 'api' || this.stopped) return;
     if (this.running) this.again = true;
-    else void this.tick();
+    // Called from a request (a trip's change): the round is the dispatcher's, not the request's.
+    else outsideRequest(() => void this.tick());
   }
 
   /** One round: miss what is past its last moment, queue what fell due, repair the queue. */
@@ -232,6 +238,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       for (const transmission of missed) this.alerts.raise('missed', transmission);
     })()
       .catch((error: unknown) => {
+        if (error instanceof PlanAtStartStopped) return;
         this.logger.error(
           `search for missed transmissions failed: ${error instanceof Error ? error.name : 'error'}`,
         );
@@ -266,7 +273,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       }
       return { missed: missed.length, queued: due.length, requeued };
     } catch (error) {
-      this.logger.error(`dispatch failed: ${error instanceof Error ? error.name : 'error'}`);
+      // Stopped before the plan at start had run: nothing to dispatch, nothing failed.
+      if (!(error instanceof PlanAtStartStopped))
+        this.logger.error(`dispatch failed: ${error instanceof Error ? error.name : 'error'}`);
       return { missed: 0, queued: 0, requeued: 0 };
     } finally {
       this.running = false;

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { planTrip } from '../../core/planning/plan-trip.js';
@@ -19,17 +19,35 @@ const OUTDATED_IN_LOG: Readonly<Record<OutdatedReason, string>> = {
   'resend-never': 'its data changed and its contract never resends',
 };
 
+/** How long the plan at start waits before it is tried again, after PostgreSQL failed it. */
+export const PLAN_AT_START_RETRY_MS = 1000;
+
+/** Why a send waiting for the plan at start was not sent: the process stopped before it ran. */
+export class PlanAtStartStopped extends Error {
+  constructor() {
+    super('the process stopped before the plan at start had run');
+    this.name = 'PlanAtStartStopped';
+  }
+}
+
 /**
  * Keeps the plan of a trip in step with its data: every (contract × unit × moment) has a
  * transmission with its due time; moved flights move them, gone units cancel them, changed
  * data after a delivery plans a resend (and unchanged data never does).
  */
 @Injectable()
-export class PlannerService {
+export class PlannerService implements OnModuleDestroy {
   private readonly logger = new Logger('Planner');
-  /** Settles once the plan at start has followed the contracts loaded (see `planAtStart`). */
+  /**
+   * Resolves once the plan at start has followed the contracts loaded (see `planAtStart`);
+   * rejected (`PlanAtStartStopped`) when the process stops before it has.
+   */
   private readonly plannedAtStart: Promise<void>;
   private markPlannedAtStart: () => void = () => undefined;
+  private refusePlannedAtStart: (error: Error) => void = () => undefined;
+  private stopping = false;
+  /** Ends the wait before the plan at start is tried again (a shutdown). */
+  private wakeRetry: (() => void) | undefined;
 
   constructor(
     @Inject(TRIP_SOURCE) private readonly trips: TripSource,
@@ -38,9 +56,12 @@ export class PlannerService {
     private readonly alerts: OpsAlerts,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.plannedAtStart = new Promise((resolve) => {
+    this.plannedAtStart = new Promise((resolve, reject) => {
       this.markPlannedAtStart = resolve;
+      this.refusePlannedAtStart = reject;
     });
+    // Those who wait for it handle the refusal; nobody waiting is no unhandled rejection.
+    this.plannedAtStart.catch(() => undefined);
     // An api process plans at each change but neither claims nor sends: nothing to wait for.
     if (config.role === 'api') this.markPlannedAtStart();
   }
@@ -51,12 +72,52 @@ export class PlannerService {
    * last moment earlier, a contract removed). Until it has run, this process claims and sends
    * nothing (`whenPlannedAtStart`): the rows still say what the old versions called for.
    */
-  async planAtStart(now = new Date()): Promise<number> {
-    try {
-      return await this.replanAll(now);
-    } finally {
-      this.markPlannedAtStart();
+  async planAtStart(given?: Date, retryMs = PLAN_AT_START_RETRY_MS): Promise<number> {
+    // PostgreSQL not answering it (away, restarting) does not make it done: sends under the
+    // versions of before would leave (a moment moved later, a contract removed). It is tried
+    // again until it has run, or the process stops.
+    for (let failures = 0; !this.stopping; failures += 1) {
+      try {
+        const planned = await this.replanAll(given ?? new Date());
+        this.markPlannedAtStart();
+        return planned;
+      } catch (error) {
+        if (error instanceof PlanAtStartStopped) break;
+        if (failures === 0 || failures % 60 === 0) {
+          this.logger.error(
+            `planning every trip at start failed: ${error instanceof Error ? error.name : 'error'}; nothing is sent until it has run, tried again every ${retryMs} ms`,
+          );
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, retryMs);
+        this.wakeRetry = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeRetry = undefined;
     }
+    this.refusePlannedAtStart(new PlanAtStartStopped());
+    return 0;
+  }
+
+  /**
+   * The process stops: the plan at start is no longer tried, and what waits for it (a job
+   * queued before the start) is refused rather than sent under the plan of before.
+   */
+  onModuleDestroy(): void {
+    this.stopPlanningAtStart();
+  }
+
+  /**
+   * As `onModuleDestroy`, for those closed before the planner (Nest closes a service's
+   * dependents first: the dispatcher and the worker, which wait on the plan at start).
+   */
+  stopPlanningAtStart(): void {
+    this.stopping = true;
+    this.wakeRetry?.();
+    this.refusePlannedAtStart(new PlanAtStartStopped());
   }
 
   /** Resolves once the plan at start has run (at once in an api process). */
@@ -117,6 +178,8 @@ export class PlannerService {
       ...(await this.repository.tripIdsWithOpenTransmissions()),
     ]);
     for (const id of ids) {
+      // A shutdown under way: the rest is planned at the next start.
+      if (this.stopping) throw new PlanAtStartStopped();
       try {
         await this.replan(id, now);
       } catch (error) {

@@ -68,6 +68,12 @@ export class TransmissionProcessor extends BoundedWorkerHost {
     this.logger.warn(`queue worker error: ${error.name}`);
   }
 
+  /** A job waiting for the plan at start is refused at once (it is queued again), not sent. */
+  override async onModuleDestroy(): Promise<void> {
+    this.planner.stopPlanningAtStart();
+    await super.onModuleDestroy();
+  }
+
   process(job: Job<SendJob>): Promise<string> {
     return this.track(this.send(job));
   }
