@@ -164,6 +164,23 @@ function slowPlanAtStart(): void {
   });
 }
 
+/** The plan at start of the next gateway fails `times` times (PostgreSQL not answering it). */
+function failingPlanAtStart(times: number): void {
+  const { replanAll } = PlannerService.prototype as { replanAll: ReplanAll };
+  let failures = 0;
+  vi.spyOn(PlannerService.prototype, 'replanAll').mockImplementation(async function (
+    this: PlannerService,
+    ...args: Parameters<ReplanAll>
+  ) {
+    if (failures < times) {
+      failures += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }
+    return replanAll.apply(this, args);
+  });
+}
+
 describe('contracts changed between two starts', () => {
   it('should cancel the sends of a removed contract as no longer called for, and plan them again when it is back', async () => {
     const other = museumContract({ id: 'museum-guide-list', recipientId: 'MUSEUM-GUIDES' });
@@ -362,4 +379,53 @@ describe('contracts changed between two starts', () => {
     );
     expect(entries.rows[0]).toEqual({ n: 0 });
   });
+});
+
+// Until the plan at start has run over every trip, nothing is sent under the contracts of
+// before — a plan that failed is tried again, not taken as done — and a shutdown meanwhile
+// is not held up by it.
+describe('the plan at start when the database does not answer it', () => {
+  it('should send nothing under the old schedule when the plan at start failed once, and plan again', async () => {
+    const t1 = await boot(
+      await contractsFolder({ 'museum.yaml': museumContract({ offset: 'P3653D' }) }),
+      {
+        PASSERELLE_ROLE: 'api',
+      },
+    );
+    await storeTrip(t1, 'T-PLAN-FAILED');
+    const before = await museumOf(t1, 'T-PLAN-FAILED');
+    expect(before.status).toBe('planned');
+    expect(Date.parse(before.dueAt)).toBeLessThan(Date.now());
+    await running?.close();
+    running = undefined;
+
+    failingPlanAtStart(1);
+    const t2 = await boot(
+      await contractsFolder({ 'museum.yaml': museumContract({ version: 2, offset: 'P2D' }) }),
+    );
+    const after = await eventually('the send moved by the new version', async () => {
+      const now = await museumOf(t2, 'T-PLAN-FAILED');
+      return now.contractVersion === 2 || now.status !== 'planned' ? now : undefined;
+    });
+    expect(after).toMatchObject({
+      id: before.id,
+      status: 'planned',
+      dueAt: upcomingDate('2027-06-29T00:00:00.000Z'),
+    });
+    const entries = await database.admin(
+      `SELECT count(*)::int AS n FROM register_entries WHERE transmission_id = $1`,
+      [before.id],
+    );
+    expect(entries.rows[0]).toEqual({ n: 0 });
+  }, 30_000);
+
+  it('should stop promptly while the plan at start keeps failing', async () => {
+    failingPlanAtStart(Number.MAX_SAFE_INTEGER);
+    const t = await boot(await contractsFolder({ 'museum.yaml': museumContract() }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = performance.now();
+    await t.close();
+    running = undefined;
+    expect(performance.now() - started).toBeLessThan(5000);
+  }, 30_000);
 });
