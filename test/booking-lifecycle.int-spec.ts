@@ -4,7 +4,7 @@ import { ask, testDataKey, tripVariant } from './support/ingest.js';
 import { edit, edits, type JsonObject } from './support/input-documents.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
+import { tripLeavingAt, upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * Trips and bookings as a booking system drives them over months (an API process: it
@@ -17,22 +17,6 @@ import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples
 const RETENTION_DAYS = 10;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** The sample trip under `id`, its first flight leaving at `departure` (the rest after it). */
-function tripLeavingAt(id: string, departure: number, revision = 1): JsonObject {
-  return edits(tripVariant(upcomingTrip(), id, revision), [
-    ['startDate', day(departure)],
-    ['endDate', day(departure + 12 * DAY)],
-    ['flights[0].departure.scheduledAt', iso(departure)],
-    ['flights[0].arrival.scheduledAt', iso(departure + 8 * HOUR)],
-    ['flights[1].departure.scheduledAt', iso(departure + 10 * DAY)],
-    ['flights[1].arrival.scheduledAt', iso(departure + 10 * DAY + 8 * HOUR)],
-    ['stays[0].checkIn', day(departure + 8 * HOUR)],
-    ['stays[0].checkOut', day(departure + 10 * DAY)],
-  ]);
-}
 
 let t: TestApp;
 let bookings: BookingsService;

@@ -12,7 +12,7 @@ import { IsString, MaxLength } from 'class-validator';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { AppModule } from '../src/app.module.js';
-import { loadAppConfig } from '../src/config/app-config.js';
+import { loadAppConfig, type AppConfig } from '../src/config/app-config.js';
 import { createAppFromModule } from '../src/main.js';
 import { Roles } from '../src/modules/auth/access.decorators.js';
 import { JsonLogger } from '../src/modules/logging/json-logger.js';
@@ -20,7 +20,8 @@ import { TransmissionProcessor } from '../src/modules/transmissions/transmission
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { tripVariant } from './support/ingest.js';
-import { repoPath } from './support/shipped-catalog.js';
+import { dropKeysUnder } from './support/redis.js';
+import { testAppEnv } from './support/test-app.js';
 import { clientOfRole, writeClientsFile } from './support/test-clients.js';
 import { upcomingTrip } from './support/upcoming-samples.js';
 
@@ -82,17 +83,14 @@ let app: INestApplication;
 let url: string;
 let removeClients: () => Promise<void>;
 let database: TestDatabase;
+let config: AppConfig;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   const clients = await writeClientsFile();
   removeClients = clients.remove;
-  const config = loadAppConfig({
-    NODE_ENV: 'test',
-    DATABASE_URL: database.url,
-    PASSERELLE_CONTRACTS_DIR: repoPath('contracts'),
-    PASSERELLE_CONFIG_DIR: repoPath('config'),
-    PASSERELLE_CLIENTS_FILE: clients.file,
+  config = loadAppConfig({
+    ...testAppEnv(database, clients.file),
     PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
   });
   @Module({ imports: [AppModule.forRoot(config), DiscoveryModule], controllers: [ProbeController] })
@@ -108,6 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app.close();
+  await dropKeysUnder(config.queuePrefix);
   await removeClients();
   await database.drop();
 });

@@ -15,7 +15,12 @@ import { edit, edits, personalValues, type JsonObject } from './support/input-do
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { signal } from './support/signal.js';
-import { upcomingBookingVariant, upcomingDate, upcomingTrip } from './support/upcoming-samples.js';
+import {
+  tripLeavingAt,
+  upcomingBookingVariant,
+  upcomingDate,
+  upcomingTrip,
+} from './support/upcoming-samples.js';
 
 /**
  * The plan following its trip in the cases between the usual ones (an API process: it plans,
@@ -26,22 +31,6 @@ import { upcomingBookingVariant, upcomingDate, upcomingTrip } from './support/up
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** The sample trip under `id`, its first flight leaving at `departure` (the rest after it). */
-function tripLeavingAt(id: string, departure: number, revision: number): JsonObject {
-  return edits(tripVariant(upcomingTrip(), id, revision), [
-    ['startDate', day(departure)],
-    ['endDate', day(departure + 12 * DAY)],
-    ['flights[0].departure.scheduledAt', iso(departure)],
-    ['flights[0].arrival.scheduledAt', iso(departure + 8 * HOUR)],
-    ['flights[1].departure.scheduledAt', iso(departure + 10 * DAY)],
-    ['flights[1].arrival.scheduledAt', iso(departure + 10 * DAY + 8 * HOUR)],
-    ['stays[0].checkIn', day(departure + 8 * HOUR)],
-    ['stays[0].checkOut', day(departure + 10 * DAY)],
-  ]);
-}
 
 let t: TestApp;
 let repository: TransmissionsRepository;

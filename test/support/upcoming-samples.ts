@@ -3,8 +3,14 @@ import {
   shiftToStartIn,
   shiftTripDates,
 } from '../../src/cli/shift-dates.js';
-import { bookingVariant } from './ingest.js';
-import { personalValues, sampleBookings, sampleTrip, type JsonObject } from './input-documents.js';
+import { bookingVariant, tripVariant } from './ingest.js';
+import {
+  edits,
+  personalValues,
+  sampleBookings,
+  sampleTrip,
+  type JsonObject,
+} from './input-documents.js';
 
 /**
  * The NYC samples replayed so that their trip is still to come, whatever the day the tests
@@ -50,3 +56,22 @@ export const upcomingBookingVariant = (
 export const upcomingPersonalValues = (): string[] => [
   ...new Set(upcomingBookings().flatMap((booking) => personalValues(booking))),
 ];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const isoAt = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The sample trip under `id`, its first flight leaving at `departure` (epoch ms; the rest after it). */
+export function tripLeavingAt(id: string, departure: number, revision = 1): JsonObject {
+  return edits(tripVariant(upcomingTrip(), id, revision), [
+    ['startDate', dayOf(departure)],
+    ['endDate', dayOf(departure + 12 * DAY_MS)],
+    ['flights[0].departure.scheduledAt', isoAt(departure)],
+    ['flights[0].arrival.scheduledAt', isoAt(departure + 8 * HOUR_MS)],
+    ['flights[1].departure.scheduledAt', isoAt(departure + 10 * DAY_MS)],
+    ['flights[1].arrival.scheduledAt', isoAt(departure + 10 * DAY_MS + 8 * HOUR_MS)],
+    ['stays[0].checkIn', dayOf(departure + 8 * HOUR_MS)],
+    ['stays[0].checkOut', dayOf(departure + 10 * DAY_MS)],
+  ]);
+}
