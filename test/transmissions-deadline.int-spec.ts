@@ -3,6 +3,7 @@ import { DispatcherService } from '../src/modules/transmissions/dispatcher.servi
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
+import { plansOf as plansOfQuery } from './support/query-plans.js';
 import { sampleTrip } from './support/input-documents.js';
 import { transmissionsOf, useSampleOutboxApp } from './support/pipeline.js';
 
@@ -71,45 +72,13 @@ describe("the dispatcher's search for missed transmissions", () => {
     );
     await app.database.admin('ANALYZE transmissions');
   });
-  /**
-   * The plans PostgreSQL makes for a statement of the repository, as JSON text: for these
-   * values (a statement run once), and the generic one (a prepared statement's, once the
-   * connection has settled on it).
-   */
-  const plansOf = async (
+  /** The plans of a statement of the repository (custom and generic). */
+  const plansOf = (
     query: (repository: TransmissionsRepository) => {
       readonly sql: string;
       readonly parameters: readonly unknown[];
     },
-  ): Promise<{ custom: string; generic: string }> => {
-    const { sql, parameters } = query(given.app.app.get(TransmissionsRepository));
-    const admin = given.app.database.admin;
-    const text = (rows: unknown[]) =>
-      JSON.stringify((rows[0] as { 'QUERY PLAN': unknown })['QUERY PLAN']);
-    const custom = text((await admin(`EXPLAIN (FORMAT JSON) ${sql}`, [...parameters])).rows);
-    await admin(`PREPARE plan_probe AS ${sql}`);
-    try {
-      await admin('SET plan_cache_mode = force_generic_plan');
-      // EXECUTE takes its values as literals (a statement's own parameters stay unbound).
-      const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
-      const literal = (value: unknown): string =>
-        value instanceof Date
-          ? quote(value.toISOString())
-          : Array.isArray(value)
-            ? quote(`{${value.map(String).join(',')}}`)
-            : typeof value === 'number'
-              ? String(value)
-              : quote(String(value));
-      const values = parameters.map(literal).join(', ');
-      const generic = text(
-        (await admin(`EXPLAIN (FORMAT JSON) EXECUTE plan_probe(${values})`)).rows,
-      );
-      return { custom, generic };
-    } finally {
-      await admin('RESET plan_cache_mode');
-      await admin('DEALLOCATE plan_probe');
-    }
-  };
+  ) => plansOfQuery(given.app.database.admin, query(given.app.app.get(TransmissionsRepository)));
   /** A node of a plan as `EXPLAIN (FORMAT JSON)` gives it: the fields these tests read. */
   interface PlanNode {
     readonly 'Subplan Name'?: string;

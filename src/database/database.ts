@@ -22,6 +22,7 @@ import { transmissionHeldMigration } from './migrations/0018-transmission-held.j
 import { upgradeOperatorActionsAndErasuresMigration } from './migrations/0019-upgrade-operator-actions-and-erasures.js';
 import { revisionsBigintMigration } from './migrations/0020-revisions-bigint.js';
 import { transmissionOutdatedMigration } from './migrations/0021-transmission-outdated.js';
+import { bookingsErasedByTripMigration } from './migrations/0022-bookings-erased-by-trip.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -50,6 +51,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0019-upgrade-operator-actions-and-erasures': upgradeOperatorActionsAndErasuresMigration,
   '0020-revisions-bigint': revisionsBigintMigration,
   '0021-transmission-outdated': transmissionOutdatedMigration,
+  '0022-bookings-erased-by-trip': bookingsErasedByTripMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -458,14 +458,18 @@ export class BookingsRepository {
     tripId: string,
     except: string,
   ): Promise<Set<string>> {
-    const rows = await executor
+    const rows = await this.erasedParticipantIdsQuery(executor, tripId, except).execute();
+    return new Set(rows.flatMap((row) => row.participant_ids));
+  }
+
+  /** Its statement (every write of a booking runs it: read through `bookings_erased_trip`). */
+  erasedParticipantIdsQuery(executor: Executor, tripId: string, except: string) {
+    return executor
       .selectFrom('bookings')
       .select('participant_ids')
       .where('trip_id', '=', tripId)
       .where('erased_at', 'is not', null)
-      .where('reference', '!=', except)
-      .execute();
-    return new Set(rows.flatMap((row) => row.participant_ids));
+      .where('reference', '!=', except);
   }
 
   /**
