@@ -150,10 +150,36 @@ async function main(): Promise<void> {
     }
   };
 
+  // `BENCH_CPU_PROFILE_DIR`: a CPU profile of each stretch with the register stubbed (runs and
+  // the pauses between them), with the transmissions finished meanwhile — where the time goes.
+  const cpuDir = process.env.BENCH_CPU_PROFILE_DIR;
+  const cpuSession = cpuDir === undefined ? undefined : new Session();
+  cpuSession?.connect();
+  if (cpuSession !== undefined) await cpuSession.post('Profiler.enable');
+  let profiling: { readonly from: number; readonly part: number } | undefined;
+  let cpuParts = 0;
+  const cpuProfiling = async (on: boolean) => {
+    if (cpuSession === undefined || cpuDir === undefined) return;
+    if (profiling !== undefined) {
+      const { profile } = await cpuSession.post('Profiler.stop');
+      writeFileSync(
+        join(cpuDir, `stub-${profiling.part}.cpuprofile`),
+        JSON.stringify({ ...profile, transmissions: finished - profiling.from }),
+      );
+      profiling = undefined;
+    }
+    if (on) {
+      await cpuSession.post('Profiler.setSamplingInterval', { interval: 200 });
+      await cpuSession.post('Profiler.start');
+      profiling = { from: finished, part: cpuParts++ };
+    }
+  };
+
   process.on('message', (command: WorkerCommand) => {
     switch (command.type) {
       case 'register':
         void heapSampling(command.mode === 'stub');
+        void cpuProfiling(command.mode === 'stub');
         register.append = command.mode === 'stub' ? stubAppend : realAppend;
         register.appendAll = command.mode === 'stub' ? stubAppendAll : realAppendAll;
         register.appendAfter = command.mode === 'stub' ? stubAppendAfter : realAppendAfter;
