@@ -23,6 +23,8 @@ import { upgradeOperatorActionsAndErasuresMigration } from './migrations/0019-up
 import { revisionsBigintMigration } from './migrations/0020-revisions-bigint.js';
 import { transmissionOutdatedMigration } from './migrations/0021-transmission-outdated.js';
 import { bookingsErasedByTripMigration } from './migrations/0022-bookings-erased-by-trip.js';
+import { emergencyRequestsByParticipantMigration } from './migrations/0023-emergency-requests-by-participant.js';
+import { registerEntriesByOutcomeMigration } from './migrations/0024-register-entries-by-outcome.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -52,6 +54,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0020-revisions-bigint': revisionsBigintMigration,
   '0021-transmission-outdated': transmissionOutdatedMigration,
   '0022-bookings-erased-by-trip': bookingsErasedByTripMigration,
+  '0023-emergency-requests-by-participant': emergencyRequestsByParticipantMigration,
+  '0024-register-entries-by-outcome': registerEntriesByOutcomeMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -96,6 +96,19 @@ export class EmergencyRepository {
     before: { readonly at: Date; readonly id: string } | undefined,
     limit: number,
   ): Promise<StoredEmergencyRequest[]> {
+    const rows = await this.listQuery(filters, before, limit).execute();
+    return rows.map(storedOf);
+  }
+
+  /**
+   * `list`'s statement (its plans are tested): a participant's requests through
+   * `emergency_requests_holder` and `emergency_requests_about` (migration 0023).
+   */
+  listQuery(
+    filters: EmergencyRequestFilters,
+    before: { readonly at: Date; readonly id: string } | undefined,
+    limit: number,
+  ) {
     let query = this.db.selectFrom('emergency_requests').selectAll();
     if (filters.clientId !== undefined) query = query.where('client_id', '=', filters.clientId);
     if (filters.insurerId !== undefined) query = query.where('insurer_id', '=', filters.insurerId);
@@ -120,12 +133,7 @@ export class EmergencyRepository {
         ]),
       );
     }
-    const rows = await query
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
-    return rows.map(storedOf);
+    return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit);
   }
 
   /**

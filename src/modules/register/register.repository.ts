@@ -364,6 +364,12 @@ export class RegisterRepository {
     beforeSeq: number | undefined,
     limit: number,
   ): Promise<RegisterEntry[]> {
+    const rows = await this.listQuery(filters, beforeSeq, limit).execute();
+    return rows.map(rowToEntry);
+  }
+
+  /** `list`'s statement (its plans are tested; by outcome: `register_entries_outcome`). */
+  listQuery(filters: EntryFilters, beforeSeq: number | undefined, limit: number) {
     let query = this.db.selectFrom('register_entries').selectAll();
     if (filters.subjectId !== undefined)
       query = query.where('subjects', '@>', sql<string[]>`ARRAY[${filters.subjectId}]::text[]`);
@@ -379,8 +385,7 @@ export class RegisterRepository {
     if (filters.from !== undefined) query = query.where('occurred_at', '>=', filters.from);
     if (filters.to !== undefined) query = query.where('occurred_at', '<', filters.to);
     if (beforeSeq !== undefined) query = query.where('seq', '<', String(beforeSeq));
-    const rows = await query.orderBy('seq', 'desc').limit(limit).execute();
-    return rows.map(rowToEntry);
+    return query.orderBy('seq', 'desc').limit(limit);
   }
 
   async byId(id: string): Promise<RegisterEntry | undefined> {
