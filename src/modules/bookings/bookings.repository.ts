@@ -310,6 +310,18 @@ export class BookingsRepository {
     return rows.map((row) => row.id);
   }
 
+  /** The trips with a live (not erased) booking, read through `bookings_trip`. */
+  async tripIdsWithLiveBookings(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('bookings')
+      .select('trip_id')
+      .distinct()
+      .where('erased_at', 'is', null)
+      .orderBy('trip_id')
+      .execute();
+    return rows.map((row) => row.trip_id);
+  }
+
   async booking(
     executor: Executor,
     reference: string,

@@ -520,6 +520,10 @@ export class BookingsService {
     return this.repository.tripIds();
   }
 
+  listTripIdsWithLiveBookings(): Promise<string[]> {
+    return this.repository.tripIdsWithLiveBookings();
+  }
+
   /**
    * The retention job: erases, as an erasure request would (actor `system`, reason
    * `retention`), every booking whose trip ended more than `retentionDays` days before

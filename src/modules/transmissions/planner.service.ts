@@ -171,10 +171,16 @@ export class PlannerService implements OnModuleDestroy {
     return changes;
   }
 
-  /** Every trip with data or open transmissions (at start, and after contracts change). */
+  /**
+   * Every trip with data or open transmissions (at start, and after contracts change). A trip
+   * whose bookings are all erased (retention erases those of every trip a month after it ends)
+   * and with nothing open plans nothing and has nothing to cancel: it is left out — with years
+   * of history, planning every trip ever stored held every send back at each start (a few ms a
+   * trip, seconds for thousands).
+   */
   async replanAll(now = new Date()): Promise<number> {
     const ids = new Set([
-      ...(await this.trips.listTripIds()),
+      ...(await this.trips.listTripIdsWithLiveBookings()),
       ...(await this.repository.tripIdsWithOpenTransmissions()),
     ]);
     for (const id of ids) {

@@ -13,6 +13,8 @@ export interface TripSource {
   /** Several at once (one round trip); those not stored are absent. */
   loadTrips(tripIds: readonly string[]): Promise<Map<string, { trip: Trip; bookings: Booking[] }>>;
   listTripIds(): Promise<string[]>;
+  /** The trips with a booking not erased: those whose data can still be sent. */
+  listTripIdsWithLiveBookings(): Promise<string[]>;
   /** Called after every effective change of a trip or one of its bookings. */
   onTripChanged(listener: (tripId: string) => Promise<void>): void;
 }
