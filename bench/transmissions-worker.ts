@@ -43,6 +43,12 @@ export type WorkerReport =
     };
 
 const SAMPLE_MS = 25;
+/** Heap sampling of collected objects too (V8's flags for them are not in Node's types yet). */
+const COLLECTED_TOO = {
+  samplingInterval: 1024,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+};
 
 function reply(report: WorkerReport): void {
   process.send?.(report);
@@ -120,60 +126,56 @@ async function main(): Promise<void> {
   sample(true);
   const sampler = setInterval(sample, SAMPLE_MS);
 
+  /**
+   * A profiler of the stretches with the register stubbed (each run, and the pause after it),
+   * writing one file a stretch into `dir`, with the transmissions finished meanwhile; nothing
+   * when `dir` is not set.
+   */
+  const stretches = (
+    dir: string | undefined,
+    suffix: string,
+    start: (session: Session) => Promise<unknown>,
+    stop: (session: Session) => Promise<{ profile: object }>,
+  ): ((on: boolean) => Promise<void>) => {
+    if (dir === undefined) return () => Promise.resolve();
+    const session = new Session();
+    session.connect();
+    let stretch: { readonly from: number; readonly part: number } | undefined;
+    let parts = 0;
+    return async (on) => {
+      if (stretch !== undefined) {
+        const { profile } = await stop(session);
+        writeFileSync(
+          join(dir, `stub-${stretch.part}.${suffix}`),
+          JSON.stringify({ ...profile, transmissions: finished - stretch.from }),
+        );
+        stretch = undefined;
+      }
+      if (on) {
+        await start(session);
+        stretch = { from: finished, part: parts++ };
+      }
+    };
+  };
   // `BENCH_HEAP_PROFILE_DIR`: a sampling profile of every allocation (collected ones
-  // included) made while the register is stubbed, written there with the transmissions
-  // finished meanwhile — where the garbage of a transmission comes from.
-  const heapDir = process.env.BENCH_HEAP_PROFILE_DIR;
-  const session = heapDir === undefined ? undefined : new Session();
-  session?.connect();
-  let sampling: { readonly from: number; readonly part: number } | undefined;
-  let parts = 0;
-  const heapSampling = async (on: boolean) => {
-    if (session === undefined || heapDir === undefined) return;
-    if (sampling !== undefined) {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      writeFileSync(
-        join(heapDir, `stub-${sampling.part}.heapprofile`),
-        JSON.stringify({ ...profile, transmissions: finished - sampling.from }),
-      );
-      sampling = undefined;
-    }
-    if (on) {
-      // V8's flags for collected objects are not in Node's types yet.
-      const params = {
-        samplingInterval: 1024,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      };
-      await session.post('HeapProfiler.startSampling', params);
-      sampling = { from: finished, part: parts++ };
-    }
-  };
-
-  // `BENCH_CPU_PROFILE_DIR`: a CPU profile of each stretch with the register stubbed (runs and
-  // the pauses between them), with the transmissions finished meanwhile — where the time goes.
-  const cpuDir = process.env.BENCH_CPU_PROFILE_DIR;
-  const cpuSession = cpuDir === undefined ? undefined : new Session();
-  cpuSession?.connect();
-  if (cpuSession !== undefined) await cpuSession.post('Profiler.enable');
-  let profiling: { readonly from: number; readonly part: number } | undefined;
-  let cpuParts = 0;
-  const cpuProfiling = async (on: boolean) => {
-    if (cpuSession === undefined || cpuDir === undefined) return;
-    if (profiling !== undefined) {
-      const { profile } = await cpuSession.post('Profiler.stop');
-      writeFileSync(
-        join(cpuDir, `stub-${profiling.part}.cpuprofile`),
-        JSON.stringify({ ...profile, transmissions: finished - profiling.from }),
-      );
-      profiling = undefined;
-    }
-    if (on) {
-      await cpuSession.post('Profiler.setSamplingInterval', { interval: 200 });
-      await cpuSession.post('Profiler.start');
-      profiling = { from: finished, part: cpuParts++ };
-    }
-  };
+  // included) — where the garbage of a transmission comes from.
+  const heapSampling = stretches(
+    process.env.BENCH_HEAP_PROFILE_DIR,
+    'heapprofile',
+    (session) => session.post('HeapProfiler.startSampling', COLLECTED_TOO),
+    (session) => session.post('HeapProfiler.stopSampling'),
+  );
+  // `BENCH_CPU_PROFILE_DIR`: a CPU profile — where the time goes.
+  const cpuProfiling = stretches(
+    process.env.BENCH_CPU_PROFILE_DIR,
+    'cpuprofile',
+    async (session) => {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+    },
+    (session) => session.post('Profiler.stop'),
+  );
 
   process.on('message', (command: WorkerCommand) => {
     switch (command.type) {
