@@ -255,19 +255,29 @@ export function reconcilePlan(
 ): PlanChange[] {
   const changes: PlanChange[] = [];
   const nowIso = new Date(now).toISOString();
+  // Grouped by pushing into each group's list: a copy of the list per item was quadratic in
+  // the sends of a unit.
   const plannedGroups = new Map<string, PlannedSend[]>();
   for (const send of planned) {
     const key = groupKey(send.contractId, send.unit.key);
-    plannedGroups.set(key, [...(plannedGroups.get(key) ?? []), send]);
+    const group = plannedGroups.get(key);
+    if (group === undefined) plannedGroups.set(key, [send]);
+    else group.push(send);
   }
   const existingGroups = new Map<string, TransmissionState[]>();
   for (const state of existing) {
     const key = groupKey(state.contractId, state.unitKey);
-    existingGroups.set(key, [...(existingGroups.get(key) ?? []), state]);
+    const group = existingGroups.get(key);
+    if (group === undefined) existingGroups.set(key, [state]);
+    else group.push(state);
   }
 
   for (const [key, sends] of plannedGroups) {
     const rows = existingGroups.get(key) ?? [];
+    // Where this unit's changes start: what follows asks about them only. Searching every
+    // change made so far, for every unit, was quadratic in the units of a trip (a contract
+    // per booking or per participant has hundreds).
+    const groupStart = changes.length;
     for (const send of sends) {
       const row = rows.find((r) => r.kind === 'scheduled' && r.moment === send.moment);
       if (row === undefined) {
@@ -290,15 +300,11 @@ export function reconcilePlan(
       .filter((r) => r.status === 'delivered' && r.deliveredDigest !== undefined)
       .sort((a, b) => (a.deliveredAt ?? '').localeCompare(b.deliveredAt ?? ''))
       .pop();
-    const replanned = new Set(changes.flatMap((c) => (c.type === 'replan' ? [c.id] : [])));
+    const groupChanges = changes.slice(groupStart);
+    const replanned = new Set(groupChanges.flatMap((c) => (c.type === 'replan' ? [c.id] : [])));
     const stillToGo =
       rows.some((r) => r.kind === 'scheduled' && (OPEN.has(r.status) || replanned.has(r.id))) ||
-      changes.some(
-        (c) =>
-          c.type === 'insert' &&
-          groupKey(c.send.contractId, c.send.unit.key) === key &&
-          c.status === 'planned',
-      );
+      groupChanges.some((c) => c.type === 'insert' && c.status === 'planned');
     if (resendOnChange.get(first.contractId) !== true) {
       // Planned while the contract resent on change: its version now says never.
       for (const r of rows)

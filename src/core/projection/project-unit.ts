@@ -109,11 +109,18 @@ function baseUnits(trip: Trip, members: readonly Member[], contract: Contract): 
     case 'trip':
       return [{ kind: 'trip', id: trip.id, members: inRole }];
     case 'booking': {
-      const references = [...new Set(inRole.map((member) => member.booking.reference))].sort();
-      return references.map((reference) => ({
+      // Members grouped in one pass: filtering every member for each booking was quadratic
+      // in the size of the group.
+      const byReference = new Map<string, Member[]>();
+      for (const member of inRole) {
+        const group = byReference.get(member.booking.reference);
+        if (group === undefined) byReference.set(member.booking.reference, [member]);
+        else group.push(member);
+      }
+      return [...byReference.keys()].sort().map((reference) => ({
         kind: 'booking',
         id: reference,
-        members: inRole.filter((member) => member.booking.reference === reference),
+        members: byReference.get(reference) ?? [],
       }));
     }
     case 'participant':
@@ -346,6 +353,8 @@ function projectScopedUnit(
   const errors: DataQualityError[] = [];
   const participants: MinimizedParticipant[] = members.map(({ booking, participant }) => {
     const values: Record<string, FieldValue> = {};
+    // Where this participant's errors start: only those are looked at again below.
+    const firstError = errors.length;
     const room = roomOf(participant);
     const context: ParticipantReadContext = {
       trip,
@@ -395,7 +404,9 @@ function projectScopedUnit(
       const covered = new Set(
         quality.map((error) => error.field.slice(0, error.field.lastIndexOf('.'))),
       );
-      for (let i = errors.length - 1; i >= 0; i -= 1) {
+      // From the end down to this participant's first error: going down to the unit's first,
+      // for every participant with a quality error, was quadratic in a group of expired passports.
+      for (let i = errors.length - 1; i >= firstError; i -= 1) {
         const error = errors[i];
         if (
           error?.subject === participant.id &&

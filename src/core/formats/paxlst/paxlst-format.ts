@@ -303,7 +303,7 @@ function addressElements(
   return [streetComponents, city.value, regionElement, postcode.value, country];
 }
 
-interface PassengerBlock {
+export interface PassengerBlock {
   /** The passenger's segments, written. */
   readonly text: string;
   readonly segmentCount: number;
@@ -472,7 +472,7 @@ function passengerBlock(
   });
 }
 
-interface PartPlan {
+export interface PartPlan {
   readonly passengers: readonly PassengerBlock[];
 }
 
@@ -562,10 +562,18 @@ function partBuilder(
   };
 }
 
-/** Groups passengers into parts: at most `maxPassengersPerPart`, and under the byte cap. */
-function planParts(
+/**
+ * Groups passengers into parts: at most `maxPassengersPerPart`, and under the byte cap. A
+ * part's size is its envelope's (measured once, without passengers) plus its passengers'
+ * texts, so a part is filled passenger by passenger; only the UNT count, whose digits grow
+ * with the part, is left to the measure of the part as planned, which then takes passengers
+ * off until it fits. Measuring every candidate slice, from the most passengers a part may
+ * hold down, wrote the part again for each passenger it shed: quadratic in the flight with
+ * a byte cap and a high passenger limit.
+ */
+export function planParts(
   passengers: readonly PassengerBlock[],
-  options: PaxlstOptions,
+  options: Pick<PaxlstOptions, 'maxPassengersPerPart' | 'maxBytesPerPart'>,
   measure: (plan: PartPlan, number: number) => number,
 ): Result<PartPlan[], FormatError> {
   const plans: PartPlan[] = [];
@@ -574,9 +582,19 @@ function planParts(
     let count = Math.min(options.maxPassengersPerPart, passengers.length - start);
     if (options.maxBytesPerPart !== undefined) {
       const cap = options.maxBytesPerPart;
+      const number = plans.length + 1;
+      let size = measure({ passengers: [] }, number);
+      let fitting = 0;
+      while (fitting < count) {
+        const next = passengers[start + fitting];
+        if (next === undefined || size + next.text.length > cap) break;
+        size += next.text.length;
+        fitting += 1;
+      }
+      count = fitting;
       while (
         count > 0 &&
-        measure({ passengers: passengers.slice(start, start + count) }, plans.length + 1) > cap
+        measure({ passengers: passengers.slice(start, start + count) }, number) > cap
       )
         count -= 1;
       if (count === 0) {
