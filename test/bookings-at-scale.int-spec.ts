@@ -1,7 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { BookingsRepository } from '../src/modules/bookings/bookings.repository.js';
+import { BookingsService } from '../src/modules/bookings/bookings.service.js';
+import { PlannerService } from '../src/modules/transmissions/planner.service.js';
+import { tripVariant } from './support/ingest.js';
 import { plansOf } from './support/query-plans.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
  * Every write of a booking reads its trip's erased bookings (their tombstones keep the
@@ -60,5 +65,47 @@ describe("a booking's write, with a long history of trips", () => {
     expect(erased.size).toBe(9);
     expect(erased.has('P-10-1')).toBe(false);
     expect(erased.has('P-10-2')).toBe(true);
+  });
+});
+
+/**
+ * The plan at start goes over the trips that can still have sends. A trip whose bookings are
+ * all erased (retention erases those of every trip a month after it ends) plans nothing: with
+ * years of them, planning each held every send back at every start. An `api` app: nothing
+ * claims or sends in the background, so what is open is what the test made.
+ */
+describe('the plan at start, with trips whose bookings were all erased', () => {
+  const INGEST: ApiClient = { id: 'test-ingest', role: 'ingest' };
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ PASSERELLE_ROLE: 'api' });
+  }, 60_000);
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should leave out a trip with no live booking and nothing open, and plan the others', async () => {
+    const bookings = t.app.get(BookingsService);
+    for (const tripId of ['T-START-LIVE', 'T-START-ERASED']) {
+      await bookings.putTrip(tripVariant(upcomingTrip(), tripId), tripId, INGEST);
+      const reference = `B-${tripId}`;
+      await bookings.putBooking(upcomingBookingVariant(0, reference, tripId), reference, INGEST);
+    }
+    await bookings.deleteBooking('B-T-START-ERASED', INGEST);
+    const { rows: open } = await t.database.admin(
+      `SELECT count(*)::int AS n FROM transmissions
+        WHERE trip_id = 'T-START-ERASED' AND status IN ('planned', 'held', 'queued', 'sending')`,
+    );
+    expect(open).toEqual([{ n: 0 }]);
+    expect(await bookings.listTripIds()).toContain('T-START-ERASED');
+
+    const planner = t.app.get(PlannerService);
+    const replan = vi.spyOn(planner, 'replan');
+    try {
+      expect(await planner.replanAll()).toBe(1);
+      expect(replan.mock.calls.map(([tripId]) => tripId)).toEqual(['T-START-LIVE']);
+    } finally {
+      replan.mockRestore();
+    }
   });
 });

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ApiClient } from '../src/modules/auth/api-client.js';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
-import { PlannerService } from '../src/modules/transmissions/planner.service.js';
 import { PasserelleError } from '../src/modules/shared/passerelle-error.js';
 import { edit } from './support/input-documents.js';
 import { ask, tripVariant } from './support/ingest.js';
@@ -364,29 +363,5 @@ describe('concurrent writers', () => {
       ask(t, 'PUT', '/v1/bookings/B-CLAIM-2', { role: 'ingest', body: two }),
     ]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 422]);
-  });
-});
-
-describe('the plan at start, with trips whose bookings were all erased', () => {
-  it('should leave out a trip with no live booking and nothing open, and plan the others', async () => {
-    for (const tripId of ['T-START-LIVE', 'T-START-ERASED']) {
-      await bookings.putTrip(tripVariant(upcomingTrip(), tripId), tripId, INGEST);
-      const reference = `B-${tripId}`;
-      await bookings.putBooking(upcomingBookingVariant(0, reference, tripId), reference, INGEST);
-    }
-    await bookings.deleteBooking('B-T-START-ERASED', INGEST);
-    // What it plans: the trips with a live booking, and those with a send still open (the
-    // erased one's were cancelled with its booking). Counted, not spied on: the changes
-    // above re-plan their trips in the background meanwhile.
-    const live = await bookings.listTripIdsWithLiveBookings();
-    const { rows } = await t.database.admin(
-      `SELECT DISTINCT trip_id FROM transmissions
-        WHERE status IN ('planned', 'held', 'queued', 'sending')`,
-    );
-    const expected = new Set([...live, ...rows.map((row) => (row as { trip_id: string }).trip_id)]);
-    expect(expected.has('T-START-LIVE')).toBe(true);
-    expect(expected.has('T-START-ERASED')).toBe(false);
-    expect(await bookings.listTripIds()).toContain('T-START-ERASED');
-    expect(await t.app.get(PlannerService).replanAll()).toBe(expected.size);
   });
 });
