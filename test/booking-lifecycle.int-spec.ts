@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BookingsService } from '../src/modules/bookings/bookings.service.js';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
 import { edit, edits, type JsonObject } from './support/input-documents.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -35,10 +35,7 @@ afterAll(async () => {
 
 const put = (path: string, body: JsonObject) => ask(t, 'PUT', path, { role: 'ingest', body });
 
-async function putOk(path: string, body: JsonObject): Promise<void> {
-  const answer = await put(path, body);
-  expect([200, 201], `${path}: ${answer.text}`).toContain(answer.status);
-}
+const putOk = (path: string, body: JsonObject) => putStored(t, path, body);
 
 /** The sends of a trip still to come (planned), as `contract unit` strings, sorted. */
 const plannedOf = async (tripId: string): Promise<string[]> =>

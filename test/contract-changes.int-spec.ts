@@ -10,7 +10,7 @@ import { TransmissionSender } from '../src/modules/transmissions/transmission-se
 import type { Transmission } from '../src/modules/transmissions/transmissions.repository.js';
 import { TransportsService } from '../src/modules/transports/transports.service.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
 import { edit, type JsonObject } from './support/input-documents.js';
 import { bringDue, eventually, transmissionsOf } from './support/pipeline.js';
 import { listening, testAppEnv, type TestApp } from './support/test-app.js';
@@ -129,10 +129,7 @@ async function restart(
   return boot(contractsDir, env);
 }
 
-async function put(t: TestApp, path: string, body: JsonObject): Promise<void> {
-  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
-  expect([200, 201], answer.text).toContain(answer.status);
-}
+const put = putStored;
 
 /** A trip of the sample's dates (moved to start soon) under `tripId`, with one booking (`<tripId>-B0`). */
 async function storeTrip(t: TestApp, tripId: string): Promise<JsonObject> {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { aDisclosure } from './support/register-entries.js';
+import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
 import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
 import { registerEntries } from './support/pipeline-checks.js';
 import { sendAllDue } from './support/pipeline.js';
@@ -36,10 +37,7 @@ afterAll(async () => {
   await rm(outbox, { recursive: true, force: true });
 });
 
-async function put(path: string, body: JsonObject): Promise<void> {
-  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
-  expect([200, 201], answer.text).toContain(answer.status);
-}
+const put = (path: string, body: JsonObject) => putStored(t, path, body);
 
 describe('an erasure of a booking whose participant ids another trip uses too', () => {
   const SENT = 'T-REVIEW-REUSE-SENT';
@@ -89,22 +87,17 @@ describe('an erasure while a send of the participants’ data is under way', () 
     // What a worker records before the bytes leave; its outcome comes once the transport
     // answers — after the erasure read the register.
     const register = t.app.get(RegisterService);
-    await register.append({
-      event: 'disclosure-attempted',
-      transmissionId: '00000000-0000-4000-8000-0000000000aa',
-      contract: { id: 'hotel-rooming-list', version: 1, sha256: 'a'.repeat(64) },
-      recipient: { id: 'hotel-review-in-flight', name: 'Review Hotel', category: 'hotel' },
-      purpose: 'accommodation',
-      legalBasis: 'b',
-      tripId: TRIP,
-      unit: 'stay:S1',
-      subjects: [SUBJECT],
-      fields: ['participant.name'],
-      categories: ['identity'],
-      withheld: [],
-      actor: { kind: 'system', id: 'worker' },
-      detail: { attempt: 1 },
-    });
+    await register.append(
+      aDisclosure({
+        event: 'disclosure-attempted',
+        transmissionId: '00000000-0000-4000-8000-0000000000aa',
+        contract: { id: 'hotel-rooming-list', version: 1, sha256: 'a'.repeat(64) },
+        recipient: { id: 'hotel-review-in-flight', name: 'Review Hotel', category: 'hotel' },
+        tripId: TRIP,
+        unit: 'stay:S1',
+        subjects: [SUBJECT],
+      }),
+    );
     const erased = await ask(t, 'DELETE', `/v1/bookings/${TRIP}-B0`, { role: 'ingest' });
     expect(erased.status, erased.text).toBe(204);
     const erasure = (await registerEntries(t)).find(

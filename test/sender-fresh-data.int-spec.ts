@@ -8,7 +8,7 @@ import {
   TransmissionSender,
 } from '../src/modules/transmissions/transmission-sender.js';
 import { TransportsService } from '../src/modules/transports/transports.service.js';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
 import { type JsonObject } from './support/input-documents.js';
 import { transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -39,10 +39,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function put(path: string, body: JsonObject) {
-  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
-  expect([200, 201], answer.text).toContain(answer.status);
-}
+const put = (path: string, body: JsonObject) => putStored(t, path, body);
 
 /** The text of the files of a transmission that reached the outbox. */
 async function filesOf(transmissionId: string): Promise<string> {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { putStored, testDataKey, tripVariant } from './support/ingest.js';
 import { type JsonObject } from './support/input-documents.js';
 import { eventually, transmissionsOf } from './support/pipeline.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -30,10 +30,7 @@ afterAll(async () => {
   await rm(outbox, { recursive: true, force: true });
 });
 
-async function put(path: string, body: JsonObject) {
-  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
-  expect([200, 201], answer.text).toContain(answer.status);
-}
+const put = (path: string, body: JsonObject) => putStored(t, path, body);
 
 /** The backend of the dispatcher's listening connection, when there is one. */
 async function listenerPid(): Promise<number | undefined> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
 import { PlannerService } from '../src/modules/transmissions/planner.service.js';
-import { ask, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
 import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
 import { registerEntries } from './support/pipeline-checks.js';
 import { eventually, sendAllDue, transmissionsOf } from './support/pipeline.js';
@@ -43,10 +43,7 @@ afterAll(async () => {
   await rm(outbox, { recursive: true, force: true });
 });
 
-async function put(path: string, body: JsonObject): Promise<void> {
-  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
-  expect([200, 201], answer.text).toContain(answer.status);
-}
+const put = (path: string, body: JsonObject) => putStored(t, path, body);
 
 /**
  * A trip of its own, starting in `days` days, with sample bookings 0 and 1 under new ids

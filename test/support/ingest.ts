@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import {
   edit,
   personalValues,
@@ -57,6 +58,12 @@ export async function ask(
     text,
     body: text === '' ? {} : (JSON.parse(text) as Record<string, Json>),
   };
+}
+
+/** Puts a trip or a booking through the API, expected stored (201) or unchanged (200). */
+export async function putStored(t: TestApp, path: string, body: JsonObject): Promise<void> {
+  const answer = await ask(t, 'PUT', path, { role: 'ingest', body });
+  expect([200, 201], `${path}: ${answer.text}`).toContain(answer.status);
 }
 
 /** Stores a trip and its bookings through the API, each expected to be created (201). */

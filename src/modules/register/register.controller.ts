@@ -82,6 +82,15 @@ export function entryView(entry: RegisterEntry): Record<string, unknown> {
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const PARTICIPANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A participant id in a path, as the input model writes them (400 otherwise, value not quoted). */
+function checkParticipantId(participantId: string): void {
+  if (!PARTICIPANT_ID.test(participantId)) {
+    throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
+      { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
+    ]);
+  }
+}
 /** Digits beyond the millisecond, not all zero: `.7895`, `.789000001`. */
 const BELOW_MILLISECOND = /\.\d{3}\d*[1-9]/;
 /**
@@ -207,11 +216,7 @@ export class RegisterController {
     @CurrentClient() client: ApiClient,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    if (!PARTICIPANT_ID.test(participantId)) {
-      throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
-        { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
-      ]);
-    }
+    checkParticipantId(participantId);
     const entries = await this.register.aboutSubject(participantId);
     const report = buildSubjectReport(
       participantId,
@@ -263,11 +268,7 @@ export class RegisterController {
     @Param('participantId') participantId: string,
     @CurrentClient() client: ApiClient,
   ): Promise<SubjectRecipientsView> {
-    if (!PARTICIPANT_ID.test(participantId)) {
-      throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
-        { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
-      ]);
-    }
+    checkParticipantId(participantId);
     const entries = await this.register.aboutSubject(participantId);
     const recipients = recipientsToNotify([participantId], entries);
     await this.register.recordRead(
