@@ -624,3 +624,197 @@ describe('sfpdSsrFormat', () => {
     });
   });
 });
+
+describe('sfpdSsrFormat with maxPassengersPerPart', () => {
+  /** Three letters for an index (0 → AAA), so that every passenger's surname is its own. */
+  const lettersOf = (index: number): string =>
+    [676, 26, 1].map((unit) => String.fromCharCode(65 + (Math.floor(index / unit) % 26))).join('');
+
+  /** Passenger `index`: a surname of its own; every third with a redress number (DOCO). */
+  const passengerOf = (index: number): Values => ({
+    'participant.surname': `Martin ${lettersOf(index)}`,
+    'participant.givenNames': 'Claire',
+    'participant.dateOfBirth': '2011-03-04',
+    'participant.gender': 'F',
+    ...(index % 3 === 0 ? { 'participant.redressNumber': `R${String(index)}` } : {}),
+  });
+  const passengersOf = (count: number): Values[] =>
+    Array.from({ length: count }, (_, index) => passengerOf(index));
+
+  function filesOf(unit: MinimizedUnit, raw: Record<string, unknown>) {
+    const result = sfpdSsrFormat.serialize(unit, optionsOf(raw), context);
+    if (!result.ok) throw new Error(`serialize failed: ${JSON.stringify(result.errors)}`);
+    return result.value;
+  }
+
+  /** The lines before the first SSR: the file's header. */
+  const headerOf = (content: string): string[] => {
+    const lines = linesOf(content);
+    return lines.slice(
+      0,
+      lines.findIndex((line) => line.startsWith('SSR ')),
+    );
+  };
+  /** The SSR lines without their name element: what must not change when a flight is split. */
+  const ssrWithoutElement = (content: string): string[] =>
+    linesOf(content)
+      .filter((line) => line.startsWith('SSR '))
+      .map((line) => line.replace(/-\d+\.1$/, ''));
+
+  it.each([
+    [2, 2],
+    [2, 99],
+    [99, 99],
+  ])(
+    'should write the one file of today, byte for byte, when %i passengers are within a cap of %i',
+    (count, cap) => {
+      const unit = unitOf(count === 2 ? [CLAIRE, JEAN_LOIC] : passengersOf(count));
+      const [plain] = filesOf(unit, {});
+      const files = filesOf(unit, { maxPassengersPerPart: cap });
+      expect(files).toEqual([plain]);
+      expect(files[0]?.suffix).toBe('txt');
+      expect(files[0]?.content).not.toContain('PART ');
+    },
+  );
+
+  it('should split 250 passengers at 99 into 3 complete files of 99, 99 and 52', () => {
+    const files = filesOf(unitOf(passengersOf(250)), { maxPassengersPerPart: 99 });
+    expect(files.map((file) => file.suffix)).toEqual(['part01.txt', 'part02.txt', 'part03.txt']);
+    expect(files.map((file) => docsLines(file.content).length)).toEqual([99, 99, 52]);
+    files.forEach((file, index) => {
+      expect(file.mediaType).toBe('text/plain; charset=utf-8');
+      expect(headerOf(file.content)).toEqual([
+        'SECURE FLIGHT PASSENGER DATA',
+        'FLIGHT AF22 CDG-JFK 01JUL27',
+        `PART ${String(index + 1)} OF 3`,
+        'GROUP PNR K7Q2ZX',
+        `PASSENGERS ${String(docsLines(file.content).length)}`,
+      ]);
+      expect(file.content.endsWith('\r\nEND\r\n')).toBe(true);
+      expect(file.content.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    });
+  });
+
+  it('should number the names from 1 in each part, DOCO lines with their passenger', () => {
+    const files = filesOf(unitOf(passengersOf(250)), { maxPassengersPerPart: 99 });
+    for (const file of files) {
+      const ssr = linesOf(file.content).filter((line) => line.startsWith('SSR '));
+      let element = 0;
+      for (const line of ssr) {
+        if (line.startsWith('SSR DOCS ')) element += 1;
+        expect(line.endsWith(`-${String(element)}.1`)).toBe(true);
+      }
+      expect(element).toBe(docsLines(file.content).length);
+    }
+    expect(files[2]?.content).toContain('SSR DOCS AF HK1/////04MAR11/F//MARTIN AHQ/CLAIRE-1.1');
+    expect(files[2]?.content).toContain('SSR DOCO AF HK1//R/R198///US-1.1');
+  });
+
+  it('should write every passenger exactly once across the parts, in the order of the unit', () => {
+    const unit = unitOf(passengersOf(250));
+    const [plain] = filesOf(unit, {});
+    const files = filesOf(unit, { maxPassengersPerPart: 99 });
+    expect(files.flatMap((file) => ssrWithoutElement(file.content))).toEqual(
+      ssrWithoutElement(plain?.content ?? ''),
+    );
+    const surnames = files.flatMap((file) =>
+      docsLines(file.content).map((line) => line.split('/')[8]),
+    );
+    expect(surnames).toEqual(
+      Array.from({ length: 250 }, (_, index) => `MARTIN ${lettersOf(index)}`),
+    );
+  });
+
+  it('should split any flight into full parts but the last, each within the cap (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 20 }),
+        (count, cap) => {
+          const unit = unitOf(passengersOf(count));
+          const [plain] = filesOf(unit, {});
+          const files = filesOf(unit, { maxPassengersPerPart: cap });
+          const sizes = files.map((file) => docsLines(file.content).length);
+          if (count <= cap) {
+            expect(files).toEqual([plain]);
+            return;
+          }
+          expect(sizes).toEqual(
+            Array.from({ length: Math.ceil(count / cap) }, (_, index) =>
+              Math.min(cap, count - index * cap),
+            ),
+          );
+          expect(files.flatMap((file) => ssrWithoutElement(file.content))).toEqual(
+            ssrWithoutElement(plain?.content ?? ''),
+          );
+        },
+      ),
+    );
+  });
+
+  it('should leave out the GROUP PNR line of every part when the unit has no record locator', () => {
+    const unit = unitOf(passengersOf(5), without(FLIGHT, 'flight.pnr'));
+    const files = filesOf(unit, { maxPassengersPerPart: 2 });
+    expect(files.map((file) => headerOf(file.content))).toEqual(
+      [1, 2, 3].map((number) => [
+        'SECURE FLIGHT PASSENGER DATA',
+        'FLIGHT AF22 CDG-JFK 01JUL27',
+        `PART ${String(number)} OF 3`,
+        `PASSENGERS ${number === 3 ? '1' : '2'}`,
+      ]),
+    );
+  });
+
+  it('should number parts with three digits when the flight needs more than 99', () => {
+    const files = filesOf(unitOf(passengersOf(100)), { maxPassengersPerPart: 1 });
+    expect(files).toHaveLength(100);
+    expect(files[0]?.suffix).toBe('part001.txt');
+    expect(files[99]?.suffix).toBe('part100.txt');
+    expect(headerOf(files[99]?.content ?? '')).toContain('PART 100 OF 100');
+    const suffixes = files.map((file) => file.suffix);
+    expect([...suffixes].sort()).toEqual(suffixes);
+  });
+
+  it('should stop the whole unit, every part, when a passenger of any part cannot be written', () => {
+    const passengers = passengersOf(250);
+    passengers[3] = { ...passengerOf(3), 'participant.surname': 'Παπαδόπουλος' };
+    passengers[230] = without(passengerOf(230), 'participant.dateOfBirth');
+    const errors = errorsOf(unitOf(passengers), { maxPassengersPerPart: 99 });
+    expect(errors.map((error) => [error.participant, error.path, error.code])).toEqual([
+      [3, 'participants[3].participant.surname', 'NAME_CHARACTER_REFUSED'],
+      [230, 'participants[230].participant.dateOfBirth', 'SFPD_VALUE_MISSING'],
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('Παπαδόπουλος');
+  });
+
+  it('should stop the unit when the flight cannot be written, however many parts', () => {
+    const errors = errorsOf(unitOf(passengersOf(250), without(FLIGHT, 'flight.carrier')), {
+      maxPassengersPerPart: 99,
+    });
+    expect(errors.map((error) => [error.path, error.code])).toEqual([
+      ['flight.carrier', 'SFPD_VALUE_MISSING'],
+    ]);
+  });
+
+  describe('the option', () => {
+    it.each([1, 99, 999])('should take %i', (cap) => {
+      expect(optionsOf({ maxPassengersPerPart: cap }).maxPassengersPerPart).toBe(cap);
+    });
+
+    it.each([
+      [0, 'must be at least 1'],
+      [1000, 'must be at most 999'],
+      [-5, 'must be at least 1'],
+      [12.5, 'must be int'],
+      ['99', 'must be number'],
+      [null, 'must be number'],
+    ])('should refuse %j, naming the option', (value, rule) => {
+      const result = sfpdSsrFormat.parseOptions({ maxPassengersPerPart: value });
+      expect(result.ok).toBe(false);
+      if (result.ok) return;
+      expect(result.errors).toEqual([
+        { code: 'FORMAT_OPTIONS_INVALID', path: 'maxPassengersPerPart', rule },
+      ]);
+    });
+  });
+});

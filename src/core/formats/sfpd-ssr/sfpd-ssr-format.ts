@@ -12,7 +12,7 @@ import type { NameError } from '../../names/icao-transliteration.js';
 import type { MinimizedParticipant } from '../../projection/minimized-unit.js';
 import { parseWithSchema } from '../../shared/parse-with-schema.js';
 import { fail, ok, type Result } from '../../shared/result.js';
-import type { FormatError, PayloadFormat } from '../payload-format.js';
+import type { FormatError, PayloadFormat, RenderedFile } from '../payload-format.js';
 import { airimpDateOf, localDateOf } from './airimp-date.js';
 
 const FIELD = {
@@ -62,6 +62,12 @@ const optionsSchema = z
         overflow: z.enum(['refuse', 'truncate-at-word']),
       })
       .optional(),
+    /**
+     * The most passengers one file may hold, for an airline whose reservation system caps a
+     * PNR in names (often 99 for a group): a larger flight is written in parts, each entered
+     * into a PNR of its own. None by default: one file, whatever the flight's size.
+     */
+    maxPassengersPerPart: z.int().min(1).max(999).optional(),
   })
   .superRefine((options, context) => {
     if (!options.writeUnspecifiedAsUndisclosed) return;
@@ -350,9 +356,13 @@ function ssrLine(
   return `SSR ${code} ${carrier} HK1/${slots.join('/')}-${nameElement}.1`;
 }
 
+/**
+ * The passenger's lines; `nameElement` is the passenger's place among the names of the file
+ * (of its part, when the flight is split), which `-n.1` points at once entered in a PNR.
+ */
 function passengerLines(
   participant: MinimizedParticipant,
-  index: number,
+  nameElement: number,
   carrier: string,
   options: SfpdSsrOptions,
 ): Checked<string[]> {
@@ -374,17 +384,16 @@ function passengerLines(
   });
   if (!read.ok) return read;
   const { name, dateOfBirth, gender, redress, knownTraveler } = read.value;
-  const element = index + 1;
   // Secure Flight form: type, issuing state, number, nationality and expiry left empty.
   const docs = ['', '', '', '', dateOfBirth, gender, '', name.surname, name.given];
   if (name.second !== undefined) docs.push(name.second);
-  const lines = [ssrLine('DOCS', carrier, docs, element)];
+  const lines = [ssrLine('DOCS', carrier, docs, nameElement)];
   // DOCO: place of birth / type / number / place of issue / issue date / applicable country.
   if (redress !== undefined) {
-    lines.push(ssrLine('DOCO', carrier, ['', 'R', redress, '', '', 'US'], element));
+    lines.push(ssrLine('DOCO', carrier, ['', 'R', redress, '', '', 'US'], nameElement));
   }
   if (knownTraveler !== undefined) {
-    lines.push(ssrLine('DOCO', carrier, ['', 'K', knownTraveler, '', '', 'US'], element));
+    lines.push(ssrLine('DOCO', carrier, ['', 'K', knownTraveler, '', '', 'US'], nameElement));
   }
   return ok(lines);
 }
@@ -424,7 +433,8 @@ const LINE_END = '\r\n';
  *
  * - DOCS (AIRIMP): `/type/issuing state/number/nationality/DOB/gender/expiry/surname/given/second`
  *   with the document slots empty, as Secure Flight asks only for names, date of birth and
- *   gender; `-n.1` ties each SSR to the n-th passenger, in `unit.participants` order.
+ *   gender; `-n.1` ties each SSR to the n-th passenger of the file, in `unit.participants`
+ *   order.
  * - DOCO: `/place of birth/type/number/place of issue/issue date/applicable country`, type
  *   `R` redress, `K` Known Traveler; the exact layout is UNVERIFIED (formats.md §5.4).
  * - Names as on the travel document: the stored MRZ spelling, else ICAO 9303
@@ -432,6 +442,38 @@ const LINE_END = '\r\n';
  * - Dates `DDMMMYY` in English; the header's date is the departure's local date, read
  *   from its offset. Each SSR is one line: no Type B continuation (this is not a teletype).
  * - Infant codes (`MI`, `FI`) and lap infants are not written: every participant has a seat.
+ *
+ * Parts, when the contract sets `maxPassengersPerPart` and the flight has more passengers
+ * than that (some reservation systems take at most 99 names in a group PNR, so the group
+ * desk could not enter a larger file): files `part01.txt`, `part02.txt`, …, each a complete
+ * file of its own, which the desk enters into a PNR of its own. A flight within the cap is
+ * the one file above, byte for byte, named `txt` as without the option. A part:
+ *
+ * ```
+ * SECURE FLIGHT PASSENGER DATA
+ * FLIGHT AF22 CDG-JFK 01JUL27
+ * PART 2 OF 3                          this file's place among the flight's parts
+ * GROUP PNR K7Q2ZX                     the group booking the parts are split from
+ * PASSENGERS 99                        the passengers of this part
+ * SSR DOCS AF HK1/////12MAY60/M//LEFEVRE/JEAN LOIC-1.1
+ * …
+ * END
+ * ```
+ *
+ * - Filled greedily, in `unit.participants` order: every part holds the cap but the last
+ *   (250 at 99: 99, 99, 52; 100 at 99: 99, 1). This is PAXLST's rule for the option of the
+ *   same name, so the option means one thing in every contract; and a passenger's part
+ *   depends only on their place in the list, never on the flight's total, so a resend after
+ *   a passenger was added at the end of the list leaves the earlier parts' passengers where
+ *   the desk entered them. An even split (84, 83, 83) would shift its boundaries whenever
+ *   the total changes.
+ * - `-n.1` restarts at 1 in each part: it numbers the names of the PNR the part is entered
+ *   in, not of the flight.
+ * - The GROUP PNR line stays in every part (when the contract allows `flight.pnr`): the
+ *   desk divides that booking into the parts' PNRs and needs to know which one; it is the
+ *   same value in every part, so nothing more leaves than in one file.
+ * - Part numbers take two digits, more only past 99 parts (a small cap on a large flight),
+ *   so that the file names still sort in order.
  */
 export const sfpdSsrFormat: PayloadFormat<SfpdSsrOptions> = {
   type: 'sfpd-ssr',
@@ -465,8 +507,16 @@ export const sfpdSsrFormat: PayloadFormat<SfpdSsrOptions> = {
   ],
   serialize(unit, options) {
     const flight = flightHeaderOf(unit.values);
+    const cap = options.maxPassengersPerPart;
+    // Parts are filled greedily, so a passenger's place in its part is its index modulo
+    // the cap (its index itself when the flight fits in one file).
     const passengers = unit.participants.map((participant, index) =>
-      passengerLines(participant, index, flight.ok ? flight.value.carrier : 'YY', options),
+      passengerLines(
+        participant,
+        (cap === undefined ? index : index % cap) + 1,
+        flight.ok ? flight.value.carrier : 'YY',
+        options,
+      ),
     );
     const all = [
       ...(flight.ok ? [] : flight.errors.map((item) => formatError(item))),
@@ -481,16 +531,39 @@ export const sfpdSsrFormat: PayloadFormat<SfpdSsrOptions> = {
       ).values(),
     ];
     if (!flight.ok || errors.length > 0) return fail(errors);
-    const { carrier, flightNumber, from, to, date, pnr } = flight.value;
-    const lines = [
-      'SECURE FLIGHT PASSENGER DATA',
-      `FLIGHT ${carrier}${flightNumber} ${from}-${to} ${date}`,
-      ...(pnr === undefined ? [] : [`GROUP PNR ${pnr}`]),
-      `PASSENGERS ${unit.participants.length}`,
-      ...passengers.flatMap((result) => (result.ok ? result.value : [])),
-      'END',
-    ];
-    const content = lines.map((line) => `${line}${LINE_END}`).join('');
-    return ok([{ suffix: 'txt', mediaType: 'text/plain; charset=utf-8', content }]);
+    const blocks = passengers.map((result) => (result.ok ? result.value : []));
+    const fileOf = (
+      first: number,
+      end: number,
+      part?: { readonly number: number; readonly of: number },
+    ): string => {
+      const { carrier, flightNumber, from, to, date, pnr } = flight.value;
+      const lines = [
+        'SECURE FLIGHT PASSENGER DATA',
+        `FLIGHT ${carrier}${flightNumber} ${from}-${to} ${date}`,
+        ...(part === undefined ? [] : [`PART ${part.number} OF ${part.of}`]),
+        ...(pnr === undefined ? [] : [`GROUP PNR ${pnr}`]),
+        `PASSENGERS ${end - first}`,
+        ...blocks.slice(first, end).flat(),
+        'END',
+      ];
+      return lines.map((line) => `${line}${LINE_END}`).join('');
+    };
+    const mediaType = 'text/plain; charset=utf-8';
+    if (cap === undefined || blocks.length <= cap) {
+      return ok([{ suffix: 'txt', mediaType, content: fileOf(0, blocks.length) }]);
+    }
+    const count = Math.ceil(blocks.length / cap);
+    const digits = Math.max(2, String(count).length);
+    const files: RenderedFile[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const number = index + 1;
+      files.push({
+        suffix: `part${String(number).padStart(digits, '0')}.txt`,
+        mediaType,
+        content: fileOf(index * cap, Math.min(blocks.length, number * cap), { number, of: count }),
+      });
+    }
+    return ok(files);
   },
 };
