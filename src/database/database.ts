@@ -25,6 +25,7 @@ import { transmissionOutdatedMigration } from './migrations/0021-transmission-ou
 import { bookingsErasedByTripMigration } from './migrations/0022-bookings-erased-by-trip.js';
 import { emergencyRequestsByParticipantMigration } from './migrations/0023-emergency-requests-by-participant.js';
 import { registerEntriesByOutcomeMigration } from './migrations/0024-register-entries-by-outcome.js';
+import { subjectRestrictionsMigration } from './migrations/0025-subject-restrictions.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -56,6 +57,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0022-bookings-erased-by-trip': bookingsErasedByTripMigration,
   '0023-emergency-requests-by-participant': emergencyRequestsByParticipantMigration,
   '0024-register-entries-by-outcome': registerEntriesByOutcomeMigration,
+  '0025-subject-restrictions': subjectRestrictionsMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -97,6 +97,15 @@ export interface TransmissionsTable {
   outdated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
+/** A restriction of processing in force (Art. 18), by participant id (migration 0025). */
+export interface SubjectRestrictionsTable {
+  participant_id: string;
+  /** `[{ contractId, ground }]`: the contracts still sent, each with its Art. 18(2) ground. */
+  exceptions: ColumnType<unknown, string, string>;
+  restricted_at: ColumnType<Date, Date, never>;
+  updated_at: ColumnType<Date, Date, Date>;
+}
+
 /** A trip as last put: the validated document (no personal data) and when it ends. */
 export interface TripsTable {
   id: string;
@@ -186,4 +195,5 @@ export interface Database {
   transmissions: TransmissionsTable;
   booking_policies: BookingPoliciesTable;
   emergency_requests: EmergencyRequestsTable;
+  subject_restrictions: SubjectRestrictionsTable;
 }

@@ -41,6 +41,7 @@ export async function expectedFiles(
     {
       trip: data.trip,
       bookings: data.bookings,
+      restricted: data.restricted,
       contract: loaded.contract,
       catalogue: catalog.catalogue,
       formats: catalog.formats,

@@ -5,7 +5,7 @@ import type { FieldCatalogue } from '../fields/field-catalogue.js';
 import type { Booking } from '../model/booking.js';
 import type { Trip } from '../model/trip.js';
 import type { MinimizedUnit, UnitRef } from '../projection/minimized-unit.js';
-import { projectAllUnits } from '../projection/project-unit.js';
+import { projectAllUnits, type Restrictions } from '../projection/project-unit.js';
 
 /** What one send of a contract for one unit should be: when, until when, with what data. */
 export interface PlannedSend {
@@ -137,6 +137,8 @@ export interface PlanInput {
   readonly catalogue: FieldCatalogue;
   /** The moment of planning (epoch ms): `booking.confirmed` sends fall due now. */
   readonly now: number;
+  /** Restrictions of processing in force: their participants leave the contracts' units. */
+  readonly restricted?: Restrictions;
 }
 
 /**
@@ -155,6 +157,7 @@ export function planTrip(input: PlanInput): PlannedSend[] {
       bookings: input.bookings,
       contract,
       catalogue: input.catalogue,
+      ...(input.restricted === undefined ? {} : { restricted: input.restricted }),
     });
     for (const unit of units) {
       if (unit.participantIds.length === 0) continue;

@@ -620,3 +620,53 @@ describe('projectAllUnits: meal requirements in stays', () => {
     expect(units.flatMap((u) => u.withheld)).toEqual([]);
   });
 });
+
+describe('projectAllUnits: restrictions of processing (Art. 18)', () => {
+  const bookings = [
+    aBooking('B1', [aParticipant({ id: 'P1' }), aParticipant({ id: 'P2' })]),
+    aBooking('B2', [aParticipant({ id: 'L1', role: 'leader', phone: '+33 6 99' })]),
+  ];
+  const projectRestricted = (
+    contract: Contract,
+    restricted: ReadonlyMap<string, ReadonlySet<string>>,
+  ) =>
+    projectAllUnits({
+      trip: aTrip(),
+      bookings,
+      contract,
+      catalogue,
+      now: '2027-07-03T12:00:00+02:00',
+      restricted,
+    });
+
+  it('should leave a restricted participant out of every unit of a contract not excepted', () => {
+    const units = projectRestricted(aContract(), new Map([['P1', new Set<string>()]]));
+    expect(units.length).toBeGreaterThan(0);
+    for (const unit of units) expect(unit.participantIds).not.toContain('P1');
+    expect(units.flatMap((unit) => unit.participantIds)).toContain('P2');
+    // A participant unit of theirs is not made at all.
+    const own = projectRestricted(
+      aContract({ unit: 'participant' }),
+      new Map([['P1', new Set<string>()]]),
+    );
+    expect(own.map((unit) => unit.unit.key)).not.toContain('participant:P1');
+  });
+
+  it('should keep them in the units of a contract their restriction excepts', () => {
+    const units = projectRestricted(aContract(), new Map([['P1', new Set(['test'])]]));
+    for (const unit of units) expect(unit.participantIds).toContain('P1');
+    expect(units).toEqual(project(aContract(), aTrip(), bookings));
+  });
+
+  it('should leave a restricted leader’s contact details out with them', () => {
+    const contract = aContract({
+      unit: 'participant',
+      fields: ['participant.surname', 'trip.leaders.phone'],
+    });
+    const units = projectRestricted(contract, new Map([['L1', new Set<string>()]]));
+    const p1 = units.find((u) => u.unit.key === 'participant:P1');
+    expect(p1?.subjects).toEqual(['P1']);
+    expect(p1?.payload.values).toEqual({});
+    expect(JSON.stringify(units)).not.toContain('+33 6 99');
+  });
+});

@@ -34,6 +34,26 @@ export interface ProjectionInput {
   readonly requiredFields?: readonly string[];
   /** Checks on the full data the format asks for (see `checkDataQuality`). */
   readonly qualityRules?: readonly DataQualityRule[];
+  /** Restrictions of processing in force for the trip's participants (see `Restrictions`). */
+  readonly restricted?: Restrictions;
+}
+
+/**
+ * Restrictions of processing (GDPR Art. 18) in force, by participant id: the ids of the
+ * contracts that still send the participant's data (each on an Art. 18(2) ground the DPO
+ * recorded). A restricted participant is left out of every other contract's units, as if
+ * their booking were cancelled for that contract alone.
+ */
+export type Restrictions = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** Whether the participant stays in the contract's units despite a restriction. */
+export function sentDespiteRestriction(
+  restricted: Restrictions | undefined,
+  participantId: string,
+  contractId: string,
+): boolean {
+  const excepted = restricted?.get(participantId);
+  return excepted === undefined || excepted.has(contractId);
 }
 
 interface Member {
@@ -53,13 +73,28 @@ interface BaseUnit {
 const byId = (a: Member, b: Member): number =>
   a.participant.id < b.participant.id ? -1 : a.participant.id > b.participant.id ? 1 : 0;
 
-/** Every participant of the trip's confirmed bookings; cancelled bookings never reach a unit. */
-function confirmedMembers(trip: Trip, bookings: readonly Booking[]): Member[] {
+/**
+ * Every participant of the trip's confirmed bookings; cancelled bookings never reach a unit,
+ * nor restricted participants a contract that is not excepted from their restriction.
+ */
+function confirmedMembers(
+  trip: Trip,
+  bookings: readonly Booking[],
+  contractId: string,
+  restricted: Restrictions | undefined,
+): Member[] {
   // A loop: `flatMap` over a few hundred bookings cost more than the rest of some units.
   const members: Member[] = [];
   for (const booking of bookings) {
     if (booking.tripId !== trip.id || booking.status !== 'confirmed') continue;
-    for (const participant of booking.participants) members.push({ booking, participant });
+    for (const participant of booking.participants) {
+      if (
+        restricted !== undefined &&
+        !sentDespiteRestriction(restricted, participant.id, contractId)
+      )
+        continue;
+      members.push({ booking, participant });
+    }
   }
   return members;
 }
@@ -143,10 +178,11 @@ function scopedUnits(
   trip: Trip,
   bookings: readonly Booking[],
   contract: Contract,
+  restricted: Restrictions | undefined,
   only?: UnitRef,
 ): ScopedUnit[] {
   const units: ScopedUnit[] = [];
-  let members = confirmedMembers(trip, bookings);
+  let members = confirmedMembers(trip, bookings, contract.id, restricted);
   // One participant's or one booking's unit is made of their members alone: the others'
   // units need not be made to find it.
   if (only?.kind === contract.unit && only.kind === 'participant') {
@@ -203,8 +239,9 @@ export function enumerateUnits(
   trip: Trip,
   bookings: readonly Booking[],
   contract: Contract,
+  restricted?: Restrictions,
 ): UnitRef[] {
-  return scopedUnits(trip, bookings, contract).map((unit) => unit.ref);
+  return scopedUnits(trip, bookings, contract, restricted).map((unit) => unit.ref);
 }
 
 /** What every unit of one projection shares: computed once, not once per unit. */
@@ -262,7 +299,8 @@ function prepare(input: ProjectionInput): Prepared {
     allowed,
     allowedIds: new Set(allowed.map((field) => field.id)),
     required: new Set(input.requiredFields ?? []),
-    leaders: confirmedMembers(input.trip, input.bookings)
+    // A restricted leader's contact details leave the contract's units with them.
+    leaders: confirmedMembers(input.trip, input.bookings, input.contract.id, input.restricted)
       .map((member) => member.participant)
       .filter((participant) => participant.role === 'leader')
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
@@ -273,7 +311,7 @@ function prepare(input: ProjectionInput): Prepared {
 /** Projects every unit of the contract for the trip. */
 export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
   const prepared = prepare(input);
-  return scopedUnits(input.trip, input.bookings, input.contract).map((unit) =>
+  return scopedUnits(input.trip, input.bookings, input.contract, input.restricted).map((unit) =>
     projectScopedUnit(input, prepared, unit),
   );
 }
@@ -285,9 +323,13 @@ export function projectAllUnits(input: ProjectionInput): ProjectedUnit[] {
  * randomness, participants ordered by id. A unit that no longer exists projects empty.
  */
 export function projectUnit(input: ProjectionInput, unit: UnitRef): ProjectedUnit {
-  const scoped = scopedUnits(input.trip, input.bookings, input.contract, unit).find(
-    (u) => u.ref.key === unit.key,
-  );
+  const scoped = scopedUnits(
+    input.trip,
+    input.bookings,
+    input.contract,
+    input.restricted,
+    unit,
+  ).find((u) => u.ref.key === unit.key);
   const base = scoped ?? { kind: unit.kind, id: unit.id, members: [], ref: unit };
   return projectScopedUnit(input, prepare(input), base);
 }

@@ -11,7 +11,12 @@ import type { Booking } from '../model/booking.js';
 import type { IsoInstant, Trip } from '../model/trip.js';
 import type { DataQualityError, ProjectedUnit, UnitRef } from './minimized-unit.js';
 import type { DataQualityRule } from './data-quality.js';
-import { projectAllUnits, projectUnit, type ProjectionInput } from './project-unit.js';
+import {
+  projectAllUnits,
+  projectUnit,
+  type ProjectionInput,
+  type Restrictions,
+} from './project-unit.js';
 
 /**
  * The digest a disclosure's register entries name: sha256 over its files' texts as UTF-8,
@@ -45,6 +50,8 @@ export interface RenderInput {
   readonly catalogue: FieldCatalogue;
   readonly formats: FormatRegistry;
   readonly now?: IsoInstant;
+  /** Restrictions of processing in force for the trip's participants. */
+  readonly restricted?: Restrictions;
   /** The render context of each unit (its reference, the preparation time). */
   readonly contextFor: (unit: ProjectedUnit) => RenderContext;
   /** `prepareFormat(contract, formats)`, when the caller keeps it: the same for every unit. */
@@ -103,6 +110,7 @@ function prepare(input: RenderInput): Prepared {
       requiredFields: prepared.requiredFields,
       qualityRules: prepared.qualityRules,
       ...(input.now === undefined ? {} : { now: input.now }),
+      ...(input.restricted === undefined ? {} : { restricted: input.restricted }),
     },
   };
 }

@@ -208,11 +208,17 @@ const tripLoad = compiledTemplate(
       reference: string | null;
       key_id: string | null;
       sealed: string | null;
+      restrictions: StoredRestriction[] | null;
     }>`
       SELECT t.id AS trip_id,
              CASE WHEN row_number() OVER (PARTITION BY t.id ORDER BY b.reference) = 1
                   THEN t.document::text END AS trip_document,
-             b.reference, b.key_id, ${packedSealed}
+             b.reference, b.key_id, ${packedSealed},
+             -- The restrictions of processing of the booking's participants (none: null).
+             (SELECT json_agg(json_build_object(
+                       'participantId', r.participant_id, 'exceptions', r.exceptions))
+                FROM subject_restrictions r
+               WHERE r.participant_id = ANY(b.participant_ids)) AS restrictions
       FROM trips t
       LEFT JOIN bookings b ON b.trip_id = t.id AND b.erased_at IS NULL
       -- The ids behind a sub-select: the planner then sees the list as the same whatever
@@ -224,10 +230,23 @@ const tripLoad = compiledTemplate(
       ORDER BY t.id, b.reference`,
 );
 
-/** A stored trip's document as text, and its live bookings as stored (sealed). */
+/** A restriction of processing in force, as stored (see migration 0025). */
+export interface StoredRestriction {
+  readonly participantId: string;
+  readonly exceptions: readonly RestrictionException[];
+}
+
+/** A contract still sent despite a restriction, and the Art. 18(2) ground the DPO gave. */
+export interface RestrictionException {
+  readonly contractId: string;
+  readonly ground: string;
+}
+
+/** A stored trip's document as text, its live bookings as stored (sealed), their restrictions. */
 export interface StoredTripText {
   readonly document: string;
   readonly rows: readonly SealedBooking[];
+  readonly restrictions: readonly StoredRestriction[];
 }
 
 /** Trips and bookings in PostgreSQL; the service decides, this only reads and writes. */
@@ -343,22 +362,39 @@ export class BookingsRepository {
   }
 
   /** The same for several trips, in one statement; those not stored are absent. */
+  /** The trips with a booking not erased that holds this participant (the GIN index). */
+  async tripIdsHoldingParticipant(participantId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('bookings')
+      .select('trip_id')
+      .distinct()
+      .where(sql<boolean>`participant_ids @> ARRAY[${participantId}]::text[]`)
+      .where('erased_at', 'is', null)
+      .orderBy('trip_id')
+      .execute();
+    return rows.map((row) => row.trip_id);
+  }
+
   async tripsWithLiveBookings(
     tripIds: readonly string[],
     executor: Executor = this.db,
   ): Promise<Map<string, StoredTripText>> {
-    const found = new Map<string, { document: string; rows: SealedBooking[] }>();
+    const found = new Map<
+      string,
+      { document: string; rows: SealedBooking[]; restrictions: StoredRestriction[] }
+    >();
     if (tripIds.length === 0) return found;
     const result = await executor.executeQuery(tripLoad(executor, tripIds));
-    let current: { document: string; rows: SealedBooking[] } | undefined;
+    let current: (typeof found extends Map<string, infer V> ? V : never) | undefined;
     for (const row of result.rows) {
       // Each trip's rows come together, its document on the first.
       if (row.trip_document !== null) {
-        current = { document: row.trip_document, rows: [] };
+        current = { document: row.trip_document, rows: [], restrictions: [] };
         found.set(row.trip_id, current);
       }
       if (row.reference === null || current === undefined) continue;
       current.rows.push(sealedBookingOf(row.reference, row));
+      if (row.restrictions !== null) current.restrictions.push(...row.restrictions);
     }
     return found;
   }

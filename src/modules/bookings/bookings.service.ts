@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { PolicyHolder } from '../../core/emergency/emergency-release.js';
 import type { Booking } from '../../core/model/booking.js';
 import type { Trip } from '../../core/model/trip.js';
+import type { Restrictions } from '../../core/projection/project-unit.js';
 import type { RegisterEntry, RegisterEntryInput } from '../../core/register/register-entry.js';
 import {
   notificationDetail,
@@ -18,6 +19,7 @@ import type {
   BookingsRepository,
   Executor,
   SealedBooking,
+  StoredRestriction,
   SealedToRewrap,
 } from './bookings.repository.js';
 import { canonicalJson } from './canonical-json.js';
@@ -56,6 +58,22 @@ export interface LoadedTrip {
   readonly trip: Trip;
   /** Every booking of the trip that is not erased, confirmed and cancelled, by reference. */
   readonly bookings: Booking[];
+  /** The restrictions of processing (Art. 18) of their participants in force. */
+  readonly restricted: Restrictions;
+}
+
+/** No restriction: what an emergency release renders with (see `findInsured`). */
+const NONE_RESTRICTED: Restrictions = new Map();
+
+/** The restrictions in force, as the projection reads them (contracts still sent, by participant). */
+function restrictionsOf(stored: readonly StoredRestriction[]): Restrictions {
+  if (stored.length === 0) return NONE_RESTRICTED;
+  return new Map(
+    stored.map((restriction) => [
+      restriction.participantId,
+      new Set(restriction.exceptions.map((exception) => exception.contractId)),
+    ]),
+  );
 }
 
 export interface BookingsServiceOptions {
@@ -364,6 +382,7 @@ export class BookingsService {
       loaded.set(tripId, {
         trip: JSON.parse(found.document) as Trip,
         bookings: this.openAll(found.rows),
+        restricted: restrictionsOf(found.restrictions),
       });
     }
     return loaded;
@@ -388,6 +407,9 @@ export class BookingsService {
       trips.set(tripId, {
         trip: JSON.parse(stored.document) as Trip,
         bookings: this.openAll([...stored.rows.values()]),
+        // A restriction does not hold back an emergency release: it is made for the
+        // participant's vital interests, at the insurer's request (README, Restriction).
+        restricted: NONE_RESTRICTED,
       });
     }
     return { holders: found.holders, trips };
@@ -522,6 +544,17 @@ export class BookingsService {
 
   listTripIdsWithLiveBookings(): Promise<string[]> {
     return this.repository.tripIdsWithLiveBookings();
+  }
+
+  /**
+   * Tells the listeners (the planner) that the trips holding this participant in a booking
+   * not erased changed — a restriction of processing put or lifted, which the trips' data
+   * does not show. Returns their ids.
+   */
+  async participantChanged(participantId: string): Promise<string[]> {
+    const tripIds = await this.repository.tripIdsHoldingParticipant(participantId);
+    await this.notify(tripIds);
+    return tripIds;
   }
 
   /**

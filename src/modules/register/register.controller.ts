@@ -81,10 +81,10 @@ export function entryView(entry: RegisterEntry): Record<string, unknown> {
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-const PARTICIPANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+export const PARTICIPANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** A participant id in a path, as the input model writes them (400 otherwise, value not quoted). */
-function checkParticipantId(participantId: string): void {
+export function checkParticipantId(participantId: string): void {
   if (!PARTICIPANT_ID.test(participantId)) {
     throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
       { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },

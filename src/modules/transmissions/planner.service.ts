@@ -147,6 +147,7 @@ export class PlannerService implements OnModuleDestroy {
             : planTrip({
                 trip: loaded.trip,
                 bookings: loaded.bookings,
+                restricted: loaded.restricted,
                 contracts,
                 catalogue: this.catalog.catalogue,
                 now: now.getTime(),

@@ -14,8 +14,6 @@ import {
 } from '../../core/projection/render-unit.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
 import type { RegisterEntryInput } from '../../core/register/register-entry.js';
-import type { Booking } from '../../core/model/booking.js';
-import type { Trip } from '../../core/model/trip.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog, LoadedContract } from '../contracts/load-contract-catalog.js';
 import { RegisterService } from '../register/register.service.js';
@@ -25,7 +23,7 @@ import { DeliverySlots } from './delivery-slots.js';
 import { DEFAULT_MAX_ATTEMPTS } from './dispatcher.service.js';
 import { OpsAlerts } from './ops-alerts.js';
 import { SettleQueue } from './settle-queue.js';
-import { TRIP_SOURCE, type TripSource } from './trip-source.js';
+import { TRIP_SOURCE, type SourcedTrip, type TripSource } from './trip-source.js';
 import {
   TransmissionsRepository,
   type Finish,
@@ -62,10 +60,7 @@ export const TRIP_DATA_MAX_AGE_MS = 1000;
 /** A transmission's attempt as leased: its `attempts` is the fencing token. */
 const leaseOf = (t: LeasedTransmission): Lease => ({ id: t.id, attempt: t.attempts });
 
-interface TripData {
-  readonly trip: Trip;
-  readonly bookings: readonly Booking[];
-}
+type TripData = SourcedTrip;
 
 /** A leased transmission, rendered and recorded as attempted, whose files are on their way. */
 interface Attempt {
@@ -157,6 +152,7 @@ export class TransmissionSender {
         prepared: loaded.prepared,
         trip: data.trip,
         bookings: data.bookings,
+        restricted: data.restricted,
         contract: loaded.contract,
         catalogue: this.catalog.catalogue,
         formats: this.catalog.formats,

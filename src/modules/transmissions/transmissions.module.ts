@@ -17,6 +17,8 @@ import { redisOptionsFromUrl } from './redis-options.js';
 import { TRIP_SOURCE } from './trip-source.js';
 import { configuredProcessor } from './transmission.processor.js';
 import { TransmissionSender } from './transmission-sender.js';
+import { RestrictionsController } from './restrictions.controller.js';
+import { RestrictionsService } from './restrictions.service.js';
 import { TransmissionsController } from './transmissions.controller.js';
 import { TransmissionsRepository } from './transmissions.repository.js';
 
@@ -51,7 +53,7 @@ export class TransmissionsModule {
         TransportsModule,
         BookingsModule,
       ],
-      controllers: [TransmissionsController],
+      controllers: [TransmissionsController, RestrictionsController],
       providers: [
         { provide: TRIP_SOURCE, useExisting: BookingsService },
         {
@@ -63,6 +65,7 @@ export class TransmissionsModule {
         DispatcherService,
         TransmissionSender,
         OpsAlerts,
+        RestrictionsService,
         ...(config.role === 'api' ? [] : [configuredProcessor(config), BacklogMetrics]),
       ],
       exports: [PlannerService, DispatcherService, TransmissionsRepository],
