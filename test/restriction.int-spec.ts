@@ -216,7 +216,19 @@ describe('a restriction after the data was disclosed, then lifted', () => {
   it('should show the restriction in the subject’s access report', async () => {
     const report = await ask(t, 'GET', `/v1/subjects/${SUBJECT}/disclosures`, { role: 'auditor' });
     expect(report.status, report.text).toBe(200);
-    expect(report.text).toContain('restriction-applied');
+    expect(report.body.restrictions).toEqual([
+      expect.objectContaining({
+        action: 'applied',
+        exceptions: [
+          { contractId: 'secure-flight', ground: 'consent' },
+          { contractId: 'us-apis', ground: 'consent' },
+        ],
+      }),
+    ]);
+    const html = await t.call('GET', `/v1/subjects/${SUBJECT}/disclosures?format=html`, {
+      role: 'auditor',
+    });
+    expect(await html.text()).toContain('processing was restricted');
   });
 
   it('should plan the participant back once the restriction is lifted, and record it', async () => {

@@ -309,3 +309,61 @@ describe('the access report’s transfers', () => {
     );
   });
 });
+
+describe('the access report of a restricted subject (Art. 18)', () => {
+  const restriction = (action: string, exceptions: string): RegisterEntryInput =>
+    aDisclosure({
+      event: 'ops-action',
+      subjects: ['P1'],
+      fields: [],
+      categories: [],
+      withheld: [],
+      actor: { kind: 'client', id: 'demo-ops' },
+      reason: 'DPO ticket 118',
+      detail: { action, role: 'ops', exceptions },
+    });
+  const entries = sealEntries(
+    [
+      restriction('restriction-applied', 'us-apis:consent'),
+      restriction('restriction-lifted', 'us-apis:consent'),
+      aDisclosure({ event: 'ops-action', subjects: ['P1'], detail: { action: 'hold' } }),
+    ],
+    { seq: 0, hash: GENESIS_HASH },
+    '2027-07-03T10:00:00.000Z',
+    [
+      '00000000-0000-4000-8000-000000000011',
+      '00000000-0000-4000-8000-000000000012',
+      '00000000-0000-4000-8000-000000000013',
+    ],
+  );
+
+  it('should list the restrictions put and lifted, with their exceptions, and no other action', () => {
+    const built = report('P1', entries);
+    expect(built.restrictions).toEqual([
+      {
+        entryId: '00000000-0000-4000-8000-000000000011',
+        date: '2027-07-03T10:00:00.000Z',
+        action: 'applied',
+        exceptions: [{ contractId: 'us-apis', ground: 'consent' }],
+      },
+      {
+        entryId: '00000000-0000-4000-8000-000000000012',
+        date: '2027-07-03T10:00:00.000Z',
+        action: 'lifted',
+        exceptions: [{ contractId: 'us-apis', ground: 'consent' }],
+      },
+    ]);
+    expect(report('P2', entries).restrictions).toEqual([]);
+  });
+
+  it('should say so in the printable report, in words', () => {
+    const html = renderSubjectReportHtml(report('P1', entries));
+    expect(html).toContain('<h2>Restriction of processing</h2>');
+    expect(html).toContain('processing was restricted');
+    expect(html).toContain('us-apis (with your consent)');
+    expect(html).toContain('the restriction of processing was lifted');
+    expect(renderSubjectReportHtml(report('P2', entries))).not.toContain(
+      'Restriction of processing',
+    );
+  });
+});

@@ -54,6 +54,15 @@ export interface SubjectWithholding {
   readonly reason: string;
 }
 
+/** A restriction of processing of the subject put, changed or lifted (Art. 18). */
+export interface SubjectRestriction {
+  readonly entryId: string;
+  readonly date: string;
+  readonly action: 'applied' | 'changed' | 'lifted';
+  /** The contracts still sent while it held, each with its Art. 18(2) ground. */
+  readonly exceptions: readonly { readonly contractId: string; readonly ground: string }[];
+}
+
 /** A data subject's access report (GDPR Art. 15(1)(c)): who received what, when, why. */
 export interface SubjectReport {
   readonly subjectId: string;
@@ -69,6 +78,30 @@ export interface SubjectReport {
   readonly withheld: readonly SubjectWithholding[];
   /** Attempts that did not reach the recipient. */
   readonly failedAttempts: number;
+  /** Restrictions of processing put, changed or lifted, oldest first. */
+  readonly restrictions: readonly SubjectRestriction[];
+}
+
+const RESTRICTION_ACTIONS: Readonly<Record<string, SubjectRestriction['action']>> = {
+  'restriction-applied': 'applied',
+  'restriction-changed': 'changed',
+  'restriction-lifted': 'lifted',
+};
+
+/** A restriction's entry as the report shows it; undefined for any other entry. */
+function restrictionOf(entry: RegisterEntry): SubjectRestriction | undefined {
+  const action = entry.event === 'ops-action' ? entry.detail?.action : undefined;
+  const shown = typeof action === 'string' ? RESTRICTION_ACTIONS[action] : undefined;
+  if (shown === undefined) return undefined;
+  const written = entry.detail?.exceptions;
+  // `contract:ground,contract:ground` (contract ids and grounds never hold a colon or comma).
+  const exceptions = (typeof written === 'string' && written !== '' ? written.split(',') : []).map(
+    (pair) => {
+      const [contractId = '', ground = ''] = pair.split(':');
+      return { contractId, ground };
+    },
+  );
+  return { entryId: entry.id, date: entry.occurredAt, action: shown, exceptions };
 }
 
 const DISCLOSED: ReadonlySet<string> = new Set(['disclosure-delivered', 'emergency-released']);
@@ -151,8 +184,11 @@ export function buildSubjectReport(
   const disclosures: SubjectDisclosure[] = [];
   const withheld: SubjectWithholding[] = [];
   let failedAttempts = 0;
+  const restrictions: SubjectRestriction[] = [];
   for (const entry of ordered) {
     if (!entry.subjects.includes(subjectId)) continue;
+    const restriction = restrictionOf(entry);
+    if (restriction !== undefined) restrictions.push(restriction);
     const recipient = entry.recipient ?? { id: 'unknown', name: 'unknown', category: 'unknown' };
     if (entry.event === 'disclosure-failed') failedAttempts += 1;
     for (const w of entry.withheld) {
@@ -222,6 +258,7 @@ export function buildSubjectReport(
     disclosures,
     withheld,
     failedAttempts,
+    restrictions,
   };
 }
 
@@ -288,6 +325,33 @@ export function retentionInWords(retention: string): string {
   return `${count} ${word} after ${RETENTION_EVENTS[event] ?? event}`;
 }
 
+const GROUND_WORDS: Readonly<Record<string, string>> = {
+  consent: 'with your consent',
+  'legal-claims': 'for legal claims',
+  'protection-of-others': 'to protect the rights of another person',
+  'public-interest': 'for an important public interest',
+};
+
+/** The restrictions of processing, in words; nothing when there was none. */
+function restrictionsHtml(restrictions: readonly SubjectRestriction[]): string {
+  if (restrictions.length === 0) return '';
+  const e = escapeHtml;
+  const item = (r: SubjectRestriction): string => {
+    const what =
+      r.action === 'lifted'
+        ? 'the restriction of processing was lifted'
+        : `processing was restricted${r.action === 'changed' ? ' (changed)' : ''}: your data is no longer sent to recipients${
+            r.exceptions.length === 0
+              ? ''
+              : `, except under ${r.exceptions
+                  .map((x) => `${e(x.contractId)} (${e(GROUND_WORDS[x.ground] ?? x.ground)})`)
+                  .join(', ')}`
+          }`;
+    return `<li>${e(day(r.date))} — ${what}.</li>`;
+  };
+  return `<h2>Restriction of processing</h2><ul>${restrictions.map(item).join('')}</ul>`;
+}
+
 /** The report as a printable page a DPO can send to a parent. */
 export function renderSubjectReportHtml(report: SubjectReport): string {
   const e = escapeHtml;
@@ -315,6 +379,7 @@ export function renderSubjectReportHtml(report: SubjectReport): string {
 ${report.disclosures.length === 0 ? '<p>No personal data of this participant has been disclosed to any recipient.</p>' : `<table><thead><tr><th>Date</th><th>Recipient</th><th>Why</th><th>Legal basis</th><th>Data shared</th><th>Transfer</th><th>Kept by the recipient</th></tr></thead><tbody>\n${rows}\n</tbody></table>`}
 ${withheld}
 ${report.failedAttempts > 0 ? `<p>${report.failedAttempts} sending attempt(s) did not reach their recipient and were repeated or abandoned.</p>` : ''}
+${restrictionsHtml(report.restrictions)}
 <p>Where the data came from: ${e(report.source)}.</p>
 <h2>Your rights</h2>
 <p>You may ask for a copy of the data, its correction or erasure, to restrict its processing, or object to it; the recipients above are told of a correction or erasure, and you may ask which they are: write to the data protection officer, ${e(report.dpo.name)}, at ${e(report.dpo.email)}${report.dpo.address === undefined ? '' : `, ${e(report.dpo.address)}`}.</p>

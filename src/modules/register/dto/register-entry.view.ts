@@ -108,6 +108,13 @@ export class SubjectReportView {
   @ApiProperty({ type: 'integer', description: 'attempts that did not reach the recipient' })
   failedAttempts!: number;
   @ApiProperty({
+    type: 'array',
+    items: objectOf('a restriction put, changed or lifted'),
+    description:
+      'restrictions of processing (Art. 18), oldest first: `entryId`, `date`, `action` (`applied`, `changed`, `lifted`), `exceptions` (`contractId`, `ground`)',
+  })
+  restrictions!: object[];
+  @ApiProperty({
     type: [RegisterEntryView],
     description: 'the entries, as they concern the subject',
   })
