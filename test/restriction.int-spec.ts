@@ -1,14 +1,17 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
 import type { RegisterEntry } from '../src/core/register/register-entry.js';
-import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, putStored, tripVariant } from './support/ingest.js';
 import { sampleTrip } from './support/input-documents.js';
 import { registerEntries } from './support/pipeline-checks.js';
-import { sendAllDue, transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import {
+  type OutboxApp,
+  QUICK_SENDS,
+  sendAllDue,
+  startOutboxApp,
+  transmissionsOf,
+} from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 import { upcomingBookingVariant, upcomingPersonalValues } from './support/upcoming-samples.js';
 
 /**
@@ -20,27 +23,23 @@ import { upcomingBookingVariant, upcomingPersonalValues } from './support/upcomi
  */
 
 let t: TestApp;
-let outbox: string;
+let outboxApp: OutboxApp;
 
 beforeAll(async () => {
-  outbox = await mkdtemp(join(tmpdir(), 'restriction-outbox-'));
-  t = await startTestApp({
-    PASSERELLE_DATA_KEY: testDataKey(),
-    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_OUTBOX_DIR: outbox,
-    PASSERELLE_DISPATCH_INTERVAL_MS: '100',
-    PASSERELLE_RETRY_BASE_MS: '50',
-  });
+  outboxApp = await startOutboxApp(QUICK_SENDS);
+  t = outboxApp.app;
 }, 60_000);
 
-afterAll(async () => {
-  await t.close();
-  await rm(outbox, { recursive: true, force: true });
-});
+afterAll(() => outboxApp.close());
 
 const TRIP = 'T-RESTRICT';
 const SUBJECT = `${TRIP}-B0-1`;
 const REASON = 'DPO ticket 2026-118: accuracy contested (Art. 18(1)(a))';
+/** The subject still travels: the border-control data goes on, with their consent. */
+const BORDER_CONTROL = [
+  { contractId: 'us-apis', ground: 'consent' },
+  { contractId: 'secure-flight', ground: 'consent' },
+];
 
 async function storeTrip(tripId: string): Promise<void> {
   const trip = tripStartingIn(tripVariant(sampleTrip(), tripId), 30, new Date());
@@ -102,10 +101,7 @@ describe('a restriction after the data was disclosed, then lifted', () => {
       role: 'ops',
       body: {
         reason: REASON,
-        exceptions: [
-          { contractId: 'us-apis', ground: 'consent' },
-          { contractId: 'secure-flight', ground: 'consent' },
-        ],
+        exceptions: BORDER_CONTROL,
       },
     });
     expect(put.status, put.text).toBe(200);
@@ -200,12 +196,10 @@ describe('a restriction after the data was disclosed, then lifted', () => {
     const before = (await restrictionEntries()).length;
     const again = await ask(t, 'PUT', `/v1/subjects/${SUBJECT}/restriction`, {
       role: 'ops',
+      // The same exceptions in another order: the same restriction.
       body: {
         reason: REASON,
-        exceptions: [
-          { contractId: 'secure-flight', ground: 'consent' },
-          { contractId: 'us-apis', ground: 'consent' },
-        ],
+        exceptions: [...BORDER_CONTROL].reverse(),
       },
     });
     expect(again.status, again.text).toBe(200);

@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putStored, testDataKey, tripVariant } from './support/ingest.js';
+import { putStored, tripVariant } from './support/ingest.js';
 import { type JsonObject } from './support/input-documents.js';
-import { eventually, transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { eventually, type OutboxApp, startOutboxApp, transmissionsOf } from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
@@ -15,20 +12,14 @@ import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples
  */
 
 let t: TestApp;
-let outbox: string;
+let outboxApp: OutboxApp;
 
 beforeAll(async () => {
-  outbox = await mkdtemp(join(tmpdir(), 'passerelle-stale-'));
-  t = await startTestApp({
-    PASSERELLE_DATA_KEY: testDataKey(),
-    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_OUTBOX_DIR: outbox,
-  });
+  outboxApp = await startOutboxApp();
+  t = outboxApp.app;
 }, 60_000);
-afterAll(async () => {
-  await t.close();
-  await rm(outbox, { recursive: true, force: true });
-});
+
+afterAll(() => outboxApp.close());
 
 const put = (path: string, body: JsonObject) => putStored(t, path, body);
 

@@ -1,14 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tripStartingIn } from '../src/cli/shift-dates.js';
 import { PlannerService } from '../src/modules/transmissions/planner.service.js';
-import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
+import { ask, putStored, tripVariant } from './support/ingest.js';
 import { edit, sampleTrip, type JsonObject } from './support/input-documents.js';
 import { registerEntries } from './support/pipeline-checks.js';
-import { eventually, sendAllDue, transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import {
+  eventually,
+  type OutboxApp,
+  QUICK_SENDS,
+  sendAllDue,
+  startOutboxApp,
+  transmissionsOf,
+} from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 import { upcomingBookingVariant, upcomingPersonalValues } from './support/upcoming-samples.js';
 
 /**
@@ -21,27 +25,15 @@ import { upcomingBookingVariant, upcomingPersonalValues } from './support/upcomi
  */
 
 let t: TestApp;
-let outbox: string;
+let outboxApp: OutboxApp;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  outbox = await mkdtemp(join(tmpdir(), 'subject-rights-outbox-'));
-  t = await startTestApp(
-    {
-      PASSERELLE_DATA_KEY: testDataKey(),
-      PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-      PASSERELLE_OUTBOX_DIR: outbox,
-      PASSERELLE_DISPATCH_INTERVAL_MS: '100',
-      PASSERELLE_RETRY_BASE_MS: '50',
-    },
-    { logLines },
-  );
+  outboxApp = await startOutboxApp(QUICK_SENDS, { logLines });
+  t = outboxApp.app;
 }, 60_000);
 
-afterAll(async () => {
-  await t.close();
-  await rm(outbox, { recursive: true, force: true });
-});
+afterAll(() => outboxApp.close());
 
 const put = (path: string, body: JsonObject) => putStored(t, path, body);
 

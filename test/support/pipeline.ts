@@ -218,6 +218,12 @@ export function useSampleOutboxApp(prepare?: (app: TestApp) => Promise<void>): {
   return given;
 }
 
+/** The quick dispatcher and retries of tests that wait for sends to go out. */
+export const QUICK_SENDS = {
+  PASSERELLE_DISPATCH_INTERVAL_MS: '100',
+  PASSERELLE_RETRY_BASE_MS: '50',
+} as const;
+
 /** An app sending every contract to an outbox folder of its own (removed at close). */
 export interface OutboxApp {
   readonly app: TestApp;
@@ -228,14 +234,18 @@ export interface OutboxApp {
 /** The gateway (`env` added) with a master key, every contract sent to its own outbox. */
 export async function startOutboxApp(
   env: Readonly<Record<string, string>> = {},
+  options: Parameters<typeof startTestApp>[1] = {},
 ): Promise<OutboxApp> {
   const outbox = await mkdtemp(join(tmpdir(), 'passerelle-outbox-'));
-  const app = await startTestApp({
-    PASSERELLE_DATA_KEY: testDataKey(),
-    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_OUTBOX_DIR: outbox,
-    ...env,
-  });
+  const app = await startTestApp(
+    {
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
+      PASSERELLE_OUTBOX_DIR: outbox,
+      ...env,
+    },
+    options,
+  );
   return {
     app,
     outbox,
