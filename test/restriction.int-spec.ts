@@ -250,6 +250,29 @@ describe('a restriction after the data was disclosed, then lifted', () => {
   }, 60_000);
 });
 
+describe('a restriction whose subject is erased', () => {
+  it('should end with the erasure of the last booking holding the participant, its history kept', async () => {
+    const trip = 'T-RESTRICT-ERASED';
+    const subject = `${trip}-B0-1`;
+    await storeTrip(trip);
+    const put = await ask(t, 'PUT', `/v1/subjects/${subject}/restriction`, {
+      role: 'ops',
+      body: { reason: REASON },
+    });
+    expect(put.status, put.text).toBe(200);
+    const erased = await ask(t, 'DELETE', `/v1/bookings/${trip}-B0`, { role: 'ingest' });
+    expect(erased.status, erased.text).toBe(204);
+    expect(
+      (await ask(t, 'GET', `/v1/subjects/${subject}/restriction`, { role: 'ops' })).status,
+    ).toBe(404);
+    // The other booking's participants are not concerned; the register keeps the restriction.
+    const applied = (await registerEntries(t)).filter(
+      (e) => e.detail?.action === 'restriction-applied' && e.subjects.includes(subject),
+    );
+    expect(applied).toHaveLength(1);
+  });
+});
+
 describe('a restriction refused', () => {
   it('should refuse exceptions naming no loaded contract, a contract twice or an unknown ground, and change nothing', async () => {
     const before = (await registerEntries(t)).length;

@@ -617,6 +617,17 @@ export class BookingsRepository {
       .where('booking_reference', '=', reference)
       .execute();
     await this.eraseRequestsAbout(executor, [reference], now);
+    // A restriction of processing ends with the last booking that holds its participant:
+    // nothing of theirs is left to restrict (the register keeps its history).
+    await sql`
+      DELETE FROM subject_restrictions r
+       WHERE r.participant_id = ANY(
+               (SELECT participant_ids FROM bookings WHERE reference = ${reference})::text[])
+         AND NOT EXISTS (
+               SELECT 1 FROM bookings b
+                WHERE b.participant_ids @> ARRAY[r.participant_id] AND b.erased_at IS NULL)`.execute(
+      executor,
+    );
     return true;
   }
 
