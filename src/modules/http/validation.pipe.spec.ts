@@ -209,3 +209,30 @@ describe('the global validation pipe, on one property breaking several rules', (
     ]);
   });
 });
+
+describe('the global validation pipe, on keys Object.prototype has', () => {
+  it('should refuse `__proto__` and `constructor` keys as unknown properties, at any depth', async () => {
+    const top = await failureOf(JSON.parse('{"reason":"a reason","__proto__":{"x":1}}'), {
+      type: 'body',
+      metatype: ReasonDto,
+    });
+    expect(top.code).toBe('BAD_REQUEST');
+    expect(top.details).toEqual([{ path: '__proto__', rule: 'unknown property' }]);
+    const nested = await failureOf(
+      JSON.parse(
+        '{"revision":1,"participants":[{"surname":"x","role":"participant","documents":[],"constructor":"y"}]}',
+      ),
+    );
+    expect(nested.details).toEqual([
+      { path: 'participants[0].constructor', rule: 'unknown property' },
+    ]);
+  });
+
+  it('should still take a body without them', async () => {
+    const value: unknown = await createValidationPipe().transform(
+      { reason: 'a reason' },
+      { type: 'body', metatype: ReasonDto },
+    );
+    expect(value).toBeInstanceOf(ReasonDto);
+  });
+});

@@ -7,8 +7,10 @@ import { JSON_DEPTH_LIMIT, JSON_PROPERTIES_LIMIT } from './json-body.js';
  * never passed on: several quote the value (`… must be one of: …, got "Zoé"`), and custom
  * ones may do anything.
  */
+const UNKNOWN_PROPERTY = 'unknown property';
+
 const RULE_WORDS: Readonly<Record<string, string>> = {
-  whitelistValidation: 'unknown property',
+  whitelistValidation: UNKNOWN_PROPERTY,
   unknownValue: 'must be an object',
   nestedValidation: 'must be an object',
   isDefined: 'required',
@@ -138,7 +140,12 @@ export const TOO_MANY_PROPERTIES = `must have at most ${String(JSON_PROPERTIES_L
  */
 export function oversizedPartOf(
   value: unknown,
-  limits: { readonly depth: number; readonly properties: number },
+  limits: {
+    readonly depth: number;
+    readonly properties: number;
+    /** Also refuse, as unknown, a key `Object.prototype` has (see `DepthCheckedValidationPipe`). */
+    readonly prototypeKeys?: boolean;
+  },
 ): PasserelleErrorDetail | undefined {
   const pending: { readonly value: unknown; readonly path: string; readonly depth: number }[] = [
     { value, path: '', depth: 0 },
@@ -149,6 +156,12 @@ export function oversizedPartOf(
     const entries = Object.entries(next.value);
     if (!Array.isArray(next.value) && entries.length > limits.properties) {
       return { path: next.path, rule: TOO_MANY_PROPERTIES };
+    }
+    if (limits.prototypeKeys === true && !Array.isArray(next.value)) {
+      const inherited = entries.find(([key]) => Object.hasOwn(Object.prototype, key));
+      if (inherited !== undefined) {
+        return { path: childPath(next.path, inherited[0]), rule: UNKNOWN_PROPERTY };
+      }
     }
     // Pushed last to first, so that the first too deep in the document's order is named.
     for (let index = entries.length - 1; index >= 0; index -= 1) {
@@ -169,7 +182,9 @@ export const pathNestedTooDeep = (value: unknown, limit: number): string | undef
  * NestJS's ValidationPipe, refusing first what class-transformer cannot take: it copies a
  * value by recursion, so a body of `{"reason":[[[…]]]}` nested 200,000 levels (under the
  * 1 MiB limit) overflowed the call stack — a 500; and it takes time in the square of an
- * object's properties. Values it would not validate (a body typed `unknown`, which the
+ * object's properties. Keys `Object.prototype` has (`__proto__`, `constructor`…) are refused
+ * as unknown properties: class-transformer skips them, so the whitelist never saw them and
+ * they passed in silence. Values it would not validate (a body typed `unknown`, which the
  * bookings input checks itself) pass as they are.
  */
 class DepthCheckedValidationPipe extends ValidationPipe {
@@ -178,7 +193,11 @@ class DepthCheckedValidationPipe extends ValidationPipe {
       const oversized = oversizedPartOf(value, {
         depth: JSON_DEPTH_LIMIT,
         properties: JSON_PROPERTIES_LIMIT,
+        prototypeKeys: true,
       });
+      if (oversized?.rule === UNKNOWN_PROPERTY) {
+        throw new PasserelleError('BAD_REQUEST', 'the request is invalid', [oversized]);
+      }
       if (oversized !== undefined) {
         const what = metadata.type === 'body' ? 'body' : metadata.type;
         throw new PasserelleError(
