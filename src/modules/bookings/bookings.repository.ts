@@ -361,7 +361,6 @@ export class BookingsRepository {
     return (await this.tripsWithLiveBookings([tripId])).get(tripId);
   }
 
-  /** The same for several trips, in one statement; those not stored are absent. */
   /** The trips with a booking not erased that holds this participant (the GIN index). */
   async tripIdsHoldingParticipant(participantId: string): Promise<string[]> {
     const rows = await this.db
@@ -375,6 +374,7 @@ export class BookingsRepository {
     return rows.map((row) => row.trip_id);
   }
 
+  /** The same for several trips, in one statement; those not stored are absent. */
   async tripsWithLiveBookings(
     tripIds: readonly string[],
     executor: Executor = this.db,

@@ -79,7 +79,7 @@ export class RestrictionsController {
   @ApiParam(PARTICIPANT_PARAM)
   @ApiOkResponse({ type: RestrictAnswer, description: 'the restriction in force' })
   @ApiErrors({
-    400: `${REASON_400}; an exception naming a contract not loaded, or one twice, or with an unknown ground`,
+    400: `${REASON_400}; an exception naming a contract not loaded or on demand (an emergency release is never held back), or one twice, or with an unknown ground`,
     ...BODY_ERRORS,
     503: 'REGISTER_UNAVAILABLE: the restriction could not be recorded; nothing changed',
   })

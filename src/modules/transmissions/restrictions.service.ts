@@ -113,7 +113,8 @@ export class RestrictionsService {
   /**
    * Puts a restriction in force, or changes its exceptions; the same restriction again
    * changes nothing and records nothing (`changed: false`). Exceptions must name loaded
-   * contracts, each once. 503 when the register cannot record it, and nothing changed.
+   * contracts with planned sends, each once. 503 when the register cannot record it, and
+   * nothing changed.
    */
   async restrict(
     participantId: string,
@@ -136,20 +137,25 @@ export class RestrictionsService {
           WHERE r.exceptions IS DISTINCT FROM EXCLUDED.exceptions
         RETURNING r.*, (xmax = 0) AS inserted`.execute(trx);
       const row = rows[0];
-      if (row === undefined) return { inputs: [], result: undefined };
+      if (row === undefined) {
+        // The same restriction is in force. The upsert locked its row all the same (as
+        // PostgreSQL does when the WHERE of DO UPDATE is false), so it is read here as it
+        // stands: read after the commit, a lifting committed in between left nothing to answer.
+        const current = await trx
+          .selectFrom('subject_restrictions')
+          .selectAll()
+          .where('participant_id', '=', participantId)
+          .executeTakeFirstOrThrow();
+        return { inputs: [], result: { restriction: restrictionOf(current), changed: false } };
+      }
       const action = row.inserted ? 'restriction-applied' : 'restriction-changed';
       return {
         inputs: [this.entry(participantId, action, reason, client, sorted)],
-        result: restrictionOf(row),
+        result: { restriction: restrictionOf(row), changed: true },
       };
     });
-    if (written === undefined) {
-      const current = await this.get(participantId);
-      if (current === undefined) throw new Error('the restriction vanished while it was put');
-      return { restriction: current, changed: false };
-    }
-    await this.replan(participantId, 'restriction put');
-    return { restriction: written, changed: true };
+    if (written.changed) await this.replan(participantId, 'restriction put');
+    return written;
   }
 
   /** Lifts the restriction in force: false when there is none. */
@@ -160,20 +166,20 @@ export class RestrictionsService {
         .where('participant_id', '=', participantId)
         .returningAll()
         .executeTakeFirst();
-      if (row === undefined) return { inputs: [], result: undefined };
+      if (row === undefined) return { inputs: [], result: false };
       const { exceptions } = restrictionOf(row);
       return {
         inputs: [this.entry(participantId, 'restriction-lifted', reason, client, exceptions)],
         result: true,
       };
     });
-    if (lifted === undefined) return false;
+    if (!lifted) return false;
     await this.replan(participantId, 'restriction lifted');
     return true;
   }
 
   /** The change and its register entry, in one transaction; 503 when it cannot be recorded. */
-  private async recorded<T>(step: AppendStep<T | undefined>): Promise<T | undefined> {
+  private async recorded<T>(step: AppendStep<T>): Promise<T> {
     try {
       return (await this.register.appendAfter(step)).result;
     } catch {
@@ -207,8 +213,12 @@ export class RestrictionsService {
     const seen = new Set<string>();
     const details = exceptions.flatMap((exception, index) => {
       const path = `exceptions[${index}].contractId`;
-      if (!this.catalog.contracts.has(exception.contractId))
-        return [{ path, rule: 'must name a loaded contract' }];
+      const loaded = this.catalog.contracts.get(exception.contractId);
+      if (loaded === undefined) return [{ path, rule: 'must name a loaded contract' }];
+      // An on-demand contract (an emergency release) is never held back (vital interests):
+      // excepting it would record an Art. 18(2) ground for nothing.
+      if (loaded.contract.schedule.kind !== 'planned')
+        return [{ path, rule: 'must name a contract with planned sends' }];
       if (seen.has(exception.contractId)) return [{ path, rule: 'must not repeat a contract' }];
       seen.add(exception.contractId);
       return [];
@@ -224,13 +234,14 @@ export class RestrictionsService {
    * worker's start) plans them with it.
    */
   private async replan(participantId: string, what: string): Promise<void> {
+    // The lines name no participant: an id names a subject, and that the subject asked for a
+    // restriction is theirs to know (the register holds it), not the logs' readers'.
     try {
       const tripIds = await this.bookings.participantChanged(participantId);
-      this.logger.log({ msg: what, participantId, trips: tripIds.length });
+      this.logger.log({ msg: what, trips: tripIds.length });
     } catch (error) {
       this.logger.error({
         msg: `${what}: its trips could not be planned again`,
-        participantId,
         ...describeForLog(error),
       });
     }
