@@ -222,6 +222,13 @@ describe('a restriction after the data was disclosed, then lifted', () => {
         ],
       }),
     ]);
+    // And among what to tell the recipients already served (Art. 19).
+    const recipients = await ask(t, 'GET', `/v1/subjects/${SUBJECT}/recipients`, {
+      role: 'auditor',
+    });
+    expect(recipients.status, recipients.text).toBe(200);
+    expect(recipients.body.restrictions).toEqual([expect.objectContaining({ action: 'applied' })]);
+    expect((recipients.body.recipients as unknown[]).length).toBeGreaterThan(0);
     const html = await t.call('GET', `/v1/subjects/${SUBJECT}/disclosures?format=html`, {
       role: 'auditor',
     });

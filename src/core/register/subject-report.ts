@@ -104,6 +104,22 @@ function restrictionOf(entry: RegisterEntry): SubjectRestriction | undefined {
   return { entryId: entry.id, date: entry.occurredAt, action: shown, exceptions };
 }
 
+/**
+ * The subject's restrictions of processing put, changed or lifted, oldest first: for their
+ * access report, and for the recipients to tell of them (Art. 19).
+ */
+export function restrictionsOf(
+  subjectId: string,
+  entries: readonly RegisterEntry[],
+): SubjectRestriction[] {
+  return [...entries]
+    .sort((a, b) => a.seq - b.seq)
+    .flatMap((entry) => {
+      const restriction = entry.subjects.includes(subjectId) ? restrictionOf(entry) : undefined;
+      return restriction === undefined ? [] : [restriction];
+    });
+}
+
 const DISCLOSED: ReadonlySet<string> = new Set(['disclosure-delivered', 'emergency-released']);
 
 /** `participant:<id>[:insurer:<insurer id>]` (ids are `[A-Za-z0-9._-]`, never a colon). */
@@ -184,11 +200,8 @@ export function buildSubjectReport(
   const disclosures: SubjectDisclosure[] = [];
   const withheld: SubjectWithholding[] = [];
   let failedAttempts = 0;
-  const restrictions: SubjectRestriction[] = [];
   for (const entry of ordered) {
     if (!entry.subjects.includes(subjectId)) continue;
-    const restriction = restrictionOf(entry);
-    if (restriction !== undefined) restrictions.push(restriction);
     const recipient = entry.recipient ?? { id: 'unknown', name: 'unknown', category: 'unknown' };
     if (entry.event === 'disclosure-failed') failedAttempts += 1;
     for (const w of entry.withheld) {
@@ -258,7 +271,7 @@ export function buildSubjectReport(
     disclosures,
     withheld,
     failedAttempts,
-    restrictions,
+    restrictions: restrictionsOf(subjectId, ordered),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   buildSubjectReport,
   entryForSubject,
   renderSubjectReportHtml,
+  restrictionsOf,
 } from '../../core/register/subject-report.js';
 import { Roles } from '../auth/access.decorators.js';
 import type { ApiClient } from '../auth/api-client.js';
@@ -252,7 +253,7 @@ export class RegisterController {
   @ApiOperation({
     summary:
       'The recipients to notify of a data subject’s rectification, erasure or restriction (Art. 19)',
-    description: `Every recipient the subject’s data reached (delivered or released), with the contracts, trips, first and last dates and register entries; and the erasures of bookings holding the subject. Answers after an erasure too: the register keeps ids. ${READ_RECORDED}`,
+    description: `Every recipient the subject’s data reached (delivered or released), with the contracts, trips, first and last dates and register entries; and the erasures of bookings holding the subject, and the subject’s restrictions of processing put, changed or lifted. Answers after an erasure too: the register keeps ids. ${READ_RECORDED}`,
   })
   @ApiParam({
     name: 'participantId',
@@ -281,6 +282,10 @@ export class RegisterController {
       subjectId: participantId,
       generatedAt: new Date().toISOString(),
       erasures: erasuresOf(participantId, entries),
+      restrictions: restrictionsOf(participantId, entries).map((restriction) => ({
+        ...restriction,
+        exceptions: [...restriction.exceptions],
+      })),
       recipients: recipients.map((recipient) => ({
         ...recipient,
         contracts: [...recipient.contracts],

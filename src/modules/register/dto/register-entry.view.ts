@@ -149,6 +149,22 @@ export class SubjectErasureView {
   @ApiProperty({ example: 'erasure request' }) reason!: string;
 }
 
+export class RestrictionExceptionView {
+  @ApiProperty({ example: 'us-apis' }) contractId!: string;
+  @ApiProperty({ example: 'consent' }) ground!: string;
+}
+
+export class SubjectRestrictionView {
+  @ApiProperty({ format: 'uuid', description: 'the register entry' }) entryId!: string;
+  @ApiProperty({ format: 'date-time' }) date!: string;
+  @ApiProperty({ enum: ['applied', 'changed', 'lifted'] }) action!: string;
+  @ApiProperty({
+    type: [RestrictionExceptionView],
+    description: 'the contracts still sent while it held, each with its Art. 18(2) ground',
+  })
+  exceptions!: RestrictionExceptionView[];
+}
+
 /** The recipients to notify of a subject's rectification, erasure or restriction (Art. 19). */
 export class SubjectRecipientsView {
   @ApiProperty() subjectId!: string;
@@ -158,6 +174,12 @@ export class SubjectRecipientsView {
     description: 'erasures of bookings holding the subject, oldest first',
   })
   erasures!: SubjectErasureView[];
+  @ApiProperty({
+    type: [SubjectRestrictionView],
+    description:
+      'the subject’s restrictions of processing put, changed or lifted, oldest first: each one to tell the recipients of (Art. 19)',
+  })
+  restrictions!: SubjectRestrictionView[];
   @ApiProperty({
     type: [RecipientToNotifyView],
     description: 'every recipient the subject’s data reached, in order of first disclosure',
