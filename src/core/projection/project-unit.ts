@@ -46,16 +46,6 @@ export interface ProjectionInput {
  */
 export type Restrictions = ReadonlyMap<string, ReadonlySet<string>>;
 
-/** Whether the participant stays in the contract's units despite a restriction. */
-export function sentDespiteRestriction(
-  restricted: Restrictions | undefined,
-  participantId: string,
-  contractId: string,
-): boolean {
-  const excepted = restricted?.get(participantId);
-  return excepted === undefined || excepted.has(contractId);
-}
-
 interface Member {
   readonly booking: Booking;
   readonly participant: Participant;
@@ -85,14 +75,13 @@ function confirmedMembers(
 ): Member[] {
   // A loop: `flatMap` over a few hundred bookings cost more than the rest of some units.
   const members: Member[] = [];
+  // Most trips have no restriction: nothing is looked up for them.
+  const anyRestricted = restricted !== undefined && restricted.size > 0;
   for (const booking of bookings) {
     if (booking.tripId !== trip.id || booking.status !== 'confirmed') continue;
     for (const participant of booking.participants) {
-      if (
-        restricted !== undefined &&
-        !sentDespiteRestriction(restricted, participant.id, contractId)
-      )
-        continue;
+      const excepted = anyRestricted ? restricted.get(participant.id) : undefined;
+      if (excepted !== undefined && !excepted.has(contractId)) continue;
       members.push({ booking, participant });
     }
   }

@@ -88,13 +88,21 @@ const RESTRICTION_ACTIONS: Readonly<Record<string, SubjectRestriction['action']>
   'restriction-lifted': 'lifted',
 };
 
+/**
+ * A restriction's exceptions as its register entry's `detail.exceptions` holds them:
+ * `contract:ground,contract:ground` (contract ids and grounds never hold a colon or comma);
+ * read back by `restrictionsOf`.
+ */
+export const restrictionExceptionsDetail = (exceptions: SubjectRestriction['exceptions']): string =>
+  exceptions.map((exception) => `${exception.contractId}:${exception.ground}`).join(',');
+
 /** A restriction's entry as the report shows it; undefined for any other entry. */
 function restrictionOf(entry: RegisterEntry): SubjectRestriction | undefined {
   const action = entry.event === 'ops-action' ? entry.detail?.action : undefined;
   const shown = typeof action === 'string' ? RESTRICTION_ACTIONS[action] : undefined;
   if (shown === undefined) return undefined;
+  // As `restrictionExceptionsDetail` writes them.
   const written = entry.detail?.exceptions;
-  // `contract:ground,contract:ground` (contract ids and grounds never hold a colon or comma).
   const exceptions = (typeof written === 'string' && written !== '' ? written.split(',') : []).map(
     (pair) => {
       const [contractId = '', ground = ''] = pair.split(':');

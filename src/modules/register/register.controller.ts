@@ -20,6 +20,7 @@ import {
   restrictionsOf,
 } from '../../core/register/subject-report.js';
 import { Roles } from '../auth/access.decorators.js';
+import { checkParticipantId, PARTICIPANT_ID } from '../shared/participant-id.js';
 import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
@@ -82,16 +83,7 @@ export function entryView(entry: RegisterEntry): Record<string, unknown> {
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
-export const PARTICIPANT_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** A participant id in a path, as the input model writes them (400 otherwise, value not quoted). */
-export function checkParticipantId(participantId: string): void {
-  if (!PARTICIPANT_ID.test(participantId)) {
-    throw new PasserelleError('BAD_REQUEST', 'invalid participant id', [
-      { path: 'participantId', rule: 'must match [A-Za-z0-9._-]{1,64}' },
-    ]);
-  }
-}
 /** Digits beyond the millisecond, not all zero: `.7895`, `.789000001`. */
 const BELOW_MILLISECOND = /\.\d{3}\d*[1-9]/;
 /**

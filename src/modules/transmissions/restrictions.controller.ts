@@ -11,7 +11,7 @@ import type { ApiClient } from '../auth/api-client.js';
 import { CurrentClient } from '../auth/current-client.decorator.js';
 import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
 import { LIST_LIMIT } from '../http/openapi-query.js';
-import { checkParticipantId, PARTICIPANT_ID } from '../register/register.controller.js';
+import { checkParticipantId, PARTICIPANT_ID } from '../shared/participant-id.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
 import {
   ListRestrictionsQuery,

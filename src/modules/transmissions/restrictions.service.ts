@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { RegisterEntryInput } from '../../core/register/register-entry.js';
+import { restrictionExceptionsDetail } from '../../core/register/subject-report.js';
 import type { Db } from '../../database/database.js';
 import { DATABASE } from '../../database/database.module.js';
 import type { ApiClient } from '../auth/api-client.js';
@@ -34,10 +35,6 @@ const restrictionOf = (row: RestrictionRow): Restriction => ({
   updatedAt: row.updated_at.toISOString(),
   exceptions: row.exceptions as RestrictionException[],
 });
-
-/** The exceptions in the register's words: `us-apis:consent,secure-flight:consent` (ids only). */
-const exceptionsDetail = (exceptions: readonly RestrictionException[]): string =>
-  exceptions.map((exception) => `${exception.contractId}:${exception.ground}`).join(',');
 
 /** The cursor of a page of restrictions: the last participant id given, base64url. */
 const encodeCursor = (participantId: string): string =>
@@ -205,7 +202,7 @@ export class RestrictionsService {
       withheld: [],
       actor: { kind: 'client', id: client.id },
       reason,
-      detail: { action, role: client.role, exceptions: exceptionsDetail(exceptions) },
+      detail: { action, role: client.role, exceptions: restrictionExceptionsDetail(exceptions) },
     };
   }
 
