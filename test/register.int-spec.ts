@@ -319,6 +319,108 @@ describe('the register in PostgreSQL', () => {
     }
   });
 
+  it('should catch every edit behind the trigger’s back that the canonical form does not see, naming the column and the rule', async () => {
+    const other = await createTestDatabase();
+    try {
+      const s = serviceFor(other);
+      // Entries of every shape an append writes: a null, a boolean and a string in the
+      // detail, a payload of 0 bytes, an empty recipient name, no contract, no transport,
+      // a transport without an endpoint.
+      const entries = await s.appendAll([
+        aDisclosure({ detail: { attempt: 1, final: true, code: 'X', previous: null } }),
+        aDisclosure({
+          payload: { sha256: 'c'.repeat(64), bytes: 0, format: 'csv' },
+          recipient: { id: 'AF', name: '', category: 'airline' },
+        }),
+        {
+          event: 'ops-action',
+          subjects: ['P1'],
+          fields: [],
+          categories: [],
+          withheld: [],
+          actor: { kind: 'ops', id: 'ops-key' },
+          reason: 'ticket 42',
+        },
+        aDisclosure({ transport: { type: 'outbox' } }),
+      ]);
+      expect((await s.verify()).intact).toBe(true);
+      const [detailed, emptyish, bare, outbox] = entries.map((entry) => entry.id);
+      const cases: { edit: string; victim: string | undefined; rule: string }[] = [
+        {
+          edit: `detail = jsonb_set(detail, '{previous}', '{"a": 1}')`,
+          victim: detailed,
+          rule: 'detail: a value other than a string, a number, a boolean or null',
+        },
+        {
+          edit: `detail = jsonb_set(detail, '{previous}', '[1]')`,
+          victim: detailed,
+          rule: 'detail: a value other than a string, a number, a boolean or null',
+        },
+        {
+          edit: `withheld = '[{"subject": "P2", "field": "participant.meal", "reason": "no-consent", "note": "x"}]'`,
+          victim: detailed,
+          rule: 'withheld: an item other than a subject, a field and a reason, each a string',
+        },
+        {
+          edit: 'payload_bytes = NULL',
+          victim: emptyish,
+          rule: 'payload_bytes: NULL beside payload_sha256',
+        },
+        {
+          edit: 'recipient_name = NULL',
+          victim: emptyish,
+          rule: 'recipient_name: NULL beside recipient_id',
+        },
+        {
+          edit: 'contract_version = 3',
+          victim: bare,
+          rule: 'contract_version: set without contract_id',
+        },
+        { edit: `detail = 'null'`, victim: bare, rule: 'detail: not a JSON object' },
+        {
+          edit: `endpoint_id = 'elsewhere'`,
+          victim: bare,
+          rule: 'endpoint_id: set without transport',
+        },
+        {
+          edit: `occurred_at = occurred_at + interval '400 microseconds'`,
+          victim: outbox,
+          rule: 'occurred_at: a part finer than the millisecond',
+        },
+        {
+          edit: 'subjects = array_append(subjects, NULL)',
+          victim: outbox,
+          rule: 'subjects: a NULL element',
+        },
+      ];
+      for (const { edit, victim, rule } of cases) {
+        await other.admin('SET session_replication_role = replica');
+        await other.admin(
+          'CREATE TEMP TABLE kept AS SELECT * FROM register_entries WHERE id = $1',
+          [victim],
+        );
+        await other.admin(`UPDATE register_entries SET ${edit} WHERE id = $1`, [victim]);
+        const verify = await s.verify();
+        // Put back as it was, for the next case.
+        await other.admin('DELETE FROM register_entries WHERE id = $1', [victim]);
+        await other.admin('INSERT INTO register_entries SELECT * FROM kept');
+        await other.admin('DROP TABLE kept');
+        await other.admin('SET session_replication_role = DEFAULT');
+        expect({ edit, intact: verify.intact, firstBad: verify.firstBad }).toEqual({
+          edit,
+          intact: false,
+          firstBad: victim,
+        });
+        expect(verify.problems[0]).toBe(
+          `entry ${victim ?? ''} (seq ${entries.find((e) => e.id === victim)?.seq ?? 0}) does not verify: irregular (${rule})`,
+        );
+      }
+      expect((await s.verify()).intact).toBe(true);
+    } finally {
+      await other.drop();
+    }
+  });
+
   it('should catch the newest rows deleted behind the trigger’s back, by the head and the anchors', async () => {
     const other = await createTestDatabase();
     try {

@@ -164,6 +164,46 @@ describe('the hash chain', () => {
   });
 });
 
+describe('what an entry may hold', () => {
+  it('should refuse to seal a detail value the canonical form cannot tell apart once stored', () => {
+    const seal = (detail: Record<string, unknown>) => () =>
+      sealEntries(
+        [aDisclosure({ detail: detail as Record<string, string> })],
+        { seq: 0, hash: GENESIS_HASH },
+        NOW,
+        ids(1),
+      );
+    // An object or an array hashes as null; NaN and Infinity are stored by JSON as null.
+    for (const value of [{ a: 1 }, [1], Number.NaN, Number.POSITIVE_INFINITY, undefined]) {
+      expect(seal({ attempt: 1, odd: value })).toThrow(
+        'register entry detail.odd: a string, a finite number, a boolean or null',
+      );
+    }
+    expect(seal({ a: 'x', b: -2.5, c: true, d: null })()).toHaveLength(1);
+  });
+
+  it('should report an entry read back irregular before hashing it, with its rule', () => {
+    const entries = sealEntries(
+      Array.from({ length: 3 }, () => aDisclosure()),
+      { seq: 0, hash: GENESIS_HASH },
+      NOW,
+      ids(3),
+    );
+    const rule = 'detail: a value other than a string, a number, a boolean or null';
+    const verifier = new ChainVerifier();
+    // Its hash still matches (what differs is beyond the form): only the rule catches it.
+    expect(verifier.feed([entries[0]!, { ...entries[1]!, irregular: rule }, entries[2]!])).toBe(
+      false,
+    );
+    expect(verifier.result().firstBad).toEqual({
+      id: entries[1]!.id,
+      seq: 2,
+      problem: 'irregular',
+      rule,
+    });
+  });
+});
+
 describe('the canonical form', () => {
   it('should write every field with its length, so that content cannot pass for structure', () => {
     const [entry] = sealEntries(

@@ -161,6 +161,19 @@ function tagged(value: string | number | boolean | null): string {
   return 'Z';
 }
 
+/**
+ * A value a `detail` can hold: what the canonical form tells apart and JSON stores as it is
+ * (an object or an array would hash as null, a NaN would be stored as null).
+ */
+export function isDetailValue(value: unknown): value is string | number | boolean | null {
+  return (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
+
 /** sha256 over the previous hash and the canonical form: each entry seals the one before. */
 export function chainHash(prevHash: string, canonical: string): string {
   return hash('sha256', `${prevHash}\n${canonical}`, 'hex');
@@ -169,7 +182,9 @@ export function chainHash(prevHash: string, canonical: string): string {
 /**
  * Seals a batch onto the chain: consecutive sequence numbers after `head`, each entry's
  * hash over its canonical form and its predecessor's hash. Ids and the time are given:
- * the core has no clock and no randomness.
+ * the core has no clock and no randomness. An entry whose `detail` holds anything but
+ * strings, finite numbers, booleans and nulls is refused (thrown): stored, it would read back
+ * as something its hash does not cover, and verification would take it for an altered row.
  */
 export function sealEntries(
   inputs: readonly RegisterEntryInput[],
@@ -181,6 +196,16 @@ export function sealEntries(
   return inputs.map((input, index) => {
     const id = ids[index];
     if (id === undefined) throw new Error('an id is needed for every entry');
+    const { detail } = input;
+    if (detail !== undefined) {
+      for (const key in detail) {
+        if (!isDetailValue(detail[key])) {
+          throw new Error(
+            `register entry detail.${key}: a string, a finite number, a boolean or null`,
+          );
+        }
+      }
+    }
     // A property before the spread: V8 builds a literal that starts with a spread and goes
     // on on its slow path (~1.7 µs for each of an entry's two literals); `Object.assign` is
     // quick but leaves an entry this large with slow (dictionary) properties, slower to hash.

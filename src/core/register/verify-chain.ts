@@ -30,11 +30,21 @@ export function chooseChainStart(
   return cuts.find((cut) => cut.seq > 0 && cut.seq === firstSeq - 1) ?? GENESIS_START;
 }
 
+/**
+ * An entry as read back for verification. `irregular` names (a column and a rule, never a
+ * value) what its row holds that no append writes — an object among the detail's values, a
+ * NULL beside a contract id, a time finer than the millisecond…: differences the canonical
+ * form does not see, so such a row is reported as altered instead of being hashed.
+ */
+export type ReadBackEntry = RegisterEntry & { readonly irregular?: string };
+
 export interface ChainProblem {
   /** The first entry that does not verify, by id. */
   readonly id: string;
   readonly seq: number;
-  readonly problem: 'hash' | 'prev-hash' | 'sequence';
+  readonly problem: 'hash' | 'prev-hash' | 'sequence' | 'irregular';
+  /** With `irregular`: what its row holds that no append writes. */
+  readonly rule?: string;
 }
 
 /**
@@ -54,7 +64,7 @@ export class ChainVerifier {
   }
 
   /** Feeds the next entries (ascending `seq`); returns false once a problem is found. */
-  feed(entries: readonly RegisterEntry[]): boolean {
+  feed(entries: readonly ReadBackEntry[]): boolean {
     for (const entry of entries) {
       if (this.firstBad !== undefined) return false;
       this.count += 1;
@@ -63,6 +73,13 @@ export class ChainVerifier {
         this.firstBad = { id: entry.id, seq: entry.seq, problem: 'sequence' };
       } else if (prevHash !== this.prevHash) {
         this.firstBad = { id: entry.id, seq: entry.seq, problem: 'prev-hash' };
+      } else if (entry.irregular !== undefined) {
+        this.firstBad = {
+          id: entry.id,
+          seq: entry.seq,
+          problem: 'irregular',
+          rule: entry.irregular,
+        };
       } else if (chainHash(prevHash, canonicalForm(entry)) !== hash) {
         this.firstBad = { id: entry.id, seq: entry.seq, problem: 'hash' };
       }

@@ -1,10 +1,12 @@
 import { sql, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { Withholding } from '../../core/projection/minimized-unit.js';
-import type {
-  ActorKind,
-  RegisterEntry,
-  RegisterEvent,
+import {
+  isDetailValue,
+  type ActorKind,
+  type RegisterEntry,
+  type RegisterEvent,
 } from '../../core/register/register-entry.js';
+import type { ReadBackEntry } from '../../core/register/verify-chain.js';
 import { prepared, type Db } from '../../database/database.js';
 import { jsonDocument } from '../../database/json-document.js';
 import { GUARD_FAILED } from '../../database/migrations/0009-register-guarded-append.js';
@@ -80,6 +82,65 @@ export function rowToEntry(row: EntryRow): RegisterEntry {
     prevHash: row.prev_hash,
     hash: row.hash,
   };
+}
+
+/** Columns written together: all NULL (the group absent) or none (`entryToRow`). */
+const COLUMN_GROUPS: readonly (readonly (keyof EntryRow)[])[] = [
+  ['contract_id', 'contract_version', 'contract_sha256'],
+  ['recipient_id', 'recipient_name', 'recipient_category'],
+  ['transfer_country', 'transfer_safeguard'],
+  ['payload_sha256', 'payload_bytes', 'format'],
+];
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A withheld item as appended: a subject, a field and a reason, each a string, nothing else. */
+const isWithholding = (item: unknown): boolean =>
+  isPlainObject(item) &&
+  Object.keys(item).length === 3 &&
+  typeof item.subject === 'string' &&
+  typeof item.field === 'string' &&
+  typeof item.reason === 'string';
+const allStrings = (values: unknown): boolean =>
+  Array.isArray(values) && values.every((value) => typeof value === 'string');
+
+/**
+ * What a row holds that no append writes (`entryToRow` from a sealed entry), as a column and
+ * a rule — never a value — or undefined. `rowToEntry` reads such a row as an entry whose
+ * canonical form cannot tell the difference (a NULL version as 0, an object in the detail
+ * as null, a withheld item's extra keys not at all, a time to the millisecond), so
+ * verification reports it instead of hashing it. `subMillisecond`: the stored time has a part
+ * finer than the millisecond (appends write whole milliseconds; the driver drops the rest).
+ */
+export function rowIrregularity(row: EntryRow, subMillisecond = false): string | undefined {
+  for (const [lead, ...rest] of COLUMN_GROUPS) {
+    if (lead === undefined) continue;
+    const present = row[lead] !== null;
+    for (const column of rest) {
+      if ((row[column] !== null) !== present) {
+        return present ? `${column}: NULL beside ${lead}` : `${column}: set without ${lead}`;
+      }
+    }
+  }
+  if (row.transport === null && row.endpoint_id !== null) {
+    return 'endpoint_id: set without transport';
+  }
+  for (const column of ['subjects', 'fields', 'categories'] as const) {
+    if (!allStrings(row[column])) return `${column}: a NULL element`;
+  }
+  const withheld: unknown = row.withheld;
+  if (!Array.isArray(withheld)) return 'withheld: not a JSON array';
+  if (!(withheld as unknown[]).every(isWithholding)) {
+    return 'withheld: an item other than a subject, a field and a reason, each a string';
+  }
+  const detail: unknown = row.detail;
+  if (!isPlainObject(detail)) return 'detail: not a JSON object';
+  for (const key of Object.keys(detail)) {
+    if (!isDetailValue(detail[key])) {
+      return 'detail: a value other than a string, a number, a boolean or null';
+    }
+  }
+  if (subMillisecond) return 'occurred_at: a part finer than the millisecond';
+  return undefined;
 }
 
 /**
@@ -427,16 +488,28 @@ export class RegisterRepository {
    * row at or below where the chain starts, and both rows of a duplicated seq.
    */
   async openChain(trx: Db): Promise<void> {
+    // With each row, whether its time has a part finer than the millisecond (which the
+    // driver's dates drop): no append writes one.
     await sql`DECLARE register_chain NO SCROLL CURSOR FOR
-      SELECT * FROM register_entries ORDER BY seq, occurred_at, id`.execute(trx);
+      SELECT *, extract(microseconds FROM occurred_at)::bigint % 1000 <> 0 AS sub_millisecond
+        FROM register_entries ORDER BY seq, occurred_at, id`.execute(trx);
   }
 
-  /** The next rows of `openChain`'s cursor, at most `limit`; none once it is through. */
-  async nextInChain(trx: Db, limit: number): Promise<RegisterEntry[]> {
+  /**
+   * The next rows of `openChain`'s cursor, at most `limit`; none once it is through. A row
+   * holding what no append writes comes with its `irregular` rule (`rowIrregularity`).
+   */
+  async nextInChain(trx: Db, limit: number): Promise<ReadBackEntry[]> {
     // FETCH takes no parameter: the count is written in, from an integer.
     const count = sql.raw(String(Math.trunc(limit)));
-    const { rows } = await sql<EntryRow>`FETCH FORWARD ${count} FROM register_chain`.execute(trx);
-    return rows.map(rowToEntry);
+    const { rows } = await sql<
+      EntryRow & { sub_millisecond: boolean }
+    >`FETCH FORWARD ${count} FROM register_chain`.execute(trx);
+    return rows.map((row) => {
+      const entry = rowToEntry(row);
+      const irregular = rowIrregularity(row, row.sub_millisecond);
+      return irregular === undefined ? entry : { ...entry, irregular };
+    });
   }
 
   /** How many rows the register holds, and how many of them lie beyond the head's seq. */

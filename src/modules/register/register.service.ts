@@ -174,7 +174,8 @@ export class RegisterService {
       const problems: string[] = [];
       if (result.firstBad !== undefined) {
         problems.push(
-          `entry ${result.firstBad.id} (seq ${result.firstBad.seq}) does not verify: ${result.firstBad.problem}`,
+          `entry ${result.firstBad.id} (seq ${result.firstBad.seq}) does not verify: ${result.firstBad.problem}` +
+            (result.firstBad.rule === undefined ? '' : ` (${result.firstBad.rule})`),
         );
       } else if (result.lastSeq !== head.seq || result.headHash !== head.hash) {
         problems.push(
