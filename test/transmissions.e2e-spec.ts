@@ -114,6 +114,8 @@ describe('automatic transmissions, end to end (PostgreSQL, Redis, OpenSSH, HTTPS
                 .map(async (f): Promise<[string, string]> => [f, await recipients.readSftpFile(f)]),
             );
       if (t.contractId !== 'insurer-enrollment') expectedSftpFiles += received.length;
+      // A name reaches the recipient with the file: no shipped contract lists `trip.id`.
+      for (const [name] of received) expect(name, label).not.toContain(tripId);
       // The register names the digest and the size of exactly what was received.
       expect(attempted.payload?.sha256, label).toBe(payloadSha256(received.map(([, c]) => c)));
       expect(attempted.payload?.bytes, label).toBe(

@@ -173,7 +173,11 @@ export function parseUnitKey(key: string): UnitRef | undefined {
   };
 }
 
-/** `flight:F1` → `flight-F1`; `trip:T-1:insurer:INS-A` → `trip-T-1.insurer-INS-A` (file names). */
+/**
+ * `flight:F1` → `flight-F1`; `trip:T-1:insurer:INS-A` → `trip-T-1.insurer-INS-A`: the names of
+ * `passerelle preview`'s files, on the operator's own disk. What a recipient receives is named
+ * by `deliveryFileName`, which leaves out the ids the contract does not list.
+ */
 export function unitFileStem(unit: UnitRef): string {
   const base = `${unit.kind}-${unit.id}`;
   return unit.insurerId === undefined ? base : `${base}.insurer-${unit.insurerId}`;

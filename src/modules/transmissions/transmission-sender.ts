@@ -4,12 +4,12 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { controlReference } from '../../core/formats/control-reference.js';
 import { payloadDigest } from '../../core/planning/plan-trip.js';
 import { CANCEL_REASONS } from '../../core/planning/reconcile-plan.js';
+import { deliveryFileName } from '../../core/projection/delivery-file-name.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
   filesDigest,
   parseUnitKey,
   renderOneUnit,
-  unitFileStem,
   type RenderedUnit,
 } from '../../core/projection/render-unit.js';
 import { disclosureEntryBase } from '../../core/register/disclosure-entry.js';
@@ -438,9 +438,8 @@ export class TransmissionSender {
         this.alerts.raise('data-quality', transmission, 'DATA_QUALITY');
         continue;
       }
-      const stem = unitFileStem(unit.unit);
       const files: OutgoingFile[] = unit.files.map((file) => ({
-        name: `${stem}.${transmission.id}.${file.suffix}`,
+        name: deliveryFileName(loaded.contract, unit.unit, transmission.id, file.suffix),
         content: file.content,
         mediaType: file.mediaType,
       }));

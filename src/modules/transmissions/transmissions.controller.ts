@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
+import { deliveryFileName } from '../../core/projection/delivery-file-name.js';
 import { categoriesOf } from '../../core/register/disclosure-entry.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
 import type { ContractCatalog } from '../contracts/load-contract-catalog.js';
@@ -240,6 +241,8 @@ export class TransmissionsController {
         errors: unit.errors,
       },
       files: unit.files.map((file) => ({
+        // The name the recipient would receive it under, as the sender names it.
+        name: deliveryFileName(loaded.contract, unit.unit, transmission.id, file.suffix),
         suffix: file.suffix,
         mediaType: file.mediaType,
         content: file.content,

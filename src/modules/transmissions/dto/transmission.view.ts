@@ -82,6 +82,12 @@ export class PreviewSummary {
 }
 
 export class PreviewFile {
+  @ApiProperty({
+    example: 'flight-F1.0b8e4a52-6f1d-4c3e-9a7b-2d5f8c1e3a90.part01.edi',
+    description:
+      'the name the recipient would receive the file under (`<unit>.<transmission id>.<part>`): the unit’s id only when the contract lists it',
+  })
+  name!: string;
   @ApiProperty({ example: 'part01.edi' }) suffix!: string;
   @ApiProperty({ example: 'application/edifact' }) mediaType!: string;
   @ApiProperty({ description: 'the payload as it would leave' }) content!: string;
