@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, BODY_ERRORS } from '../http/openapi-errors.js';
+import { payloadDigest } from '../../core/planning/plan-trip.js';
 import { deliveryFileName } from '../../core/projection/delivery-file-name.js';
 import { categoriesOf } from '../../core/register/disclosure-entry.js';
 import { CONTRACT_CATALOG } from '../contracts/contracts.module.js';
@@ -186,7 +187,7 @@ export class TransmissionsController {
   @ApiOperation({
     summary: 'What a transmission would send now',
     description:
-      'The files and a summary (subjects, fields, withheld, errors), rendered from the current data; the view is recorded (`preview-viewed`).',
+      'The files and a summary (subjects, fields, withheld, errors), rendered from the current data — for a transmission already delivered, `summary.sameAsDelivered` says whether that is what left; the view is recorded (`preview-viewed`).',
   })
   @ApiParam(TRANSMISSION_ID)
   @ApiOkResponse({ type: TransmissionPreview })
@@ -229,6 +230,9 @@ export class TransmissionsController {
         'the register cannot record this view; nothing is shown',
       );
     }
+    // The digest of what it would send now, as the plan and the sender take it: for one
+    // already delivered, whether this is what left.
+    const digest = payloadDigest(unit.payload);
     return {
       transmission,
       summary: {
@@ -239,6 +243,9 @@ export class TransmissionsController {
         fields: unit.payload.fields,
         withheld: unit.withheld,
         errors: unit.errors,
+        digest,
+        sameAsDelivered:
+          transmission.deliveredDigest === null ? null : transmission.deliveredDigest === digest,
       },
       files: unit.files.map((file) => ({
         // The name the recipient would receive it under, as the sender names it.

@@ -79,6 +79,18 @@ export class PreviewSummary {
   @ApiProperty({ type: [String] }) fields!: string[];
   @ApiProperty({ type: [WithheldValue] }) withheld!: WithheldValue[];
   @ApiProperty({ type: [DataQualityProblem] }) errors!: DataQualityProblem[];
+  @ApiProperty({
+    description:
+      'sha256 of the minimized payload rendered now, as the plan and the sender take it (`digest`, `deliveredDigest`)',
+  })
+  digest!: string;
+  @ApiProperty({
+    type: Boolean,
+    nullable: true,
+    description:
+      'for a transmission delivered, whether what it would send now is what it delivered (`deliveredDigest`); null when it delivered nothing',
+  })
+  sameAsDelivered!: boolean | null;
 }
 
 export class PreviewFile {
