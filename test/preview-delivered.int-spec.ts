@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
-import { ask, putStored, testDataKey, tripVariant } from './support/ingest.js';
-import { transmissionsOf } from './support/pipeline.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { ask, putStored, tripVariant } from './support/ingest.js';
+import { startOutboxApp, transmissionsOf, type OutboxApp } from './support/pipeline.js';
+import type { TestApp } from './support/test-app.js';
 import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /**
@@ -14,21 +11,15 @@ import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples
  * turns the sender itself).
  */
 
+let sending: OutboxApp;
 let t: TestApp;
-let outbox: string;
 
 beforeAll(async () => {
-  outbox = await mkdtemp(join(tmpdir(), 'passerelle-preview-outbox-'));
-  t = await startTestApp({
-    PASSERELLE_DATA_KEY: testDataKey(),
-    PASSERELLE_ROLE: 'api',
-    PASSERELLE_TRANSPORT_OVERRIDE: 'outbox',
-    PASSERELLE_OUTBOX_DIR: outbox,
-  });
+  sending = await startOutboxApp({ PASSERELLE_ROLE: 'api' });
+  t = sending.app;
 }, 60_000);
 afterAll(async () => {
-  await t.close();
-  await rm(outbox, { recursive: true, force: true });
+  await sending.close();
 });
 
 interface Summary {
