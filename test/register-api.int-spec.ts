@@ -227,44 +227,59 @@ describe('GET /v1/subjects/{participantId}/disclosures', () => {
 });
 
 describe('GET /v1/register/ropa', () => {
-  it('should list one activity per shipped contract with the counts in the register', async () => {
+  it('should list one activity per shipped contract, and one per other version the register holds, with its counts', async () => {
     const response = await t.call('GET', '/v1/register/ropa', { role: 'auditor' });
     const record = await json(response);
     const activities = record.activities as {
       contractId: string;
+      contractVersion: number;
+      status: string;
       disclosed: { disclosures: number; subjects: number; failures: number; withheld: number };
     }[];
-    expect(activities.map((a) => a.contractId)).toEqual([
-      'airline-group-list',
-      'caricom-apis',
-      'hotel-rooming-list',
-      'insurer-emergency',
-      'insurer-enrollment',
-      'secure-flight',
-      'us-apis',
+    // The seeded disclosures of `us-apis` and `hotel-rooming-list` are under version 1; the
+    // contracts shipped are at version 2.
+    expect(activities.map((a) => [a.contractId, a.contractVersion, a.status])).toEqual([
+      ['airline-group-list', 1, 'in-force'],
+      ['caricom-apis', 2, 'in-force'],
+      ['hotel-rooming-list', 2, 'in-force'],
+      ['hotel-rooming-list', 1, 'other-version'],
+      ['insurer-emergency', 1, 'in-force'],
+      ['insurer-enrollment', 1, 'in-force'],
+      ['secure-flight', 1, 'in-force'],
+      ['us-apis', 2, 'in-force'],
+      ['us-apis', 1, 'other-version'],
     ]);
-    expect(activities.find((a) => a.contractId === 'us-apis')?.disclosed).toMatchObject({
-      disclosures: 5,
-      subjects: 1,
-      failures: 5,
-    });
-    expect(activities.find((a) => a.contractId === 'hotel-rooming-list')?.disclosed).toMatchObject({
+    const of = (contractId: string, contractVersion: number) =>
+      activities.find((a) => a.contractId === contractId && a.contractVersion === contractVersion)
+        ?.disclosed;
+    expect(of('us-apis', 1)).toMatchObject({ disclosures: 5, subjects: 1, failures: 5 });
+    expect(of('us-apis', 2)).toMatchObject({ disclosures: 0, subjects: 0, failures: 0 });
+    expect(of('hotel-rooming-list', 1)).toMatchObject({
       disclosures: 5,
       subjects: 2,
       failures: 0,
       withheld: 5,
     });
+    expect(of('insurer-enrollment', 1)).toMatchObject({ disclosures: 5, subjects: 1 });
     // The values withheld from what a recipient got: the failures repeat them, uncounted.
-    expect(activities.find((a) => a.contractId === 'us-apis')?.disclosed.withheld).toBe(5);
+    expect(of('us-apis', 1)?.withheld).toBe(5);
     expect((record.controller as { name: string }).name).toBe('Association MIJE');
   });
 
   it('should export as CSV and HTML, and restrict to a period', async () => {
     const csv = await t.call('GET', '/v1/register/ropa?format=csv', { role: 'ops' });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
-    expect((await csv.text()).split('\r\n').filter((row) => row !== '')).toHaveLength(8);
+    const rows = (await csv.text()).split('\r\n').filter((row) => row !== '');
+    expect(rows).toHaveLength(10);
+    expect(rows.find((row) => row.startsWith('us-apis,1,'))).toMatch(
+      /^us-apis,1,a version no longer in force \(version 2 is\),.*,5,1,[^,]+,5,5$/,
+    );
     const html = await t.call('GET', '/v1/register/ropa?format=html', { role: 'ops' });
-    expect(await html.text()).toContain('Record of processing activities');
+    const page = await html.text();
+    expect(page).toContain('Record of processing activities');
+    expect(page).toContain(
+      '<tr><th>Status</th><td>a version no longer in force (version 2 is)</td></tr>',
+    );
     const past = await json(
       await t.call('GET', '/v1/register/ropa?from=2000-01-01&to=2001-01-01', { role: 'ops' }),
     );

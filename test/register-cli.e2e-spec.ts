@@ -36,8 +36,11 @@ describe('passerelle register', () => {
     const run = await runBuiltCli(['register', 'ropa', '--format', 'csv'], env);
     expect(run.code).toBe(0);
     const rows = run.stdout.split('\r\n');
-    expect(rows).toHaveLength(8);
-    expect(rows.find((row) => row.startsWith('us-apis,'))).toMatch(/,2,3,/);
+    // The seven contracts shipped, and version 1 of `us-apis` (version 2 is shipped), whose
+    // disclosures the register holds.
+    expect(rows).toHaveLength(9);
+    expect(rows.find((row) => row.startsWith('us-apis,2,'))).toMatch(/,0,0,,0,0\s*$/);
+    expect(rows.find((row) => row.startsWith('us-apis,1,'))).toMatch(/,2,3,[^,]+,0,2\s*$/);
   });
 
   it('should refuse a period that is not a date, or a day that does not exist', async () => {

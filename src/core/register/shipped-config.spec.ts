@@ -50,7 +50,7 @@ describe('the shipped contracts and field catalogue', () => {
         })),
       catalogue,
       controller,
-      statistics: new Map(),
+      recorded: [],
       period: { from: null, to: null },
       generatedAt: '2027-01-01T00:00:00.000Z',
     });

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildRecordOfProcessing,
-  type ActivityStatistics,
   type RecordOfProcessing,
 } from '../../core/register/build-ropa.js';
 import {
@@ -36,7 +35,9 @@ export interface Period {
 
 /**
  * The Art. 30 record: the contracts in force and the controller's configuration, with what
- * the register shows was disclosed under each contract in the period. Never typed by hand.
+ * the register shows was disclosed under each contract version in the period — those of a
+ * contract no longer loaded, or of another version than the one loaded, described from the
+ * register's entries. Never typed by hand.
  */
 export async function recordOfProcessing(
   catalog: ContractCatalog,
@@ -45,7 +46,7 @@ export async function recordOfProcessing(
   period: Period,
   now: Date,
 ): Promise<RecordOfProcessing> {
-  const statistics = await repository.contractStatistics(period.from, period.to);
+  const recorded = await repository.contractStatistics(period.from, period.to);
   return buildRecordOfProcessing({
     contracts: [...catalog.contracts.values()].map((loaded) => ({
       contract: loaded.contract,
@@ -53,7 +54,7 @@ export async function recordOfProcessing(
     })),
     catalogue: catalog.catalogue,
     controller,
-    statistics: new Map<string, ActivityStatistics>(statistics.map((s) => [s.contractId, s])),
+    recorded,
     period: { from: period.from?.toISOString() ?? null, to: period.to?.toISOString() ?? null },
     generatedAt: now.toISOString(),
   });

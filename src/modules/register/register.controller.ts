@@ -290,7 +290,7 @@ export class RegisterController {
   @Get('v1/register/ropa')
   @ApiOperation({
     summary: 'The Art. 30 record of processing',
-    description: `Controller and DPO, one activity per contract, with what was disclosed in the period. ${READ_RECORDED}`,
+    description: `Controller and DPO, one activity per contract loaded, with what was disclosed under its version in the period, and one per contract version no longer loaded (a contract removed, another version) whose disclosures the register holds for the period, described from its entries (\`status\`). ${READ_RECORDED}`,
   })
   @ApiOkResponse({
     description: 'the record: JSON, CSV or HTML as `format` asks',

@@ -201,7 +201,7 @@ export class RecordOfProcessingView {
   @ApiProperty({
     type: 'array',
     items: objectOf(
-      'one per contract: contractId, purposes, legal basis, data subjects, categories, recipients, transfers and safeguards, retention, security measures, what was disclosed in the period',
+      'one per contract loaded (`status: in-force`), and one per contract version the register holds disclosures of in the period that is not loaded (`other-version`, `no-longer-configured`), described from its entries, with retention and security measures null (not recorded): contractId, contractVersion, versionInForce, purposes, legal basis, data subjects, categories, recipients, transfers and safeguards, retention, security measures, what was disclosed in the period',
     ),
   })
   activities!: object[];
