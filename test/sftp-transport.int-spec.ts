@@ -60,6 +60,38 @@ function expectFailure(
   expect(result).toMatchObject({ ok: false, code, permanent });
 }
 
+/** The SFTP requests a transport sends on its pooled connection to `endpointId` from now on, by name. */
+async function requestsOf(transport: SftpTransport, endpointId: string): Promise<string[]> {
+  const pooled = (
+    transport as unknown as { connections: Map<string, Promise<{ sftp: object }>> }
+  ).connections.get(endpointId);
+  if (pooled === undefined) throw new Error(`no connection to ${endpointId}`);
+  const sftp = (await pooled).sftp as Record<string, unknown>;
+  const requests: string[] = [];
+  for (const name of [
+    'open',
+    'write',
+    'close',
+    'ext_openssh_rename',
+    'rename',
+    'unlink',
+    'readdir',
+    'opendir',
+    'stat',
+    'lstat',
+    'fstat',
+    'realpath',
+  ]) {
+    const original = sftp[name];
+    if (typeof original !== 'function') continue;
+    sftp[name] = (...args: unknown[]): unknown => {
+      requests.push(name);
+      return (original as (...a: unknown[]) => unknown).apply(sftp, args);
+    };
+  }
+  return requests;
+}
+
 describe('the sftp transport against OpenSSH on loopback', () => {
   let server: SftpTestServer;
   const transports: SftpTransport[] = [];
@@ -418,6 +450,73 @@ describe('the sftp transport against OpenSSH on loopback', () => {
     ]);
     expect((await transport.deliver(endpoint, delivery('tx-l', { 'y.csv': 'y\n' }))).ok).toBe(true);
     expect(await server.files('leftovers')).toEqual(['.keep', 'x.csv', 'y.csv']);
+  });
+
+  it('should remove the parts of an earlier attempt that a retry with fewer parts does not write, once its own are in place', async () => {
+    const dir = join(server.rootDir, 'stale');
+    await mkdir(dir);
+    const endpoint = server.endpoint('test-sftp', { remoteDir: dir });
+    const part = (n: number) => `flight-F1.tx-s.part0${n}.edi`;
+    const parts = (count: number, tag: string) =>
+      Object.fromEntries(Array.from({ length: count }, (_, i) => [part(i + 1), `${tag} ${i + 1}`]));
+    // An attempt before the first was cut off while uploading a fourth part.
+    await writeFile(join(dir, `.${part(4)}.0123456789ab-9.part`), 'half of a fou');
+    const transport = keyed();
+    expect((await transport.deliver(endpoint, delivery('tx-s', parts(3, 'first')))).ok).toBe(true);
+    expect(await server.files('stale')).toEqual([
+      `.${part(4)}.0123456789ab-9.part`,
+      part(1),
+      part(2),
+      part(3),
+    ]);
+
+    const requests = await requestsOf(transport, endpoint.id);
+    const result = await transport.deliver(endpoint, {
+      ...delivery('tx-s', parts(2, 'retry')),
+      staleFiles: [part(3), part(4)],
+    });
+    // part04 was never in place: not an error, and not counted.
+    expect(result).toMatchObject({ ok: true, staleRemoved: 1 });
+    expect(await server.files('stale')).toEqual([part(1), part(2)]);
+    expect(await readFile(join(dir, part(2)), 'utf8')).toBe('retry 2');
+    // Removed only once every file of the retry was renamed into place.
+    const lastRename = requests.lastIndexOf('ext_openssh_rename');
+    expect(requests.indexOf('unlink')).toBeGreaterThan(lastRename);
+    expect(requests.filter((r) => r === 'ext_openssh_rename')).toHaveLength(2);
+  });
+
+  it('should send no request beyond its uploads when a delivery has nothing stale', async () => {
+    await mkdir(join(server.rootDir, 'fresh'));
+    const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'fresh') });
+    const transport = keyed();
+    // The connection, and its one listing of the folder, made by a first delivery.
+    expect((await transport.deliver(endpoint, delivery('tx-f0', { 'f0.csv': '0' }))).ok).toBe(true);
+    const requests = await requestsOf(transport, endpoint.id);
+    for (const staleFiles of [undefined, []]) {
+      requests.length = 0;
+      const result = await transport.deliver(endpoint, {
+        ...delivery('tx-f1', { 'f1.csv': 'a', 'f2.csv': 'b' }),
+        ...(staleFiles === undefined ? {} : { staleFiles }),
+      });
+      expect(result).toEqual({
+        ok: true,
+        locations: [
+          `sftp://127.0.0.1:${server.port}${server.rootDir}/fresh/f1.csv`,
+          `sftp://127.0.0.1:${server.port}${server.rootDir}/fresh/f2.csv`,
+        ],
+      });
+      // Open, write, close and rename each file: as before stale files were removed.
+      expect([...requests].sort()).toEqual([
+        'close',
+        'close',
+        'ext_openssh_rename',
+        'ext_openssh_rename',
+        'open',
+        'open',
+        'write',
+        'write',
+      ]);
+    }
   });
 
   it('should reuse one connection for many deliveries: one handshake in steady state', async () => {

@@ -271,6 +271,14 @@ describe('an installation of release 0015, filled, then upgraded to the latest s
       dueAt: soon,
       deadline: later,
     });
+    // Queued again after an attempt that failed: its retry runs under the new release.
+    ids.retryQueued = await insertTransmission(database, {
+      tripId: 'T-RETRY',
+      status: 'queued',
+      dueAt: sentAt,
+      deadline: later,
+      jobId: 'job-2',
+    });
 
     // The register across two months: deliveries the month before last, operators' actions
     // last month and this one.
@@ -384,6 +392,40 @@ describe('an installation of release 0015, filled, then upgraded to the latest s
       const after = await repository.byId(id ?? '');
       expect(Date.parse(after?.dueAt ?? '')).toBeLessThanOrEqual(Date.now());
     }
+  });
+
+  it('should retry a send queued before the upgrade knowing no earlier file, then keep every name its failed attempts wrote', async () => {
+    const repository = new TransmissionsRepository(database.db);
+    const id = ids.retryQueued ?? '';
+    const [started] = await repository.startSending([id], new Date(), 60_000);
+    // Its earlier attempt wrote before names were recorded: nothing is taken for stale.
+    expect(started?.transmission.attemptedFiles).toEqual([]);
+    const part = (n: number) => `flight-F1.${id}.part0${n}.edi`;
+    // Two attempts that fail, each recording what it wrote with its outcome.
+    const failWith = async (attempt: number, files: string[]) =>
+      repository.finish(
+        [
+          {
+            id,
+            attempt,
+            status: 'queued',
+            lastError: 'SFTP_CONNECTION_LOST',
+            attemptedFiles: files,
+          },
+        ],
+        new Date(),
+      );
+    expect(await failWith(started?.transmission.attempts ?? 0, [part(2), part(1)])).toEqual(
+      new Set([id]),
+    );
+    const [again] = await repository.startSending([id], new Date(), 60_000);
+    expect(again?.transmission.attemptedFiles).toEqual([part(1), part(2)]);
+    await failWith(again?.transmission.attempts ?? 0, [part(3), part(1)]);
+    const { rows } = await database.admin(
+      `SELECT attempted_files FROM transmissions WHERE id = $1`,
+      [id],
+    );
+    expect(rows[0]?.attempted_files).toEqual([part(1), part(2), part(3)]);
   });
 
   it('should erase what agents wrote in requests stored after an erasure before the triggers caught them', async () => {

@@ -26,6 +26,7 @@ import { bookingsErasedByTripMigration } from './migrations/0022-bookings-erased
 import { emergencyRequestsByParticipantMigration } from './migrations/0023-emergency-requests-by-participant.js';
 import { registerEntriesByOutcomeMigration } from './migrations/0024-register-entries-by-outcome.js';
 import { subjectRestrictionsMigration } from './migrations/0025-subject-restrictions.js';
+import { transmissionAttemptedFilesMigration } from './migrations/0026-transmission-attempted-files.js';
 import type { Database } from './schema.js';
 
 // bigint columns (seq, count) come back as strings: exact, and the chain never needs
@@ -58,6 +59,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0023-emergency-requests-by-participant': emergencyRequestsByParticipantMigration,
   '0024-register-entries-by-outcome': registerEntriesByOutcomeMigration,
   '0025-subject-restrictions': subjectRestrictionsMigration,
+  '0026-transmission-attempted-files': transmissionAttemptedFilesMigration,
 };
 
 /** The migrations in the order they run; the database's `kysely_migration` lists the ones done. */

@@ -95,6 +95,8 @@ export interface TransmissionsTable {
   /** Delivered, its recipient holding data since changed that nothing will send (migration 0021). */
   outdated_digest: ColumnType<string | null, string | null | undefined, string | null>;
   outdated_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Every file name its failed attempts wrote or may have written, sorted (migration 0026). */
+  attempted_files: ColumnType<string[], string[] | undefined, string[]>;
 }
 
 /** A restriction of processing in force (Art. 18), by participant id (migration 0025). */

@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { controlReference } from '../../core/formats/control-reference.js';
 import { payloadDigest } from '../../core/planning/plan-trip.js';
 import { CANCEL_REASONS } from '../../core/planning/reconcile-plan.js';
+import { compareAttemptFiles } from '../../core/projection/compare-attempt-files.js';
 import { deliveryFileName } from '../../core/projection/delivery-file-name.js';
 import type { ProjectedUnit } from '../../core/projection/minimized-unit.js';
 import {
@@ -68,6 +69,13 @@ interface Attempt {
   readonly loaded: LoadedContract;
   readonly base: Omit<RegisterEntryInput, 'event'>;
   readonly files: readonly OutgoingFile[];
+  /** Files of earlier attempts this one does not write: the transport removes them if it can. */
+  readonly staleFiles: readonly string[];
+  /**
+   * Its file names not yet recorded on its row: recorded if it fails, with its outcome, for a
+   * retry to remove those it does not write (a delivered transmission is not sent again).
+   */
+  readonly unrecordedFiles: readonly string[];
   readonly digest: string;
   readonly overridden: boolean;
 }
@@ -443,6 +451,10 @@ export class TransmissionSender {
         content: file.content,
         mediaType: file.mediaType,
       }));
+      const { stale, unrecorded } = compareAttemptFiles(
+        transmission.attemptedFiles,
+        files.map((file) => file.name),
+      );
       const { sha256, bytes } = filesDigest(files);
       const transport = loaded.contract.transport;
       const base = this.entryBase(transmission, loaded, unit, {
@@ -455,7 +467,16 @@ export class TransmissionSender {
               ...(transport.endpoint === undefined ? {} : { endpointId: transport.endpoint }),
             },
       });
-      attempts.push({ started: started_, loaded, base, files, digest, overridden });
+      attempts.push({
+        started: started_,
+        loaded,
+        base,
+        files,
+        staleFiles: stale,
+        unrecordedFiles: unrecorded,
+        digest,
+        overridden,
+      });
     }
     return { attempts, finishes, outcomes };
   }
@@ -471,6 +492,7 @@ export class TransmissionSender {
         // register records — not the row's, which a plan of an older version may have written.
         recipientId: attempt.base.recipient?.id ?? transmission.recipientId,
         files: attempt.files,
+        staleFiles: attempt.staleFiles,
       })
       .catch((error: unknown) => ({
         result: {
@@ -507,6 +529,15 @@ export class TransmissionSender {
             attempt: transmission.attempts,
             files: attempt.files.length,
             overridden: attempt.overridden,
+            // Counts only (names may carry what the contract lists): files of earlier
+            // attempts this one did not write, and how many of them the transport removed
+            // (none by HTTPS, which cannot take back what it posted).
+            ...(attempt.staleFiles.length === 0
+              ? {}
+              : {
+                  staleFiles: attempt.staleFiles.length,
+                  staleRemoved: result.staleRemoved ?? 0,
+                }),
           }),
         );
         finishes.push({
@@ -532,7 +563,16 @@ export class TransmissionSender {
           final: last,
         }),
       );
-      finishes.push({ ...lease, status: last ? 'failed' : 'queued', lastError: result.code });
+      finishes.push({
+        ...lease,
+        status: last ? 'failed' : 'queued',
+        lastError: result.code,
+        // The names it wrote or may have written, for the next attempt (a retry, or an
+        // operator's send-now of a failed one) to remove those it does not write.
+        ...(attempt.unrecordedFiles.length === 0
+          ? {}
+          : { attemptedFiles: attempt.unrecordedFiles }),
+      });
       if (last) finals.push({ transmission, code: result.code });
       outcomes.push(last ? 'failed' : 'retry');
     }

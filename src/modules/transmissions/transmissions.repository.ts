@@ -154,6 +154,11 @@ export type LeasedTransmission = Pick<
 > & {
   /** Attempts since it was last planned again: what the contract's maximum counts. */
   readonly generationAttempts: number;
+  /**
+   * Every file name its earlier failed attempts wrote or may have written (sorted): those this attempt
+   * does not write are removed at the recipient, where the transport can.
+   */
+  readonly attemptedFiles: readonly string[];
 };
 
 /** A leased transmission, with the digest last delivered for its contract × unit. */
@@ -178,6 +183,7 @@ const lease = compiledTemplate(
       recipient_id: string;
       attempts: number;
       attempts_before: number;
+      attempted_files: string[];
       last_delivered_digest: string | null;
     }>`
       UPDATE transmissions t
@@ -193,7 +199,7 @@ const lease = compiledTemplate(
         -- Never late: past its last moment it stays as it is, and the dispatcher misses it.
         AND t.deadline > ${now}
       RETURNING t.id, t.contract_id, t.trip_id, t.unit_key, t.recipient_id, t.attempts,
-        t.attempts_before, (
+        t.attempts_before, t.attempted_files, (
         SELECT d.delivered_digest FROM transmissions d
         WHERE d.trip_id = t.trip_id AND d.contract_id = t.contract_id
           AND d.unit_key = t.unit_key AND d.status = 'delivered'
@@ -295,6 +301,12 @@ export interface Finish extends Lease {
    * contract's maximum (fail closed must not use up the retries of a later real failure).
    */
   readonly notSent?: boolean;
+  /**
+   * File names the attempt wrote or may have written that its row does not record yet (an
+   * attempt that failed): added to `attempted_files`, so that a later attempt writing fewer
+   * removes the others at the recipient.
+   */
+  readonly attemptedFiles?: readonly string[];
 }
 
 export interface TransmissionFilters {
@@ -660,6 +672,7 @@ export class TransmissionsRepository {
                 recipientId: row.recipient_id,
                 attempts: row.attempts,
                 generationAttempts: row.attempts - row.attempts_before,
+                attemptedFiles: row.attempted_files,
               },
               lastDeliveredDigest: row.last_delivered_digest ?? undefined,
             },
@@ -723,16 +736,21 @@ export class TransmissionsRepository {
         last_error = CASE WHEN f.set_last_error THEN f.last_error ELSE t.last_error END,
         problems = CASE WHEN f.problems IS NULL THEN t.problems ELSE f.problems::jsonb END,
         reason = CASE WHEN f.set_reason THEN f.reason ELSE t.reason END,
-        attempts_before = t.attempts_before + CASE WHEN f.not_sent THEN 1 ELSE 0 END
+        attempts_before = t.attempts_before + CASE WHEN f.not_sent THEN 1 ELSE 0 END,
+        attempted_files = CASE WHEN f.attempted_files IS NULL THEN t.attempted_files
+          ELSE ARRAY(SELECT DISTINCT name
+                       FROM unnest(t.attempted_files || string_to_array(f.attempted_files, '/')) AS name
+                      ORDER BY name) END
       FROM unnest(
         ${column((f) => f.id)}::uuid[], ${column((f) => f.attempt)}::int[],
         ${column((f) => f.status)}::text[], ${column((f) => f.deliveredDigest ?? null)}::text[],
         ${column((f) => has(f.lastError))}::bool[], ${column((f) => f.lastError ?? null)}::text[],
         ${column((f) => (f.problems === undefined ? null : JSON.stringify(f.problems)))}::text[],
         ${column((f) => has(f.reason))}::bool[], ${column((f) => f.reason ?? null)}::text[],
-        ${column((f) => f.notSent === true)}::bool[])
+        ${column((f) => f.notSent === true)}::bool[],
+        ${column((f) => (f.attemptedFiles === undefined ? null : f.attemptedFiles.join('/')))}::text[])
         AS f(id, attempt, status, delivered_digest, set_last_error, last_error, problems,
-             set_reason, reason, not_sent)
+             set_reason, reason, not_sent, attempted_files)
       -- Read by key. As a CASE, the status test cannot match the partial index of those in
       -- flight, which the planner otherwise read whole, all the rows being sent, to find
       -- the few finished here.

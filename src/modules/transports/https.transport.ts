@@ -58,6 +58,9 @@ const TIMEOUT_ERRORS = new Set([
  * (`HTTPS_TLS_REFUSED`), and so is a client certificate or key that cannot be used
  * (`HTTPS_CREDENTIALS_INVALID`); timeouts (`endpoint.timeoutMs`, connect to response) and network
  * errors transient. The response body is never read: it may echo the data.
+ *
+ * A delivery's `staleFiles` (parts of an earlier attempt this one does not send) are ignored:
+ * a POST cannot be taken back.
  */
 export class HttpsTransport implements Transport {
   readonly type = 'https';

@@ -52,6 +52,48 @@ describe('the outbox transport', () => {
     expect(await readFile(join(folder, 'a.edi'), 'utf8')).toBe('second');
   });
 
+  it('should remove the parts of an earlier attempt that a retry with fewer parts does not write', async () => {
+    const outbox = new OutboxTransport(dir);
+    const parts = (n: number, tag: string) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [
+          `flight-F1.tx-1.part0${i + 1}.edi`,
+          `${tag} ${i + 1}`,
+        ]),
+      );
+    expect(await outbox.deliver(undefined, delivery(parts(3, 'first')))).toMatchObject({
+      ok: true,
+    });
+    const retry = {
+      ...delivery(parts(2, 'retry')),
+      // part04 was never written (the first attempt stopped before it): not an error.
+      staleFiles: ['flight-F1.tx-1.part03.edi', 'flight-F1.tx-1.part04.edi'],
+    };
+    const result = await outbox.deliver(undefined, retry);
+    expect(result).toMatchObject({ ok: true, staleRemoved: 1 });
+    const folder = join(dir, 'us-apis', 'tx-1');
+    expect(await readdir(folder)).toEqual([
+      'flight-F1.tx-1.part01.edi',
+      'flight-F1.tx-1.part02.edi',
+    ]);
+    expect(await readFile(join(folder, 'flight-F1.tx-1.part02.edi'), 'utf8')).toBe('retry 2');
+  });
+
+  it('should never remove a file the delivery writes, nor one outside its folder, though named stale', async () => {
+    const outbox = new OutboxTransport(dir);
+    await writeFile(join(dir, 'outside.edi'), 'kept');
+    const result = await outbox.deliver(undefined, {
+      ...delivery({ 'a.edi': 'x' }),
+      staleFiles: ['a.edi', '../../outside.edi', '.hidden'],
+    });
+    expect(result).toEqual({
+      ok: true,
+      locations: [join(dir, 'us-apis', 'tx-1', 'a.edi')],
+    });
+    expect(await readdir(join(dir, 'us-apis', 'tx-1'))).toEqual(['a.edi']);
+    expect(await readFile(join(dir, 'outside.edi'), 'utf8')).toBe('kept');
+  });
+
   it('should refuse names that would leave the folder, and write nothing', async () => {
     const outbox = new OutboxTransport(dir);
     for (const bad of [

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { Endpoint } from '../../core/contracts/endpoints.js';
-import { isSafePathSegment } from './delivery-names.js';
+import { isSafePathSegment, removableStaleFiles } from './delivery-names.js';
 import type { Delivery, DeliveryResult, Transport } from './transport.js';
 
 /**
  * The outbox: a folder, `<dir>/<contract>/<transmission id>/<file>` (demo, staging, tests,
  * and every contract under `PASSERELLE_TRANSPORT_OVERRIDE=outbox`). Each file is written
  * under a hidden temporary name in the same folder, then renamed over the final name, so
- * a reader never sees half a file and a retry replaces the file instead of adding one.
+ * a reader never sees half a file and a retry replaces the file instead of adding one. The
+ * folder is the transmission's own: once the files are in place, those an earlier attempt
+ * wrote and this one does not (the delivery's `staleFiles`) are removed from it.
  * No fsync: the outbox is not a recipient, and a crash before the outcome is recorded
  * makes the worker deliver again anyway.
  *
@@ -68,7 +70,19 @@ export class OutboxTransport implements Transport {
         }
         locations.push(path);
       }
-      return { ok: true, locations };
+      const stale = removableStaleFiles(delivery);
+      if (stale.length === 0) return { ok: true, locations };
+      let staleRemoved = 0;
+      for (const name of stale) {
+        try {
+          unlinkSync(`${folder}${sep}${name}`);
+          staleRemoved += 1;
+        } catch (error) {
+          // Never written (the earlier attempt stopped before it), or taken away already.
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      return { ok: true, locations, staleRemoved };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
       // A full disk may clear up; a folder we may not write to will not.

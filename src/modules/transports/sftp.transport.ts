@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import type { ConnectConfig, SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import type { Endpoint } from '../../core/contracts/endpoints.js';
-import { isSafePathSegment } from './delivery-names.js';
+import { isSafePathSegment, removableStaleFiles } from './delivery-names.js';
 import { endpointSecret, secretVariable } from './endpoint-secrets.js';
 import { parseHostKeyLine } from '../../core/contracts/host-key-line.js';
 import { hostKeyAlgorithms, hostKeyMatches } from './host-key.js';
@@ -101,6 +101,12 @@ interface SshError extends Error {
  * writers of one file — a worker presumed dead but still uploading, and the one retrying —
  * never write into the same temporary file and mix their bytes.
  *
+ * Once every file of the delivery is in place, the files of earlier attempts it does not
+ * write (`staleFiles`: the data changed, fewer parts) are removed — after, so that the
+ * recipient never sees fewer files than a whole set; one already gone (picked up) is no error,
+ * any other refusal fails the delivery as an upload's would. Names come from the transmission's
+ * row, not from listing the folder: a delivery with nothing stale costs no request more.
+ *
  * A temporary file is deleted when its upload fails, if the connection still allows it.
  * Those it could not delete (connection lost, writer killed) are found when a connection
  * first uses the folder (one listing per connection and folder, not per file), and deleted
@@ -155,7 +161,7 @@ export class SftpTransport implements Transport {
       );
     }
     try {
-      return { ok: true, locations: await this.upload(endpoint, delivery) };
+      return { ok: true, ...(await this.upload(endpoint, delivery)) };
     } catch (error) {
       return failed(
         error instanceof SftpFailure
@@ -177,7 +183,11 @@ export class SftpTransport implements Transport {
     );
   }
 
-  private async upload(endpoint: SftpEndpoint, delivery: Delivery): Promise<string[]> {
+  private async upload(
+    endpoint: SftpEndpoint,
+    delivery: Delivery,
+  ): Promise<{ locations: string[]; staleRemoved?: number }> {
+    const stale = removableStaleFiles(delivery);
     for (let attempt = 0; ; attempt += 1) {
       const { connection, reused } = await this.acquire(endpoint);
       connection.inFlight += 1;
@@ -190,10 +200,12 @@ export class SftpTransport implements Transport {
           s.status === 'rejected' ? [s.reason as unknown] : [],
         );
         if (failures.length === 0) {
-          return delivery.files.map(
+          const locations = delivery.files.map(
             (file) =>
               `sftp://${endpoint.host}:${endpoint.port}${posix.join(endpoint.remoteDir, file.name)}`,
           );
+          if (stale.length === 0) return { locations };
+          return { locations, staleRemoved: await this.removeStale(connection, endpoint, stale) };
         }
         const failure = failures.map(asFailure).sort((a, b) => rank(b) - rank(a))[0];
         throw failure ?? new SftpFailure('SFTP_ERROR', false, 'upload failed');
@@ -258,6 +270,40 @@ export class SftpTransport implements Transport {
       this.writing.delete(partPath);
       this.release(connection);
     }
+  }
+
+  /**
+   * Removes the files of earlier attempts (`names`), all at once, under one operation
+   * deadline; returns how many were there. Their leftover temporary files the connection's
+   * listing found go too (best effort): a writer presumed dead still uploading one of them
+   * then fails its rename instead of putting back a part of the older set.
+   */
+  private async removeStale(
+    connection: Connection,
+    endpoint: SftpEndpoint,
+    names: readonly string[],
+  ): Promise<number> {
+    let removed = 0;
+    await withDeadline(this.operationTimeoutMs, async () => {
+      const settled = await Promise.allSettled(
+        names.map(async (name) => {
+          const path = posix.join(endpoint.remoteDir, name);
+          if (await step('remove', () => unlinkIfPresent(connection.sftp, path))) removed += 1;
+        }),
+      );
+      const failures = settled.flatMap((s) =>
+        s.status === 'rejected' ? [asFailure(s.reason)] : [],
+      );
+      const failure = failures.sort((a, b) => rank(b) - rank(a))[0];
+      if (failure !== undefined) throw failure;
+    });
+    const listing = connection.leftovers.get(endpoint.remoteDir);
+    if (listing !== undefined) {
+      await Promise.all(
+        names.map((name) => this.removeLeftovers(connection, endpoint.remoteDir, name, listing)),
+      );
+    }
+    return removed;
   }
 
   /** `.<name>.<writer>-<counter>.part`: hidden, and never the name of another writer's file. */
@@ -647,7 +693,10 @@ async function atMost(ms: number, task: () => Promise<void>): Promise<void> {
 }
 
 /** Wraps one step's error: SFTP status codes become stable codes, the rest a lost connection. */
-async function step<T>(name: 'open' | 'write' | 'rename', run: () => Promise<T>): Promise<T> {
+async function step<T>(
+  name: 'open' | 'write' | 'rename' | 'remove',
+  run: () => Promise<T>,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {
@@ -740,6 +789,17 @@ function readdir(sftp: SFTPWrapper, path: string): Promise<string[]> {
       else resolve(list.map((entry) => entry.filename));
     });
   });
+}
+
+/** Removes a file; false when there was none (never written, or picked up already). */
+function unlinkIfPresent(sftp: SFTPWrapper, path: string): Promise<boolean> {
+  return unlink(sftp, path).then(
+    () => true,
+    (error: unknown) => {
+      if ((error as SshError).code === NO_SUCH_FILE) return false;
+      throw error;
+    },
+  );
 }
 
 function unlink(sftp: SFTPWrapper, path: string): Promise<void> {

@@ -14,6 +14,14 @@ export interface Delivery {
   readonly contractId: string;
   readonly recipientId: string;
   readonly files: readonly OutgoingFile[];
+  /**
+   * Files earlier attempts of this transmission wrote or may have written and this one does not
+   * (its data changed: fewer parts). A transport that can remove a file removes them once the
+   * delivery's own files are in place — one already gone (picked up) is no error — so that the
+   * recipient is not left with parts of two sets; one that cannot (HTTPS) ignores them.
+   * None when absent.
+   */
+  readonly staleFiles?: readonly string[];
 }
 
 export type DeliveryResult =
@@ -21,6 +29,11 @@ export type DeliveryResult =
       readonly ok: true;
       /** Where the files went, without any secret (e.g. `sftp://host:22/incoming/x.edi`). */
       readonly locations: readonly string[];
+      /**
+       * Of `staleFiles`, how many were found and removed; absent when there were none to
+       * remove, or the transport cannot remove a file.
+       */
+      readonly staleRemoved?: number;
     }
   | {
       readonly ok: false;
