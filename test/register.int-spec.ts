@@ -421,6 +421,22 @@ describe('the register in PostgreSQL', () => {
     }
   });
 
+  it('should refuse only the append whose detail cannot be sealed, not the appends batched with it', async () => {
+    // The first is being written; the two after it wait for the next batch, together.
+    const first = service.appendAll([aDisclosure()]);
+    const good = service.appendAll([aDisclosure({ subjects: ['P7'] })]);
+    const bad = service.append(aDisclosure({ detail: { attempt: Number.NaN } }));
+    const refused = expect(bad).rejects.toThrow(
+      'register entry detail.attempt: a string, a finite number, a boolean or null',
+    );
+    await first;
+    // Another caller's mistake: this one's entry (a delivery's outcome, an emergency release)
+    // is written all the same.
+    expect(await good).toHaveLength(1);
+    await refused;
+    expect((await service.verify()).intact).toBe(true);
+  });
+
   it('should catch the newest rows deleted behind the trigger’s back, by the head and the anchors', async () => {
     const other = await createTestDatabase();
     try {

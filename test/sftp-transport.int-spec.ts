@@ -618,3 +618,40 @@ describe('the sftp transport against OpenSSH on loopback', () => {
     expect(await server.files()).not.toContain('ok.csv');
   });
 });
+
+describe('the sftp transport against a drop box that lets nobody delete a file', () => {
+  let server: SftpTestServer;
+  let transport: SftpTransport;
+
+  beforeAll(async () => {
+    server = await startSftpServer({ deniedRequests: ['remove'] });
+    transport = new SftpTransport({
+      PASSERELLE_SECRET_TEST_SFTP_PRIVATE_KEY_FILE: server.privateKeyFile,
+    });
+  });
+
+  afterAll(async () => {
+    await transport.close();
+    await server.close();
+  });
+
+  it('should deliver, leaving the earlier parts it may not remove, when its own files are in place', async () => {
+    const part = (n: number) => `flight-F1.tx-d.part0${n}.edi`;
+    const endpoint = server.endpoint();
+    expect(
+      await transport.deliver(
+        endpoint,
+        delivery('tx-d', { [part(1)]: 'first 1', [part(2)]: 'first 2', [part(3)]: 'first 3' }),
+      ),
+    ).toMatchObject({ ok: true });
+    const result = await transport.deliver(endpoint, {
+      ...delivery('tx-d', { [part(1)]: 'retry 1', [part(2)]: 'retry 2' }),
+      staleFiles: [part(3)],
+    });
+    // The retry's whole set is at the recipient: it was delivered, and the register must say
+    // so (a failure would leave it out of the access report and of the recipients to tell).
+    expect(result).toMatchObject({ ok: true, staleRemoved: 0 });
+    expect(await server.files()).toEqual([part(1), part(2), part(3)]);
+    expect(await readFile(join(server.rootDir, part(2)), 'utf8')).toBe('retry 2');
+  });
+});

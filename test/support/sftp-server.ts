@@ -84,9 +84,13 @@ async function supportsPerSourcePenalties(): Promise<boolean> {
 /**
  * Starts a real OpenSSH `sshd` (`-D -e`) on a free loopback port as a throwaway instance:
  * keys generated with ssh-keygen, public-key login only, `internal-sftp`. Requires
- * openssh-server (`/usr/sbin/sshd`); `.ci/run` installs it.
+ * openssh-server (`/usr/sbin/sshd`); `.ci/run` installs it. `deniedRequests`: SFTP requests
+ * the server refuses (`internal-sftp -P`, answered as permission denied), e.g. `['remove']`
+ * for a drop box that takes files but lets nobody delete one.
  */
-export async function startSftpServer(): Promise<SftpTestServer> {
+export async function startSftpServer(
+  options: { readonly deniedRequests?: readonly string[] } = {},
+): Promise<SftpTestServer> {
   const workDir = await mkdtemp(join(tmpdir(), 'passerelle-sshd-'));
   const rootDir = join(workDir, 'upload');
   await mkdir(rootDir);
@@ -119,7 +123,9 @@ export async function startSftpServer(): Promise<SftpTestServer> {
       'AllowTcpForwarding no',
       'MaxStartups 100:30:200',
       'LogLevel INFO',
-      'Subsystem sftp internal-sftp',
+      options.deniedRequests === undefined || options.deniedRequests.length === 0
+        ? 'Subsystem sftp internal-sftp'
+        : `Subsystem sftp internal-sftp -P ${options.deniedRequests.join(',')}`,
       ...((await supportsPerSourcePenalties()) ? ['PerSourcePenalties no'] : []),
       '',
     ].join('\n'),

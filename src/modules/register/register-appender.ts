@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable, Transaction } from 'kysely';
 import {
+  detailProblem,
   sealEntries,
   type RegisterEntry,
   type RegisterEntryInput,
@@ -99,6 +100,20 @@ function companionRows(
   return [...byTable].map(([table, rows]) => ({ table, rows }));
 }
 
+/**
+ * Undefined when every entry can be sealed, else why not (`detailProblem`): asked before an
+ * entry joins a batch, so that an entry refused refuses its caller alone — thrown while a
+ * batch is sealed, it would refuse every append in the batch (other transmissions' outcomes,
+ * an emergency release). A step's entries are sealed as they come: it runs in the batch.
+ */
+function refusal(inputs: readonly RegisterEntryInput[]): Error | undefined {
+  for (const input of inputs) {
+    const problem = detailProblem(input);
+    if (problem !== undefined) return new Error(problem);
+  }
+  return undefined;
+}
+
 /** The head once `entries` are appended after `head`. */
 function headAfter(entries: readonly RegisterEntry[], head: RegisterHead): RegisterHead {
   const last = entries[entries.length - 1];
@@ -152,6 +167,11 @@ export class RegisterAppender {
    */
   appendWith(input: RegisterEntryInput, companion: Companion): Promise<RegisterEntry> {
     return new Promise<RegisterEntry[]>((resolve, reject) => {
+      const refused = refusal([input]);
+      if (refused !== undefined) {
+        reject(refused);
+        return;
+      }
       this.queue.push({ inputs: [input], size: 1, companion, resolve, reject });
       void this.flush();
     }).then(([entry]) => {
@@ -164,6 +184,11 @@ export class RegisterAppender {
   appendAll(inputs: readonly RegisterEntryInput[]): Promise<RegisterEntry[]> {
     if (inputs.length === 0) return Promise.resolve([]);
     return new Promise((resolve, reject) => {
+      const refused = refusal(inputs);
+      if (refused !== undefined) {
+        reject(refused);
+        return;
+      }
       this.queue.push({ inputs, size: inputs.length, resolve, reject });
       void this.flush();
     });
@@ -182,6 +207,11 @@ export class RegisterAppender {
   ): Promise<{ entries: RegisterEntry[]; result: T }> {
     let result: { value: T } | undefined;
     return new Promise<RegisterEntry[]>((resolve, reject) => {
+      const refused = shortcut === undefined ? undefined : refusal(shortcut.inputs);
+      if (refused !== undefined) {
+        reject(refused);
+        return;
+      }
       this.queue.push({
         inputs: [],
         size: Math.max(1, expected),

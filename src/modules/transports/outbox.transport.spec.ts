@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +92,20 @@ describe('the outbox transport', () => {
     });
     expect(await readdir(join(dir, 'us-apis', 'tx-1'))).toEqual(['a.edi']);
     expect(await readFile(join(dir, 'outside.edi'), 'utf8')).toBe('kept');
+  });
+
+  it('should deliver, leaving a stale file it cannot remove, once its own files are in place', async () => {
+    const outbox = new OutboxTransport(dir);
+    const folder = join(dir, 'us-apis', 'tx-1');
+    // Not a file (nothing can unlink it): as a file the outbox may not remove.
+    await mkdir(join(folder, 'b.edi'), { recursive: true });
+    await writeFile(join(folder, 'c.edi'), 'older');
+    const result = await outbox.deliver(undefined, {
+      ...delivery({ 'a.edi': 'x' }),
+      staleFiles: ['b.edi', 'c.edi'],
+    });
+    expect(result).toEqual({ ok: true, locations: [join(folder, 'a.edi')], staleRemoved: 1 });
+    expect((await readdir(folder)).sort()).toEqual(['a.edi', 'b.edi']);
   });
 
   it('should refuse names that would leave the folder, and write nothing', async () => {

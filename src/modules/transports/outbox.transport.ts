@@ -77,9 +77,9 @@ export class OutboxTransport implements Transport {
         try {
           unlinkSync(`${folder}${sep}${name}`);
           staleRemoved += 1;
-        } catch (error) {
-          // Never written (the earlier attempt stopped before it), or taken away already.
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        } catch {
+          // Never written (the earlier attempt stopped before it), taken away already, or
+          // refused: it stays. The delivery's files are in place, so it was delivered.
         }
       }
       return { ok: true, locations, staleRemoved };

@@ -104,8 +104,9 @@ interface SshError extends Error {
  * Once every file of the delivery is in place, the files of earlier attempts it does not
  * write (`staleFiles`: the data changed, fewer parts) are removed — after, so that the
  * recipient never sees fewer files than a whole set; one already gone (picked up) is no error,
- * any other refusal fails the delivery as an upload's would. Names come from the transmission's
- * row, not from listing the folder: a delivery with nothing stale costs no request more.
+ * and one refused (or not answered in time) stays: the delivery's own files are in place, so
+ * it stands. Names come from the transmission's row, not from listing the folder: a delivery
+ * with nothing stale costs no request more.
  *
  * A temporary file is deleted when its upload fails, if the connection still allows it.
  * Those it could not delete (connection lost, writer killed) are found when a connection
@@ -274,9 +275,13 @@ export class SftpTransport implements Transport {
 
   /**
    * Removes the files of earlier attempts (`names`), all at once, under one operation
-   * deadline; returns how many were there. Their leftover temporary files the connection's
-   * listing found go too (best effort): a writer presumed dead still uploading one of them
-   * then fails its rename instead of putting back a part of the older set.
+   * deadline; returns how many were removed. Best effort, never failing the delivery: its
+   * own files are in place, so it was delivered, and the register must say so — a failure
+   * would leave a whole disclosure out of the access report and of the recipients to tell
+   * of an erasure, and a drop box that lets nobody delete a file would fail it for good.
+   * A file refused (or not answered in time) stays. Their leftover temporary files the
+   * connection's listing found go too (best effort): a writer presumed dead still uploading
+   * one of them then fails its rename instead of putting back a part of the older set.
    */
   private async removeStale(
     connection: Connection,
@@ -284,19 +289,26 @@ export class SftpTransport implements Transport {
     names: readonly string[],
   ): Promise<number> {
     let removed = 0;
-    await withDeadline(this.operationTimeoutMs, async () => {
-      const settled = await Promise.allSettled(
-        names.map(async (name) => {
-          const path = posix.join(endpoint.remoteDir, name);
-          if (await step('remove', () => unlinkIfPresent(connection.sftp, path))) removed += 1;
-        }),
-      );
-      const failures = settled.flatMap((s) =>
-        s.status === 'rejected' ? [asFailure(s.reason)] : [],
-      );
-      const failure = failures.sort((a, b) => rank(b) - rank(a))[0];
-      if (failure !== undefined) throw failure;
-    });
+    try {
+      await withDeadline(this.operationTimeoutMs, async () => {
+        await Promise.all(
+          names.map(async (name) => {
+            const path = posix.join(endpoint.remoteDir, name);
+            const found = await step('remove', () => unlinkIfPresent(connection.sftp, path)).catch(
+              (error: unknown) => {
+                if (asFailure(error).connectionLost) throw error;
+                return false;
+              },
+            );
+            if (found) removed += 1;
+          }),
+        );
+      });
+    } catch (error) {
+      // Lost, or silent past the deadline: the next delivery starts on a fresh connection.
+      if (asFailure(error).connectionLost) this.discard(endpoint.id, connection);
+      return removed;
+    }
     const listing = connection.leftovers.get(endpoint.remoteDir);
     if (listing !== undefined) {
       await Promise.all(

@@ -18,7 +18,8 @@ export interface Delivery {
    * Files earlier attempts of this transmission wrote or may have written and this one does not
    * (its data changed: fewer parts). A transport that can remove a file removes them once the
    * delivery's own files are in place — one already gone (picked up) is no error — so that the
-   * recipient is not left with parts of two sets; one that cannot (HTTPS) ignores them.
+   * recipient is not left with parts of two sets; one that cannot (HTTPS) ignores them. Best
+   * effort: a file it may not remove stays, and the delivery, its files in place, stands.
    * None when absent.
    */
   readonly staleFiles?: readonly string[];
