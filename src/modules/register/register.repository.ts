@@ -683,26 +683,30 @@ export class RegisterRepository {
     const period = sql`${from === undefined ? sql`` : sql` AND occurred_at >= ${from}`}${
       to === undefined ? sql`` : sql` AND occurred_at < ${to}`
     }`;
-    const { rows } = await sql<{
-      contract_id: string;
-      contract_version: number;
-      contract_sha256: string;
-      recipient_id: string | null;
-      recipient_name: string | null;
-      recipient_category: string | null;
-      purpose: string | null;
-      legal_basis: string | null;
-      special_condition: string | null;
-      transfer_country: string | null;
-      transfer_safeguard: string | null;
-      categories: string[];
-      disclosures: string;
-      last_at: Date | null;
-      failures: string;
-      withheld: string;
-      newest: string;
-      subjects: string;
-    }>`
+    const { rows } = await sql<
+      Pick<
+        EntryRow,
+        | 'recipient_id'
+        | 'recipient_name'
+        | 'recipient_category'
+        | 'purpose'
+        | 'legal_basis'
+        | 'special_condition'
+        | 'transfer_country'
+        | 'transfer_safeguard'
+        | 'categories'
+      > & {
+        contract_id: string;
+        contract_version: number;
+        contract_sha256: string;
+        disclosures: string;
+        last_at: Date | null;
+        failures: string;
+        withheld: string;
+        newest: string;
+        subjects: string;
+      }
+    >`
       WITH recorded AS (
         SELECT contract_id, coalesce(contract_version, 0) AS contract_version,
           coalesce(contract_sha256, '') AS contract_sha256, recipient_id, recipient_name,
