@@ -15,6 +15,7 @@ import type { AppConfig } from './config/app-config.js';
 import { loadClientsFile } from './modules/auth/clients-file.js';
 import { loadCatalogOrThrow } from './modules/contracts/contracts.module.js';
 import { configureHttpPlatform } from './modules/http/configure-http.js';
+import { listenInternal } from './modules/http/internal-port.js';
 import { loadControllerConfig } from './modules/register/record-of-processing.js';
 import { describeForLog } from './modules/http/error.filter.js';
 import { JsonLogger } from './modules/logging/json-logger.js';
@@ -81,7 +82,8 @@ export interface ServedGateway {
 }
 
 /**
- * `passerelle serve`: the HTTP API on `PORT`, until SIGTERM or SIGINT. Then everything is
+ * `passerelle serve`: the HTTP API on `PORT` (and what operators read on
+ * `PASSERELLE_INTERNAL_PORT`, when set), until SIGTERM or SIGINT. Then everything is
  * closed — the HTTP server, the workers (their current jobs finished, or given back), the
  * dispatcher, the queues, the pools — within `PASSERELLE_SHUTDOWN_TIMEOUT_MS`: `stopped`
  * gives 0. Past the deadline, or at a second signal, it gives 1 without waiting longer, and
@@ -95,6 +97,10 @@ export async function serve(config: AppConfig): Promise<ServedGateway> {
   await app.listen(config.port, '0.0.0.0');
   const httpServer = app.getHttpServer() as Server;
   httpServer.once('close', opened('HTTP server'));
+  if (config.internal !== undefined) {
+    const internal = await listenInternal(app, config.internal);
+    internal.once('close', opened('internal HTTP server'));
+  }
   return { app, stopped };
 }
 

@@ -26,6 +26,7 @@ const NUMERIC_VARIABLES = [
   'PASSERELLE_EMERGENCY_REFUSALS_ALERT',
   'PASSERELLE_EMERGENCY_REFUSALS_WINDOW_MS',
   'PASSERELLE_SHUTDOWN_TIMEOUT_MS',
+  'PASSERELLE_INTERNAL_PORT',
 ] as const;
 
 describe('loadAppConfig: numeric variables', () => {
@@ -48,6 +49,21 @@ describe('loadAppConfig: numeric variables', () => {
   it('should not read PASSERELLE_EMERGENCY_REFUSAL_MS= as 0 (refusals answered at once)', () => {
     expect(() => loadAppConfig({ PASSERELLE_EMERGENCY_REFUSAL_MS: '' })).toThrow(ConfigError);
     expect(loadAppConfig({}).emergencyRefusalMs).toBe(250);
+  });
+
+  it('should take no internal listener unless PASSERELLE_INTERNAL_PORT is set, and loopback for it by default', () => {
+    expect(loadAppConfig({}).internal).toBeUndefined();
+    expect(loadAppConfig({ PASSERELLE_INTERNAL_PORT: '9464' }).internal).toEqual({
+      port: 9464,
+      host: '127.0.0.1',
+    });
+    expect(
+      loadAppConfig({ PASSERELLE_INTERNAL_PORT: '9464', PASSERELLE_INTERNAL_HOST: '10.0.0.5' })
+        .internal,
+    ).toEqual({ port: 9464, host: '10.0.0.5' });
+    expect(refusal({ PASSERELLE_INTERNAL_PORT: '70000' }).problems).toEqual([
+      'PASSERELLE_INTERNAL_PORT: must be at most 65535',
+    ]);
   });
 
   it('should not read PORT= as 0 (a random port)', () => {

@@ -10,6 +10,11 @@ export interface AppConfig {
   readonly databaseUrl: string;
   readonly redisUrl: string;
   readonly port: number;
+  /**
+   * A second listener for what operators read — `/metrics`, `/docs` and the health checks —
+   * which the public port then no longer serves (its health checks it still does).
+   */
+  readonly internal?: { readonly port: number; readonly host: string };
   readonly role: 'api' | 'worker' | 'all';
   readonly contractsDir: string;
   readonly configDir: string;
@@ -127,6 +132,12 @@ const envSchema = z.object({
     })
     .default('redis://127.0.0.1:6379'),
   PORT: wholeNumber(0, 65535, 3000),
+  PASSERELLE_INTERNAL_PORT: z
+    .string()
+    .refine((text) => text.trim() !== '', { error: 'must be a whole number, not empty' })
+    .pipe(z.coerce.number<string>().int().min(0).max(65535))
+    .optional(),
+  PASSERELLE_INTERNAL_HOST: z.string().min(1).default('127.0.0.1'),
   PASSERELLE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   PASSERELLE_CONTRACTS_DIR: z.string().min(1).default('contracts'),
   PASSERELLE_CONFIG_DIR: z.string().min(1).default('config'),
@@ -284,6 +295,9 @@ export function loadAppConfig(
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     port: e.PORT,
+    ...(e.PASSERELLE_INTERNAL_PORT === undefined
+      ? {}
+      : { internal: { port: e.PASSERELLE_INTERNAL_PORT, host: e.PASSERELLE_INTERNAL_HOST } }),
     role: e.PASSERELLE_ROLE,
     contractsDir: e.PASSERELLE_CONTRACTS_DIR,
     configDir: e.PASSERELLE_CONFIG_DIR,

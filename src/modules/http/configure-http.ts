@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { JSON_BODY_LIMIT_BYTES } from './json-body.js';
 import { setupOpenApi } from './openapi.js';
+import { splitByListener } from './internal-port.js';
 import { createRequestObserver } from './request-observer.js';
 
 /**
@@ -13,7 +14,8 @@ import { createRequestObserver } from './request-observer.js';
  * metrics) first, so that it sees refused bodies too; the JSON body parser with the 1 MiB
  * limit (the app is created with `bodyParser: false`); the OpenAPI routes. A worker process
  * (role `worker`) answers its health checks and metrics only: the API is the `api` and
- * `all` processes' (interfaces.md), and a worker's port is no second way into it.
+ * `all` processes' (interfaces.md), and a worker's port is no second way into it. With an
+ * internal port (`PASSERELLE_INTERNAL_PORT`), `/metrics` and `/docs` are served there only.
  */
 export function configureHttpPlatform(
   app: NestExpressApplication,
@@ -27,6 +29,7 @@ export function configureHttpPlatform(
       ...(logger === undefined ? {} : { logger }),
     }),
   );
+  if (app.get<AppConfig>(APP_CONFIG).internal !== undefined) app.use(splitByListener);
   if (app.get<AppConfig>(APP_CONFIG).role === 'worker') {
     app.use(workerRoutesOnly);
   }
