@@ -113,6 +113,14 @@ describe('the metrics an operator alerts on', () => {
     );
     expect(last).toBeGreaterThanOrEqual(Math.floor(before));
     expect(sample(text, 'passerelle_daily_job_failures_total{job="register-maintenance"}')).toBe(0);
+    // The same run verified the whole register: intact.
+    expect(sample(text, 'passerelle_register_intact')).toBe(1);
+    expect(
+      sample(
+        text,
+        'passerelle_daily_job_last_success_timestamp_seconds{job="register-verification"}',
+      ),
+    ).toBeGreaterThanOrEqual(Math.floor(before));
   }, 30_000);
 
   it('should still raise a missed send, show the backlog growing and answer a scrape in bounded time while Redis hangs', async () => {

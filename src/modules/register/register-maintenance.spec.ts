@@ -2,18 +2,31 @@ import { Logger } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../../config/app-config.js';
 import { FIRST_RUN_MS, RegisterMaintenance } from './register-maintenance.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { RegisterService } from './register.service.js';
 
-function maintenance(role: AppConfig['role']) {
+const INTACT = {
+  intact: true,
+  count: 3,
+  headHash: 'f'.repeat(64),
+  headSeq: 3,
+  firstBad: null,
+  problems: [],
+  startSeq: 0,
+  anchorsChecked: 1,
+};
+
+function maintenance(role: AppConfig['role'], metrics?: MetricsService) {
   const register = {
     prepareNextSegment: vi.fn(() => Promise.resolve(undefined)),
     anchor: vi.fn(() => Promise.resolve(undefined)),
     applyRetention: vi.fn(() => Promise.resolve({ dropped: [] })),
+    verify: vi.fn(() => Promise.resolve(INTACT)),
   };
   const config = { role, registerRetention: { years: 5 } } as unknown as AppConfig;
   return {
     register,
-    job: new RegisterMaintenance(register as unknown as RegisterService, config),
+    job: new RegisterMaintenance(register as unknown as RegisterService, config, metrics),
   };
 }
 
@@ -68,6 +81,45 @@ describe('the register maintenance job', () => {
     }
     // Retention still ran after the segment could not be made.
     expect(register.anchor).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
+  });
+  it('should verify the register daily, and raise an altered one by its entries’ ids, never a value', async () => {
+    const metrics = new MetricsService();
+    const { register, job } = maintenance('worker', metrics);
+    const intact = async () =>
+      (await metrics.registry.getSingleMetric('passerelle_register_intact')?.get())?.values[0]
+        ?.value;
+    await job.run(new Date('2027-01-20T00:00:00Z'));
+    expect(register.verify).toHaveBeenCalledTimes(1);
+    expect(await intact()).toBe(1);
+
+    const bad = '00000000-0000-4000-8000-000000000002';
+    register.verify.mockResolvedValueOnce({
+      ...INTACT,
+      intact: false,
+      firstBad: bad,
+      problems: [`entry ${bad} (seq 2) does not verify: hash`],
+    } as unknown as typeof INTACT);
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    await job.run(new Date('2027-01-21T00:00:00Z'));
+    expect(await intact()).toBe(0);
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(error.mock.calls[0]?.[0]).toMatchObject({
+      msg: 'register verification: the register was altered',
+      firstBad: bad,
+      problems: [`entry ${bad} (seq 2) does not verify: hash`],
+    });
+    // A verification that cannot run is counted as the job's failure, and logged by class.
+    register.verify.mockRejectedValueOnce(
+      Object.assign(new Error('connection reset'), { code: 'ECONNRESET' }),
+    );
+    await job.run(new Date('2027-01-22T00:00:00Z'));
+    expect(error).toHaveBeenCalledTimes(2);
+    expect(error.mock.calls[1]?.[0]).toMatchObject({
+      msg: 'register verification could not run',
+      errorCode: 'ECONNRESET',
+    });
+    expect(JSON.stringify(error.mock.calls)).not.toContain('connection reset');
     vi.restoreAllMocks();
   });
 });
