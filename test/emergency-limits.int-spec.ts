@@ -11,10 +11,13 @@ import {
   SlidingWindowCounter,
   SlidingWindowLimiter,
 } from '../src/modules/emergency/rate-limiter.js';
+import { AlertWebhookProcessor } from '../src/modules/emergency/alert-webhook.processor.js';
+import { ALERT_DRAIN_INTERVAL_MS } from '../src/modules/emergency/emergency-alerts.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { sampleBookings, sampleTrip } from './support/input-documents.js';
 import { putTripAndBookings, testDataKey } from './support/ingest.js';
 import { accepts, freePort } from './support/loopback.js';
+import { startPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { dropKeysUnder, dumpUnder, openRedis } from './support/redis.js';
 import { repoPath } from './support/shipped-catalog.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -30,7 +33,8 @@ import { postEmergency } from './support/emergency.js';
 /**
  * The emergency endpoint's abuse limits against a real Redis: the per-client sliding window
  * shared by two API instances, its semantics and its fallback when Redis is away, and
- * alerts retried through the queue until the webhook takes them.
+ * alerts retried through the queue until the webhook takes them, kept in PostgreSQL
+ * until it does.
  */
 
 const insurers = TEST_CLIENTS.filter((c) => c.role === 'insurer');
@@ -542,4 +546,90 @@ describe('alerts while Redis is down', () => {
     while ((await pending())[0]?.n !== 0 && Date.now() < until) await sleep(100);
     expect(await pending()).toEqual([{ n: 0 }]);
   }, 90_000);
+});
+
+describe('alerts kept in PostgreSQL until the webhook accepts them', () => {
+  let app: TestApp;
+  let hooks: WebhookReceiver;
+  let redis: PrivateRedis;
+  const pending = async (requestId: string): Promise<unknown> =>
+    (
+      await app.database.admin('SELECT alerts_pending FROM emergency_requests WHERE id = $1', [
+        requestId,
+      ])
+    ).rows[0];
+  const hooksAbout = (requestId: string) =>
+    hooks.received.filter((h) => h.body.includes(`"requestId":"${requestId}"`));
+  const jobKeys = (requestId: string) => redis.keys(`*:alerts:emergency-released.${requestId}`);
+  const release = async (): Promise<string> => {
+    const released = await post(app, FIRST, 'MV-2027-004411');
+    expect(released.status, released.text).toBe(200);
+    return released.headers.get('passerelle-request-id') ?? '';
+  };
+  beforeAll(async () => {
+    hooks = await startWebhookReceiver();
+    redis = await startPrivateRedis();
+    app = await startTestApp({
+      REDIS_URL: redis.url,
+      PASSERELLE_DATA_KEY: testDataKey(),
+      PASSERELLE_ALERT_WEBHOOK_URL: hooks.url,
+      PASSERELLE_DISPATCH_INTERVAL_MS: '3600000',
+    });
+    await putTripAndBookings(app, tripStartingIn(sampleTrip(), -1, new Date()), sampleBookings());
+  }, 60_000);
+  afterAll(async () => {
+    await app.close();
+    await redis.close();
+    await hooks.close();
+  });
+
+  it('should queue an alert again, delivered once, when Redis lost it before the webhook worker took it', async () => {
+    const worker = app.app.get(AlertWebhookProcessor).worker;
+    // Interrupts its blocking wait for a job, so that it takes none until resumed.
+    await worker.pause();
+    try {
+      const requestId = await release();
+      expect(await jobKeys(requestId)).toHaveLength(1);
+      // Kept while in flight, though the queue took it.
+      expect(await pending(requestId)).toEqual({
+        alerts_pending: {
+          'emergency-released': expect.objectContaining({ requestId }) as unknown,
+        },
+      });
+
+      await redis.flushAll();
+      expect(await jobKeys(requestId)).toEqual([]);
+      // The drain's next round queues it again.
+      const until = Date.now() + 10_000;
+      while ((await jobKeys(requestId)).length === 0 && Date.now() < until) await sleep(100);
+      expect(await jobKeys(requestId)).toHaveLength(1);
+
+      await worker.resume();
+      await hooks.waitFor(() => hooksAbout(requestId).length > 0);
+      // Several drain rounds later, still once.
+      await sleep(3 * ALERT_DRAIN_INTERVAL_MS);
+      expect(hooksAbout(requestId)).toHaveLength(1);
+      expect(hooksAbout(requestId)[0]?.headers['idempotency-key']).toBe(
+        `emergency-released.${requestId}`,
+      );
+      expect(await pending(requestId)).toEqual({ alerts_pending: null });
+    } finally {
+      await worker.resume();
+    }
+  }, 60_000);
+
+  it('should no longer keep nor queue an alert the webhook accepted', async () => {
+    const requestId = await release();
+    await hooks.waitFor(() => hooksAbout(requestId).length > 0);
+    const until = Date.now() + 5_000;
+    while (JSON.stringify(await pending(requestId)) !== '{"alerts_pending":null}') {
+      if (Date.now() > until) break;
+      await sleep(50);
+    }
+    expect(await pending(requestId)).toEqual({ alerts_pending: null });
+    // Not offered again by the drain rounds after it: its job, removed once done, stays so.
+    await sleep(3 * ALERT_DRAIN_INTERVAL_MS);
+    expect(await jobKeys(requestId)).toEqual([]);
+    expect(hooksAbout(requestId)).toHaveLength(1);
+  }, 60_000);
 });

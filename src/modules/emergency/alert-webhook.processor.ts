@@ -7,6 +7,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { BoundedWorkerHost } from '../shared/close-worker.js';
 import { ALERTS_QUEUE, type AlertEvent } from './emergency-alerts.js';
+import { EmergencyRepository } from './emergency.repository.js';
 
 const TIMEOUT_MS = 10_000;
 
@@ -34,13 +35,20 @@ export function alertSignature(secret: string, body: string, unixSeconds: number
  * JSON POST of the alert, signed when a secret is set (`alertSignature`, at each attempt:
  * a retry days later carries the time it was sent), with an `Idempotency-Key` so a retried
  * alert can be recognized. Anything but 2xx is retried.
+ *
+ * The alert kept with its request (`EmergencyAlerts`) is removed once the webhook accepted
+ * it, and once it gave up: that is an error in the log, and the job stays among BullMQ's
+ * failed jobs for operations, rather than an alert offered to the queue for ever.
  */
 @Injectable()
 @Processor(ALERTS_QUEUE, { concurrency: 4 })
 export class AlertWebhookProcessor extends BoundedWorkerHost {
   private readonly logger = new Logger('Emergency');
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repository: EmergencyRepository,
+  ) {
     super('alert worker', config.shutdownTimeoutMs);
   }
 
@@ -58,10 +66,34 @@ export class AlertWebhookProcessor extends BoundedWorkerHost {
       emergencyRequestId: job.data.requestId,
       error: error.name,
     });
+    void this.drop(job.data);
   }
 
   process(job: Job<AlertEvent>): Promise<number> {
-    return this.track(this.deliver(job));
+    return this.track(
+      this.deliver(job).then(async (status) => {
+        // While the job is still active: a drain round offering it meanwhile is ignored.
+        await this.drop(job.data);
+        return status;
+      }),
+    );
+  }
+
+  /**
+   * The kept alert removed. Should that fail, the drain queues it again once its job is
+   * gone: the webhook is called again, with the same Idempotency-Key.
+   */
+  private async drop(alert: AlertEvent): Promise<void> {
+    try {
+      await this.repository.dropAlert(alert.requestId, alert.event);
+    } catch (error) {
+      this.logger.warn({
+        msg: 'delivered emergency alert still kept: it will be sent again',
+        event: alert.event,
+        emergencyRequestId: alert.requestId,
+        error: error instanceof Error ? error.name : 'error',
+      });
+    }
   }
 
   private async deliver(job: Job<AlertEvent>): Promise<number> {

@@ -13,7 +13,7 @@ import type { Counter } from 'prom-client';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { EmergencyRepository } from './emergency.repository.js';
+import { EmergencyRepository, type AlertCursor } from './emergency.repository.js';
 import { EMERGENCY_REDIS } from './emergency.tokens.js';
 import { SlidingWindowCounter } from './rate-limiter.js';
 
@@ -59,7 +59,10 @@ export const alertJobOptions = (retryBaseMs: number) =>
  */
 export const ALERT_QUEUE_WAIT_MS = 1000;
 
-/** How often alerts kept while Redis was away are offered to the queue again. */
+/**
+ * How often the kept alerts (those the webhook has not accepted yet) are offered to the
+ * queue again.
+ */
 export const ALERT_DRAIN_INTERVAL_MS = 2000;
 
 /** Requests whose kept alerts one round offers to the queue. */
@@ -72,10 +75,13 @@ type Queueing = 'queued' | 'failed' | 'pending';
  * log event, a metric, and — when `PASSERELLE_ALERT_WEBHOOK_URL` is set — a webhook
  * notification queued in BullMQ (ids only), so that a webhook down does not lose it.
  *
- * The log event and the metric are immediate. The queue is given `ALERT_QUEUE_WAIT_MS` at
- * most: an alert it did not take by then (Redis away) is kept in PostgreSQL with its
- * request (`emergency_requests.alerts_pending`, ids only) and offered again every
- * `ALERT_DRAIN_INTERVAL_MS` by every process until Redis is back, restarts included.
+ * The log event and the metric are immediate. The webhook's alert is an outbox: kept in
+ * PostgreSQL with its request first (`emergency_requests.alerts_pending`, ids only), then
+ * queued — `ALERT_QUEUE_WAIT_MS` at most, Redis may be away — and removed by the worker once
+ * the webhook accepted it, or gave up (`AlertWebhookProcessor`). Every process offers the
+ * kept alerts to the queue again every `ALERT_DRAIN_INTERVAL_MS`, under their job ids:
+ * BullMQ ignores an add whose job is still in Redis (waiting, delayed, active or failed), so
+ * only an alert Redis did not take, or lost, is queued again — restarts included.
  */
 @Injectable()
 export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy {
@@ -84,6 +90,8 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private drainWarnedAt = Number.NEGATIVE_INFINITY;
+  /** Where the next drain round starts: the kept alerts are offered a batch at a time. */
+  private drainAfter: AlertCursor | undefined;
   /** Refusals by client over the sliding window (Redis, or this process while it is away). */
   private readonly refusals: SlidingWindowCounter;
 
@@ -127,7 +135,7 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Raises one event; never throws, and waits for the queue `ALERT_QUEUE_WAIT_MS` at most
-   * (the release stands; an alert the queue did not take is kept and queued later).
+   * (the release stands; an alert the queue did not take is queued by the drain).
    */
   async raise(alert: AlertEvent): Promise<void> {
     this.raised.inc({ event: alert.event, insurer: alert.insurerId });
@@ -145,18 +153,20 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
       windowSeconds: alert.windowSeconds,
     });
     if (this.config.alertWebhookUrl === undefined) return;
-    const queueing = await this.enqueue(alert);
-    if (queueing === 'queued') return;
-    // Not queued in time. An add still pending may yet land when Redis is back; the alert is
-    // kept all the same and queued again under the same job id (BullMQ ignores it while the
-    // first job is there; the webhook's Idempotency-Key names a later duplicate).
+    // Kept before it is queued: the drain queues it again should Redis lose it.
     const kept = await this.repository
       .keepAlert(alert.requestId, alert.event, alert)
       .catch(() => false);
+    // Queued at once all the same; an add still pending when the wait ends may yet land when
+    // Redis is back, under the same job id as the drain's (BullMQ keeps the first).
+    const queueing = await this.enqueue(alert);
+    if (kept && queueing === 'queued') return;
     this.logger.error({
-      msg: kept
-        ? 'emergency alert not queued for the webhook: kept, queued when Redis is back'
-        : 'emergency alert not queued for the webhook, and could not be kept',
+      msg: !kept
+        ? queueing === 'queued'
+          ? 'emergency alert queued for the webhook but not kept: lost if Redis loses it'
+          : 'emergency alert not queued for the webhook, and could not be kept'
+        : 'emergency alert not queued for the webhook: kept, queued when Redis is back',
       event: alert.event,
       emergencyRequestId: alert.requestId,
       registerEntryId: alert.registerEntryId,
@@ -181,20 +191,23 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
     return Promise.race([attempt, delay(ALERT_QUEUE_WAIT_MS, 'pending' as const, { ref: false })]);
   }
 
-  /** One round: the kept alerts offered to the queue, oldest first, while it takes them. */
+  /**
+   * One round: a batch of kept alerts offered to the queue, oldest first, while it takes
+   * them; the next round goes on after it, and from the oldest again once all were offered.
+   * Those whose jobs are still in Redis are ignored by BullMQ, so no log says how many.
+   */
   private async drain(): Promise<void> {
     try {
-      const queued = await this.repository.drainAlerts(ALERT_DRAIN_BATCH, async (alerts) => {
-        const done: string[] = [];
-        for (const alert of alerts as AlertEvent[]) {
-          if ((await this.enqueue(alert)) !== 'queued') break;
-          done.push(alert.event);
-        }
-        return done;
-      });
-      if (queued > 0) {
-        this.logger.log({ msg: 'kept emergency alerts queued for the webhook', alerts: queued });
-      }
+      this.drainAfter = await this.repository.offerAlerts(
+        ALERT_DRAIN_BATCH,
+        this.drainAfter,
+        async (alerts) => {
+          for (const alert of alerts as AlertEvent[]) {
+            if ((await this.enqueue(alert)) !== 'queued') return false;
+          }
+          return true;
+        },
+      );
     } catch (error) {
       // Once a minute at most: the next round tries again.
       if (Date.now() - this.drainWarnedAt < 60_000) return;

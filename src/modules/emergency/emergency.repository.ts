@@ -47,6 +47,12 @@ function storedOf(row: Selectable<EmergencyRequestsTable>): StoredEmergencyReque
   };
 }
 
+/** Where a round of kept alerts stopped: the last request offered. */
+export interface AlertCursor {
+  readonly at: Date;
+  readonly id: string;
+}
+
 /** What an insurer may read back of its own request. */
 export interface EmergencyReceipt {
   readonly id: string;
@@ -137,8 +143,9 @@ export class EmergencyRepository {
   }
 
   /**
-   * Keeps an alert that could not be put on the queue with the request it is about, by
-   * event (kept once however often it is kept). False if there is no such request.
+   * Keeps a webhook alert with the request it is about, by event (kept once however often
+   * it is kept), until the webhook has accepted it (`dropAlert`). False if there is no such
+   * request.
    */
   async keepAlert(requestId: string, event: string, alert: object): Promise<boolean> {
     const kept = await this.db
@@ -152,43 +159,61 @@ export class EmergencyRepository {
   }
 
   /**
-   * The alerts kept, oldest request first, up to `limit` requests, handed to `queue` one
-   * request at a time; the events it returns as queued are removed. The requests are
-   * locked meanwhile and those another process holds are skipped: two processes do not
-   * queue the same alert. The round ends at the first request not wholly queued (the queue
-   * is away again).
+   * Removes a kept alert: the webhook accepted it, or its retries ran out. It waits for a
+   * drain round that holds the request (`offerAlerts`), so that the round offers it while
+   * its job is still in Redis.
    */
-  async drainAlerts(
+  async dropAlert(requestId: string, event: string): Promise<void> {
+    await this.db
+      .updateTable('emergency_requests')
+      .set({
+        alerts_pending: sql<string>`nullif(alerts_pending - ${event}::text, '{}'::jsonb)`,
+      })
+      .where('id', '=', requestId)
+      .where(sql<boolean>`alerts_pending ? ${event}::text`)
+      .execute();
+  }
+
+  /**
+   * The alerts kept, up to `limit` requests after `after` (created, then id), handed to
+   * `offer` one request at a time; nothing is removed (`dropAlert` does, once delivered).
+   * The requests are locked meanwhile, those another process holds skipped: an alert
+   * delivered meanwhile is removed only once the round has offered it, while its job is
+   * still in Redis (BullMQ ignores the add then). The round ends at the first request whose
+   * alerts `offer` did not all put on the queue (the queue is away again). Returns where
+   * the next round starts (undefined: from the oldest again).
+   */
+  async offerAlerts(
     limit: number,
-    queue: (alerts: readonly unknown[]) => Promise<readonly string[]>,
-  ): Promise<number> {
+    after: AlertCursor | undefined,
+    offer: (alerts: readonly unknown[]) => Promise<boolean>,
+  ): Promise<AlertCursor | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const rows = await trx
+      let query = trx
         .selectFrom('emergency_requests')
-        .select(['id', 'alerts_pending'])
-        .where('alerts_pending', 'is not', null)
+        .select(['id', 'created_at', 'alerts_pending'])
+        .where('alerts_pending', 'is not', null);
+      if (after !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('created_at', '>', after.at),
+            eb.and([eb('created_at', '=', after.at), eb('id', '>', after.id)]),
+          ]),
+        );
+      }
+      const rows = await query
         .orderBy('created_at')
+        .orderBy('id')
         .limit(limit)
         .forUpdate()
         .skipLocked()
         .execute();
-      let queued = 0;
+      let next = after;
       for (const row of rows) {
-        const alerts = Object.values(row.alerts_pending ?? {});
-        const done = await queue(alerts);
-        if (done.length > 0) {
-          queued += done.length;
-          await trx
-            .updateTable('emergency_requests')
-            .set({
-              alerts_pending: sql<string>`nullif(alerts_pending - ${[...done]}::text[], '{}'::jsonb)`,
-            })
-            .where('id', '=', row.id)
-            .execute();
-        }
-        if (done.length < alerts.length) break;
+        if (!(await offer(Object.values(row.alerts_pending ?? {})))) return next;
+        next = { at: row.created_at, id: row.id };
       }
-      return queued;
+      return rows.length < limit ? undefined : next;
     });
   }
 }
