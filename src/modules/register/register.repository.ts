@@ -7,6 +7,7 @@ import {
   type RegisterEvent,
 } from '../../core/register/register-entry.js';
 import type { RecordedContractVersion } from '../../core/register/build-ropa.js';
+import { foldRecordedGroups } from '../../core/register/recorded-versions.js';
 import type { ReadBackEntry } from '../../core/register/verify-chain.js';
 import { prepared, type Db } from '../../database/database.js';
 import { jsonDocument } from '../../database/json-document.js';
@@ -672,7 +673,7 @@ export class RegisterRepository {
    * each followed by its outcome (reading them cost a third more on a million entries).
    * Two aggregates of the period's entries in one statement: one grouped by version and by
    * what they recorded (a few rows a version: one per recipient, country and set of
-   * categories), folded here; one counting each version's distinct subjects, over the
+   * categories), folded by `foldRecordedGroups`; one counting each version's distinct subjects, over the
    * deliveries and releases — as the per-contract query before it, which counted them again
    * for every contract.
    */
@@ -732,114 +733,36 @@ export class RegisterRepository {
         GROUP BY 1, 2)
       SELECT recorded.*, coalesce(subjects.subjects, 0) AS subjects
       FROM recorded LEFT JOIN subjects USING (contract_id, contract_version)`.execute(this.db);
-    const versions = new Map<string, FoldedVersion>();
-    for (const row of rows) {
-      const key = `${row.contract_id}\u0000${row.contract_version}`;
-      let version = versions.get(key);
-      if (version === undefined) {
-        version = {
-          contractId: row.contract_id,
-          contractVersion: row.contract_version,
-          contractSha256: row.contract_sha256,
-          newest: -1,
-          disclosures: 0,
-          subjects: Number(row.subjects),
-          lastDisclosedAt: null,
-          failures: 0,
-          withheld: 0,
-          recipients: new Map(),
-          purposes: new Set(),
-          legalBases: new Set(),
-          specialConditions: new Map(),
-          transfers: new Map(),
-          categories: new Set(),
-        };
-        versions.set(key, version);
-      }
-      if (Number(row.newest) > version.newest) {
-        version.newest = Number(row.newest);
-        version.contractSha256 = row.contract_sha256;
-      }
-      version.disclosures += Number(row.disclosures);
-      version.failures += Number(row.failures);
-      version.withheld += Number(row.withheld);
-      if (
-        row.last_at !== null &&
-        (version.lastDisclosedAt === null || row.last_at > version.lastDisclosedAt)
-      )
-        version.lastDisclosedAt = row.last_at;
-      if (row.recipient_id !== null) {
-        const recipient = {
-          id: row.recipient_id,
-          name: row.recipient_name ?? '',
-          category: row.recipient_category ?? '',
-        };
-        version.recipients.set(
-          `${recipient.category}\u0000${recipient.name}\u0000${recipient.id}`,
-          recipient,
-        );
-      }
-      if (row.purpose !== null) version.purposes.add(row.purpose);
-      if (row.legal_basis !== null) version.legalBases.add(row.legal_basis);
-      if (row.special_condition !== null) {
-        const covered = version.specialConditions.get(row.special_condition) ?? new Set();
-        for (const category of row.categories) covered.add(category);
-        version.specialConditions.set(row.special_condition, covered);
-      }
-      if (row.transfer_country !== null) {
-        const transfer = {
-          country: row.transfer_country,
-          safeguard: row.transfer_safeguard ?? '',
-        };
-        version.transfers.set(`${transfer.country}\u0000${transfer.safeguard}`, transfer);
-      }
-      for (const category of row.categories) version.categories.add(category);
-    }
-    const sorted = <T>(entries: Iterable<[string, T]>): T[] =>
-      [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
-    return [...versions.values()].map((version) => ({
-      contractId: version.contractId,
-      contractVersion: version.contractVersion,
-      contractSha256: version.contractSha256,
-      disclosed: {
-        disclosures: version.disclosures,
-        subjects: version.subjects,
-        lastDisclosedAt: version.lastDisclosedAt?.toISOString() ?? null,
-        failures: version.failures,
-        withheld: version.withheld,
-      },
-      recipients: sorted(version.recipients),
-      purposes: [...version.purposes].sort(),
-      legalBases: [...version.legalBases].sort(),
-      specialConditions: sorted(
-        [...version.specialConditions].map(([condition, categories]) => [
-          condition,
-          { condition, categories: [...categories].sort() },
-        ]),
-      ),
-      transfers: sorted(version.transfers),
-      categories: [...version.categories].sort(),
-    }));
+    return foldRecordedGroups(
+      rows.map((row) => ({
+        contractId: row.contract_id,
+        contractVersion: row.contract_version,
+        contractSha256: row.contract_sha256,
+        newest: Number(row.newest),
+        recipient:
+          row.recipient_id === null
+            ? null
+            : {
+                id: row.recipient_id,
+                name: row.recipient_name ?? '',
+                category: row.recipient_category ?? '',
+              },
+        purpose: row.purpose,
+        legalBasis: row.legal_basis,
+        specialCondition: row.special_condition,
+        transfer:
+          row.transfer_country === null
+            ? null
+            : { country: row.transfer_country, safeguard: row.transfer_safeguard ?? '' },
+        categories: row.categories,
+        disclosures: Number(row.disclosures),
+        failures: Number(row.failures),
+        withheld: Number(row.withheld),
+        lastDisclosedAt: row.last_at?.toISOString() ?? null,
+        subjects: Number(row.subjects),
+      })),
+    );
   }
-}
-
-/** A contract version's entries, as `contractStatistics` folds its rows. */
-interface FoldedVersion {
-  readonly contractId: string;
-  readonly contractVersion: number;
-  contractSha256: string;
-  newest: number;
-  disclosures: number;
-  readonly subjects: number;
-  lastDisclosedAt: Date | null;
-  failures: number;
-  withheld: number;
-  readonly recipients: Map<string, RecordedContractVersion['recipients'][number]>;
-  readonly purposes: Set<string>;
-  readonly legalBases: Set<string>;
-  readonly specialConditions: Map<string, Set<string>>;
-  readonly transfers: Map<string, RecordedContractVersion['transfers'][number]>;
-  readonly categories: Set<string>;
 }
 
 export type { RegisterEvent };
