@@ -48,6 +48,16 @@ describe('BookingCipher', () => {
     expect(() => unpackSealed(packed.subarray(0, 87), sealed.keyId)).toThrow('malformed');
   });
 
+  it('should seal the same document under a fresh data key and fresh IVs every time', () => {
+    const cipher = new BookingCipher(MASTER);
+    // More seals than one draw of the pool serves: its refills give fresh bytes too.
+    const seals = Array.from({ length: 200 }, () => cipher.seal('B-1', DOCUMENT));
+    for (const part of ['iv', 'wrapIv', 'wrappedKey', 'ciphertext'] as const) {
+      expect(new Set(seals.map((sealed) => sealed[part].toString('hex'))).size).toBe(200);
+    }
+    expect(seals.every((sealed) => cipher.open('B-1', sealed).equals(DOCUMENT))).toBe(true);
+  });
+
   it('should hold nothing of the document in clear when it is sealed', () => {
     const sealed = new BookingCipher(MASTER).seal('B-1', DOCUMENT);
     for (const part of Object.values(sealed) as (Buffer | string)[]) {

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto';
+import { RandomPool } from './random-pool.js';
 
 /**
  * How a booking rests in PostgreSQL: its document encrypted with AES-256-GCM under a data
@@ -114,6 +115,8 @@ export class BookingCipher {
   readonly #masterKey: Buffer;
   /** Master keys used before this one, by id: what they wrapped is opened and re-wrapped. */
   readonly #previous = new Map<string, Buffer>();
+  /** Where data keys and IVs come from (the system's generator, a pool at a time). */
+  readonly #random = new RandomPool();
 
   constructor(masterKey: Buffer, previousKeys: readonly Buffer[] = []) {
     for (const key of [masterKey, ...previousKeys]) {
@@ -184,7 +187,7 @@ export class BookingCipher {
     if (sealed.keyId === this.keyId) return sealed;
     const dataKey = this.unwrap(reference, sealed);
     try {
-      return { ...sealed, ...this.wrap(reference, dataKey, randomBytes(IV_BYTES)) };
+      return { ...sealed, ...this.wrap(reference, dataKey, this.#random.take(IV_BYTES)) };
     } finally {
       dataKey.fill(0);
     }
@@ -192,8 +195,8 @@ export class BookingCipher {
 
   /** Encrypts a booking's document under a fresh data key, wrapped by the master key. */
   seal(reference: string, plaintext: Buffer): SealedDocument {
-    // The data key and both IVs from one call to the system's generator.
-    const fresh = randomBytes(KEY_BYTES + 2 * IV_BYTES);
+    // The data key and both IVs taken at once.
+    const fresh = this.#random.take(KEY_BYTES + 2 * IV_BYTES);
     const dataKey = fresh.subarray(0, KEY_BYTES);
     try {
       const document = encrypt(
