@@ -142,6 +142,8 @@ describe('POST /v1/emergency/requests, released', () => {
     expect(answer.status, answer.text).toBe(200);
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
     expect(answer.headers.get('cache-control')).toBe('no-store');
+    // No digest of the health data in a header (Express's ETag is one).
+    expect(answer.headers.get('etag')).toBeNull();
     // What the contract renders for this unit, from the stored data, now.
     const catalog = t.app.get<ContractCatalog>(CONTRACT_CATALOG);
     const loaded = catalog.contracts.get('insurer-emergency');

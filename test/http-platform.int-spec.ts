@@ -241,6 +241,20 @@ describe('the error answers', () => {
     });
   });
 
+  it('should answer without an ETag, a digest of the body (personal data on most routes)', async () => {
+    const response = await fetch(`${url}/v1/probe/subjects/x/disclosures`, {
+      headers: bearer('insurer'),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBeNull();
+    // And so never a 304 for a request that names the body it has.
+    const again = await fetch(`${url}/v1/probe/subjects/x/disclosures`, {
+      headers: { ...bearer('insurer'), 'if-none-match': '*' },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('etag')).toBeNull();
+  });
+
   it('should answer a PasserelleError with its status, code, message and details', async () => {
     const { status, body } = await errorOf(
       await fetch(`${url}/v1/probe/refused`, { headers: bearer('ops') }),

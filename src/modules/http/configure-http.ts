@@ -23,6 +23,12 @@ export function configureHttpPlatform(
 ): void {
   // Nothing tells a client which framework answers.
   app.disable('x-powered-by');
+  // No ETag: Express's is a digest of the body, and the bodies here are personal data — a
+  // participant's health data, an access report —, answered `no-store`: a header that
+  // proxies and their logs keep would carry a fingerprint of that data (the same one each
+  // time the same data is answered), for conditional requests no client of this API makes.
+  // (Swagger UI's static files keep their own.)
+  app.set('etag', false);
   app.use(
     createRequestObserver({
       metrics: app.get(MetricsService),
