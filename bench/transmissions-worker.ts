@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -18,7 +18,7 @@ import { TransmissionSender } from '../src/modules/transmissions/transmission-se
  * the real gateway, configured from its environment as in production (role `worker`: the
  * dispatcher and the BullMQ processor), with one switch the parent drives over IPC — the
  * register for real, or `RegisterService.append`, `appendAll` and `appendAfter` replaced by stubs that append nothing. It
- * reports its own resident memory (sampled) and CPU time, so the figures are the worker's alone.
+ * reports its own resident memory (its peak, as the kernel keeps it) and CPU time, so the figures are the worker's alone.
  */
 
 export type WorkerCommand =
@@ -35,20 +35,34 @@ export type WorkerReport =
   | { readonly type: 'progress'; readonly finished: number }
   | {
       readonly type: 'stats';
+      /** The process's peak resident size since it started (bytes; the kernel's `VmHWM`). */
       readonly rssPeak: number;
       readonly rss: number;
-      readonly heapUsedPeak: number;
+      /** The most heap used at a `stats` question so far (bytes): after a run, not a peak. */
+      readonly heapUsedMax: number;
       /** CPU time of this process so far (µs), user + system. */
       readonly cpuMicros: number;
     };
 
-const SAMPLE_MS = 25;
 /** Heap sampling of collected objects too (V8's flags for them are not in Node's types yet). */
 const COLLECTED_TOO = {
   samplingInterval: 1024,
   includeObjectsCollectedByMajorGC: true,
   includeObjectsCollectedByMinorGC: true,
 };
+
+/**
+ * The peak resident size of this process since it started (bytes), as the kernel keeps it
+ * (`VmHWM` in /proc/self/status); undefined where there is no such file.
+ */
+function residentPeak(): number | undefined {
+  try {
+    const kilobytes = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kilobytes === undefined ? undefined : Number(kilobytes) * 1024;
+  } catch {
+    return undefined;
+  }
+}
 
 function reply(report: WorkerReport): void {
   process.send?.(report);
@@ -112,19 +126,12 @@ async function main(): Promise<void> {
   if (bootPass === undefined) throw new Error('the dispatcher did not re-plan at boot');
   await bootPass;
 
-  let rssPeak = 0;
-  let heapUsedPeak = 0;
-  // The resident size alone every 25 ms (`memoryUsage()` walks every heap space too, a cost
-  // charged to the process it measures), the heap with it every tenth time.
-  let samples = 0;
-  const sample = (full = false) => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
-    if (full || samples++ % 10 === 0) {
-      heapUsedPeak = Math.max(heapUsedPeak, process.memoryUsage().heapUsed);
-    }
-  };
-  sample(true);
-  const sampler = setInterval(sample, SAMPLE_MS);
+  // Memory is read when the parent asks (before and after each run), not sampled meanwhile:
+  // the peak resident size is the kernel's own high-water mark, so nothing runs in the
+  // measured process to find it (a sampler reading the resident size every 25 ms showed
+  // ~1 % of the worker's time in CPU profiles, its reads of /proc waiting on the collector's
+  // threads). The heap: the most seen at those moments, after the runs.
+  let heapUsedMax = 0;
 
   /**
    * A profiler of the stretches with the register stubbed (each run, and the pause after it),
@@ -188,13 +195,14 @@ async function main(): Promise<void> {
         reply({ type: 'register', mode: command.mode });
         return;
       case 'stats': {
-        sample(true);
+        const memory = process.memoryUsage();
+        heapUsedMax = Math.max(heapUsedMax, memory.heapUsed);
         const cpu = process.cpuUsage();
         reply({
           type: 'stats',
-          rssPeak,
-          rss: process.memoryUsage().rss,
-          heapUsedPeak,
+          rssPeak: residentPeak() ?? memory.rss,
+          rss: memory.rss,
+          heapUsedMax,
           cpuMicros: cpu.user + cpu.system,
         });
         return;
@@ -204,7 +212,6 @@ async function main(): Promise<void> {
         answer();
         return;
       case 'stop':
-        clearInterval(sampler);
         void app.close().then(() => process.exit(0));
         return;
     }
