@@ -11,6 +11,11 @@ import {
   recipientCategoryInWords,
   safeguardInWords,
 } from './plain-words.js';
+import type { RegisterEntryInput } from './register-entry.js';
+
+/** A recipient and a transfer as register entries record them. */
+export type RecordedRecipient = NonNullable<RegisterEntryInput['recipient']>;
+export type RecordedTransfer = NonNullable<RegisterEntryInput['transfer']>;
 
 /** What the register says was disclosed under one contract version in the period. */
 export interface ActivityStatistics {
@@ -32,11 +37,7 @@ export interface RecordedContractVersion {
   /** The contract file's digest its newest entry in the period records. */
   readonly contractSha256: string;
   readonly disclosed: ActivityStatistics;
-  readonly recipients: readonly {
-    readonly id: string;
-    readonly name: string;
-    readonly category: string;
-  }[];
+  readonly recipients: readonly RecordedRecipient[];
   readonly purposes: readonly string[];
   readonly legalBases: readonly string[];
   /** Each Art. 9(2) condition recorded, with the data categories of the entries recording it. */
@@ -44,7 +45,7 @@ export interface RecordedContractVersion {
     readonly condition: string;
     readonly categories: readonly string[];
   }[];
-  readonly transfers: readonly { readonly country: string; readonly safeguard: string }[];
+  readonly transfers: readonly RecordedTransfer[];
   /** Data category ids (config/fields.yaml), as the entries recorded them. */
   readonly categories: readonly string[];
 }

@@ -1,4 +1,4 @@
-import type { RecordedContractVersion } from './build-ropa.js';
+import type { RecordedContractVersion, RecordedRecipient, RecordedTransfer } from './build-ropa.js';
 
 /**
  * One group of a contract version's disclosure entries in a period that record the same
@@ -11,15 +11,11 @@ export interface RecordedGroup {
   readonly contractSha256: string;
   /** The sequence number of the group's newest entry: the version's digest is its newest's. */
   readonly newest: number;
-  readonly recipient: {
-    readonly id: string;
-    readonly name: string;
-    readonly category: string;
-  } | null;
+  readonly recipient: RecordedRecipient | null;
   readonly purpose: string | null;
   readonly legalBasis: string | null;
   readonly specialCondition: string | null;
-  readonly transfer: { readonly country: string; readonly safeguard: string } | null;
+  readonly transfer: RecordedTransfer | null;
   readonly categories: readonly string[];
   readonly disclosures: number;
   readonly failures: number;

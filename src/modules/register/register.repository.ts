@@ -673,9 +673,9 @@ export class RegisterRepository {
    * each followed by its outcome (reading them cost a third more on a million entries).
    * Two aggregates of the period's entries in one statement: one grouped by version and by
    * what they recorded (a few rows a version: one per recipient, country and set of
-   * categories), folded by `foldRecordedGroups`; one counting each version's distinct subjects, over the
-   * deliveries and releases — as the per-contract query before it, which counted them again
-   * for every contract.
+   * categories), folded by `foldRecordedGroups`; one counting each version's distinct
+   * subjects, over the deliveries and releases — as the per-contract query before it, which
+   * counted them again for every contract.
    */
   async contractStatistics(
     from: Date | undefined,
