@@ -618,6 +618,56 @@ describe('alerts kept in PostgreSQL until the webhook accepts them', () => {
     }
   }, 60_000);
 
+  it('should keep a release’s alert in the statement that records it, not in a later write of its row', async () => {
+    const worker = app.app.get(AlertWebhookProcessor).worker;
+    await worker.pause();
+    // Every later write of a request's row fails (as a crash, or PostgreSQL gone, right after
+    // the release's commit would leave it): the alert must be kept already.
+    await app.database.admin(`
+      CREATE FUNCTION test_refuse_update() RETURNS trigger LANGUAGE plpgsql
+        AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+    await app.database.admin(`
+      CREATE TRIGGER test_refuse_update BEFORE UPDATE ON emergency_requests
+        FOR EACH ROW EXECUTE FUNCTION test_refuse_update()`);
+    let triggered = true;
+    const dropTrigger = async () => {
+      if (!triggered) return;
+      triggered = false;
+      await app.database.admin('DROP TRIGGER test_refuse_update ON emergency_requests');
+      await app.database.admin('DROP FUNCTION test_refuse_update()');
+    };
+    try {
+      const released = await post(app, FIRST, 'MV-2027-004411');
+      expect(released.status, released.text).toBe(200);
+      const requestId = released.headers.get('passerelle-request-id') ?? '';
+      expect(await pending(requestId)).toEqual({
+        alerts_pending: {
+          'emergency-released': expect.objectContaining({
+            event: 'emergency-released',
+            requestId,
+            registerEntryId: released.headers.get('passerelle-register-entry'),
+            clientId: FIRST.id,
+          }) as unknown,
+        },
+      });
+
+      // Redis loses its job before the webhook worker takes it: the kept alert is queued
+      // again by the drain and delivered, once.
+      await redis.flushAll();
+      await dropTrigger();
+      const until = Date.now() + 10_000;
+      while ((await jobKeys(requestId)).length === 0 && Date.now() < until) await sleep(100);
+      expect(await jobKeys(requestId)).toHaveLength(1);
+      await worker.resume();
+      await hooks.waitFor(() => hooksAbout(requestId).length > 0);
+      await sleep(2 * ALERT_DRAIN_INTERVAL_MS);
+      expect(hooksAbout(requestId)).toHaveLength(1);
+    } finally {
+      await dropTrigger();
+      await worker.resume();
+    }
+  }, 60_000);
+
   it('should no longer keep nor queue an alert the webhook accepted', async () => {
     const requestId = await release();
     await hooks.waitFor(() => hooksAbout(requestId).length > 0);

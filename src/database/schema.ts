@@ -180,10 +180,13 @@ export interface EmergencyRequestsTable extends SealedColumnsTable {
   request_sha256: string;
   created_at: ColumnType<Date, Date, never>;
   erased_at: Date | null;
-  /** Alerts not yet on the queue, by event (ids only); NULL when none. */
+  /**
+   * Alerts not yet delivered to the webhook, by event (ids only); NULL when none. Inserted as
+   * a JSON value, in the register's statement (`jsonb_populate_recordset`).
+   */
   alerts_pending: ColumnType<
     Record<string, unknown> | null,
-    string | null | undefined,
+    Record<string, unknown> | null | undefined,
     string | null
   >;
 }

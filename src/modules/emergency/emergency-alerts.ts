@@ -76,7 +76,8 @@ type Queueing = 'queued' | 'failed' | 'pending';
  * notification queued in BullMQ (ids only), so that a webhook down does not lose it.
  *
  * The log event and the metric are immediate. The webhook's alert is an outbox: kept in
- * PostgreSQL with its request first (`emergency_requests.alerts_pending`, ids only), then
+ * PostgreSQL with its request first (`emergency_requests.alerts_pending`, ids only — a
+ * release's in the statement that records it, `keptWith`), then
  * queued — `ALERT_QUEUE_WAIT_MS` at most, Redis may be away — and removed by the worker once
  * the webhook accepted it, or gave up (`AlertWebhookProcessor`). Every process offers the
  * kept alerts to the queue again every `ALERT_DRAIN_INTERVAL_MS`, under their job ids:
@@ -134,10 +135,23 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /**
-   * Raises one event; never throws, and waits for the queue `ALERT_QUEUE_WAIT_MS` at most
-   * (the release stands; an alert the queue did not take is queued by the drain).
+   * What keeps `alert` with its request (`emergency_requests.alerts_pending`) when the row is
+   * written in the statement that records the request: null when no webhook is configured
+   * (nothing to keep). Raised afterwards with `{ kept: true }`: the alert is then committed
+   * with the release itself — no moment after the register entry when a crash, or a failed
+   * second statement, loses the webhook's alert.
    */
-  async raise(alert: AlertEvent): Promise<void> {
+  keptWith(alert: AlertEvent | undefined): Record<string, AlertEvent> | null {
+    if (this.config.alertWebhookUrl === undefined || alert === undefined) return null;
+    return { [alert.event]: alert };
+  }
+
+  /**
+   * Raises one event; never throws, and waits for the queue `ALERT_QUEUE_WAIT_MS` at most
+   * (the release stands; an alert the queue did not take is queued by the drain). `kept`:
+   * its request's row was written with it (`keptWith`), so it is not kept again.
+   */
+  async raise(alert: AlertEvent, options: { readonly kept?: boolean } = {}): Promise<void> {
     this.raised.inc({ event: alert.event, insurer: alert.insurerId });
     // `emergencyRequestId`: in the logs, `requestId` is the HTTP request's (X-Request-Id).
     this.logger.warn({
@@ -154,9 +168,9 @@ export class EmergencyAlerts implements OnApplicationBootstrap, OnModuleDestroy 
     });
     if (this.config.alertWebhookUrl === undefined) return;
     // Kept before it is queued: the drain queues it again should Redis lose it.
-    const kept = await this.repository
-      .keepAlert(alert.requestId, alert.event, alert)
-      .catch(() => false);
+    const kept =
+      options.kept === true ||
+      (await this.repository.keepAlert(alert.requestId, alert.event, alert).catch(() => false));
     // Queued at once all the same; an add still pending when the wait ends may yet land when
     // Redis is back, under the same job id as the drain's (BullMQ keeps the first).
     const queueing = await this.enqueue(alert);

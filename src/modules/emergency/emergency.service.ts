@@ -20,7 +20,7 @@ import { PasserelleError } from '../shared/passerelle-error.js';
 import { isUuid } from '../shared/uuid.js';
 import { controlReference } from '../../core/formats/control-reference.js';
 import { filesDigest } from '../../core/projection/render-unit.js';
-import { EmergencyAlerts } from './emergency-alerts.js';
+import { EmergencyAlerts, type AlertEvent } from './emergency-alerts.js';
 import { parseEmergencyRequest, type EmergencyRequest } from './emergency-request.js';
 import {
   EmergencyRepository,
@@ -175,26 +175,43 @@ export class EmergencyService {
       ...request,
     });
     const requestSha256 = createHash('sha256').update(text).digest('hex');
-    const entry = await this.record(decision, loaded, client, insurerId, {
-      requestId,
-      requestSha256,
-      text,
-      now,
-    });
-
-    if (decision.kind === 'released') {
-      const file = decision.unit.files[0];
-      if (file === undefined) throw new Error('a released unit has its file');
-      this.requests.inc({ outcome: 'released', insurer: insurerId });
-      await this.alerts.raise({
-        event: 'emergency-released',
+    // The alert the decision raises whatever comes next (a release; data incomplete), kept
+    // with the request in the statement that records it. Repeated refusals are known only
+    // once counted, after: those are kept by a statement of their own.
+    const alertOf = (entry: RegisterEntry): AlertEvent | undefined => {
+      const event =
+        decision.kind === 'released'
+          ? 'emergency-released'
+          : decision.reason === 'data-incomplete'
+            ? 'emergency-data-incomplete'
+            : undefined;
+      if (event === undefined) return undefined;
+      return {
+        event,
         occurredAt: entry.occurredAt,
         clientId: client.id,
         insurerId,
         requestId,
         registerEntryId: entry.id,
-        tripId: decision.holder.tripId,
-      });
+        ...(decision.holder === undefined ? {} : { tripId: decision.holder.tripId }),
+      };
+    };
+    const entry = await this.record(decision, loaded, client, insurerId, {
+      requestId,
+      requestSha256,
+      text,
+      now,
+      alertOf,
+    });
+    const alert = alertOf(entry);
+
+    if (decision.kind === 'released') {
+      const file = decision.unit.files[0];
+      if (file === undefined || alert === undefined) {
+        throw new Error('a released unit has its file and its alert');
+      }
+      this.requests.inc({ outcome: 'released', insurer: insurerId });
+      await this.alerts.raise(alert, { kept: true });
       return {
         body: file.content,
         mediaType: file.mediaType,
@@ -216,15 +233,7 @@ export class EmergencyService {
     if (decision.reason === 'data-incomplete') {
       // The caller is the insurer of a participant in the window: it learns that the data
       // is incomplete (paths and rules, no value), and operations are told to complete it.
-      await this.alerts.raise({
-        event: 'emergency-data-incomplete',
-        occurredAt: entry.occurredAt,
-        clientId: client.id,
-        insurerId,
-        requestId,
-        registerEntryId: entry.id,
-        ...(decision.holder === undefined ? {} : { tripId: decision.holder.tripId }),
-      });
+      if (alert !== undefined) await this.alerts.raise(alert, { kept: true });
       throw new PasserelleError(
         'UNPROCESSABLE',
         'the participant’s data is incomplete for the emergency contract; operations are alerted',
@@ -396,6 +405,8 @@ export class EmergencyService {
       readonly requestSha256: string;
       readonly text: string;
       readonly now: Date;
+      /** The alert kept with the request's row (see `EmergencyAlerts.keptWith`). */
+      readonly alertOf: (entry: RegisterEntry) => AlertEvent | undefined;
     },
   ): Promise<RegisterEntry> {
     const { contract } = loaded;
@@ -479,6 +490,7 @@ export class EmergencyService {
           ...sealedColumns(sealed),
           created_at: request.now,
           erased_at: null,
+          alerts_pending: this.alerts.keptWith(request.alertOf(entry)),
         }),
       });
     } catch (error) {
