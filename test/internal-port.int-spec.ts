@@ -81,4 +81,23 @@ describe('an internal port for what operators read', () => {
     },
     30_000,
   );
+
+  it('should answer 404 for /metrics and /docs on the public port when the path is spelled in other case', async () => {
+    const internal = await freePort();
+    const gateway = await startWorkerProcess({
+      ...env,
+      PASSERELLE_ROLE: 'all',
+      PASSERELLE_INTERNAL_PORT: String(internal),
+    });
+    started.push(gateway);
+    // Express routes ignore case: the public listener must refuse what they would match.
+    for (const path of ['/METRICS', '/Metrics/', '/DOCS', '/Docs/json']) {
+      const response = await fetch(`http://127.0.0.1:${gateway.port}${path}`);
+      const text = await response.text();
+      expect({ path, status: response.status }).toEqual({ path, status: 404 });
+      expect(text).not.toContain('passerelle_');
+      expect(text).not.toContain('openapi');
+    }
+    await gateway.kill('SIGTERM');
+  }, 30_000);
 });

@@ -5,10 +5,13 @@ import type { NextFunction, Request, Response } from 'express';
 /** Set on the requests that came in on the internal listener. */
 const INTERNAL = Symbol('passerelle.internal-listener');
 
-/** What the internal listener serves: the metrics, the API's documentation, the health checks. */
-const INTERNAL_PATHS = /^\/(?:metrics|health\/(?:live|ready)|docs(?:\/.*)?)$/;
+/**
+ * What the internal listener serves: the metrics, the API's documentation, the health checks.
+ * This and the next ignore case, as Express's routing does (`/METRICS` reaches the metrics).
+ */
+const INTERNAL_PATHS = /^\/(?:metrics|health\/(?:live|ready)|docs(?:\/.*)?)$/i;
 /** What the public listener no longer serves once there is an internal one. */
-const INTERNAL_ONLY = /^\/(?:metrics|docs(?:\/.*)?)$/;
+const INTERNAL_ONLY = /^\/(?:metrics|docs(?:\/.*)?)$/i;
 
 const isInternal = (request: IncomingMessage): boolean =>
   (request as IncomingMessage & { [INTERNAL]?: true })[INTERNAL] === true;
