@@ -539,6 +539,26 @@ describe('verifying the register', () => {
     }
   }, 60_000);
 
+  it('should end a verification told to stop before its next batch, and verify in full otherwise', async () => {
+    const database = await createTestDatabase();
+    try {
+      const fresh = serviceFor(database);
+      for (let n = 0; n < 5; n += 1)
+        await fresh.appendAll(Array.from({ length: 1001 }, () => aDisclosure()));
+      // A process shutting down (its daily verification's signal aborted) does not read on.
+      await expect(fresh.verify(AbortSignal.abort())).rejects.toMatchObject({
+        name: 'AbortError',
+      });
+      const stopLater = new AbortController();
+      await expect(fresh.verify(stopLater.signal)).resolves.toMatchObject({
+        intact: true,
+        count: 5005,
+      });
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
   it('should fail when rows lie beyond the head, even when they chain', async () => {
     const database = await createTestDatabase();
     try {

@@ -49,13 +49,13 @@ describe('the register maintenance job', () => {
     expect(register.prepareNextSegment).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(24 * 60 * 60 * 1000);
     expect(register.anchor).toHaveBeenCalledTimes(2);
-    job.onModuleDestroy();
+    await job.onModuleDestroy();
   });
 
   it('should run nothing when the app stops before the first run, nor in an API process', async () => {
     const worker = maintenance('all');
     worker.job.onApplicationBootstrap();
-    worker.job.onModuleDestroy();
+    await worker.job.onModuleDestroy();
     const api = maintenance('api');
     api.job.onApplicationBootstrap();
     await vi.advanceTimersByTimeAsync(2 * 24 * 60 * 60 * 1000);
@@ -121,5 +121,64 @@ describe('the register maintenance job', () => {
     });
     expect(JSON.stringify(error.mock.calls)).not.toContain('connection reset');
     vi.restoreAllMocks();
+  });
+
+  it('should stop a verification under way when the app stops, wait for it, and not count it as failed', async () => {
+    const metrics = new MetricsService();
+    const { register, job } = maintenance('worker', metrics);
+    // A verification of a long register: it ends only when told to stop, as the real one
+    // does between two batches.
+    let verifying: (() => void) | undefined;
+    const started = new Promise<void>((resolve) => (verifying = resolve));
+    register.verify.mockImplementationOnce((...args: unknown[]) => {
+      const signal = args[0] as AbortSignal | undefined;
+      verifying?.();
+      return new Promise((_, reject) => {
+        signal?.addEventListener('abort', () => {
+          reject(signal.reason as Error);
+        });
+      });
+    });
+    const error = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const log = vi.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    job.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(FIRST_RUN_MS);
+    await started;
+    let stopped = false;
+    const stopping = job.onModuleDestroy().then(() => (stopped = true));
+    // The stop waits for the run (the database pool closes after it), which ends at once.
+    await vi.advanceTimersByTimeAsync(0);
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(register.verify).toHaveBeenCalledWith(expect.any(AbortSignal));
+    expect(error).not.toHaveBeenCalled();
+    expect(log).toHaveBeenCalledWith('register verification stopped: the process is shutting down');
+    const failures = await metrics.registry
+      .getSingleMetric('passerelle_daily_job_failures_total')
+      ?.get();
+    expect(failures?.values.find((v) => v.labels.job === 'register-verification')?.value).toBe(0);
+    vi.restoreAllMocks();
+  });
+
+  it('should not start a second run while one is under way', async () => {
+    const { register, job } = maintenance('worker');
+    let finish: (() => void) | undefined;
+    register.verify.mockImplementationOnce(
+      () =>
+        new Promise((resolve) => {
+          finish = () => {
+            resolve(INTACT);
+          };
+        }),
+    );
+    job.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(FIRST_RUN_MS);
+    // A day later the first run still verifies: the daily timer does not start another.
+    await vi.advanceTimersByTimeAsync(24 * 60 * 60 * 1000);
+    expect(register.anchor).toHaveBeenCalledTimes(1);
+    finish?.();
+    await vi.advanceTimersByTimeAsync(24 * 60 * 60 * 1000);
+    expect(register.anchor).toHaveBeenCalledTimes(2);
+    await job.onModuleDestroy();
   });
 });

@@ -64,7 +64,7 @@ export class RegisterMaintenance extends WorkerDailyJob {
       this.logger.error({ msg: 'register maintenance failed', ...describeForLog(error) });
     }
     try {
-      const result = await this.register.verify();
+      const result = await this.register.verify(this.stopSignal);
       this.intact?.set(result.intact ? 1 : 0);
       this.verification.succeeded();
       if (!result.intact) {
@@ -76,6 +76,11 @@ export class RegisterMaintenance extends WorkerDailyJob {
         });
       }
     } catch (error) {
+      if (this.stopSignal.aborted) {
+        // The process is stopping: not a failure; the next process's run verifies it.
+        this.logger.log('register verification stopped: the process is shutting down');
+        return;
+      }
       this.verification.failed();
       this.logger.error({ msg: 'register verification could not run', ...describeForLog(error) });
     }

@@ -151,8 +151,10 @@ export class RegisterService {
    * chain order, with no lower bound (a forged seq 0, a second row with a seq already used
    * do not verify), rows beyond the head and a row count other than the chain's are
    * problems. It reads one snapshot: an append committed meanwhile is not a break.
+   * `signal`: aborted, the verification ends before its next batch, rejected with its reason
+   * (a process stopping does not wait for a whole register to be read).
    */
-  verify(): Promise<VerifyResult> {
+  verify(signal?: AbortSignal): Promise<VerifyResult> {
     return this.repository.snapshot(async (trx) => {
       const head = await this.repository.readHead(trx);
       const anchors = await this.repository.anchors(trx);
@@ -167,6 +169,7 @@ export class RegisterService {
         for (const entry of batch)
           if (wanted.has(entry.seq) && !seen.has(entry.seq)) seen.set(entry.seq, entry.hash);
         if (!verifier.feed(batch) || batch.length < BATCH) break;
+        signal?.throwIfAborted();
         batch = await this.repository.nextInChain(trx, BATCH);
       }
       const result = verifier.result();

@@ -12,28 +12,48 @@ export const FIRST_RUN_MS = 60 * 1000;
 
 /**
  * A job of the worker processes (role `worker` or `all`) run a minute after start, then
- * daily. Its timers do not keep the process alive, and stop with the app.
+ * daily (a run still under way when the next is due is not joined by another). Its timers
+ * do not keep the process alive, and stop with the app; a run under way is told to stop
+ * (`stopSignal`: a long one, the register's verification, ends between two batches) and
+ * waited for, so that the database pool closes after it rather than past the shutdown's
+ * deadline.
  */
 export abstract class WorkerDailyJob implements OnApplicationBootstrap, OnModuleDestroy {
   private timers: NodeJS.Timeout[] = [];
+  private readonly stopping = new AbortController();
+  /** The timers' run under way, if any. */
+  private running: Promise<void> | undefined;
 
   protected constructor(private readonly role: AppConfig['role']) {}
 
   /** One run; never throws (its failures are logged). */
   abstract run(now?: Date): Promise<void>;
 
+  /** Aborted once the app stops: a run checks it where it can end early. */
+  protected get stopSignal(): AbortSignal {
+    return this.stopping.signal;
+  }
+
   onApplicationBootstrap(): void {
     if (this.role === 'api') return;
-    const first = setTimeout(() => void this.run(), FIRST_RUN_MS);
-    const daily = setInterval(() => void this.run(), DAY_MS);
+    const start = () => {
+      if (this.stopping.signal.aborted) return;
+      this.running ??= this.run().finally(() => {
+        this.running = undefined;
+      });
+    };
+    const first = setTimeout(start, FIRST_RUN_MS);
+    const daily = setInterval(start, DAY_MS);
     first.unref();
     daily.unref();
     this.timers = [first, daily];
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
+    this.stopping.abort();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
+    await this.running;
   }
 }
 
