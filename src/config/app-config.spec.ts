@@ -64,6 +64,10 @@ describe('loadAppConfig: numeric variables', () => {
     expect(refusal({ PASSERELLE_INTERNAL_PORT: '70000' }).problems).toEqual([
       'PASSERELLE_INTERNAL_PORT: must be at most 65535',
     ]);
+    // Not a port chosen at random, that no one would know to scrape.
+    expect(refusal({ PASSERELLE_INTERNAL_PORT: '0' }).problems).toEqual([
+      'PASSERELLE_INTERNAL_PORT: must be at least 1',
+    ]);
   });
 
   it('should not read PORT= as 0 (a random port)', () => {
@@ -79,6 +83,11 @@ describe('loadAppConfig: numeric variables', () => {
     expect(refusal({ PORT: 'eighty' }).problems).toEqual(['PORT: must be a whole number']);
     expect(refusal({ PORT: '80.5' }).problems).toEqual(['PORT: must be a whole number']);
     expect(refusal({ PORT: '70000' }).problems).toEqual(['PORT: must be at most 65535']);
+    // Digits only: not read as JavaScript would (16, 1000, 8).
+    for (const written of ['0x10', '1e3', '0o10', '+80', '-0'])
+      expect(refusal({ PORT: written }).problems).toEqual(['PORT: must be a whole number']);
+    expect(refusal({ PORT: '' }).problems).toEqual(['PORT: must be a whole number, not empty']);
+    expect(loadAppConfig({ PORT: ' 8080 ' }).port).toBe(8080);
     expect(refusal({ PASSERELLE_WORKER_CONCURRENCY: '0' }).problems).toEqual([
       'PASSERELLE_WORKER_CONCURRENCY: must be at least 1',
     ]);

@@ -69,16 +69,24 @@ export interface AppConfig {
 }
 
 /**
- * A whole-number variable. Set but empty (`PORT=`, as compose files and `.env` templates
- * write it) is refused like an empty string variable is: `z.coerce.number()` alone reads ''
- * as 0, which erased bookings at the trip's end and turned the refusal delay off.
+ * A whole number written in digits. Set but empty (`PORT=`, as compose files and `.env`
+ * templates write it) is refused like an empty string variable is: `z.coerce.number()` alone
+ * reads '' as 0, which erased bookings at the trip's end and turned the refusal delay off.
+ * Digits only: `Number` would also read `0x10` as 16 and `1e3` as 1000.
  */
-const wholeNumber = (min: number, max: number, fallback: number) =>
+const wholeNumberText = (min: number, max: number) =>
   z
     .string()
-    .refine((text) => text.trim() !== '', { error: 'must be a whole number, not empty' })
-    .pipe(z.coerce.number<string>().int().min(min).max(max))
-    .default(fallback);
+    .refine((text) => text.trim() !== '', {
+      error: 'must be a whole number, not empty',
+      abort: true,
+    })
+    .refine((text) => /^\d+$/.test(text.trim()), { error: 'must be a whole number' })
+    .pipe(z.coerce.number<string>().int().min(min).max(max));
+
+/** `wholeNumberText`, `fallback` when the variable is not set. */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  wholeNumberText(min, max).default(fallback);
 
 /**
  * Whether `text` is a URL that `new URL` (and so pg, ioredis and this code) reads as one
@@ -132,11 +140,8 @@ const envSchema = z.object({
     })
     .default('redis://127.0.0.1:6379'),
   PORT: wholeNumber(0, 65535, 3000),
-  PASSERELLE_INTERNAL_PORT: z
-    .string()
-    .refine((text) => text.trim() !== '', { error: 'must be a whole number, not empty' })
-    .pipe(z.coerce.number<string>().int().min(0).max(65535))
-    .optional(),
+  // Not 0: a port chosen at random would leave the metrics where no one knows to look.
+  PASSERELLE_INTERNAL_PORT: wholeNumberText(1, 65535).optional(),
   PASSERELLE_INTERNAL_HOST: z.string().min(1).default('127.0.0.1'),
   PASSERELLE_ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   PASSERELLE_CONTRACTS_DIR: z.string().min(1).default('contracts'),
