@@ -227,13 +227,21 @@ describe('passerelle demo --starts-in 1 --serve (the README’s emergency flow)'
   it('should send the moved trips’ transmissions, then answer the insurer’s request until interrupted', async () => {
     outbox = await mkdtemp(join(tmpdir(), 'passerelle-demo-outbox-'));
     const port = await freePort();
+    const internalPort = await freePort();
     const started = spawn(
       process.execPath,
       [
         repoPath('dist/cli.js'),
         ...demoArgs({ databaseUrl, queuePrefix }, outbox, ['--starts-in', '1', '--serve']),
       ],
-      { cwd: repoPath('.'), env: { ...process.env, PORT: String(port) } },
+      {
+        cwd: repoPath('.'),
+        env: {
+          ...process.env,
+          PORT: String(port),
+          PASSERELLE_INTERNAL_PORT: String(internalPort),
+        },
+      },
     );
     child = started;
     started.stdout.on('data', (chunk: Buffer) => {
@@ -264,6 +272,11 @@ describe('passerelle demo --starts-in 1 --serve (the README’s emergency flow)'
     expect(response.status).toBe(200);
     const body = (await response.json()) as { participants: Record<string, unknown>[] };
     expect(body.participants[0]?.['participant.insurance.policyNumber']).toBe('MV-2027-004411');
+    // The metrics where PASSERELLE_INTERNAL_PORT says, as `serve` has them, not on the API's port.
+    const metrics = await fetch(`http://127.0.0.1:${internalPort}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('passerelle_emergency_requests_total');
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
     const exited = once(started, 'exit');
     started.kill('SIGINT');
     const [code] = (await exited) as [number | null];

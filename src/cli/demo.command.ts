@@ -13,6 +13,7 @@ import type { ApiClient } from '../modules/auth/api-client.js';
 import { BookingsService } from '../modules/bookings/bookings.service.js';
 import { CONTRACT_CATALOG } from '../modules/contracts/contracts.module.js';
 import type { ContractCatalog } from '../modules/contracts/load-contract-catalog.js';
+import { listenInternal } from '../modules/http/internal-port.js';
 import { JsonLogger } from '../modules/logging/json-logger.js';
 import { RegisterService, type VerifyResult } from '../modules/register/register.service.js';
 import { PasserelleError } from '../modules/shared/passerelle-error.js';
@@ -188,7 +189,7 @@ export async function runDemo(options: DemoOptions, config: AppConfig, io: CliIo
         ...report,
       });
       for (const line of rendered.lines) io.stdout(line);
-      if (options.serve === true) await serveUntilInterrupted(app, config.port, io);
+      if (options.serve === true) await serveUntilInterrupted(app, config, io);
       return rendered.ok ? EXIT.ok : EXIT.problems;
     } finally {
       await app.close();
@@ -262,16 +263,24 @@ function demoSetup(options: DemoOptions, config: AppConfig): DemoSetup {
 
 /**
  * Keeps the demo's gateway answering on loopback (the insurer's emergency request of the
- * README, the ops and register endpoints) until SIGINT or SIGTERM.
+ * README, the ops and register endpoints) until SIGINT or SIGTERM — and, with
+ * `PASSERELLE_INTERNAL_PORT` set, `/metrics`, `/docs` and the health checks on that port, as
+ * `serve` does (the public port then refuses the first two).
  */
 async function serveUntilInterrupted(
   app: INestApplication,
-  port: number,
+  config: AppConfig,
   io: CliIo,
 ): Promise<void> {
-  await app.listen(port, '127.0.0.1');
+  await app.listen(config.port, '127.0.0.1');
   io.stdout('');
   io.stdout(`Serving the demo's data on ${await app.getUrl()} — Ctrl-C to stop.`);
+  if (config.internal !== undefined) {
+    await listenInternal(app, config.internal);
+    io.stdout(
+      `Metrics and documentation on http://${config.internal.host}:${config.internal.port}.`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
