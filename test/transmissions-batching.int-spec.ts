@@ -9,9 +9,12 @@ import {
 } from '../src/modules/transmissions/dispatcher.service.js';
 import { TransmissionSender } from '../src/modules/transmissions/transmission-sender.js';
 import { TransmissionsRepository } from '../src/modules/transmissions/transmissions.repository.js';
+import { putTripAndBookings, tripVariant } from './support/ingest.js';
+import { sampleTrip } from './support/input-documents.js';
 import { eventsOf, registerEntries } from './support/pipeline-checks.js';
 import { useSampleOutboxApp } from './support/pipeline.js';
 import type { TestApp } from './support/test-app.js';
+import { upcomingBookingVariant, upcomingTrip } from './support/upcoming-samples.js';
 
 /** Queued as if claimed. */
 const QUEUED = `status = 'queued', due_at = now()`;
@@ -136,6 +139,73 @@ describe('a job that names its trip', () => {
     }
     expect(named.get(a.id)).toBe('delivered');
     expect(misnamed.get(b.id)).toBe('delivered');
+  });
+});
+
+/**
+ * The trips of jobs starting together are read in one statement; a trip that cannot be read
+ * (a booking sealed under a master key this process does not hold, or altered) must fail
+ * its own jobs only — not the sends of every other trip read with it, round after round.
+ */
+describe('a trip whose bookings cannot be opened', () => {
+  const given = useSampleOutboxApp(async (app) => {
+    await putTripAndBookings(app, tripVariant(upcomingTrip(), 'T-UNOPENED'), [
+      upcomingBookingVariant(0, 'B-UNOPENED', 'T-UNOPENED'),
+    ]);
+  });
+
+  it('should fail the jobs of that trip alone, and send those of the trips loaded with it', async () => {
+    const { rows } = await given.app.database.admin(
+      `UPDATE transmissions SET ${QUEUED}
+        WHERE id IN (SELECT DISTINCT ON (trip_id) id FROM transmissions
+                      WHERE status = 'planned' ORDER BY trip_id, contract_id, unit_key, moment)
+        RETURNING id, trip_id`,
+    );
+    const byTrip = new Map(
+      (rows as { id: string; trip_id: string }[]).map((r) => [r.trip_id, r.id]),
+    );
+    const healthy = byTrip.get(sampleTrip().id as string);
+    const unopened = byTrip.get('T-UNOPENED');
+    if (healthy === undefined || unopened === undefined) throw new Error('both trips plan sends');
+    const { rows: keys } = await given.app.database.admin(
+      `SELECT key_id FROM bookings WHERE reference = 'B-UNOPENED'`,
+    );
+    const ours = (keys[0] as { key_id: string }).key_id;
+    await given.app.database.admin(
+      `UPDATE bookings SET key_id = 'another-master-key' WHERE reference = 'B-UNOPENED'`,
+    );
+    const sender = given.app.app.get(TransmissionSender);
+    let outcomes: PromiseSettledResult<Map<string, string>>[];
+    try {
+      // Two jobs starting together: their trips are read in one statement.
+      outcomes = await Promise.allSettled([
+        sender.send([healthy], sampleTrip().id as string),
+        sender.send([unopened], 'T-UNOPENED'),
+      ]);
+    } finally {
+      await given.app.database.admin(
+        `UPDATE bookings SET key_id = $1 WHERE reference = 'B-UNOPENED'`,
+        [ours],
+      );
+    }
+    const [ofHealthy, ofUnopened] = outcomes;
+    expect(ofHealthy).toEqual({ status: 'fulfilled', value: new Map([[healthy, 'delivered']]) });
+    expect(ofUnopened?.status).toBe('rejected');
+    const { rows: after } = await given.app.database.admin(
+      'SELECT id, status, last_error FROM transmissions WHERE id = ANY($1::uuid[])',
+      [[healthy, unopened]],
+    );
+    expect(
+      Object.fromEntries(
+        (after as { id: string; status: string; last_error: string | null }[]).map((r) => [
+          r.id,
+          [r.status, r.last_error],
+        ]),
+      ),
+    ).toEqual({ [healthy]: ['delivered', null], [unopened]: ['queued', 'LOAD_FAILED'] });
+    const entries = await registerEntries(given.app);
+    expect(eventsOf(entries, healthy)).toEqual(['disclosure-attempted', 'disclosure-delivered']);
+    expect(eventsOf(entries, unopened)).toEqual([]);
   });
 });
 

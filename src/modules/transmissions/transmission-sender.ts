@@ -63,6 +63,9 @@ const leaseOf = (t: LeasedTransmission): Lease => ({ id: t.id, attempt: t.attemp
 
 type TripData = SourcedTrip;
 
+/** A trip as read for a job: its data (undefined when not stored), or why it could not be read. */
+type TripLoad = { readonly data: TripData | undefined } | { readonly error: unknown };
+
 /** A leased transmission, rendered and recorded as attempted, whose files are on their way. */
 interface Attempt {
   readonly started: Started;
@@ -113,7 +116,7 @@ export class TransmissionSender {
   /** Leases asked for at about the same moment, by any job: one statement for them all. */
   private readonly leaseQueue: SettleQueue<readonly string[], Leased>;
   /** The same for the trips jobs load (a trip gone is `data: undefined`). */
-  private readonly tripQueue: SettleQueue<string, { readonly data: TripData | undefined }>;
+  private readonly tripQueue: SettleQueue<string, TripLoad>;
   /** At most `PASSERELLE_WORKER_CONCURRENCY` transmissions on their way, all jobs together. */
   private readonly slots: DeliverySlots;
 
@@ -128,12 +131,31 @@ export class TransmissionSender {
   ) {
     this.settleQueue = new SettleQueue((delivered) => this.settle(delivered));
     this.leaseQueue = new SettleQueue((asks) => this.lease(asks));
-    this.tripQueue = new SettleQueue<string, { readonly data: TripData | undefined }>(
-      async (tripIds) => {
-        const loaded = await this.trips.loadTrips([...new Set(tripIds)]);
-        return tripIds.map((tripId) => ({ data: loaded.get(tripId) }));
-      },
-    );
+    this.tripQueue = new SettleQueue<string, TripLoad>(async (tripIds) => {
+      const unique = [...new Set(tripIds)];
+      let loaded: Map<string, TripLoad>;
+      try {
+        const trips = await this.trips.loadTrips(unique);
+        loaded = new Map(unique.map((tripId) => [tripId, { data: trips.get(tripId) }]));
+      } catch (error) {
+        if (unique.length === 1) throw error;
+        // One trip that cannot be read (a booking that does not open) fails its own jobs
+        // only: each trip read again on its own, rather than every job read with it failing,
+        // at each of its retries.
+        loaded = new Map(
+          await Promise.all(
+            unique.map(async (tripId): Promise<[string, TripLoad]> => {
+              try {
+                return [tripId, { data: (await this.trips.loadTrips([tripId])).get(tripId) }];
+              } catch (failed) {
+                return [tripId, { error: failed }];
+              }
+            }),
+          ),
+        );
+      }
+      return tripIds.map((tripId) => loaded.get(tripId) ?? { data: undefined });
+    });
     this.slots = new DeliverySlots(config.workerConcurrency);
   }
 
@@ -205,7 +227,10 @@ export class TransmissionSender {
       if (loaded !== undefined && performance.now() - loaded.at < TRIP_DATA_MAX_AGE_MS) {
         return loaded.data;
       }
-      const data = this.tripQueue.push(tripId).then(({ data }) => data);
+      const data = this.tripQueue.push(tripId).then((loaded) => {
+        if ('error' in loaded) throw loaded.error;
+        return loaded.data;
+      });
       loads.set(tripId, { at: performance.now(), data });
       return data;
     };
