@@ -3,7 +3,7 @@ import { tripStartingIn } from '../src/cli/shift-dates.js';
 import type { RegisterEntry } from '../src/core/register/register-entry.js';
 import { RegisterService } from '../src/modules/register/register.service.js';
 import { ask, putStored, tripVariant } from './support/ingest.js';
-import { sampleTrip } from './support/input-documents.js';
+import { edit, sampleTrip } from './support/input-documents.js';
 import { registerEntries } from './support/pipeline-checks.js';
 import {
   type OutboxApp,
@@ -406,4 +406,49 @@ describe('personal data', () => {
       for (const value of upcomingPersonalValues()) expect(text).not.toContain(value);
     }
   });
+});
+
+describe('a restriction whose subject’s last two bookings are erased at once', () => {
+  it('should end, whichever erasure commits last', async () => {
+    const subject = 'P-RESTRICT-TWICE';
+    const trips = ['T-RESTRICT-TWICE-A', 'T-RESTRICT-TWICE-B'];
+    for (const trip of trips) {
+      await putStored(
+        t,
+        `/v1/trips/${trip}`,
+        tripStartingIn(tripVariant(sampleTrip(), trip), 30, new Date()),
+      );
+      await putStored(
+        t,
+        `/v1/bookings/${trip}-B0`,
+        edit(upcomingBookingVariant(0, `${trip}-B0`, trip), 'participants[0].id', subject),
+      );
+    }
+    const put = await ask(t, 'PUT', `/v1/subjects/${subject}/restriction`, {
+      role: 'ops',
+      body: { reason: REASON },
+    });
+    expect(put.status, put.text).toBe(200);
+    // Both erasures held after writing their booking, before they end the restriction: each
+    // then reads the other's booking as it was, not erased (two DELETEs at once, or two
+    // retention runs).
+    await t.database.admin('BEGIN');
+    await t.database.admin('LOCK TABLE emergency_requests IN SHARE MODE');
+    const erasures = trips.map((trip) =>
+      ask(t, 'DELETE', `/v1/bookings/${trip}-B0`, { role: 'ingest' }),
+    );
+    for (let waiting = 0; waiting < 2;) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const { rows } = await t.database.admin(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      waiting = (rows[0] as { n: number }).n;
+    }
+    await t.database.admin('COMMIT');
+    for (const erased of await Promise.all(erasures)) expect(erased.status, erased.text).toBe(204);
+    expect(
+      (await ask(t, 'GET', `/v1/subjects/${subject}/restriction`, { role: 'ops' })).status,
+    ).toBe(404);
+  }, 30_000);
 });

@@ -619,16 +619,36 @@ export class BookingsRepository {
     await this.eraseRequestsAbout(executor, [reference], now);
     // A restriction of processing ends with the last booking that holds its participant:
     // nothing of theirs is left to restrict (the register keeps its history).
+    await this.endRestrictionsOf(executor, [reference]);
+    return true;
+  }
+
+  /**
+   * Once erasures have committed: ends the restrictions their participants' last bookings
+   * held. Two erasures of the last two bookings holding a participant, running at once, each
+   * read the other's booking as not yet erased in their own transaction, and both left the
+   * restriction in force; the later commit's call here sees both.
+   */
+  async endRestrictionsOfErased(references: readonly string[]): Promise<void> {
+    if (references.length === 0) return;
+    await this.endRestrictionsOf(this.db, references);
+  }
+
+  /** Deletes the restrictions of these erased bookings' participants no live booking holds. */
+  private async endRestrictionsOf(
+    executor: Executor,
+    references: readonly string[],
+  ): Promise<void> {
     await sql`
       DELETE FROM subject_restrictions r
-       WHERE r.participant_id = ANY(
-               (SELECT participant_ids FROM bookings WHERE reference = ${reference})::text[])
+       WHERE r.participant_id IN (
+               SELECT p FROM bookings e, unnest(e.participant_ids) p
+                WHERE e.reference = ANY(${references}::text[]) AND e.erased_at IS NOT NULL)
          AND NOT EXISTS (
                SELECT 1 FROM bookings b
                 WHERE b.participant_ids @> ARRAY[r.participant_id] AND b.erased_at IS NULL)`.execute(
       executor,
     );
-    return true;
   }
 
   /**

@@ -586,13 +586,15 @@ export class BookingsService {
         }
         return { batch: rows, done: erasedRows };
       });
-      // Committed: counted, and what agents wrote meanwhile erased too.
+      // Committed: counted, what agents wrote meanwhile erased too, and the restrictions
+      // another erasure running at once left in force ended.
       for (const row of done) tripIds.add(row.tripId);
       erased += done.length;
       await this.repository.eraseRequestsStoredMeanwhile(
         done.map((row) => row.reference),
         now,
       );
+      await this.repository.endRestrictionsOfErased(done.map((row) => row.reference));
       if (batch.length < RETENTION_BATCH) break;
     }
     if (erased > 0) this.logger.log({ msg: 'retention erased bookings', count: erased });
@@ -612,8 +614,9 @@ export class BookingsService {
       const row = await this.repository.booking(this.repository.db, reference, { lock: false });
       if (row === undefined) return 'not-found';
       if (row.erasedAt !== undefined) {
-        // Its last step again, in case it failed the first time (a retry of the request).
+        // Its last steps again, in case they failed the first time (a retry of the request).
         await this.repository.eraseRequestsStoredMeanwhile([reference], this.now());
+        await this.repository.endRestrictionsOfErased([reference]);
         return 'already-erased';
       }
       // Recorded first, outside any transaction (the register commits on its own
@@ -655,6 +658,7 @@ export class BookingsService {
         )
       ) {
         await this.repository.eraseRequestsStoredMeanwhile([reference], now);
+        await this.repository.endRestrictionsOfErased([reference]);
         this.logger.log({
           msg: 'booking erased',
           reference,
