@@ -317,6 +317,31 @@ describe('the https transport against a local HTTPS receiver', () => {
     );
   });
 
+  it('should close promptly while a receiver holds back its answer, the delivery failing transiently', async () => {
+    // A receiver that takes the request and never answers in the shutdown's time; the
+    // endpoint's timeout (30 s by default) is longer than the whole shutdown deadline.
+    server.reply = () => ({ status: 201, delayMs: 20_000 });
+    const transport = track(trusting(server));
+    const delivering = transport.deliver(
+      endpoint(server, '/held', 30_000),
+      delivery({ 'a.csv': 'a' }),
+    );
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    const closing = await Promise.race([
+      transport.close().then(() => 'closed' as const),
+      new Promise<'still pending'>((resolve) => {
+        setTimeout(() => {
+          resolve('still pending');
+        }, 5000);
+      }),
+    ]);
+    expect(closing).toBe('closed');
+    expect(Date.now() - started).toBeLessThan(3000);
+    // Aborted past the close's grace: transient, to go again under the same key.
+    expectFailure(await delivering, 'HTTPS_CLOSED', false);
+  }, 30_000);
+
   it('should send nothing once closed, as a transient failure, and keep no pool open', async () => {
     const transport = trusting(server);
     expect((await transport.deliver(endpoint(server), delivery({ 'a.csv': 'a' }))).ok).toBe(true);

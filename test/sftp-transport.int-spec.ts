@@ -368,6 +368,31 @@ describe('the sftp transport against OpenSSH on loopback', () => {
     expect(await server.files('closing')).not.toContain('c2.csv');
   }, 30_000);
 
+  it('should close promptly while a connection is still being opened to a server that never speaks', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const address = silent.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      // The default connect deadline (15 s): as long as a whole shutdown's.
+      const transport = keyed();
+      const delivering = transport.deliver(
+        server.endpoint('test-sftp', { port }),
+        delivery('tx-o1', { 'x.csv': 'x' }),
+      );
+      while (sockets.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const started = Date.now();
+      expect(await within(5000, transport.close())).not.toBe('still pending');
+      expect(Date.now() - started).toBeLessThan(3000);
+      expectFailure((await within(1000, delivering)) as DeliveryResult, 'SFTP_CLOSED', false);
+      expect(await socketsHeldTo(port)).toBe(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
+
   it('should let go of the socket of a connection it gave up on, though the server never closes it', async () => {
     await mkdir(join(server.rootDir, 'abandoned'));
     const endpoint = server.endpoint('test-sftp', { remoteDir: join(server.rootDir, 'abandoned') });
@@ -484,6 +509,43 @@ describe('the sftp transport against OpenSSH on loopback', () => {
     expect(requests.indexOf('unlink')).toBeGreaterThan(lastRename);
     expect(requests.filter((r) => r === 'ext_openssh_rename')).toHaveLength(2);
   });
+
+  it('should not wait for the operation timeout to remove stale parts when the connection dropped once its files were in place', async () => {
+    const dir = join(server.rootDir, 'stale-dropped');
+    await mkdir(dir);
+    const endpoint = server.endpoint('test-sftp', { remoteDir: dir });
+    // The default operation timeout: a removal sent on the dead channel gets no answer.
+    const transport = keyed({ operationTimeoutMs: 60_000 });
+    const first = delivery('tx-sd', { 'p1.edi': 'first 1', 'p2.edi': 'first 2' });
+    expect((await transport.deliver(endpoint, first)).ok).toBe(true);
+    // The server drops the connection right after it answered the retry's last rename.
+    const pooled = (
+      transport as unknown as { connections: Map<string, Promise<{ sftp: object }>> }
+    ).connections.get(endpoint.id);
+    const sftp = (await pooled!).sftp as Record<string, unknown>;
+    const rename = sftp.ext_openssh_rename as (...a: unknown[]) => unknown;
+    sftp.ext_openssh_rename = (from: unknown, to: unknown, cb: (error?: Error) => void) =>
+      rename.call(sftp, from, to, (error?: Error) => {
+        void server
+          .dropSessions()
+          .then(() => new Promise((resolve) => setTimeout(resolve, 200)))
+          .then(() => {
+            cb(error);
+          });
+      });
+    const started = Date.now();
+    const result = await within(
+      10_000,
+      transport.deliver(endpoint, {
+        ...delivery('tx-sd', { 'p1.edi': 'retry 1' }),
+        staleFiles: ['p2.edi'],
+      }),
+    );
+    // Delivered (its file is in place); the stale part stays, for want of a connection.
+    expect(result).toMatchObject({ ok: true, staleRemoved: 0 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await readFile(join(dir, 'p1.edi'), 'utf8')).toBe('retry 1');
+  }, 90_000);
 
   it('should send no request beyond its uploads when a delivery has nothing stale', async () => {
     await mkdir(join(server.rootDir, 'fresh'));

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import type { Endpoint } from '../../core/contracts/endpoints.js';
+import { settlesWithin } from '../shared/close-worker.js';
 import { isSafePathSegment } from './delivery-names.js';
 import { endpointSecret, secretVariable, type EndpointSecret } from './endpoint-secrets.js';
 import type { Delivery, DeliveryResult, OutgoingFile, Transport } from './transport.js';
@@ -67,6 +68,8 @@ export class HttpsTransport implements Transport {
   private readonly agents = new Map<string, Agent>();
   /** Set by `close()`: no pool is built after it (nothing would ever close that one). */
   private closed = false;
+  /** The POSTs under way: `close()` lets them finish within a short grace only. */
+  private readonly posting = new Set<Promise<unknown>>();
 
   constructor(private readonly secrets: Readonly<Record<string, string>>) {}
 
@@ -84,7 +87,13 @@ export class HttpsTransport implements Transport {
     const locations: string[] = [];
     // One after the other: a recipient that refuses a file refuses the next one as well.
     for (const file of delivery.files) {
-      const outcome = await post(agent, url, endpoint.timeoutMs, token, delivery, file);
+      const posting = post(agent, url, endpoint.timeoutMs, token, delivery, file);
+      this.posting.add(posting);
+      const outcome = await posting.finally(() => this.posting.delete(posting));
+      // Cut off by `close()` (its pool destroyed), or sent on a pool it closed.
+      if (outcome?.code === 'HTTPS_NETWORK_ERROR' && this.isClosed()) {
+        return failure('HTTPS_CLOSED', false, 'the https transport is closed');
+      }
       if (outcome !== undefined) return outcome;
       locations.push(`${withoutQuery(url)}#${file.name}`);
     }
@@ -95,7 +104,14 @@ export class HttpsTransport implements Transport {
     this.closed = true;
     const agents = [...this.agents.values()];
     this.agents.clear();
-    await Promise.all(agents.map((agent) => agent.close().catch(() => undefined)));
+    // undici's close() waits for the requests under way, each up to its endpoint's timeout
+    // (30 s by default): a receiver holding back its answer would hold the shutdown past its
+    // deadline. Past a short grace the pools are destroyed, cutting those requests off
+    // (transient: they go again under the same Idempotency-Key).
+    const finished = await settlesWithin(Promise.allSettled([...this.posting]), CLOSE_GRACE_MS);
+    await Promise.all(
+      agents.map((agent) => (finished ? agent.close() : agent.destroy()).catch(() => undefined)),
+    );
   }
 
   private isClosed(): boolean {
@@ -164,6 +180,9 @@ export class HttpsTransport implements Transport {
     return agent;
   }
 }
+
+/** How long `close()` lets the requests under way finish before it cuts them off (ms). */
+const CLOSE_GRACE_MS = 1000;
 
 /** POSTs one file; undefined when the recipient took it, else why not. */
 async function post(

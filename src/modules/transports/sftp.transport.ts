@@ -137,6 +137,11 @@ export class SftpTransport implements Transport {
   private written = 0;
   /** Our temporary files being written: never taken for leftovers. */
   private readonly writing = new Set<string>();
+  /**
+   * The sockets of connections being opened: `close()` destroys them, rather than wait for
+   * the connect deadline (15 s, a whole shutdown's) of a server that does not answer.
+   */
+  private readonly opening = new Set<Socket>();
 
   constructor(
     private readonly secrets: Readonly<Record<string, string>>,
@@ -174,6 +179,7 @@ export class SftpTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const socket of this.opening) socket.destroy();
     const pending = [...this.connections.values()];
     this.connections.clear();
     await Promise.all(
@@ -182,6 +188,11 @@ export class SftpTransport implements Transport {
         if (connection !== undefined) await this.end(connection);
       }),
     );
+  }
+
+  /** Read through a call: the compiler takes the field for unchanged across an await. */
+  private isClosed(): boolean {
+    return this.closed;
   }
 
   private async upload(
@@ -288,6 +299,9 @@ export class SftpTransport implements Transport {
     endpoint: SftpEndpoint,
     names: readonly string[],
   ): Promise<number> {
+    // Lost once the files were in place: ssh2 never answers a request sent on a closed
+    // channel, so the removals would only end at the deadline. They stay.
+    if (!connection.alive) return 0;
     let removed = 0;
     try {
       await withDeadline(this.operationTimeoutMs, async () => {
@@ -440,6 +454,7 @@ export class SftpTransport implements Transport {
     };
     client.on('error', captureError);
     const socket = new Socket();
+    this.opening.add(socket);
     const config: ConnectConfig = {
       sock: socket,
       host: endpoint.host,
@@ -467,14 +482,21 @@ export class SftpTransport implements Transport {
     }, this.readyTimeoutMs);
     let sftp: SFTPWrapper;
     try {
+      // Closed while the credentials were read: `close()` did not see this socket.
+      if (this.isClosed())
+        throw new SftpFailure('SFTP_CLOSED', false, 'the sftp transport is closed');
       // Connecting already (ssh2 waits for it): ssh2 would take an idle socket for connected.
       socket.connect({ host: endpoint.host, port: endpoint.port });
       sftp = await client.connect(config);
     } catch (error) {
       socket.destroy();
+      // Whatever ssh2 made of the socket `close()` destroyed.
+      if (this.isClosed())
+        throw new SftpFailure('SFTP_CLOSED', false, 'the sftp transport is closed');
       throw connectFailure(endpoint, mismatch, timedOut, connectError ?? (error as SshError));
     } finally {
       clearTimeout(deadline);
+      this.opening.delete(socket);
       client.removeListener('error', captureError);
     }
     this.handshakes += 1;
