@@ -367,3 +367,66 @@ describe('the access report of a restricted subject (Art. 18)', () => {
     );
   });
 });
+
+describe('the Art. 9(2) condition in the access report', () => {
+  const hotel = shipped('hotel-rooming-list');
+  // Meal and accessible room on the contract; this participant consented to neither.
+  const refused: Booking[] = [
+    aBooking('B3', [
+      aParticipant({
+        id: 'P-NOCONSENT',
+        meal: 'VGML',
+        assistance: ['WCHR'],
+        consents: {
+          shareMealWithProviders: false,
+          shareAssistanceWithProviders: false,
+          shareHealthWithInsurer: false,
+          image: false,
+          voice: false,
+        },
+      }),
+      aParticipant({ id: 'P-CONSENT', meal: 'VGML', assistance: ['WCHR'] }),
+    ]),
+  ];
+  const [stay] = projectAllUnits({ trip, bookings: refused, contract: hotel, catalogue });
+  if (stay === undefined) throw new Error('unit');
+  const entry = recorded(hotel, stay);
+
+  it('should not tell a subject whose sensitive values were all withheld that they were shared on an Art. 9(2) condition', () => {
+    expect(entry.specialCondition).toBe('explicit-consent');
+    expect(entry.withheld.filter((w) => w.subject === 'P-NOCONSENT')).not.toEqual([]);
+    const [disclosure] = report('P-NOCONSENT', [entry]).disclosures;
+    expect(disclosure?.categories).not.toContain(
+      'meal requirements (which may reveal religion or health)',
+    );
+    expect(disclosure?.specialCondition).toBeUndefined();
+    expect(renderSubjectReportHtml(report('P-NOCONSENT', [entry]))).not.toContain(
+      'health or other sensitive data',
+    );
+    // One whose sensitive values left is told on which condition.
+    expect(report('P-CONSENT', [entry]).disclosures[0]?.specialCondition).toBe('explicit-consent');
+  });
+
+  it('should put each condition of an entry recording several in words on the printable page', () => {
+    // Meal on consent, the accessible room for medical care: the linter takes it.
+    const mixed: Contract = {
+      ...hotel,
+      specialCategories: [
+        {
+          condition: 'explicit-consent',
+          categories: ['meal'],
+          consentFlag: 'shareMealWithProviders',
+        },
+        { condition: 'health-care', categories: ['assistance'] },
+      ],
+    };
+    const [unit] = projectAllUnits({ trip, bookings: refused, contract: mixed, catalogue });
+    if (unit === undefined) throw new Error('unit');
+    const both = recorded(mixed, unit);
+    expect(both.specialCondition).toBe('explicit-consent,health-care');
+    const html = renderSubjectReportHtml(report('P-CONSENT', [both]));
+    expect(html).toContain('your explicit consent (GDPR Art. 9(2)(a))');
+    expect(html).toContain('medical care (GDPR Art. 9(2)(h))');
+    expect(html).not.toContain('explicit-consent,health-care');
+  });
+});

@@ -246,11 +246,16 @@ export function buildSubjectReport(
         }),
       ),
     ];
-    // The Art. 9(2) condition is the special-category data's: said only if some is the subject's.
-    const specialCondition =
-      own || sent.some((field) => catalogue.fields.get(field)?.special === true)
-        ? entry.specialCondition
-        : undefined;
+    // The Art. 9(2) condition is the special-category data's: said only if some of the
+    // subject's left — not when all of theirs was withheld (a parent who refused consent
+    // would read that it went on their consent). A field the catalogue no longer knows may
+    // have been special: said for the subject's own entries (over-reporting rather than hiding).
+    const specialCondition = sent.some((field) => {
+      const definition = catalogue.fields.get(field);
+      return definition === undefined ? own : definition.special;
+    })
+      ? entry.specialCondition
+      : undefined;
     const retention = entry.contract === undefined ? undefined : retentionOf(entry.contract.id);
     disclosures.push({
       entryId: entry.id,
@@ -373,13 +378,17 @@ function restrictionsHtml(restrictions: readonly SubjectRestriction[]): string {
   return `<h2>Restriction of processing</h2><ul>${restrictions.map(item).join('')}</ul>`;
 }
 
+/** An entry's conditions, each in words: it records every condition of its contract, comma-separated. */
+const conditionsInWords = (recorded: string): string =>
+  recorded.split(',').map(conditionInWords).join('; ');
+
 /** The report as a printable page a DPO can send to a parent. */
 export function renderSubjectReportHtml(report: SubjectReport): string {
   const e = escapeHtml;
   const rows = report.disclosures
     .map((d) => {
       const transfer = e(d.transfer?.words ?? transferInWords(undefined));
-      return `<tr><td>${e(day(d.date))}</td><td>${e(d.recipient.name)}<br><small>${e(recipientCategoryInWords(d.recipient.category))} · ${e(d.recipient.id)}</small></td><td>${e(d.purpose)}</td><td>${e(legalBasisInWords(d.legalBasis))}${d.specialCondition === undefined ? '' : `<br><small>health or other sensitive data: ${e(conditionInWords(d.specialCondition))}</small>`}</td><td><ul>${d.categories.map((c) => `<li>${e(c)}</li>`).join('')}</ul></td><td>${transfer}</td><td>${d.retention === undefined ? 'not recorded' : e(retentionInWords(d.retention))}</td></tr>`;
+      return `<tr><td>${e(day(d.date))}</td><td>${e(d.recipient.name)}<br><small>${e(recipientCategoryInWords(d.recipient.category))} · ${e(d.recipient.id)}</small></td><td>${e(d.purpose)}</td><td>${e(legalBasisInWords(d.legalBasis))}${d.specialCondition === undefined ? '' : `<br><small>health or other sensitive data: ${e(conditionsInWords(d.specialCondition))}</small>`}</td><td><ul>${d.categories.map((c) => `<li>${e(c)}</li>`).join('')}</ul></td><td>${transfer}</td><td>${d.retention === undefined ? 'not recorded' : e(retentionInWords(d.retention))}</td></tr>`;
     })
     .join('\n');
   const withheld =
