@@ -457,6 +457,54 @@ describe('operations on one transmission, as recorded', () => {
     );
   });
 
+  it('should leave a send an operator sent now due when a re-planning that read it before writes after', async () => {
+    await put('/v1/trips/T-OPS-RACE', tripLeavingAt('T-OPS-RACE', Date.now() + 20 * DAY, 1));
+    const booking = upcomingBookingVariant(0, 'T-OPS-RACE-B0', 'T-OPS-RACE');
+    await put('/v1/bookings/T-OPS-RACE-B0', booking);
+    const apis = await apisOf('T-OPS-RACE');
+    expect(Date.parse(apis.dueAt)).toBeGreaterThan(Date.now() + 10 * DAY);
+
+    // The booking's change is planned: its re-planning reads the plan, then is held before it
+    // writes it (the passport's number changed: the send takes the new digest)…
+    const bookings = t.app.get(BookingsService);
+    const load = bookings.loadTrip.bind(bookings);
+    const { promise: held, resolve: release } = signal();
+    const { promise: readHeld, resolve: heldRead } = signal();
+    let reads = 0;
+    vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
+      const loaded = await load(...args);
+      reads += 1;
+      if (reads === 1) {
+        heldRead();
+        await held;
+      }
+      return loaded;
+    });
+    // (No dispatcher claims it in between: the row says alone when it is due.)
+    vi.spyOn(repository, 'claimDue').mockResolvedValue([]);
+    const change = put(
+      '/v1/bookings/T-OPS-RACE-B0',
+      edits(booking, [
+        ['revision', (booking.revision as number) + 1],
+        ['participants[0].documents[0].number', '21ZZ99997'],
+      ]),
+    );
+    await readHeld;
+    // …while an operator sends it now.
+    const sent = await ops('POST', `/v1/transmissions/${apis.id}/send-now`, {
+      reason: 'the airline asked for it early',
+    });
+    expect(sent.status, sent.text).toBe(200);
+    release();
+    await change;
+    vi.restoreAllMocks();
+    // The plan of the new data, and still due now: the operator's send-now is not undone.
+    const after = await apisOf('T-OPS-RACE');
+    expect(after.digest).not.toBe(apis.digest);
+    expect(after.sentNow).toBe(true);
+    expect(Date.parse(after.dueAt)).toBeLessThanOrEqual(Date.now());
+  });
+
   it('should keep a send an operator holds held when it comes back after its unit went, or after it was missed', async () => {
     const departure = Date.now() + 20 * DAY;
     await put('/v1/trips/T-OPS-HELD', tripLeavingAt('T-OPS-HELD', departure, 1));

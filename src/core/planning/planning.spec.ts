@@ -379,6 +379,14 @@ describe('reconcilePlan', () => {
     expect(changesFor([row({ dueAt: sentAt, sentNow: true })], [], at)).toEqual([
       { type: 'cancel', id: 'tx-1', reason: 'unit-gone' },
     ]);
+    // Sent now just after the moment of a re-planning under way (which then reads it again):
+    // still the operator's, due when they asked, not moved back to its schedule.
+    const justAfter = new Date(at + 20).toISOString();
+    for (const status of ['planned', 'queued'] as const) {
+      expect(
+        changesFor([row({ status, dueAt: justAfter, sentNow: true })], [later], at),
+      ).toMatchObject([{ type: 'update', dueAt: justAfter }]);
+    }
   });
 
   it('should plan a failed send again once its data changes, not before, and not past its last moment', () => {
@@ -690,6 +698,99 @@ describe('reconcilePlan', () => {
         (c) => c.type === 'insert',
       ),
     ).toEqual([]);
+  });
+
+  it('should not plan another resend of data a resend failed with, and plan it again once the data changes', () => {
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    const at = Date.parse('2027-06-30T00:00:00Z');
+    const failed = row({
+      id: 'tx-r',
+      kind: 'resend',
+      status: 'failed',
+      digest: changed.digest,
+      dueAt: new Date(at - DAY).toISOString(),
+    });
+    // The same data (a change that does not reach the payload, the plan at start): it would
+    // only fail again, and be raised again, at every re-planning of the trip.
+    expect(changesFor([delivered, failed], [changed], at)).toEqual([]);
+    // Fixed since: the failed resend is planned again, as a failed scheduled send is.
+    const fixed = { ...send, digest: 'a'.repeat(64) };
+    expect(changesFor([delivered, failed], [fixed], at)).toEqual([
+      {
+        type: 'replan',
+        from: 'failed',
+        id: 'tx-r',
+        dueAt: new Date(at).toISOString(),
+        deadline: send.deadline,
+        digest: fixed.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    // A moment still to come after the delivery failed with the data as it is now: no resend.
+    const later = row({ id: 'tx-2', moment: 1, status: 'failed', digest: changed.digest });
+    expect(
+      changesFor([delivered, later], [changed, { ...changed, moment: 1 }], at).filter(
+        (c) => c.type === 'insert',
+      ),
+    ).toEqual([]);
+  });
+
+  it('should plan again a resend cancelled as its unit went, or missed, rather than another (an operator’s hold stays)', () => {
+    const delivered = row({
+      status: 'delivered',
+      deliveredDigest: send.digest,
+      deliveredAt: '2027-06-29T08:31:00Z',
+    });
+    const changed = { ...send, digest: 'f'.repeat(64) };
+    const at = Date.parse('2027-06-30T00:00:00Z');
+    const resendRow = (overrides: Partial<TransmissionState>) =>
+      row({
+        id: 'tx-r',
+        kind: 'resend',
+        digest: changed.digest,
+        dueAt: new Date(at - DAY).toISOString(),
+        ...overrides,
+      });
+    expect(
+      changesFor(
+        [delivered, resendRow({ status: 'cancelled', cancelReason: 'unit-gone' })],
+        [changed],
+        at,
+      ),
+    ).toEqual([
+      {
+        type: 'replan',
+        from: 'cancelled',
+        cancelled: 'unit-gone',
+        id: 'tx-r',
+        dueAt: new Date(at).toISOString(),
+        deadline: send.deadline,
+        digest: changed.digest,
+        contractVersion: send.contractVersion,
+      },
+    ]);
+    expect(changesFor([delivered, resendRow({ status: 'missed' })], [changed], at)).toMatchObject([
+      { type: 'replan', from: 'missed', id: 'tx-r' },
+    ]);
+    // Cancelled as unchanged, or delivered: the new data is another resend.
+    for (const done of [
+      resendRow({ status: 'cancelled', cancelReason: 'unchanged' }),
+      resendRow({
+        status: 'delivered',
+        digest: 'e'.repeat(64),
+        deliveredDigest: 'e'.repeat(64),
+        deliveredAt: '2027-06-29T09:00:00Z',
+      }),
+    ]) {
+      expect(changesFor([delivered, done], [changed], at)).toMatchObject([
+        { type: 'insert', kind: 'resend', send: { moment: 1 } },
+      ]);
+    }
   });
 
   describe('when a contract changed', () => {

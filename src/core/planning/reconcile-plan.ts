@@ -164,8 +164,9 @@ function followSend(
   // Due already, and due still: it keeps its due time. (A send at booking confirmation is due
   // at the moment it is planned, a new moment at every re-planning: moving it each time would
   // only churn rows the dispatcher may be claiming.)
-  // Made due by an operator's send-now, it stays due: the operator asked for it now.
-  const keptDue = row.sentNow === true && Date.parse(row.dueAt) <= now;
+  // Made due by an operator's send-now, it stays due: the operator asked for it now — even
+  // a moment after this plan's `now` (a send-now made while the plan was computed).
+  const keptDue = row.sentNow === true;
   const dueStill = keptDue || (Date.parse(row.dueAt) <= now && Date.parse(send.dueAt) <= now);
   const newDue = dueStill ? row.dueAt : send.dueAt;
   const differs =
@@ -333,14 +334,43 @@ export function reconcilePlan(
         if (PENDING.has(resend.status))
           changes.push({ type: 'cancel', id: resend.id, reason: 'unchanged' });
     } else if (!stillToGo && Date.parse(first.deadline) > now && openResends.length === 0) {
-      const moment = rows.filter((r) => r.kind === 'resend').length;
-      changes.push({
-        type: 'insert',
-        send: { ...first, moment, dueAt: nowIso },
-        kind: 'resend',
-        dueAt: nowIso,
-        status: 'planned',
-      });
+      const resends = rows.filter((r) => r.kind === 'resend');
+      const last = resends.reduce<TransmissionState | undefined>(
+        (latest, r) => (latest === undefined || r.moment > latest.moment ? r : latest),
+        undefined,
+      );
+      // The last resend failed, missed, or cancelled because its unit was gone (or its
+      // contract resent no more) follows its unit as a scheduled send does, rather than
+      // another resend taking its place: failed, it goes again only once the data changed
+      // (another resend of the data it failed with would fail again, and be raised again, at
+      // every re-planning); held by an operator, it is held again.
+      const follows =
+        last !== undefined &&
+        (last.status === 'failed' ||
+          last.status === 'missed' ||
+          (last.status === 'cancelled' &&
+            (last.cancelReason === 'unit-gone' || last.cancelReason === 'not-in-contract')));
+      // A moment after the delivery failed with the data as it is now: not sent again either.
+      const failedAsNow = rows.some(
+        (r) => r.kind === 'scheduled' && r.status === 'failed' && r.digest === first.digest,
+      );
+      if (follows) {
+        const change = followSend(
+          last,
+          { ...first, moment: last.moment, dueAt: nowIso },
+          now,
+          nowIso,
+        );
+        if (change !== undefined) changes.push(change);
+      } else if (!failedAsNow) {
+        changes.push({
+          type: 'insert',
+          send: { ...first, moment: resends.length, dueAt: nowIso },
+          kind: 'resend',
+          dueAt: nowIso,
+          status: 'planned',
+        });
+      }
     }
     // An open resend follows its unit as a scheduled send does, at its due time: the new last
     // moment (a flight moved earlier: held or queued, it must not leave late) and, whatever

@@ -349,9 +349,11 @@ export class TransmissionsRepository {
             .where('trip_id', '=', tripId)
             .execute();
           const changes = await compute(rows.map(toTransmission).map(toState), trx);
+          // An operator's action (not under the plan lock) gives its row a new generation.
+          const generations = new Map(rows.map((row) => [row.id, row.generation]));
           const missed: Transmission[] = [];
           for (const change of changes) {
-            const applied = await this.applyChange(trx, tripId, change, now);
+            const applied = await this.applyChange(trx, tripId, change, now, generations);
             if (applied === false) throw new PlanOutdated();
             if (applied !== true && applied.status === 'missed') missed.push(applied);
           }
@@ -372,6 +374,7 @@ export class TransmissionsRepository {
     tripId: string,
     change: PlanChange,
     now: Date,
+    generations: ReadonlyMap<string, number>,
   ): Promise<Transmission | boolean> {
     switch (change.type) {
       case 'insert':
@@ -417,6 +420,9 @@ export class TransmissionsRepository {
           })
           .where('id', '=', change.id)
           .where('status', 'in', ['planned', 'held', 'queued', 'sending'])
+          // Sent now by an operator since it was read (still planned, or claimed since), it
+          // would be moved back to its schedule's due time: the plan starts again from it.
+          .where('generation', '=', generations.get(change.id) ?? -1)
           .executeTakeFirst();
         return numUpdatedRows > 0n;
       }
