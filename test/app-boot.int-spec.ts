@@ -179,5 +179,9 @@ describe('a worker process over HTTP', () => {
       expect(answer.status, path).toBe(404);
       expect(await answer.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
     }
+    // The whole error envelope, as every other error answer.
+    expect(await (await get('/v1/transmissions')).json()).toEqual({
+      error: { code: 'NOT_FOUND', message: expect.any(String) as unknown, details: [] },
+    });
   });
 });

@@ -113,6 +113,32 @@ describe('GET /v1/emergency/requests with a cursor it did not issue', () => {
   });
 });
 
+describe('GET /v1/restrictions with a cursor it did not issue', () => {
+  const cursor = (text: string) => Buffer.from(text).toString('base64url');
+
+  it.each([
+    // PostgreSQL cannot take a NUL in a text: it was a 500.
+    ['its participant id is a NUL', 'r:\u0000'],
+    ['its participant id is not one', "r:P-1' OR 'x"],
+    ['its participant id is too long', `r:${'P'.repeat(65)}`],
+  ])('should answer 400 naming the cursor (not 500, not a page) when %s', async (_case, text) => {
+    const before = unexpected().length;
+    const answer = await get(`/v1/restrictions?cursor=${cursor(text)}`);
+    expect(answer.status).toBe(400);
+    expect(answer.error.code).toBe('BAD_REQUEST');
+    expect(answer.error.details.map(({ path }) => path)).toEqual(['cursor']);
+    expect(unexpected().length).toBe(before);
+  });
+
+  it('should take a cursor written as the API writes it', async () => {
+    const response = await fetch(`${t.url}/v1/restrictions?cursor=${cursor('r:P-1001-1')}`, {
+      headers: ops,
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ items: [], nextCursor: null });
+  });
+});
+
 describe('a period whose `from` is later than its `to`', () => {
   const beforeFrom = { path: 'to', rule: 'must not be before from' };
 

@@ -82,6 +82,31 @@ describe('an internal port for what operators read', () => {
     30_000,
   );
 
+  it('should answer /metrics and /docs on the public port as it answers a route that does not exist, byte for byte', async () => {
+    const internal = await freePort();
+    const gateway = await startWorkerProcess({
+      ...env,
+      PASSERELLE_ROLE: 'all',
+      PASSERELLE_INTERNAL_PORT: String(internal),
+    });
+    started.push(gateway);
+    const answerOf = async (port: number, path: string) => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: response.status, body: await response.text() };
+    };
+    // Nothing tells an outsider that these paths are served elsewhere; and every error
+    // answer is the whole envelope, `details` included.
+    const unknown = await answerOf(gateway.port, '/no-such-route');
+    expect(JSON.parse(unknown.body)).toEqual({
+      error: { code: 'NOT_FOUND', message: 'not found', details: [] },
+    });
+    for (const path of ['/metrics', '/docs', '/docs/json']) {
+      expect({ path, ...(await answerOf(gateway.port, path)) }).toEqual({ path, ...unknown });
+    }
+    expect(await answerOf(internal, '/v1/transmissions')).toEqual(unknown);
+    await gateway.kill('SIGTERM');
+  }, 30_000);
+
   it('should answer 404 for /metrics and /docs on the public port when the path is spelled in other case', async () => {
     const internal = await freePort();
     const gateway = await startWorkerProcess({

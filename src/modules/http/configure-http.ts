@@ -55,6 +55,8 @@ function workerRoutesOnly(request: Request, response: Response, next: NextFuncti
     error: {
       code: 'NOT_FOUND',
       message: 'a worker process serves its health checks and metrics only',
+      // The whole error envelope (interfaces.md), as the error filter answers.
+      details: [],
     },
   });
 }

@@ -29,7 +29,9 @@ export function splitByListener(request: Request, response: Response, next: Next
     next();
     return;
   }
-  response.status(404).json({ error: { code: 'NOT_FOUND', message: 'not found' } });
+  // The error filter's answer to an unknown route, whole (`details` too): a difference would
+  // tell an outsider that the path is served on another port.
+  response.status(404).json({ error: { code: 'NOT_FOUND', message: 'not found', details: [] } });
 }
 
 /**

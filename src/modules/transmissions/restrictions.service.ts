@@ -13,6 +13,7 @@ import { describeForLog } from '../http/error.filter.js';
 import type { AppendStep } from '../register/register-appender.js';
 import { RegisterService } from '../register/register.service.js';
 import { PasserelleError } from '../shared/passerelle-error.js';
+import { PARTICIPANT_ID } from '../shared/participant-id.js';
 
 /** A restriction of processing in force (Art. 18). */
 export interface Restriction {
@@ -39,9 +40,17 @@ const restrictionOf = (row: RestrictionRow): Restriction => ({
 /** The cursor of a page of restrictions: the last participant id given, base64url. */
 const encodeCursor = (participantId: string): string =>
   Buffer.from(`r:${participantId}`).toString('base64url');
+/**
+ * A cursor as `encodeCursor` writes it, or `undefined`: a participant id, as restrictions
+ * hold them. Any text after `r:` was let through: a NUL, which PostgreSQL cannot take in a
+ * text, was a 500, and any other a page after it.
+ */
 function decodeCursor(cursor: string): string | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  return text.startsWith('r:') && text.length > 2 ? text.slice(2) : undefined;
+  const participantId = text.startsWith('r:') ? text.slice(2) : '';
+  return PARTICIPANT_ID.test(participantId) && encodeCursor(participantId) === cursor
+    ? participantId
+    : undefined;
 }
 
 /**
