@@ -255,6 +255,17 @@ describe('the error answers', () => {
     expect(again.headers.get('etag')).toBeNull();
   });
 
+  it('should tell caches to keep no answer of the API, its errors included', async () => {
+    const report = await fetch(`${url}/v1/probe/subjects/x/disclosures`, {
+      headers: bearer('insurer'),
+    });
+    expect(report.status).toBe(200);
+    expect(report.headers.get('cache-control')).toBe('no-store');
+    const refused = await fetch(`${url}/v1/probe/refused`, { headers: bearer('ops') });
+    expect(refused.status).toBe(409);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('should answer a PasserelleError with its status, code, message and details', async () => {
     const { status, body } = await errorOf(
       await fetch(`${url}/v1/probe/refused`, { headers: bearer('ops') }),

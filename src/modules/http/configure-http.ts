@@ -29,6 +29,10 @@ export function configureHttpPlatform(
   // time the same data is answered), for conditional requests no client of this API makes.
   // (Swagger UI's static files keep their own.)
   app.set('etag', false);
+  // No API answer is for a cache to keep: each is personal data (an access report, a
+  // preview, a list of transmissions naming trips and participants) or an operator's view
+  // of a moment. Routes may still set their own.
+  app.use('/v1', noStore);
   app.use(
     createRequestObserver({
       metrics: app.get(MetricsService),
@@ -41,6 +45,12 @@ export function configureHttpPlatform(
   }
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });
   if (app.get<AppConfig>(APP_CONFIG).role !== 'worker') setupOpenApi(app);
+}
+
+/** `Cache-Control: no-store` on the answer (a route's own header, set later, wins). */
+function noStore(_request: Request, response: Response, next: NextFunction): void {
+  response.setHeader('Cache-Control', 'no-store');
+  next();
 }
 
 const WORKER_PATHS = /^\/(?:health\/(?:live|ready)|metrics)\/?$/;
