@@ -126,7 +126,6 @@ export class EmergencyService {
   }
 
   async request(client: ApiClient, raw: unknown): Promise<EmergencyRelease> {
-    const arrived = performance.now();
     const insurerId = client.insurerId;
     if (client.role !== 'insurer' || insurerId === undefined) {
       throw new PasserelleError(
@@ -139,6 +138,10 @@ export class EmergencyService {
       this.requests.inc({ outcome: 'rate-limited', insurer: insurerId });
       throw new RateLimited(Math.max(1, Math.ceil(rate.retryAfterMs / 1000)));
     }
+    // The refusal time counts from here: the limiter's wait (up to its Redis timeout while
+    // Redis hangs) is the same whatever the answer, and counted in it, it left no time to
+    // hide the work that tells the reasons apart.
+    const arrived = performance.now();
     let request: EmergencyRequest;
     try {
       request = parseEmergencyRequest(raw);
@@ -221,16 +224,20 @@ export class EmergencyService {
     }
 
     // No reason label: /metrics needs no key, and the reasons are what the identical 404s hide
-    // from the caller (they are in the register, for the DPO).
-    this.requests.inc({ outcome: 'refused', insurer: insurerId });
-    await this.alerts.refused({
-      occurredAt: entry.occurredAt,
-      clientId: client.id,
-      insurerId,
-      requestId,
-      registerEntryId: entry.id,
-    });
+    // from the caller (they are in the register, for the DPO). Counted when answered, so
+    // that the metric does not tell either when the reason was known.
+    const countRefusal = () => {
+      this.requests.inc({ outcome: 'refused', insurer: insurerId });
+      return this.alerts.refused({
+        occurredAt: entry.occurredAt,
+        clientId: client.id,
+        insurerId,
+        requestId,
+        registerEntryId: entry.id,
+      });
+    };
     if (decision.reason === 'data-incomplete') {
+      await countRefusal();
       // The caller is the insurer of a participant in the window: it learns that the data
       // is incomplete (paths and rules, no value), and operations are told to complete it.
       if (alert !== undefined) await this.alerts.raise(alert, { kept: true });
@@ -241,6 +248,7 @@ export class EmergencyService {
       );
     }
     if (decision.reason === 'ambiguous-policy') {
+      await countRefusal();
       // Several of the caller's own insured, each in their window, share the number (a
       // family policy): the caller may know that much, and is told how to name the one meant.
       throw new PasserelleError(
@@ -261,6 +269,9 @@ export class EmergencyService {
     // every refusal is answered at the same moment after the request arrived.
     const wait = arrived + this.config.emergencyRefusalMs - performance.now();
     if (wait > 0) await sleep(wait);
+    // Counted once the refusal time is over: counting waits on Redis (its timeout while it
+    // hangs, the alert's queue at every threshold-th), as long whatever the reason.
+    await countRefusal();
     throw new PasserelleError('NOT_FOUND', NOT_FOUND_MESSAGE);
   }
 
