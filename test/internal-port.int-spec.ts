@@ -82,7 +82,8 @@ describe('an internal port for what operators read', () => {
     30_000,
   );
 
-  it('should answer /metrics and /docs on the public port as it answers a route that does not exist, byte for byte', async () => {
+  /** A gateway (role `all`) with an internal port of its own. */
+  const startSplitGateway = async () => {
     const internal = await freePort();
     const gateway = await startWorkerProcess({
       ...env,
@@ -90,6 +91,11 @@ describe('an internal port for what operators read', () => {
       PASSERELLE_INTERNAL_PORT: String(internal),
     });
     started.push(gateway);
+    return { internal, gateway };
+  };
+
+  it('should answer /metrics and /docs on the public port as it answers a route that does not exist, byte for byte', async () => {
+    const { internal, gateway } = await startSplitGateway();
     const answerOf = async (port: number, path: string) => {
       const response = await fetch(`http://127.0.0.1:${port}${path}`);
       return { status: response.status, body: await response.text() };
@@ -108,13 +114,7 @@ describe('an internal port for what operators read', () => {
   }, 30_000);
 
   it('should answer 404 for /metrics and /docs on the public port when the path is spelled in other case', async () => {
-    const internal = await freePort();
-    const gateway = await startWorkerProcess({
-      ...env,
-      PASSERELLE_ROLE: 'all',
-      PASSERELLE_INTERNAL_PORT: String(internal),
-    });
-    started.push(gateway);
+    const { gateway } = await startSplitGateway();
     // Express routes ignore case: the public listener must refuse what they would match.
     for (const path of ['/METRICS', '/Metrics/', '/DOCS', '/Docs/json']) {
       const response = await fetch(`http://127.0.0.1:${gateway.port}${path}`);
