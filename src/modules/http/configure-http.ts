@@ -4,6 +4,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppConfig } from '../../config/app-config.js';
 import { APP_CONFIG } from '../../config/config.module.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PasserelleError } from '../shared/passerelle-error.js';
+import { errorAnswerOf } from './error.filter.js';
 import { JSON_BODY_LIMIT_BYTES } from './json-body.js';
 import { setupOpenApi } from './openapi.js';
 import { splitByListener } from './internal-port.js';
@@ -61,12 +63,9 @@ function workerRoutesOnly(request: Request, response: Response, next: NextFuncti
     next();
     return;
   }
-  response.status(404).json({
-    error: {
-      code: 'NOT_FOUND',
-      message: 'a worker process serves its health checks and metrics only',
-      // The whole error envelope (interfaces.md), as the error filter answers.
-      details: [],
-    },
-  });
+  // The whole error envelope (interfaces.md), as the error filter answers.
+  const { status, body } = errorAnswerOf(
+    new PasserelleError('NOT_FOUND', 'a worker process serves its health checks and metrics only'),
+  );
+  response.status(status).json(body);
 }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
+import { NotFoundException, type INestApplication } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { errorAnswerOf } from './error.filter.js';
 
 /** Set on the requests that came in on the internal listener. */
 const INTERNAL = Symbol('passerelle.internal-listener');
@@ -29,9 +30,10 @@ export function splitByListener(request: Request, response: Response, next: Next
     next();
     return;
   }
-  // The error filter's answer to an unknown route, whole (`details` too): a difference would
-  // tell an outsider that the path is served on another port.
-  response.status(404).json({ error: { code: 'NOT_FOUND', message: 'not found', details: [] } });
+  // The error filter's own answer to an unknown route: a difference would tell an outsider
+  // that the path is served on another port.
+  const { status, body } = errorAnswerOf(new NotFoundException());
+  response.status(status).json(body);
 }
 
 /**
