@@ -61,6 +61,30 @@ function expectFailure(
 }
 
 /** The SFTP requests a transport sends on its pooled connection to `endpointId` from now on, by name. */
+/**
+ * A TCP server on loopback that accepts connections and never says a word (no SSH banner):
+ * its port, the sockets it accepted, and `close`, which drops them and stops it.
+ */
+async function startSilentServer(): Promise<{
+  port: number;
+  sockets: Socket[];
+  close: () => Promise<void>;
+}> {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const address = silent.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    port,
+    sockets,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    },
+  };
+}
+
 async function requestsOf(transport: SftpTransport, endpointId: string): Promise<string[]> {
   const pooled = (
     transport as unknown as { connections: Map<string, Promise<{ sftp: object }>> }
@@ -266,11 +290,7 @@ describe('the sftp transport against OpenSSH on loopback', () => {
   });
 
   it('should time out as transient when a server accepts but never speaks SSH', async () => {
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const { port, close } = await startSilentServer();
     try {
       const started = Date.now();
       const result = await keyed({ readyTimeoutMs: 300 }).deliver(
@@ -280,8 +300,7 @@ describe('the sftp transport against OpenSSH on loopback', () => {
       expectFailure(result, 'SFTP_TIMEOUT', false);
       expect(Date.now() - started).toBeLessThan(3000);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await close();
     }
   });
 
@@ -369,11 +388,7 @@ describe('the sftp transport against OpenSSH on loopback', () => {
   }, 30_000);
 
   it('should close promptly while a connection is still being opened to a server that never speaks', async () => {
-    const sockets: Socket[] = [];
-    const silent = createServer((socket) => sockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const { port, sockets, close } = await startSilentServer();
     try {
       // The default connect deadline (15 s): as long as a whole shutdown's.
       const transport = keyed();
@@ -388,8 +403,7 @@ describe('the sftp transport against OpenSSH on loopback', () => {
       expectFailure((await within(1000, delivering)) as DeliveryResult, 'SFTP_CLOSED', false);
       expect(await socketsHeldTo(port)).toBe(0);
     } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
+      await close();
     }
   }, 30_000);
 
