@@ -60,6 +60,28 @@ async function put(path: string, body: JsonObject, expected: number[] = [200, 20
   expect(expected, answer.text).toContain(answer.status);
 }
 
+/**
+ * Holds the next read of a trip (a re-planning's) once it has read, until `release`:
+ * `readHeld` resolves when it is held. Later reads go through.
+ */
+function holdFirstTripRead(): { readHeld: Promise<void>; release: () => void } {
+  const bookings = t.app.get(BookingsService);
+  const load = bookings.loadTrip.bind(bookings);
+  const { promise: held, resolve: release } = signal();
+  const { promise: readHeld, resolve: heldRead } = signal();
+  let reads = 0;
+  vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
+    const loaded = await load(...args);
+    reads += 1;
+    if (reads === 1) {
+      heldRead();
+      await held;
+    }
+    return loaded;
+  });
+  return { readHeld, release };
+}
+
 const apisOf = async (tripId: string, unit = 'flight:F1'): Promise<Transmission> => {
   const found = (await transmissionsOf(t, tripId)).find(
     (x) => x.contractId === 'us-apis' && x.unit === unit && x.kind === 'scheduled',
@@ -267,20 +289,7 @@ describe('the plan between the usual cases', () => {
     expect(Date.parse((await apisOf('T-RACE')).deadline)).toBe(first - 2 * HOUR);
 
     // One re-planning reads the trip, then is held before it writes its plan…
-    const bookings = t.app.get(BookingsService);
-    const load = bookings.loadTrip.bind(bookings);
-    const { promise: held, resolve: release } = signal();
-    let reads = 0;
-    const { promise: readHeld, resolve: heldRead } = signal();
-    vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
-      const loaded = await load(...args);
-      reads += 1;
-      if (reads === 1) {
-        heldRead();
-        await held;
-      }
-      return loaded;
-    });
+    const { readHeld, release } = holdFirstTripRead();
     const slow = t.app.get(PlannerService).replan('T-RACE');
     await readHeld;
     // …while the flight moves two days earlier, and that change is planned.
@@ -466,20 +475,7 @@ describe('operations on one transmission, as recorded', () => {
 
     // The booking's change is planned: its re-planning reads the plan, then is held before it
     // writes it (the passport's number changed: the send takes the new digest)…
-    const bookings = t.app.get(BookingsService);
-    const load = bookings.loadTrip.bind(bookings);
-    const { promise: held, resolve: release } = signal();
-    const { promise: readHeld, resolve: heldRead } = signal();
-    let reads = 0;
-    vi.spyOn(bookings, 'loadTrip').mockImplementation(async (...args) => {
-      const loaded = await load(...args);
-      reads += 1;
-      if (reads === 1) {
-        heldRead();
-        await held;
-      }
-      return loaded;
-    });
+    const { readHeld, release } = holdFirstTripRead();
     // (No dispatcher claims it in between: the row says alone when it is due.)
     vi.spyOn(repository, 'claimDue').mockResolvedValue([]);
     const change = put(
